@@ -1,0 +1,47 @@
+/**
+ * A dense float64 matrix in row-major (C) order: entry (i, j) is `data[i * cols + j]`.
+ * This is the currency of every float64 computation in ntk-l2 (kernels, linalg, dynamics).
+ */
+export interface Mat {
+  readonly rows: number;
+  readonly cols: number;
+  readonly data: Float64Array;
+}
+
+/** Wraps `data` as a rows×cols matrix, checking the length. */
+export function mat(rows: number, cols: number, data?: Float64Array): Mat {
+  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
+    throw new RangeError(`matrix shape must be non-negative integers, got ${rows}×${cols}`);
+  }
+  const d = data ?? new Float64Array(rows * cols);
+  if (d.length !== rows * cols) {
+    throw new RangeError(`matrix data has ${d.length} entries, expected ${rows}×${cols} = ${rows * cols}`);
+  }
+  return { rows, cols, data: d };
+}
+
+/** Builds a matrix from nested arrays (tests, small examples). */
+export function fromRows(rows: ReadonlyArray<ReadonlyArray<number>>): Mat {
+  const r = rows.length;
+  const c = r === 0 ? 0 : rows[0].length;
+  const out = new Float64Array(r * c);
+  rows.forEach((row, i) => {
+    if (row.length !== c) throw new RangeError(`row ${i} has ${row.length} entries, expected ${c}`);
+    out.set(row, i * c);
+  });
+  return { rows: r, cols: c, data: out };
+}
+
+/** Entry (i, j). */
+export function at(m: Mat, i: number, j: number): number {
+  return m.data[i * m.cols + j];
+}
+
+/** The transpose as a new matrix. */
+export function transpose(m: Mat): Mat {
+  const out = new Float64Array(m.rows * m.cols);
+  for (let i = 0; i < m.rows; i++) {
+    for (let j = 0; j < m.cols; j++) out[j * m.rows + i] = m.data[i * m.cols + j];
+  }
+  return { rows: m.cols, cols: m.rows, data: out };
+}
