@@ -1,0 +1,484 @@
+/*
+ * ntk_linalg: a small N-API addon exposing OpenBLAS (CBLAS) and LAPACKE
+ * float64 routines on row-major Float64Array data.
+ *
+ * Every entry point validates its arguments and throws a JS TypeError on
+ * bad input instead of handing garbage to BLAS/LAPACK (which would print
+ * "parameter N was incorrect" or crash). The TypeScript layer
+ * (src/linalg/native.ts) validates shapes first and produces RangeErrors;
+ * the checks here are the last line of defence for direct callers.
+ *
+ * Exports (all matrices row-major, all results freshly allocated unless noted):
+ *   dgemm(a, aRows, aCols, b, bRows, bCols, transA, transB, alpha, beta, c?)
+ *       C = alpha * op(A) * op(B) + beta * C.  Without c a zero m×n matrix is
+ *       allocated (beta then has no effect); with c it is updated in place and
+ *       returned (c must not overlap a or b).
+ *   dsyrk(a, rows, cols, trans, alpha)
+ *       alpha * A * A^T (trans=false, n = rows) or alpha * A^T * A
+ *       (trans=true, n = cols) as a FULL symmetric n×n matrix.
+ *   dsyevd(a, n) -> { values, vectors }
+ *       Symmetric eigendecomposition (lower triangle of a is read).  values
+ *       ascending; column j of the row-major n×n `vectors` is eigenvector j.
+ *   dpotrf(a, n) -> L
+ *       Lower Cholesky factor (A = L L^T, upper part zero; lower triangle of a
+ *       is read).
+ *   dposv(a, n, b, nrhs) -> X
+ *       Solves A X = B for symmetric positive definite A (dpotrf + dpotrs).
+ *   info() -> { config, corename, numThreads, numProcs, parallel }
+ *
+ * A non positive definite matrix makes dpotrf/dposv throw a RangeError with
+ * err.code === "NTK_NOT_POSITIVE_DEFINITE" and err.leadingMinor = k (1-based
+ * order of the first leading minor that is not positive definite).
+ * A LAPACK failure in dsyevd throws an Error with code "NTK_LAPACK_FAILED".
+ *
+ * The module is context-aware (NAPI_MODULE_INIT) and holds no global JS
+ * state, so it can be loaded in several worker_threads at once.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+
+#include <cblas.h>
+#include <lapacke.h>
+
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ helpers */
+
+/* Throws a pending JS error if a N-API call failed and none is pending yet. */
+static void throw_last_napi_error(napi_env env, const char *fn) {
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (pending) return;
+  const napi_extended_error_info *info = NULL;
+  napi_get_last_error_info(env, &info);
+  char msg[256];
+  snprintf(msg, sizeof msg, "ntk_linalg.%s: N-API call failed (%s)", fn,
+           (info && info->error_message) ? info->error_message : "unknown error");
+  napi_throw_error(env, NULL, msg);
+}
+
+#define NAPI_CALL(env, fn, call)                                               \
+  do {                                                                         \
+    if ((call) != napi_ok) {                                                   \
+      throw_last_napi_error((env), (fn));                                      \
+      return NULL;                                                             \
+    }                                                                          \
+  } while (0)
+
+/* Like NAPI_CALL but jumps to a cleanup label (for functions owning malloc'd memory). */
+#define NAPI_CALL_GOTO(env, fn, call, label)                                   \
+  do {                                                                         \
+    if ((call) != napi_ok) {                                                   \
+      throw_last_napi_error((env), (fn));                                      \
+      goto label;                                                              \
+    }                                                                          \
+  } while (0)
+
+static void throw_type_error(napi_env env, const char *fn, const char *fmt, const char *name) {
+  char msg[256];
+  char detail[200];
+  snprintf(detail, sizeof detail, fmt, name);
+  snprintf(msg, sizeof msg, "ntk_linalg.%s: %s", fn, detail);
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
+}
+
+/* Reads a Float64Array argument. Returns 0 on success, -1 after throwing. */
+static int get_f64array(napi_env env, const char *fn, napi_value v, const char *name,
+                        double **data, size_t *len) {
+  bool is_ta = false;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) {
+    throw_type_error(env, fn, "%s must be a Float64Array", name);
+    return -1;
+  }
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *ptr = NULL;
+  if (napi_get_typedarray_info(env, v, &type, &length, &ptr, NULL, NULL) != napi_ok) {
+    throw_last_napi_error(env, fn);
+    return -1;
+  }
+  if (type != napi_float64_array) {
+    throw_type_error(env, fn, "%s must be a Float64Array", name);
+    return -1;
+  }
+  if (length > 0 && ptr == NULL) {
+    throw_type_error(env, fn, "%s is detached", name);
+    return -1;
+  }
+  *data = (double *)ptr;
+  *len = length;
+  return 0;
+}
+
+/* Reads a matrix dimension: an integral number in [0, INT_MAX]. */
+static int get_dim(napi_env env, const char *fn, napi_value v, const char *name, int *out) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) {
+    throw_type_error(env, fn, "%s must be a number", name);
+    return -1;
+  }
+  double d = 0;
+  napi_get_value_double(env, v, &d);
+  if (!(d >= 0) || d > (double)INT_MAX || d != floor(d)) {
+    throw_type_error(env, fn, "%s must be an integer in [0, 2^31-1]", name);
+    return -1;
+  }
+  *out = (int)d;
+  return 0;
+}
+
+static int get_double(napi_env env, const char *fn, napi_value v, const char *name, double *out) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) {
+    throw_type_error(env, fn, "%s must be a number", name);
+    return -1;
+  }
+  napi_get_value_double(env, v, out);
+  return 0;
+}
+
+/* Boolean flag; undefined counts as false. */
+static int get_flag(napi_env env, const char *fn, napi_value v, const char *name, bool *out) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) {
+    throw_last_napi_error(env, fn);
+    return -1;
+  }
+  if (t == napi_undefined) {
+    *out = false;
+    return 0;
+  }
+  if (t != napi_boolean) {
+    throw_type_error(env, fn, "%s must be a boolean", name);
+    return -1;
+  }
+  napi_get_value_bool(env, v, out);
+  return 0;
+}
+
+/* Checks len == rows * cols without overflow. */
+static int check_len(napi_env env, const char *fn, const char *name, size_t len, int rows, int cols) {
+  uint64_t want = (uint64_t)rows * (uint64_t)cols;
+  if ((uint64_t)len != want) {
+    char msg[256];
+    snprintf(msg, sizeof msg, "ntk_linalg.%s: %s has %zu entries, expected %d×%d = %llu", fn, name,
+             len, rows, cols, (unsigned long long)want);
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", msg);
+    return -1;
+  }
+  return 0;
+}
+
+/* Fetches exactly `want` arguments (more are ignored; fewer is a TypeError). */
+static int get_args(napi_env env, napi_callback_info info, const char *fn, size_t min, size_t max,
+                    napi_value *argv, size_t *argc_out) {
+  size_t argc = max;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    throw_last_napi_error(env, fn);
+    return -1;
+  }
+  if (argc < min) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "ntk_linalg.%s: expected at least %zu arguments, got %zu", fn, min, argc);
+    napi_throw_type_error(env, "ERR_MISSING_ARGS", msg);
+    return -1;
+  }
+  if (argc_out) *argc_out = argc;
+  return 0;
+}
+
+/* Allocates a JS Float64Array of n entries (V8 zero-fills it). */
+static napi_value new_f64array(napi_env env, const char *fn, size_t n, double **data) {
+  napi_value ab, ta;
+  void *ptr = NULL;
+  if (n > SIZE_MAX / sizeof(double)) {
+    napi_throw_range_error(env, NULL, "ntk_linalg: result too large");
+    return NULL;
+  }
+  NAPI_CALL(env, fn, napi_create_arraybuffer(env, n * sizeof(double), &ptr, &ab));
+  NAPI_CALL(env, fn, napi_create_typedarray(env, napi_float64_array, n, ab, 0, &ta));
+  *data = (double *)ptr;
+  return ta;
+}
+
+static int imax1(int x) { return x > 1 ? x : 1; }
+
+static bool overlaps(const double *p, size_t np, const double *q, size_t nq) {
+  if (np == 0 || nq == 0) return false;
+  return p < q + nq && q < p + np;
+}
+
+/* Copies the lower triangle of row-major n×n `a` into `out` and zeroes the strict upper part. */
+static void copy_lower(const double *a, double *out, int n) {
+  for (int i = 0; i < n; i++) {
+    const double *src = a + (size_t)i * n;
+    double *dst = out + (size_t)i * n;
+    memcpy(dst, src, (size_t)(i + 1) * sizeof(double));
+    if (i + 1 < n) memset(dst + i + 1, 0, (size_t)(n - i - 1) * sizeof(double));
+  }
+}
+
+static void throw_not_pd(napi_env env, const char *fn, int minor) {
+  char msg[160];
+  snprintf(msg, sizeof msg, "%s: matrix is not positive definite (leading minor %d)", fn, minor);
+  napi_value code, text, err, k;
+  if (napi_create_string_utf8(env, "NTK_NOT_POSITIVE_DEFINITE", NAPI_AUTO_LENGTH, &code) != napi_ok ||
+      napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &text) != napi_ok ||
+      napi_create_range_error(env, code, text, &err) != napi_ok ||
+      napi_create_int32(env, minor, &k) != napi_ok ||
+      napi_set_named_property(env, err, "leadingMinor", k) != napi_ok) {
+    napi_throw_range_error(env, "NTK_NOT_POSITIVE_DEFINITE", msg);
+    return;
+  }
+  napi_throw(env, err);
+}
+
+static void throw_lapack(napi_env env, const char *routine, lapack_int info) {
+  char msg[200];
+  if (info == LAPACK_WORK_MEMORY_ERROR || info == LAPACK_TRANSPOSE_MEMORY_ERROR) {
+    snprintf(msg, sizeof msg, "%s: out of memory", routine);
+  } else if (info < 0) {
+    snprintf(msg, sizeof msg, "%s: argument %d had an illegal value (NaN or Inf in the input?)", routine,
+             (int)-info);
+  } else {
+    snprintf(msg, sizeof msg, "%s: failed to converge (info = %d)", routine, (int)info);
+  }
+  napi_throw_error(env, "NTK_LAPACK_FAILED", msg);
+}
+
+/* ------------------------------------------------------------------- dgemm */
+
+static napi_value js_dgemm(napi_env env, napi_callback_info info) {
+  const char *fn = "dgemm";
+  napi_value argv[11];
+  size_t argc = 0;
+  if (get_args(env, info, fn, 10, 11, argv, &argc)) return NULL;
+  double *a, *b, *c = NULL;
+  size_t alen, blen, clen = 0;
+  int ar, ac, br, bc;
+  bool ta, tb;
+  double alpha, beta;
+  if (get_f64array(env, fn, argv[0], "a", &a, &alen) || get_dim(env, fn, argv[1], "aRows", &ar) ||
+      get_dim(env, fn, argv[2], "aCols", &ac) || get_f64array(env, fn, argv[3], "b", &b, &blen) ||
+      get_dim(env, fn, argv[4], "bRows", &br) || get_dim(env, fn, argv[5], "bCols", &bc) ||
+      get_flag(env, fn, argv[6], "transA", &ta) || get_flag(env, fn, argv[7], "transB", &tb) ||
+      get_double(env, fn, argv[8], "alpha", &alpha) || get_double(env, fn, argv[9], "beta", &beta) ||
+      check_len(env, fn, "a", alen, ar, ac) || check_len(env, fn, "b", blen, br, bc))
+    return NULL;
+
+  int m = ta ? ac : ar, k = ta ? ar : ac;
+  int kb = tb ? bc : br, n = tb ? br : bc;
+  if (k != kb) {
+    char msg[200];
+    snprintf(msg, sizeof msg, "ntk_linalg.dgemm: inner dimensions differ: op(A) is %d×%d, op(B) is %d×%d",
+             m, k, kb, n);
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", msg);
+    return NULL;
+  }
+
+  napi_value out;
+  napi_valuetype ct = napi_undefined;
+  if (argc > 10) NAPI_CALL(env, fn, napi_typeof(env, argv[10], &ct));
+  if (ct != napi_undefined && ct != napi_null) {
+    out = argv[10];
+    if (get_f64array(env, fn, out, "c", &c, &clen) || check_len(env, fn, "c", clen, m, n)) return NULL;
+    if (overlaps(c, clen, a, alen) || overlaps(c, clen, b, blen)) {
+      napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "ntk_linalg.dgemm: c must not overlap a or b");
+      return NULL;
+    }
+  } else {
+    out = new_f64array(env, fn, (size_t)m * (size_t)n, &c);
+    if (!out) return NULL;
+    beta = 0.0; /* fresh zero matrix */
+  }
+  if (m == 0 || n == 0) return out;
+  if (k == 0) {
+    /* op(A) op(B) is the zero matrix: C = beta * C (BLAS semantics: beta = 0 clears NaNs too) */
+    size_t total = (size_t)m * (size_t)n;
+    if (beta == 0.0) memset(c, 0, total * sizeof(double));
+    else if (beta != 1.0) for (size_t i = 0; i < total; i++) c[i] *= beta;
+    return out;
+  }
+  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k,
+              alpha, a, imax1(ac), b, imax1(bc), beta, c, imax1(n));
+  return out;
+}
+
+/* ------------------------------------------------------------------- dsyrk */
+
+static napi_value js_dsyrk(napi_env env, napi_callback_info info) {
+  const char *fn = "dsyrk";
+  napi_value argv[5];
+  if (get_args(env, info, fn, 5, 5, argv, NULL)) return NULL;
+  double *a, *c;
+  size_t alen;
+  int ar, ac;
+  bool trans;
+  double alpha;
+  if (get_f64array(env, fn, argv[0], "a", &a, &alen) || get_dim(env, fn, argv[1], "rows", &ar) ||
+      get_dim(env, fn, argv[2], "cols", &ac) || get_flag(env, fn, argv[3], "trans", &trans) ||
+      get_double(env, fn, argv[4], "alpha", &alpha) || check_len(env, fn, "a", alen, ar, ac))
+    return NULL;
+  int n = trans ? ac : ar, k = trans ? ar : ac;
+  napi_value out = new_f64array(env, fn, (size_t)n * (size_t)n, &c);
+  if (!out || n == 0 || k == 0) return out;
+  /* compute the lower triangle, then mirror it into the upper one */
+  cblas_dsyrk(CblasRowMajor, CblasLower, trans ? CblasTrans : CblasNoTrans, n, k, alpha, a, imax1(ac), 0.0,
+              c, imax1(n));
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < i; j++) c[(size_t)j * n + i] = c[(size_t)i * n + j];
+  return out;
+}
+
+/* ------------------------------------------------------------------ dsyevd */
+
+static napi_value js_dsyevd(napi_env env, napi_callback_info info) {
+  const char *fn = "dsyevd";
+  napi_value argv[2];
+  if (get_args(env, info, fn, 2, 2, argv, NULL)) return NULL;
+  double *a, *w, *v;
+  size_t alen;
+  int n;
+  if (get_f64array(env, fn, argv[0], "a", &a, &alen) || get_dim(env, fn, argv[1], "n", &n) ||
+      check_len(env, fn, "a", alen, n, n))
+    return NULL;
+  napi_value values = new_f64array(env, fn, (size_t)n, &w);
+  if (!values) return NULL;
+  napi_value vectors = new_f64array(env, fn, (size_t)n * (size_t)n, &v);
+  if (!vectors) return NULL;
+  if (n > 0) {
+    memcpy(v, a, (size_t)n * (size_t)n * sizeof(double));
+    lapack_int rc = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'L', n, v, n, w);
+    if (rc != 0) {
+      throw_lapack(env, "LAPACKE_dsyevd", rc);
+      return NULL;
+    }
+  }
+  napi_value result;
+  NAPI_CALL(env, fn, napi_create_object(env, &result));
+  NAPI_CALL(env, fn, napi_set_named_property(env, result, "values", values));
+  NAPI_CALL(env, fn, napi_set_named_property(env, result, "vectors", vectors));
+  return result;
+}
+
+/* ------------------------------------------------------------------ dpotrf */
+
+static napi_value js_dpotrf(napi_env env, napi_callback_info info) {
+  const char *fn = "dpotrf";
+  napi_value argv[2];
+  if (get_args(env, info, fn, 2, 2, argv, NULL)) return NULL;
+  double *a, *l;
+  size_t alen;
+  int n;
+  if (get_f64array(env, fn, argv[0], "a", &a, &alen) || get_dim(env, fn, argv[1], "n", &n) ||
+      check_len(env, fn, "a", alen, n, n))
+    return NULL;
+  napi_value out = new_f64array(env, fn, (size_t)n * (size_t)n, &l);
+  if (!out || n == 0) return out;
+  copy_lower(a, l, n);
+  lapack_int rc = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', n, l, n);
+  if (rc > 0) {
+    throw_not_pd(env, "cholesky", (int)rc);
+    return NULL;
+  }
+  if (rc < 0) {
+    throw_lapack(env, "LAPACKE_dpotrf", rc);
+    return NULL;
+  }
+  return out;
+}
+
+/* ------------------------------------------------------- dposv (potrf+potrs) */
+
+static napi_value js_dposv(napi_env env, napi_callback_info info) {
+  const char *fn = "dposv";
+  napi_value argv[4];
+  napi_value ret = NULL;
+  double *factor = NULL;
+  if (get_args(env, info, fn, 4, 4, argv, NULL)) return NULL;
+  double *a, *b, *x;
+  size_t alen, blen;
+  int n, nrhs;
+  if (get_f64array(env, fn, argv[0], "a", &a, &alen) || get_dim(env, fn, argv[1], "n", &n) ||
+      get_f64array(env, fn, argv[2], "b", &b, &blen) || get_dim(env, fn, argv[3], "nrhs", &nrhs) ||
+      check_len(env, fn, "a", alen, n, n) || check_len(env, fn, "b", blen, n, nrhs))
+    return NULL;
+  napi_value out = new_f64array(env, fn, (size_t)n * (size_t)nrhs, &x);
+  if (!out) return NULL;
+  if (n == 0) return out;
+
+  factor = (double *)malloc((size_t)n * (size_t)n * sizeof(double));
+  if (!factor) {
+    napi_throw_range_error(env, NULL, "ntk_linalg.dposv: out of memory");
+    return NULL;
+  }
+  copy_lower(a, factor, n);
+  lapack_int rc = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', n, factor, n);
+  if (rc > 0) {
+    throw_not_pd(env, "choleskySolve", (int)rc);
+    goto done;
+  }
+  if (rc < 0) {
+    throw_lapack(env, "LAPACKE_dpotrf", rc);
+    goto done;
+  }
+  if (nrhs > 0) {
+    memcpy(x, b, (size_t)n * (size_t)nrhs * sizeof(double));
+    rc = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'L', n, nrhs, factor, n, x, nrhs);
+    if (rc != 0) {
+      throw_lapack(env, "LAPACKE_dpotrs", rc);
+      goto done;
+    }
+  }
+  ret = out;
+done:
+  free(factor);
+  return ret;
+}
+
+/* -------------------------------------------------------------------- info */
+
+static napi_value js_info(napi_env env, napi_callback_info info) {
+  (void)info;
+  const char *fn = "info";
+  napi_value obj, s, num;
+  const char *config = openblas_get_config();
+  const char *core = openblas_get_corename();
+  int par = openblas_get_parallel();
+  const char *parallel = par == 0 ? "sequential" : par == 1 ? "pthreads" : par == 2 ? "openmp" : "unknown";
+  NAPI_CALL(env, fn, napi_create_object(env, &obj));
+  NAPI_CALL(env, fn, napi_create_string_utf8(env, config ? config : "", NAPI_AUTO_LENGTH, &s));
+  NAPI_CALL(env, fn, napi_set_named_property(env, obj, "config", s));
+  NAPI_CALL(env, fn, napi_create_string_utf8(env, core ? core : "", NAPI_AUTO_LENGTH, &s));
+  NAPI_CALL(env, fn, napi_set_named_property(env, obj, "corename", s));
+  NAPI_CALL(env, fn, napi_create_string_utf8(env, parallel, NAPI_AUTO_LENGTH, &s));
+  NAPI_CALL(env, fn, napi_set_named_property(env, obj, "parallel", s));
+  NAPI_CALL(env, fn, napi_create_int32(env, openblas_get_num_threads(), &num));
+  NAPI_CALL(env, fn, napi_set_named_property(env, obj, "numThreads", num));
+  NAPI_CALL(env, fn, napi_create_int32(env, openblas_get_num_procs(), &num));
+  NAPI_CALL(env, fn, napi_set_named_property(env, obj, "numProcs", num));
+  return obj;
+}
+
+/* ------------------------------------------------------------------ module */
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor props[] = {
+      {"dgemm", NULL, js_dgemm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"dsyrk", NULL, js_dsyrk, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"dsyevd", NULL, js_dsyevd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"dpotrf", NULL, js_dpotrf, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"dposv", NULL, js_dposv, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) {
+    throw_last_napi_error(env, "init");
+    return NULL;
+  }
+  return exports;
+}

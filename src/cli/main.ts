@@ -1,0 +1,38 @@
+import { Command, CommanderError } from 'commander';
+import { InputError } from '../util/errors.js';
+import { registerInfoCommand } from './info.js';
+import { registerKernelCommand } from './kernel.js';
+
+/** Exit codes: 0 success, 2 bad input (one line on stderr, nothing written), 1 an internal error. */
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command();
+  program
+    .name('ntk')
+    .description('Infinite-width NTK/NNGP kernels and L2 (weight-decay) training dynamics, float64 theory.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+  registerKernelCommand(program);
+  registerInfoCommand(program);
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    return reportError(e);
+  }
+}
+
+export function reportError(e: unknown): number {
+  if (e instanceof CommanderError) {
+    // commander has already printed its message; --help and --version end here with code 0.
+    return e.exitCode === 0 ? 0 : 2;
+  }
+  if (e instanceof InputError) {
+    process.stderr.write(`ntk: error: ${e.message}\n`);
+    return 2;
+  }
+  const err = e as Error;
+  process.stderr.write(`ntk: internal error (please report): ${err?.stack ?? String(e)}\n`);
+  return 1;
+}

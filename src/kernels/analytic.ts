@@ -1,0 +1,202 @@
+import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import { bindKernel } from '../layers/serial.js';
+import { specToJson } from '../layers/json.js';
+import type { NetworkSpec } from '../layers/types.js';
+import { getLinalg } from '../linalg/index.js';
+import type { Linalg } from '../linalg/types.js';
+import type { Mat } from '../linalg/matrix.js';
+import { InputError, assertFinite } from '../util/errors.js';
+import { startWorker, workerUrl } from '../util/workers.js';
+import type { KernelWorkerData } from './kernelWorker.js';
+import { checkMemory, defaultMemoryLimit, kernelMemoryBytes, type KernelGet } from './memory.js';
+import { computeRows, diagonalChain, splitRows, type RowTask } from './recursion.js';
+
+export interface KernelOptions {
+  /** Which kernels to compute (default 'both'). */
+  get?: KernelGet;
+  /** Refuse calls whose estimated peak memory exceeds this (default: half the RAM, at most 8 GiB). */
+  maxMemoryBytes?: number;
+  /** Worker threads (default: available cores). 1 computes on the calling thread. */
+  threads?: number;
+  /** Called with (rows done, total rows) as the work proceeds. */
+  onProgress?: (done: number, total: number) => void;
+  /** Linear-algebra backend for the input Gram matrix (default: the best available). */
+  linalg?: Linalg;
+}
+
+/** Analytic kernels between the rows of X1 and X2, float64, each N1×N2 (row-major). */
+export interface KernelResult {
+  nngp: Mat | null;
+  ntk: Mat | null;
+}
+
+/** Below this many entry-layer updates the work is done inline: starting workers costs more. */
+const INLINE_WORK = 2_000_000;
+
+/**
+ * The analytic NNGP and NTK of `spec` between the rows of `x1` (N1×d) and `x2` (N2×d, default X1), float64.
+ * Input covariance x·x'/d, then the layer recursions (see each layer's module and README "Kernels").
+ * The work is split by rows over worker threads sharing the output; X2 = X1 computes one triangle and mirrors
+ * it, with the diagonal from the exact θ = 0 formulas.
+ */
+export async function analyticKernel(spec: NetworkSpec, x1: Mat, x2?: Mat, opts: KernelOptions = {}): Promise<KernelResult> {
+  const prep = prepare(spec, x1, x2, opts);
+  const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
+  const work = prep.n1 * prep.n2 * spec.layers.length / (prep.symmetric ? 2 : 1);
+  if (threads === 1 || work < INLINE_WORK) {
+    runInline(prep, opts);
+  } else {
+    await runWorkers(spec, prep, threads, opts);
+  }
+  return finish(prep, opts.get ?? 'both');
+}
+
+/** Synchronous, single-threaded version of `analyticKernel` (same numbers, bit for bit). */
+export function analyticKernelSync(spec: NetworkSpec, x1: Mat, x2?: Mat, opts: KernelOptions = {}): KernelResult {
+  const prep = prepare(spec, x1, x2, opts);
+  runInline(prep, opts);
+  return finish(prep, opts.get ?? 'both');
+}
+
+/** The NTK alone, N1×N2 float64. */
+export async function ntkKernel(spec: NetworkSpec, x1: Mat, x2?: Mat, opts: Omit<KernelOptions, 'get'> = {}): Promise<Mat> {
+  return (await analyticKernel(spec, x1, x2, { ...opts, get: 'ntk' })).ntk as Mat;
+}
+
+/** The NNGP alone, N1×N2 float64. */
+export async function nngpKernel(spec: NetworkSpec, x1: Mat, x2?: Mat, opts: Omit<KernelOptions, 'get'> = {}): Promise<Mat> {
+  return (await analyticKernel(spec, x1, x2, { ...opts, get: 'nngp' })).nngp as Mat;
+}
+
+/** The diagonals K(x_i, x_i) and Θ(x_i, x_i) alone: O(N·d) time, O(N) memory. Float64. */
+export function kernelDiagonal(spec: NetworkSpec, x: Mat): { nngp: Float64Array; ntk: Float64Array } {
+  checkInput(x, 'X');
+  const transforms = bindKernel(spec, x.cols);
+  const { nngp, ntk } = diagonalChain(transforms, squaredNorms(x), x.cols);
+  return { nngp, ntk };
+}
+
+interface Prepared {
+  n1: number;
+  n2: number;
+  d: number;
+  symmetric: boolean;
+  kBuf: Float64Array;
+  tBuf: Float64Array | null;
+  chain1: Float64Array[];
+  chain2: Float64Array[];
+  diag: { nngp: Float64Array; ntk: Float64Array } | null;
+  transforms: ReturnType<typeof bindKernel>;
+}
+
+function prepare(spec: NetworkSpec, x1: Mat, x2: Mat | undefined, opts: KernelOptions): Prepared {
+  const get = opts.get ?? 'both';
+  if (get !== 'nngp' && get !== 'ntk' && get !== 'both') throw new InputError(`get must be "nngp", "ntk" or "both", got "${String(get)}"`);
+  checkInput(x1, 'X1');
+  const symmetric = x2 === undefined || x2 === x1;
+  const other = symmetric ? x1 : x2;
+  if (!symmetric) {
+    checkInput(other, 'X2');
+    if (other.cols !== x1.cols) {
+      throw new InputError(`X1 and X2 have different input dimensions: X1 is ${x1.rows}×${x1.cols}, X2 is ${other.rows}×${other.cols}`);
+    }
+  }
+  const n1 = x1.rows;
+  const n2 = other.rows;
+  const d = x1.cols;
+  const transforms = bindKernel(spec, d);
+  checkMemory(
+    kernelMemoryBytes(n1, n2, d, spec.layers.length, get),
+    opts.maxMemoryBytes ?? defaultMemoryLimit(),
+    `the ${n1}×${n2} ${get === 'both' ? 'NNGP and NTK' : get.toUpperCase()}`,
+  );
+  const linalg = opts.linalg ?? getLinalg();
+  // Input covariance x·x'/d: one BLAS call (syrk when symmetric), then moved into memory the workers share.
+  const gram = symmetric ? linalg.syrk(x1, { alpha: 1 / d }) : linalg.gemm(x1, other, { transB: true, alpha: 1 / d });
+  const kBuf = new Float64Array(new SharedArrayBuffer(8 * n1 * n2));
+  kBuf.set(gram.data);
+  const wantNtk = get !== 'nngp';
+  const tBuf = wantNtk ? new Float64Array(new SharedArrayBuffer(8 * n1 * n2)) : null;
+  const c1 = diagonalChain(transforms, squaredNorms(x1), d);
+  const c2 = symmetric ? c1 : diagonalChain(transforms, squaredNorms(other), d);
+  return {
+    n1, n2, d, symmetric, kBuf, tBuf, transforms,
+    chain1: c1.before,
+    chain2: c2.before,
+    diag: symmetric ? { nngp: c1.nngp, ntk: c1.ntk } : null,
+  };
+}
+
+function runInline(p: Prepared, opts: KernelOptions): void {
+  let done = 0;
+  const task: RowTask = { r0: 0, r1: p.n1, symmetric: p.symmetric };
+  computeRows(p.transforms, p.chain1, p.chain2, p.diag, p.n2, p.kBuf, p.tBuf, task, (rows) => {
+    done += rows;
+    opts.onProgress?.(done, p.n1);
+  });
+}
+
+function runWorkers(spec: NetworkSpec, p: Prepared, threads: number, opts: KernelOptions): Promise<void> {
+  const tasks = splitRows(p.n1, threads, p.symmetric);
+  const url = workerUrl('kernelWorker');
+  let done = 0;
+  return new Promise<void>((resolve, reject) => {
+    let remaining = tasks.length;
+    const workers: Worker[] = [];
+    const fail = (err: Error): void => {
+      for (const w of workers) void w.terminate();
+      reject(err);
+    };
+    for (const task of tasks) {
+      const data: KernelWorkerData = {
+        spec: specToJson(spec),
+        inputDim: p.d,
+        n2: p.n2,
+        k: p.kBuf.buffer as SharedArrayBuffer,
+        t: p.tBuf ? (p.tBuf.buffer as SharedArrayBuffer) : null,
+        chain1: p.chain1,
+        chain2: p.chain2,
+        diag: p.diag,
+        task,
+      };
+      const w = startWorker(url, data);
+      workers.push(w);
+      w.on('message', (m: { rows?: number; done?: boolean }) => {
+        if (m.rows) {
+          done += m.rows;
+          opts.onProgress?.(done, p.n1);
+        }
+        if (m.done && --remaining === 0) resolve();
+      });
+      w.on('error', fail);
+      w.on('exit', (code) => {
+        if (code !== 0) fail(new Error(`kernel worker exited with code ${code}`));
+      });
+    }
+  });
+}
+
+function finish(p: Prepared, get: KernelGet): KernelResult {
+  const asMat = (buf: Float64Array): Mat => ({ rows: p.n1, cols: p.n2, data: buf });
+  return {
+    nngp: get === 'ntk' ? null : asMat(p.kBuf),
+    ntk: p.tBuf && get !== 'nngp' ? asMat(p.tBuf) : null,
+  };
+}
+
+function checkInput(x: Mat, name: string): void {
+  if (x.rows === 0 || x.cols === 0) throw new InputError(`${name} is empty (${x.rows}×${x.cols}); it needs at least one point and one feature`);
+  assertFinite(x, name);
+}
+
+function squaredNorms(x: Mat): Float64Array {
+  const out = new Float64Array(x.rows);
+  for (let i = 0; i < x.rows; i++) {
+    let s = 0;
+    const off = i * x.cols;
+    for (let j = 0; j < x.cols; j++) s += x.data[off + j] * x.data[off + j];
+    out[i] = s;
+  }
+  return out;
+}

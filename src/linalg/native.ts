@@ -1,0 +1,123 @@
+// The native backend: OpenBLAS (CBLAS) + LAPACKE through the N-API addon built from
+// native/src/linalg.c by scripts/build-native.mjs. Loading is lazy and failure-tolerant:
+// loadNativeLinalg() returns null (with a reason) when the addon was not built or does not load.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+import type { Mat } from './matrix.js';
+import { NotPositiveDefiniteError, type Linalg } from './types.js';
+import { checkCholesky, checkCholeskySolve, checkEigh, checkGemm, checkSyrk } from './validate.js';
+
+/** The raw addon (see native/src/linalg.c for the contract of each function). */
+export interface NativeAddon {
+  dgemm(
+    a: Float64Array, aRows: number, aCols: number,
+    b: Float64Array, bRows: number, bCols: number,
+    transA: boolean, transB: boolean, alpha: number, beta: number, c?: Float64Array,
+  ): Float64Array;
+  dsyrk(a: Float64Array, rows: number, cols: number, trans: boolean, alpha: number): Float64Array;
+  dsyevd(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array };
+  dpotrf(a: Float64Array, n: number): Float64Array;
+  dposv(a: Float64Array, n: number, b: Float64Array, nrhs: number): Float64Array;
+  info(): { config: string; corename: string; parallel: string; numThreads: number; numProcs: number };
+}
+
+/**
+ * Where the addon lives. This module sits one directory below the package root both as
+ * src/linalg/native.ts (vitest, tsx) and as dist/linalg/native.js (after `tsc -p tsconfig.build.json`),
+ * so ../../native/ is the same folder in both cases.
+ */
+export const NATIVE_ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/ntk_linalg.node', import.meta.url));
+
+export interface NativeLoadResult {
+  addon: NativeAddon | null;
+  /** Why the addon is unavailable (null when it loaded). */
+  error: string | null;
+}
+
+let loaded: NativeLoadResult | undefined;
+
+/** Loads the addon once per thread (it is context-aware, so worker_threads may load it too). */
+export function loadNativeAddon(): NativeLoadResult {
+  if (loaded) return loaded;
+  if (!existsSync(NATIVE_ADDON_PATH)) {
+    loaded = { addon: null, error: 'native/build/Release/ntk_linalg.node not found' };
+    return loaded;
+  }
+  try {
+    const require = createRequire(import.meta.url);
+    const addon = require(NATIVE_ADDON_PATH) as NativeAddon;
+    if (typeof addon?.dgemm !== 'function' || typeof addon.dsyevd !== 'function') {
+      throw new Error('it does not export the expected functions (stale build?)');
+    }
+    loaded = { addon, error: null };
+  } catch (e) {
+    const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    loaded = { addon: null, error: `ntk_linalg.node failed to load: ${msg}` };
+  }
+  return loaded;
+}
+
+/** Re-throws the addon's "not positive definite" RangeError as a NotPositiveDefiniteError. */
+function rethrow(op: string, e: unknown): never {
+  if (e instanceof Error && (e as { code?: unknown }).code === 'NTK_NOT_POSITIVE_DEFINITE') {
+    const k = Number((e as { leadingMinor?: unknown }).leadingMinor);
+    throw new NotPositiveDefiniteError(op, k, { cause: e });
+  }
+  throw e;
+}
+
+function makeNativeLinalg(addon: NativeAddon): Linalg {
+  return Object.freeze({
+    name: 'native' as const,
+
+    gemm(a: Mat, b: Mat, opts?: { transA?: boolean; transB?: boolean; alpha?: number }): Mat {
+      const { m, n, transA, transB, alpha } = checkGemm(a, b, opts);
+      const data = addon.dgemm(a.data, a.rows, a.cols, b.data, b.rows, b.cols, transA, transB, alpha, 0);
+      return { rows: m, cols: n, data };
+    },
+
+    syrk(a: Mat, opts?: { trans?: boolean; alpha?: number }): Mat {
+      const { trans, alpha } = checkSyrk(a, opts);
+      const n = trans ? a.cols : a.rows;
+      return { rows: n, cols: n, data: addon.dsyrk(a.data, a.rows, a.cols, trans, alpha) };
+    },
+
+    eigh(a: Mat): { values: Float64Array; vectors: Mat } {
+      checkEigh(a);
+      const n = a.rows;
+      const { values, vectors } = addon.dsyevd(a.data, n);
+      return { values, vectors: { rows: n, cols: n, data: vectors } };
+    },
+
+    cholesky(a: Mat): Mat {
+      checkCholesky(a);
+      try {
+        return { rows: a.rows, cols: a.cols, data: addon.dpotrf(a.data, a.rows) };
+      } catch (e) {
+        rethrow('cholesky', e);
+      }
+    },
+
+    choleskySolve(a: Mat, b: Mat): Mat {
+      checkCholeskySolve(a, b);
+      try {
+        return { rows: b.rows, cols: b.cols, data: addon.dposv(a.data, a.rows, b.data, b.cols) };
+      } catch (e) {
+        rethrow('choleskySolve', e);
+      }
+    },
+  });
+}
+
+let backend: Linalg | null | undefined;
+
+/** The native backend, or null when the addon is absent or does not load (see loadNativeAddon().error). */
+export function loadNativeLinalg(): Linalg | null {
+  if (backend === undefined) {
+    const { addon } = loadNativeAddon();
+    backend = addon ? makeNativeLinalg(addon) : null;
+  }
+  return backend;
+}

@@ -1,0 +1,25 @@
+import type { Mat } from '../src/linalg/matrix.js';
+import { Rng } from '../src/util/random.js';
+
+/** A seeded N×d matrix of standard normals. */
+export function randomMatrix(rows: number, cols: number, seed: number, scale = 1): Mat {
+  return { rows, cols, data: new Rng(seed).normals(rows * cols, scale) };
+}
+
+/** max |a − b| / max(|b|, floor) over all entries. */
+export function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>, floor = 1e-300): number {
+  if (a.length !== b.length) throw new Error(`length mismatch ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(Math.abs(b[i]), floor));
+  return m;
+}
+
+export function row(m: Mat, i: number): Float64Array {
+  return m.data.subarray(i * m.cols, (i + 1) * m.cols);
+}
+
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
