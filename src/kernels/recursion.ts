@@ -45,18 +45,25 @@ export function crossBlock(
   }
 }
 
-/** Which rows and columns a worker computes; see `computeRows`. */
+/** Which rows a worker computes; see `computeRows`. */
 export interface RowTask {
   /** First and one-past-last row. */
   readonly r0: number;
   readonly r1: number;
-  /** Symmetric case (X2 = X1): only columns j ≥ i are computed, then mirrored, and the diagonal is exact. */
+  /**
+   * Symmetric case (X2 = X1): rows are processed in TILE×TILE tiles on and above the diagonal; each tile is
+   * written to both (I, J) and (J, I), and the diagonal comes from the exact θ = 0 formulas. r0 and r1 are
+   * then multiples of TILE (or n).
+   */
   readonly symmetric: boolean;
 }
 
+/** Tile edge for the symmetric case: a 64×64 float64 tile (32 KiB) and its transpose stay in cache. */
+export const TILE = 64;
+
 /**
  * Computes rows [r0, r1) of the N1×N2 kernel in place in `k` (holding the input covariance on entry) and `t`
- * (zeros on entry, or null for NNGP only). Rows go in small chunks so progress can be reported.
+ * (zeros on entry, or null for NNGP only). Work goes in small pieces so progress can be reported.
  */
 export function computeRows(
   transforms: readonly KernelTransform[],
@@ -69,44 +76,82 @@ export function computeRows(
   task: RowTask,
   onRows?: (rows: number) => void,
 ): void {
-  const chunk = Math.max(1, Math.floor(65536 / Math.max(1, n2)));
-  for (let r = task.r0; r < task.r1; r += task.symmetric ? 1 : chunk) {
-    if (task.symmetric) {
-      // Row r, columns r..n2-1: a 1×(n2 − r) block.
-      const nc = n2 - r;
-      const off = r * n2 + r;
-      const c1 = chain1.map((c) => c.subarray(r, r + 1));
-      const c2 = chain2.map((c) => c.subarray(r));
-      crossBlock(transforms, c1, c2, 1, nc, k.subarray(off, off + nc), t ? t.subarray(off, off + nc) : null);
-      // The diagonal from the θ = 0 formulas (acos near 1 loses half the digits), then mirror the row.
-      if (diag) {
-        k[r * n2 + r] = diag.nngp[r];
-        if (t) t[r * n2 + r] = diag.ntk[r];
-      }
-      for (let c = r + 1; c < n2; c++) {
-        k[c * n2 + r] = k[r * n2 + c];
-        if (t) t[c * n2 + r] = t[r * n2 + c];
-      }
-      if (onRows && (r - task.r0) % 16 === 15) onRows(16);
-    } else {
-      const nr = Math.min(chunk, task.r1 - r);
-      const off = r * n2;
-      const c1 = chain1.map((c) => c.subarray(r, r + nr));
-      crossBlock(transforms, c1, chain2, nr, n2, k.subarray(off, off + nr * n2), t ? t.subarray(off, off + nr * n2) : null);
-      onRows?.(nr);
-    }
+  if (task.symmetric) {
+    computeSymmetricTiles(transforms, chain1, diag, n2, k, t, task, onRows);
+    return;
   }
-  if (onRows && task.symmetric) onRows((task.r1 - task.r0) % 16);
+  const chunk = Math.max(1, Math.floor(65536 / Math.max(1, n2)));
+  for (let r = task.r0; r < task.r1; r += chunk) {
+    const nr = Math.min(chunk, task.r1 - r);
+    const off = r * n2;
+    const c1 = chain1.map((c) => c.subarray(r, r + nr));
+    crossBlock(transforms, c1, chain2, nr, n2, k.subarray(off, off + nr * n2), t ? t.subarray(off, off + nr * n2) : null);
+    onRows?.(nr);
+  }
+}
+
+function computeSymmetricTiles(
+  transforms: readonly KernelTransform[],
+  chain: readonly Float64Array[],
+  diag: { nngp: Float64Array; ntk: Float64Array } | null,
+  n: number,
+  k: Float64Array,
+  t: Float64Array | null,
+  task: RowTask,
+  onRows?: (rows: number) => void,
+): void {
+  const kTile = new Float64Array(TILE * TILE);
+  const tTile = t ? new Float64Array(TILE * TILE) : null;
+  for (let i0 = task.r0; i0 < task.r1; i0 += TILE) {
+    const nr = Math.min(TILE, n - i0);
+    const c1 = chain.map((c) => c.subarray(i0, i0 + nr));
+    for (let j0 = i0; j0 < n; j0 += TILE) {
+      const nc = Math.min(TILE, n - j0);
+      // gather the (I, J) tile contiguously
+      for (let r = 0; r < nr; r++) {
+        const src = (i0 + r) * n + j0;
+        for (let c = 0; c < nc; c++) kTile[r * nc + c] = k[src + c];
+      }
+      if (tTile) tTile.fill(0, 0, nr * nc);
+      const c2 = chain.map((c) => c.subarray(j0, j0 + nc));
+      crossBlock(transforms, c1, c2, nr, nc, kTile, tTile);
+      // scatter to (I, J) and its transpose (J, I); the recursion is symmetric in its two arguments,
+      // so a diagonal tile computed in full is already exactly symmetric
+      for (let r = 0; r < nr; r++) {
+        const dst = (i0 + r) * n + j0;
+        for (let c = 0; c < nc; c++) {
+          const v = kTile[r * nc + c];
+          k[dst + c] = v;
+          k[(j0 + c) * n + i0 + r] = v;
+        }
+        if (t && tTile) {
+          for (let c = 0; c < nc; c++) {
+            const v = tTile[r * nc + c];
+            t[dst + c] = v;
+            t[(j0 + c) * n + i0 + r] = v;
+          }
+        }
+      }
+    }
+    // the diagonal from the θ = 0 formulas: acos of a cosine that rounds near 1 loses half the digits
+    if (diag) {
+      for (let r = i0; r < i0 + nr; r++) {
+        k[r * n + r] = diag.nngp[r];
+        if (t) t[r * n + r] = diag.ntk[r];
+      }
+    }
+    onRows?.(nr);
+  }
 }
 
 /**
- * Splits rows among `parts` workers with equal work: equal rows in general, equal triangle areas
- * (Σ over rows of n − i) when symmetric.
+ * Splits rows among `parts` workers with equal work: equal rows in general; when symmetric, whole tile rows
+ * with equal numbers of tiles on or above the diagonal.
  */
 export function splitRows(n1: number, parts: number, symmetric: boolean): RowTask[] {
   const tasks: RowTask[] = [];
-  const p = Math.max(1, Math.min(parts, n1));
   if (!symmetric) {
+    const p = Math.max(1, Math.min(parts, n1));
     for (let i = 0; i < p; i++) {
       const r0 = Math.floor((i * n1) / p);
       const r1 = Math.floor(((i + 1) * n1) / p);
@@ -114,16 +159,18 @@ export function splitRows(n1: number, parts: number, symmetric: boolean): RowTas
     }
     return tasks;
   }
-  const total = (n1 * (n1 + 1)) / 2;
-  let r0 = 0;
+  const nb = Math.ceil(n1 / TILE);
+  const p = Math.max(1, Math.min(parts, nb));
+  const total = (nb * (nb + 1)) / 2;
+  let b0 = 0;
   let acc = 0;
-  for (let r = 0; r < n1 && tasks.length < p - 1; r++) {
-    acc += n1 - r;
+  for (let b = 0; b < nb && tasks.length < p - 1; b++) {
+    acc += nb - b;
     if (acc >= (total * (tasks.length + 1)) / p) {
-      tasks.push({ r0, r1: r + 1, symmetric });
-      r0 = r + 1;
+      tasks.push({ r0: b0 * TILE, r1: Math.min(n1, (b + 1) * TILE), symmetric });
+      b0 = b + 1;
     }
   }
-  if (r0 < n1) tasks.push({ r0, r1: n1, symmetric });
+  if (b0 < nb) tasks.push({ r0: b0 * TILE, r1: n1, symmetric });
   return tasks;
 }
