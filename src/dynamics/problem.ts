@@ -1,0 +1,72 @@
+import type { Mat } from '../linalg/matrix.js';
+import { InputError, assertFinite } from '../util/errors.js';
+
+/**
+ * The data of an infinite-width L2 flow (float64):
+ * Θ_0 on the training set (n×n, symmetric PSD), targets Y (n×k), and optionally the test–train kernel
+ * Θ_0(X*, X) (m×n), test targets Y* (m×k) and the initial outputs f0 (n×k), f0* (m×k) (default 0: the
+ * infinite-width ensemble mean).
+ */
+export interface FlowProblem {
+  thetaTrain: Mat;
+  y: Mat;
+  thetaTest?: Mat | null;
+  yTest?: Mat | null;
+  f0?: Mat | null;
+  f0Test?: Mat | null;
+}
+
+/** Checks shapes, finiteness and symmetry of a flow problem; throws InputError naming the problem. */
+export function checkFlowProblem(p: FlowProblem): void {
+  const { thetaTrain: th, y } = p;
+  if (th.rows !== th.cols) throw new InputError(`Θ (train) must be square, got ${th.rows}×${th.cols}`);
+  if (th.rows === 0) throw new InputError('Θ (train) is empty');
+  assertFinite(th, 'Θ (train)');
+  const n = th.rows;
+  let maxAbs = 0;
+  for (let i = 0; i < th.data.length; i++) maxAbs = Math.max(maxAbs, Math.abs(th.data[i]));
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      const a = th.data[i * n + j];
+      const b = th.data[j * n + i];
+      if (Math.abs(a - b) > 1e-10 * Math.max(maxAbs, 1e-300)) {
+        throw new InputError(`Θ (train) is not symmetric: entry (${i}, ${j}) = ${a} but (${j}, ${i}) = ${b}`);
+      }
+    }
+  }
+  if (y.rows !== n) throw new InputError(`Y has ${y.rows} rows but Θ is ${n}×${n}: one target row per training point`);
+  if (y.cols === 0) throw new InputError('Y has no columns');
+  assertFinite(y, 'Y');
+  const k = y.cols;
+  if (p.f0) {
+    if (p.f0.rows !== n || p.f0.cols !== k) throw new InputError(`f0 must be ${n}×${k} like Y, got ${p.f0.rows}×${p.f0.cols}`);
+    assertFinite(p.f0, 'f0');
+  }
+  if (p.thetaTest) {
+    if (p.thetaTest.cols !== n) throw new InputError(`Θ (test) must be m×${n} (test × train), got ${p.thetaTest.rows}×${p.thetaTest.cols}`);
+    assertFinite(p.thetaTest, 'Θ (test)');
+    const m = p.thetaTest.rows;
+    if (p.yTest && (p.yTest.rows !== m || p.yTest.cols !== k)) throw new InputError(`Y (test) must be ${m}×${k}, got ${p.yTest.rows}×${p.yTest.cols}`);
+    if (p.yTest) assertFinite(p.yTest, 'Y (test)');
+    if (p.f0Test && (p.f0Test.rows !== m || p.f0Test.cols !== k)) throw new InputError(`f0 (test) must be ${m}×${k}, got ${p.f0Test.rows}×${p.f0Test.cols}`);
+    if (p.f0Test) assertFinite(p.f0Test, 'f0 (test)');
+  } else if (p.yTest || p.f0Test) {
+    throw new InputError('test targets or test initial outputs were given without the test–train kernel Θ (test)');
+  }
+}
+
+export function checkDepthLambda(depth: number, lambda?: number): void {
+  if (!Number.isInteger(depth) || depth < 1) throw new InputError(`depth L must be an integer ≥ 1 (L = 1 is the linear model), got ${depth}`);
+  if (lambda !== undefined) {
+    if (!Number.isFinite(lambda)) throw new InputError(`λ must be a finite number, got ${lambda}`);
+    if (lambda < 0) throw new InputError(`λ must be ≥ 0, got ${lambda}`);
+  }
+}
+
+export function checkTimes(times: ArrayLike<number>): void {
+  if (times.length === 0) throw new InputError('no output times given');
+  for (let i = 0; i < times.length; i++) {
+    if (!Number.isFinite(times[i]) || times[i] < 0) throw new InputError(`times must be finite and ≥ 0, got ${times[i]} at index ${i}`);
+    if (i > 0 && !(times[i] > times[i - 1])) throw new InputError(`times must be strictly increasing: ${times[i - 1]} then ${times[i]} at index ${i}`);
+  }
+}
