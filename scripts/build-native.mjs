@@ -82,9 +82,7 @@ function main() {
     const msg = firstMatch(check.stderr ?? '', /^(Error: .*)$/m) ?? `exit code ${check.status}`;
     notBuilt(`the addon was built but does not load (${truncate(msg, 160)})`);
   }
-  if (verbose || process.env.npm_lifecycle_event !== 'install') {
-    process.stderr.write(`ntk-l2: native linalg built (${check.stdout.trim()}): ${addonPath}\n`);
-  }
+  process.stderr.write(`ntk-l2: native linalg built (${check.stdout.trim()}): ${addonPath}\n`);
 }
 
 /** Locates node-gyp: $npm_config_node_gyp, npm's bundled copy, then node-gyp on PATH. */

@@ -25,6 +25,9 @@
  *   dposv(a, n, b, nrhs) -> X
  *       Solves A X = B for symmetric positive definite A (dpotrf + dpotrs).
  *   info() -> { config, corename, numThreads, numProcs, parallel }
+ *   setNumThreads(n) -> previous thread count
+ *       openblas_set_num_threads: PROCESS-WIDE (all worker_threads share one OpenBLAS). Call it
+ *       before parallel work starts, not while another thread is inside a BLAS call.
  *
  * A non positive definite matrix makes dpotrf/dposv throw a RangeError with
  * err.code === "NTK_NOT_POSITIVE_DEFINITE" and err.leadingMinor = k (1-based
@@ -174,7 +177,7 @@ static int check_len(napi_env env, const char *fn, const char *name, size_t len,
   return 0;
 }
 
-/* Fetches exactly `want` arguments (more are ignored; fewer is a TypeError). */
+/* Fetches min..max arguments into argv (extra ones are ignored; fewer than min is a TypeError). */
 static int get_args(napi_env env, napi_callback_info info, const char *fn, size_t min, size_t max,
                     napi_value *argv, size_t *argc_out) {
   size_t argc = max;
@@ -188,7 +191,7 @@ static int get_args(napi_env env, napi_callback_info info, const char *fn, size_
     napi_throw_type_error(env, "ERR_MISSING_ARGS", msg);
     return -1;
   }
-  if (argc_out) *argc_out = argc;
+  if (argc_out) *argc_out = argc < max ? argc : max;
   return 0;
 }
 
@@ -465,6 +468,21 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
   return obj;
 }
 
+static napi_value js_set_num_threads(napi_env env, napi_callback_info info) {
+  const char *fn = "setNumThreads";
+  napi_value argv[1], prev;
+  int n;
+  if (get_args(env, info, fn, 1, 1, argv, NULL) || get_dim(env, fn, argv[0], "n", &n)) return NULL;
+  if (n < 1 || n > 4096) {
+    napi_throw_range_error(env, NULL, "ntk_linalg.setNumThreads: n must be in [1, 4096]");
+    return NULL;
+  }
+  int before = openblas_get_num_threads();
+  openblas_set_num_threads(n);
+  NAPI_CALL(env, fn, napi_create_int32(env, before, &prev));
+  return prev;
+}
+
 /* ------------------------------------------------------------------ module */
 
 NAPI_MODULE_INIT() {
@@ -475,6 +493,7 @@ NAPI_MODULE_INIT() {
       {"dpotrf", NULL, js_dpotrf, NULL, NULL, NULL, napi_enumerable, NULL},
       {"dposv", NULL, js_dposv, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setNumThreads", NULL, js_set_num_threads, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) {
     throw_last_napi_error(env, "init");

@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../util/errors.js';
 import { registerInfoCommand } from './info.js';
+import { registerFlowCommand } from './flow.js';
 import { registerKernelCommand } from './kernel.js';
+import { registerScanCommand } from './scan.js';
 
 /** Exit codes: 0 success, 2 bad input (one line on stderr, nothing written), 1 an internal error. */
 export async function main(argv: string[]): Promise<number> {
@@ -14,6 +16,8 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
   registerKernelCommand(program);
+  registerFlowCommand(program);
+  registerScanCommand(program);
   registerInfoCommand(program);
   try {
     await program.parseAsync(argv);

@@ -20,8 +20,8 @@
  *    evaluated by the modified Lentz algorithm (relative stopping tolerance 3e-16; ≲ 60 iterations at x = 1.5,
  *    a handful for large x). For x > 1e6 the asymptotic series U ~ Σ_{k<6} (s−1)…(s−k)/x^k is used instead.
  *  - {@link ScaledUpperGamma}: a fast evaluator of U(s, e^z) for one fixed s, used in hot loops (tens of
- *    millions of calls). It uses the small-x series with a fixed number of terms for z < −3, a piecewise
- *    polynomial (Chebyshev interpolation of the accurate U above, degree 18 on intervals of width 1/2 in
+ *    millions of calls). It uses the small-x series with as many terms as needed for z < −3, a piecewise
+ *    polynomial (Chebyshev interpolation of the accurate U above, degree 10 on intervals of width 1/8 in
  *    z = ln x) for −3 ≤ z ≤ 10, and the asymptotic series U ~ Σ_k (s−1)(s−2)…(s−k)/x^k (6 terms) for z > 10.
  *    Agreement with the accurate U is ~1e-15 relative.
  */
@@ -184,18 +184,49 @@ export function expint1Scaled(x: number): number {
 
 const Z_LO = -3; // below: series with a fixed number of terms (x < 0.0498)
 const Z_HI = 10; // above: asymptotic series (x > 22026)
-const Z_STEP = 0.5;
-const DEGREE = 18;
-const N_SMALL = 11; // series terms for x < e^{-3}: x^11/11! < 1e-22
+const Z_STEP = 0.125;
+const DEGREE = 10;
+/** ln x below which {@link ScaledUpperGamma.smallX} applies. */
+export const SCALED_GAMMA_Z_SMALL = Z_LO;
+/** ln x above which {@link ScaledUpperGamma.largeX} applies. */
+export const SCALED_GAMMA_Z_LARGE = Z_HI;
+const N_SMALL = 9; // series terms for x < e^{-3}: x^9/9! < 5e-18
 const N_ASYMP = 6; // asymptotic terms for x > e^{10}: 6!/x^6 < 1e-23
+const EXP_TAYLOR = Float64Array.from({ length: N_SMALL }, (_, n) => {
+  let f = 1;
+  for (let k = 2; k <= n; k++) f *= k;
+  return 1 / f;
+});
+/**
+ * SMALL_TERMS[⌊−z⌋] = number of Taylor terms n (powers x^0 … x^{n−1}) after which x^n/n! < 1e-17 for every
+ * x = e^z with z in that unit interval (z < −3): 1 for z < −40, 2 for z < −20, 3 for z < −13, 4 for z < −9,
+ * 6 for z < −6, 9 for z < −3.
+ */
+const SMALL_TERMS = Int8Array.from({ length: 41 }, (_, k) => (k >= 40 ? 1 : k >= 20 ? 2 : k >= 13 ? 3 : k >= 9 ? 4 : k >= 6 ? 6 : N_SMALL));
+
+/**
+ * Number of Taylor terms that make the small-x series of {@link ScaledUpperGamma.smallX} (and e^x) exact to
+ * < 1e-17 relative at x = e^z, z < −3.
+ */
+export function smallArgTerms(z: number): number {
+  return z <= -40 ? 1 : SMALL_TERMS[Math.floor(-z)];
+}
+
+/** e^x by its Taylor polynomial with n ≤ 9 terms (pair with {@link smallArgTerms}; for x < e^{−3}). */
+export function expTaylor(x: number, n: number): number {
+  let ex = EXP_TAYLOR[n - 1];
+  for (let k = n - 2; k >= 0; k--) ex = ex * x + EXP_TAYLOR[k];
+  return ex;
+}
 
 /**
  * Fast U(s, x) = x^{1−s} e^{x} Γ(s, x) for one fixed s ∈ [0, 1), taking z = ln x (the natural variable of the
- * mode dynamics, where ln x = ln(κ/a) − a t comes for free). ~10 ns per call after a ~1 ms set-up. Regimes:
- *  - z < −3: U = Γ(s) e^{x} x^{1−s} − x Σ_{n<11} x^n/(s)_{n+1} (Kummer's positive series for γ(s,x)) when
- *    s ≥ 0.2, where the two terms differ by ≥ 1.6×; for s < 0.2 (E1 included) Temme's form
- *    U = x e^{x} [x^{−s}((Γ(1+s)−1)/s − expm1(s z)/s) − Σ_{1≤n<11} (−x)^n/(n!(s+n))], uniform as s → 0;
- *  - −3 ≤ z ≤ 10: degree-18 polynomials in z on 26 intervals of width 1/2, interpolating the accurate U at
+ * mode dynamics, where ln x = ln(κ/a) − a t comes for free). A few ns per call after a ~1 ms set-up. Regimes:
+ *  - z < −3: the small-x series truncated where x^n/n! < 1e-17 (9 terms at z = −3, 1 below z = −40) and
+ *    e^x by its Taylor polynomial. For s ≥ 0.2: U = Γ(s) x^{1−s} e^{x} − x Σ_n x^n/(s)_{n+1} (Kummer's positive series for
+ *    γ(s, x); the two terms differ by ≥ 1.6× there). For s < 0.2, E1 included: Temme's form
+ *    U = x e^{x} [x^{−s}((Γ(1+s)−1)/s − expm1(s z)/s) − Σ_{n≥1} (−x)^n/(n!(s+n))], uniform as s → 0;
+ *  - −3 ≤ z ≤ 10: degree-10 polynomials in z on 104 intervals of width 1/8, interpolating the accurate U at
  *    Chebyshev points (U(s, e^z) is entire in z, so the interpolants converge geometrically);
  *  - z > 10: U ~ Σ_{k<6} (s−1)(s−2)…(s−k) x^{−k}.
  */
@@ -207,6 +238,7 @@ export class ScaledUpperGamma {
   private readonly small: Float64Array; // Kummer: 1/(s)_{n+1}; Temme: (−1)^n/(n!(s+n)), n ≥ 1 (index n−1)
   private readonly g1: number;
   private readonly coef: Float64Array; // (DEGREE+1) monomial coefficients in u ∈ [−1, 1] per interval
+  private readonly nInt: number;
   private readonly asym: Float64Array;
 
   constructor(s: number) {
@@ -236,6 +268,7 @@ export class ScaledUpperGamma {
       a *= s - 1 - k;
     }
     const nInt = Math.round((Z_HI - Z_LO) / Z_STEP);
+    this.nInt = nInt;
     this.coef = new Float64Array(nInt * (DEGREE + 1));
     const n1 = DEGREE + 1;
     const nodes = new Float64Array(n1);
@@ -261,7 +294,7 @@ export class ScaledUpperGamma {
       tPrev[0] = 1; // T_0
       tCur[1] = 1; // T_1
       mono[0] += cheb[0];
-      if (n1 > 1) mono[1] += cheb[1];
+      mono[1] += cheb[1];
       for (let j = 2; j < n1; j++) {
         tNext.fill(0);
         for (let m = 0; m < n1; m++) {
@@ -276,31 +309,43 @@ export class ScaledUpperGamma {
     }
   }
 
-  /** U(s, e^z). Monotone non-decreasing in z; 0 at z = −∞, 1 at z = +∞. */
+  /** U(s, e^z). Non-decreasing in z; 0 at z = −∞, 1 at z = +∞. */
   atLog(z: number): number {
     if (z < Z_LO) {
       if (z === -Infinity) return 0;
       const x = Math.exp(z);
-      const sm = this.small;
-      let poly = sm[N_SMALL - 1];
-      for (let n = N_SMALL - 2; n >= 0; n--) poly = poly * x + sm[n];
-      if (this.useKummer) return this.gammaS * Math.exp(x + (1 - this.s) * z) - x * poly;
-      const s = this.s;
-      const head = s === 0 ? -EULER_GAMMA - z : Math.exp(-s * z) * (this.g1 - Math.expm1(s * z) / s);
-      return x * Math.exp(x) * (head - x * poly);
+      const n = smallArgTerms(z);
+      return this.smallX(z, x, Math.exp((1 - this.s) * z), expTaylor(x, n), n);
     }
-    if (z > Z_HI) {
-      if (z === Infinity) return 1;
-      const r = Math.exp(-z);
-      const as = this.asym;
-      let acc = as[N_ASYMP - 1];
-      for (let k = N_ASYMP - 2; k >= 0; k--) acc = acc * r + as[k];
-      return acc;
-    }
-    if (z !== z) return NaN;
-    const q = (z - Z_LO) / Z_STEP;
+    if (z > Z_HI) return this.largeX(z);
+    return this.mid(z);
+  }
+
+  /** U(s, x) for x ≥ 0. */
+  at(x: number): number {
+    return this.atLog(Math.log(x));
+  }
+
+  /**
+   * Small-x branch of {@link atLog} for finite z = ln x < −3, with x = e^z, x1s = x^{1−s}, ex = e^x and
+   * n = smallArgTerms(z) supplied by the caller (hot loops form x and x^{1−s} as products of per-mode and
+   * per-time factors, and reuse e^x, instead of calling exp). The series is truncated after n terms.
+   */
+  smallX(z: number, x: number, x1s: number, ex: number, n: number): number {
+    const sm = this.small;
+    let poly = sm[n - 1];
+    for (let k = n - 2; k >= 0; k--) poly = poly * x + sm[k];
+    if (this.useKummer) return this.gammaS * x1s * ex - x * poly;
+    const s = this.s;
+    const head = s === 0 ? -EULER_GAMMA - z : Math.exp(-s * z) * (this.g1 - Math.expm1(s * z) / s);
+    return x * ex * (head - x * poly);
+  }
+
+  /** Table branch of {@link atLog}, for −3 ≤ z ≤ 10 (not checked). */
+  mid(z: number): number {
+    const q = (z - Z_LO) * (1 / Z_STEP);
     let iv = Math.floor(q);
-    if (iv >= this.coef.length / (DEGREE + 1)) iv--; // z = Z_HI exactly
+    if (iv >= this.nInt) iv = this.nInt - 1; // z = Z_HI exactly
     const u = 2 * (q - iv) - 1;
     const base = iv * (DEGREE + 1);
     const cf = this.coef;
@@ -309,9 +354,14 @@ export class ScaledUpperGamma {
     return acc;
   }
 
-  /** U(s, x) for x ≥ 0. */
-  at(x: number): number {
-    return this.atLog(Math.log(x));
+  /** Asymptotic branch of {@link atLog}, for z > 10. */
+  largeX(z: number): number {
+    if (z === Infinity) return 1;
+    const r = Math.exp(-z);
+    const as = this.asym;
+    let acc = as[N_ASYMP - 1];
+    for (let k = N_ASYMP - 2; k >= 0; k--) acc = acc * r + as[k];
+    return acc;
   }
 }
 

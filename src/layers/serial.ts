@@ -37,3 +37,24 @@ export function checkSpec(spec: NetworkSpec): void {
   }
   if (spec.layers.length === 0) throw new SpecError('the network has no layers');
 }
+
+/**
+ * True when f(aθ) = a^L f(θ) for a > 0 with L = the number of Dense layers: no biases and only positively
+ * homogeneous activations (the ReLU family and the identity). The output ODE with the −Lλf term needs it.
+ */
+export function isPositivelyHomogeneous(spec: NetworkSpec): boolean {
+  return spec.layers.every((l) => {
+    switch (l.json.type) {
+      case 'dense':
+        return (l.json.bStd ?? 0) === 0;
+      case 'relu':
+      case 'abrelu':
+      case 'leakyrelu':
+      case 'abs':
+      case 'identity':
+        return true;
+      default:
+        return false;
+    }
+  });
+}

@@ -78,6 +78,22 @@ export function getLinalg(preference: LinalgPreference = 'auto'): Linalg {
   }
 }
 
+/**
+ * Sets how many threads OpenBLAS uses (native backend; PROCESS-WIDE, shared by all worker_threads)
+ * and returns the previous count, or null when the native addon is not loaded (the js backend is
+ * single-threaded). OPENBLAS_NUM_THREADS sets the initial value (default: all cores).
+ *
+ * Use 1 when several worker_threads call linalg at the same time, or when linalg runs next to
+ * CPU-bound workers: OpenBLAS's threads busy-wait, and concurrent multi-threaded calls
+ * oversubscribe the cores badly (measured on 2 cores: 6 workers × [dgemm+eigh+cholesky, n = 600]
+ * took 72 s with 2 OpenBLAS threads vs 2 s with 1). Call it before the parallel work starts.
+ */
+export function setLinalgThreads(n: number): number | null {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setLinalgThreads: n must be a positive integer, got ${n}`);
+  const { addon } = loadNativeAddon();
+  return addon ? addon.setNumThreads(n) : null;
+}
+
 export interface LinalgInfo {
   /** What getLinalg('auto') returns; null when NTK_LINALG=native but the addon is unavailable (it throws). */
   backend: 'native' | 'js' | null;

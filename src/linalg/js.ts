@@ -100,7 +100,8 @@ function scaleInPlace(d: Float64Array, alpha: number): void {
 function gemm(a: Mat, b: Mat, opts?: { transA?: boolean; transB?: boolean; alpha?: number }): Mat {
   const { m, k, n, transA, transB, alpha } = checkGemm(a, b, opts);
   const c = new Float64Array(m * n);
-  if (m > 0 && n > 0 && k > 0) {
+  // alpha = 0: the zero matrix without reading A or B (as BLAS does)
+  if (m > 0 && n > 0 && k > 0 && alpha !== 0) {
     // the kernel wants B row-major k×n; Bᵀ costs an O(kn) copy against O(mkn) work
     const bk = transB ? transposeData(b.data, b.rows, b.cols) : b.data;
     gemmKernel(a.data, transA ? 1 : k, transA ? m : 1, bk, c, m, k, n, false);
@@ -114,7 +115,7 @@ function syrk(a: Mat, opts?: { trans?: boolean; alpha?: number }): Mat {
   const n = trans ? a.cols : a.rows;
   const k = trans ? a.rows : a.cols;
   const c = new Float64Array(n * n);
-  if (n > 0 && k > 0) {
+  if (n > 0 && k > 0 && alpha !== 0) {
     if (trans) {
       // AᵀA: op(A) = Aᵀ read through strides, B = A as stored (k×n)
       gemmKernel(a.data, 1, n, a.data, c, n, k, n, true);

@@ -21,6 +21,8 @@ export interface NativeAddon {
   dpotrf(a: Float64Array, n: number): Float64Array;
   dposv(a: Float64Array, n: number, b: Float64Array, nrhs: number): Float64Array;
   info(): { config: string; corename: string; parallel: string; numThreads: number; numProcs: number };
+  /** openblas_set_num_threads (process-wide); returns the previous count. */
+  setNumThreads(n: number): number;
 }
 
 /**

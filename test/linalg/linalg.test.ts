@@ -20,7 +20,7 @@
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { getLinalg, linalgInfo, NotPositiveDefiniteError, type Linalg } from '../../src/linalg/index.js';
+import { getLinalg, linalgInfo, NotPositiveDefiniteError, setLinalgThreads, type Linalg } from '../../src/linalg/index.js';
 import { jsLinalg } from '../../src/linalg/js.js';
 import type { Mat } from '../../src/linalg/matrix.js';
 import { loadNativeAddon, loadNativeLinalg, NATIVE_ADDON_PATH } from '../../src/linalg/native.js';
@@ -170,6 +170,12 @@ for (const [label, maybe] of backends) {
         expect(Array.from(z.data)).toEqual(new Array(12).fill(0));
         const e = la.gemm(randMat(0, 5, 1), randMat(5, 2, 2));
         expect([e.rows, e.cols, e.data.length]).toEqual([0, 2, 0]);
+      });
+
+      it('alpha = 0 gives the zero matrix without reading the inputs (BLAS semantics)', () => {
+        const inf = { rows: 2, cols: 2, data: new Float64Array([Infinity, 1, NaN, 2]) };
+        expect(Array.from(la.gemm(inf, inf, { alpha: 0 }).data)).toEqual([0, 0, 0, 0]);
+        expect(Array.from(la.syrk(inf, { alpha: 0 }).data)).toEqual([0, 0, 0, 0]);
       });
 
       it('does not modify its inputs', () => {
@@ -448,7 +454,9 @@ describe('getLinalg / linalgInfo', () => {
 
   it("'auto' picks native when it loads, else js with a one-line notice (once)", () => {
     delete process.env.NTK_LINALG;
-    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    // decided before the first getLinalg(), which sets NTK_LINALG_NOTICE_SHOWN
+    const quiet = process.env.NTK_QUIET === '1' || process.env.NTK_LINALG_NOTICE_SHOWN === '1';
+    const write = vi.spyOn(process.stderr, 'write'); // calls through: the notice still shows
     const first = getLinalg();
     const second = getLinalg('auto');
     expect(second).toBe(first);
@@ -458,7 +466,6 @@ describe('getLinalg / linalgInfo', () => {
       expect(notices).toHaveLength(0);
     } else {
       expect(first.name).toBe('js');
-      const quiet = process.env.NTK_QUIET === '1' || process.env.NTK_LINALG_NOTICE_SHOWN === '1';
       expect(notices).toHaveLength(quiet ? 0 : 1);
       if (!quiet) {
         expect(notices[0]).toMatch(/using the pure-TypeScript fallback, ~50-100× slower for large matrices\. See README 'Native linear algebra'\.\n$/);
@@ -486,6 +493,21 @@ describe('getLinalg / linalgInfo', () => {
     process.env.NTK_LINALG = 'blas';
     expect(() => getLinalg()).toThrow(/NTK_LINALG must be 'js', 'native' or 'auto'/);
     expect(() => getLinalg('fast' as 'js')).toThrow(TypeError);
+  });
+
+  it('setLinalgThreads sets the OpenBLAS thread count (null without the addon)', () => {
+    expect(() => setLinalgThreads(0)).toThrow(RangeError);
+    const before = setLinalgThreads(1);
+    if (!nativeLinalg) {
+      expect(before).toBeNull();
+      return;
+    }
+    expect(before).toBeGreaterThanOrEqual(1);
+    expect(linalgInfo().openblas?.numThreads).toBe(1);
+    const a = randMat(300, 300, 1);
+    expect(relErr(nativeLinalg.gemm(a, a), jsLinalg.gemm(a, a))).toBeLessThan(1e-12);
+    expect(setLinalgThreads(before!)).toBe(1);
+    expect(linalgInfo().openblas?.numThreads).toBe(before);
   });
 
   it('linalgInfo describes the native addon', () => {

@@ -1,0 +1,120 @@
+import type { Command } from 'commander';
+import { eigenbasis } from '../dynamics/eigenbasis.js';
+import { accuracyOverTime, bestTime, kernelScale, mseOverTime } from '../dynamics/observables.js';
+import { constantSchedule } from '../dynamics/schedule.js';
+import { scheduledSolve } from '../dynamics/scheduledFlow.js';
+import { spectralSolve } from '../dynamics/spectral.js';
+import { readMatrix } from '../io/npy.js';
+import { checkOutputDir, writeOutputDir } from '../io/outputDir.js';
+import { InputError } from '../util/errors.js';
+import { parseInteger, parseNumber, parseTimes, readSchedule } from './parse.js';
+
+interface FlowCliOptions {
+  theta: string;
+  thetaTest?: string;
+  y: string;
+  yTest?: string;
+  f0?: string;
+  f0Test?: string;
+  lambda?: string;
+  schedule?: string;
+  depth?: string;
+  model: string;
+  times: string;
+  out: string;
+  force?: boolean;
+}
+
+export function registerFlowCommand(program: Command): void {
+  program
+    .command('flow')
+    .description('Infinite-width L2 gradient flow (float64) from given kernels: f(t) on train and test points')
+    .requiredOption('--theta <file>', 'Θ_0(X, X), n×n (.npy)')
+    .option('--theta-test <file>', 'Θ_0(X*, X), m×n (.npy)')
+    .requiredOption('--y <file>', 'training targets Y, n×k')
+    .option('--y-test <file>', 'test targets Y*, m×k (for test MSE, accuracy and t*)')
+    .option('--f0 <file>', 'initial training outputs, n×k (default 0)')
+    .option('--f0-test <file>', 'initial test outputs, m×k (default 0)')
+    .option('--lambda <λ>', 'constant L2 coefficient λ ≥ 0 (closed-form solver)')
+    .option('--schedule <file.json>', 'piecewise-constant λ(t): {"starts":[0,100],"values":[0.01,0.001]} (adaptive integrator)')
+    .option('--depth <L>', 'number of weight layers L (homogeneity degree); L = 1 is the linear model')
+    .option('--model <deep|linear>', 'linear = --depth 1', 'deep')
+    .requiredOption('--times <spec>', 'output times: a file (.npy/.csv/.json) or log:A:B:N / lin:A:B:N')
+    .requiredOption('--out <dir>', 'results folder: f_train.npy (T×n×k), f_test.npy (T×m×k), summary.json')
+    .option('--force', 'replace an existing --out folder')
+    .addHelpText(
+      'after',
+      `
+Loss (1/2n)Σ|f − y|² + (λ/2)|θ|², gradient flow; Θ_t = Θ_0·exp(−2(L−1)∫λ) and
+df/dt = −(1/n)Θ_t(f − Y) − Lλf (positively homogeneous nets: no biases, ReLU-family activations).
+
+Examples:
+  ntk flow --theta K.npy --theta-test KT.npy --y Y.npy --y-test YT.npy --lambda 0.01 --depth 3 --times log:0.1:1e4:200 --out run1
+  ntk flow --theta K.npy --y Y.npy --model linear --lambda 0.01 --times T.npy --out linear1
+  ntk flow --theta K.npy --y Y.npy --schedule autol2.json --depth 3 --times lin:0:500:101 --out sched`,
+    )
+    .action((o: FlowCliOptions) => {
+      if (o.model !== 'deep' && o.model !== 'linear') throw new InputError(`--model must be deep or linear, got "${o.model}"`);
+      if ((o.lambda === undefined) === (o.schedule === undefined)) throw new InputError('give exactly one of --lambda and --schedule');
+      if (o.model === 'linear' && o.depth !== undefined && o.depth !== '1') throw new InputError('--model linear means --depth 1');
+      if (o.model === 'deep' && o.depth === undefined) throw new InputError('--depth L is required for --model deep (the number of Dense layers)');
+      const depth = o.model === 'linear' ? 1 : parseInteger(o.depth!, '--depth');
+      const lambda = o.lambda !== undefined ? parseNumber(o.lambda, '--lambda') : undefined;
+      if (lambda !== undefined && lambda < 0) throw new InputError(`--lambda must be ≥ 0, got ${lambda}`);
+      const schedule = o.schedule ? readSchedule(o.schedule) : constantSchedule(lambda!);
+      const times = parseTimes(o.times);
+      checkOutputDir(o.out, o.force);
+      const problem = {
+        thetaTrain: readMatrix(o.theta, { name: 'Θ (--theta)' }),
+        thetaTest: o.thetaTest ? readMatrix(o.thetaTest, { name: 'Θ test (--theta-test)' }) : null,
+        y: readMatrix(o.y, { name: 'Y (--y)' }),
+        yTest: o.yTest ? readMatrix(o.yTest, { name: 'Y test (--y-test)' }) : null,
+        f0: o.f0 ? readMatrix(o.f0, { name: 'f0 (--f0)' }) : null,
+        f0Test: o.f0Test ? readMatrix(o.f0Test, { name: 'f0 test (--f0-test)' }) : null,
+      };
+      const started = Date.now();
+      const eb = eigenbasis(problem);
+      const sol = lambda !== undefined ? spectralSolve(eb, lambda, depth, times) : scheduledSolve(eb, schedule, depth, times);
+      const T = times.length;
+      const trainMse = mseOverTime(sol.fTrain, problem.y, T);
+      const summary: Record<string, unknown> = {
+        dtype: 'float64',
+        depth,
+        model: depth === 1 ? 'linear' : 'deep',
+        lambda: lambda ?? null,
+        schedule: o.schedule ? schedule : null,
+        solver: lambda !== undefined ? 'closed form (eigenbasis)' : 'Dormand–Prince 5(4), rtol 1e-11',
+        times: Array.from(times),
+        trainMse: Array.from(trainMse),
+        kernelScale: Array.from(times, (t) => kernelScale(depth, schedule, t)),
+        mseConvention: 'MSE = (1/N)Σ_i |f(x_i) − y_i|² (the loss is half of it)',
+      };
+      const files: Record<string, { npy: { shape: number[]; data: Float64Array } } | string> = {
+        'f_train.npy': { npy: { shape: [T, eb.n, eb.k], data: sol.fTrain } },
+      };
+      if (sol.fTest) {
+        files['f_test.npy'] = { npy: { shape: [T, eb.m, eb.k], data: sol.fTest } };
+        if (problem.yTest) {
+          const testMse = mseOverTime(sol.fTest, problem.yTest, T);
+          const testAcc = accuracyOverTime(sol.fTest, problem.yTest, T);
+          const bm = bestTime(testMse, times, 'min');
+          const ba = bestTime(testAcc, times, 'max');
+          Object.assign(summary, {
+            testMse: Array.from(testMse),
+            testAccuracy: Array.from(testAcc),
+            tStarMse: bm.t,
+            bestTestMse: bm.value,
+            tStarMseAtEdge: bm.atEdge,
+            tStarAccuracy: ba.t,
+            bestTestAccuracy: ba.value,
+            tStarAccuracyAtEdge: ba.atEdge,
+          });
+        }
+      }
+      summary.seconds = (Date.now() - started) / 1000;
+      files['summary.json'] = JSON.stringify(summary, null, 2) + '\n';
+      writeOutputDir(o.out, files, { force: o.force });
+      const brief = { out: o.out, depth, T, n: eb.n, m: eb.m, k: eb.k, tStarMse: summary.tStarMse ?? null, bestTestMse: summary.bestTestMse ?? null };
+      process.stdout.write(JSON.stringify(brief) + '\n');
+    });
+}

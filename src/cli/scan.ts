@@ -1,0 +1,168 @@
+import type { Command } from 'commander';
+import { eigenbasis } from '../dynamics/eigenbasis.js';
+import { bundledDataset, fileDataset, type TargetEncoding } from '../experiments/dataset.js';
+import { lambdaScan, logspace, type ScanResult } from '../experiments/lambdaScan.js';
+import { checkOutputDir, writeOutputDir } from '../io/outputDir.js';
+import { analyticKernel } from '../kernels/analytic.js';
+import { ntkUnderL2 } from '../kernels/underL2.js';
+import { parseSpec } from '../layers/json.js';
+import { denseLayerCount, isPositivelyHomogeneous } from '../layers/serial.js';
+import type { Standardization } from '../data/preprocess.js';
+import { InputError } from '../util/errors.js';
+import { parseInteger, parseLambdas } from './parse.js';
+import { progressBar } from './progress.js';
+
+interface ScanCliOptions {
+  arch: string;
+  data?: string;
+  x?: string;
+  y?: string;
+  xTest?: string;
+  yTest?: string;
+  lambdas: string;
+  model: string;
+  standardize?: string;
+  targets: string;
+  seed: string;
+  out: string;
+  force?: boolean;
+  kernelOnly?: boolean;
+  quiet?: boolean;
+}
+
+export function registerScanCommand(program: Command): void {
+  program
+    .command('scan')
+    .description('λ scan of the infinite-width L2 flow: t* (best test MSE / accuracy) against λ and the log-log slope')
+    .requiredOption('--arch <spec>', 'architecture (file, JSON or one-line form); L = its number of Dense layers')
+    .option('--data <name>', 'bundled data: mnist:N_TRAIN:N_TEST (e.g. mnist:500:1000)')
+    .option('--x <file>', 'training inputs (instead of --data)')
+    .option('--y <file>', 'training targets, n×k, or n integer labels')
+    .option('--x-test <file>', 'test inputs')
+    .option('--y-test <file>', 'test targets or labels')
+    .option('--lambdas <grid>', 'λ values: start:end:count (log-spaced) or a comma list', '1e-4:1e-1:13')
+    .option('--model <deep|linear>', 'deep (L = number of Dense layers) or linear (L = 1 on the same kernel)', 'deep')
+    .option('--standardize <how>', 'inputs: unit-norm (|x|² = d; default for --data), features (z-score), none (default for files)')
+    .option('--targets <enc>', 'centred (one-hot − 1/k) or onehot, for labels', 'centred')
+    .option('--seed <n>', 'seed of the train/test split of bundled data', '0')
+    .option('--kernel-only', 'for non-homogeneous nets (biases, Erf): write the predicted kernel decay instead of t*')
+    .requiredOption('--out <dir>', 'results folder: tstar.csv, tstar.json, curves.json')
+    .option('--force', 'replace an existing --out folder')
+    .option('--quiet', 'no progress bar')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  ntk scan --arch "dense(1024, wStd=1.41421356) > relu > dense(1024, wStd=1.41421356) > relu > dense(10, wStd=1.41421356)" --data mnist:500:1000 --out scan1
+  ntk scan --arch net.json --x X.npy --y labels.npy --x-test XT.npy --y-test labelsT.npy --lambdas 1e-3:1e-1:9 --model linear --out scanlin`,
+    )
+    .action(async (o: ScanCliOptions) => {
+      const started = Date.now();
+      const spec = parseSpec(o.arch);
+      if (o.model !== 'deep' && o.model !== 'linear') throw new InputError(`--model must be deep or linear, got "${o.model}"`);
+      if (o.targets !== 'centred' && o.targets !== 'onehot') throw new InputError(`--targets must be centred or onehot, got "${o.targets}"`);
+      if (o.standardize && !['none', 'features', 'unit-norm'].includes(o.standardize)) throw new InputError(`--standardize must be unit-norm, features or none, got "${o.standardize}"`);
+      if (spec.parameterization !== 'ntk') throw new InputError('the L2 flow uses the NTK parameterization (the standard one has no infinite-width limit)');
+      const homogeneous = isPositivelyHomogeneous(spec);
+      if (!homogeneous && !o.kernelOnly) {
+        throw new InputError(
+          'the output dynamics (−Lλf term) hold only for positively homogeneous nets (no biases; relu/abrelu/leakyrelu/abs/identity); ' +
+            'this spec has biases or Erf. Pass --kernel-only for its predicted kernel decay instead',
+        );
+      }
+      const lambdas = parseLambdas(o.lambdas);
+      checkOutputDir(o.out, o.force);
+      const opts = { standardize: o.standardize as Standardization | undefined, targets: o.targets as TargetEncoding, seed: parseInteger(o.seed, '--seed', 0) };
+      let data;
+      if (o.data) {
+        if (o.x || o.y || o.xTest || o.yTest) throw new InputError('give either --data or --x/--y/--x-test/--y-test, not both');
+        data = bundledDataset(o.data, opts);
+      } else {
+        if (!o.x || !o.y || !o.xTest || !o.yTest) throw new InputError('give --data mnist:N:M, or all of --x, --y, --x-test, --y-test');
+        data = fileDataset({ x: o.x, y: o.y, xTest: o.xTest, yTest: o.yTest }, opts);
+      }
+      const depth = o.model === 'linear' ? 1 : denseLayerCount(spec);
+      if (depth < 1) throw new InputError('the architecture has no Dense layer');
+      const bar = progressBar('kernel rows', o.quiet);
+      const thetaTrain = (await analyticKernel(spec, data.x, undefined, { get: 'ntk', onProgress: bar.update })).ntk!;
+      bar.stop();
+      if (o.kernelOnly && !homogeneous) {
+        writeKernelOnly(o, spec, data.x, lambdas, thetaTrain, data.description);
+        return;
+      }
+      const thetaTest = (await analyticKernel(spec, data.xTest, data.x, { get: 'ntk' })).ntk!;
+      const eb = eigenbasis({ thetaTrain, thetaTest, y: data.y, yTest: data.yTest });
+      const bar2 = progressBar('λ values', o.quiet);
+      const result = lambdaScan(eb, lambdas, depth, { onProgress: bar2.update });
+      bar2.stop();
+      const meta = {
+        architecture: o.arch,
+        depth,
+        model: o.model,
+        data: data.description,
+        n: data.x.rows,
+        m: data.xTest.rows,
+        k: data.y.cols,
+        dtype: 'float64',
+        lambdaTimeGrid: '300 log-spaced values of λ·t in [1e-3, 1e2]',
+        seconds: (Date.now() - started) / 1000,
+      };
+      writeOutputDir(
+        o.out,
+        {
+          'tstar.csv': scanCsv(result),
+          'tstar.json': JSON.stringify({ ...meta, slopeMse: result.slopeMse, slopeAccuracy: result.slopeAcc, rows: result.rows }, null, 2) + '\n',
+          'curves.json': JSON.stringify({ ...meta, curves: result.curves }) + '\n',
+        },
+        { force: o.force },
+      );
+      process.stdout.write(scanTable(result, meta.data));
+    });
+}
+
+function scanCsv(r: ScanResult): string {
+  const head = 'lambda,t_star_mse,lambda_t_star_mse,best_test_mse,t_star_acc,lambda_t_star_acc,best_test_acc,final_test_mse,final_test_acc,mse_at_edge,acc_at_edge';
+  const rows = r.rows.map((x) =>
+    [x.lambda, x.tStarMse, x.lambdaTStarMse, x.bestTestMse, x.tStarAcc, x.lambdaTStarAcc, x.bestTestAcc, x.finalTestMse, x.finalTestAcc, x.mseAtEdge, x.accAtEdge].join(','),
+  );
+  return [head, ...rows].join('\n') + '\n';
+}
+
+/** The human-readable table printed on stdout. */
+export function scanTable(r: ScanResult, description: string): string {
+  const lines = [`# ${description}; L = ${r.depth}`, `${'λ'.padStart(10)} ${'t*(MSE)'.padStart(11)} ${'λ·t*'.padStart(7)} ${'best MSE'.padStart(9)} ${'t*(acc)'.padStart(11)} ${'λ·t*'.padStart(7)} ${'best acc'.padStart(8)}`];
+  for (const x of r.rows) {
+    lines.push(
+      `${x.lambda.toExponential(3).padStart(10)} ${(x.tStarMse.toPrecision(4) + (x.mseAtEdge ? '!' : '')).padStart(11)} ${x.lambdaTStarMse.toFixed(3).padStart(7)} ${x.bestTestMse.toFixed(4).padStart(9)} ` +
+        `${(x.tStarAcc.toPrecision(4) + (x.accAtEdge ? '!' : '')).padStart(11)} ${x.lambdaTStarAcc.toFixed(3).padStart(7)} ${x.bestTestAcc.toFixed(4).padStart(8)}`,
+    );
+  }
+  const f = (s: { slope: number; stderr: number; points: number }) => `${s.slope.toFixed(3)} ± ${s.stderr.toFixed(3)} (${s.points} points)`;
+  lines.push(`slope of log t* vs log λ: best test MSE ${f(r.slopeMse)}; best test accuracy ${f(r.slopeAcc)}`);
+  lines.push("('!' marks a t* at the edge of the time grid: a bound, left out of the fit)");
+  return lines.join('\n') + '\n';
+}
+
+function writeKernelOnly(o: ScanCliOptions, spec: ReturnType<typeof parseSpec>, x: import('../linalg/matrix.js').Mat, lambdas: number[], theta0: import('../linalg/matrix.js').Mat, description: string): void {
+  // Trace of the predicted kernel relative to Θ_0, on a grid of Λ = λt (the prediction depends on Λ only).
+  const bigLambdas = logspace(1e-3, 10, 60);
+  const tr0 = trace(theta0);
+  const ratio = bigLambdas.map((L) => trace(ntkUnderL2(spec, L, x)) / tr0);
+  const rows = ['Lambda_integrated,trace_ratio', ...bigLambdas.map((L, i) => `${L},${ratio[i]}`)];
+  const json = {
+    architecture: o.arch,
+    data: description,
+    note: 'non-homogeneous net: kernel-only prediction Θ_t = e^{2Λ}·Θ(σ_w e^{−Λ}, σ_b e^{−Λ}), Λ = ∫λ dt (for constant λ, Λ = λt)',
+    lambdas,
+    bigLambda: bigLambdas,
+    traceRatio: ratio,
+  };
+  writeOutputDir(o.out, { 'kernel_decay.csv': rows.join('\n') + '\n', 'kernel_decay.json': JSON.stringify(json, null, 2) + '\n' }, { force: o.force });
+  process.stdout.write(`# ${json.note}\n# tr Θ_t / tr Θ_0 against Λ = ∫λ dt written to ${o.out}/kernel_decay.csv\n`);
+}
+
+function trace(m: import('../linalg/matrix.js').Mat): number {
+  let s = 0;
+  for (let i = 0; i < m.rows; i++) s += m.data[i * m.cols + i];
+  return s;
+}
