@@ -168,6 +168,65 @@ function earlyInner(): Float64Array {
 }
 const EARLY_INNER = earlyInner();
 
+/** The b = κ/a ≤ 1 regime of {@link fillMode} (series in b; see the module comment). */
+function fillSeries(
+  b: number,
+  lnB: number,
+  s: number,
+  td: TimeData,
+  g: Float64Array,
+  h: Float64Array,
+  off: number,
+  stride: number,
+  coef: Float64Array,
+  tail: Float64Array,
+): void {
+  const n = td.n;
+  const { tau, d: dArr, w: wArr, wp: wpArr, oneMinusWs, ws: wsArr, kw: kwArr } = td;
+  // Series in b (regime "b ≤ 1" of the module comment). coef[k] = (−b)^k/(k!(k+s)), k = 1..K−1, and
+  // tail[k] = Σ_{k' ≥ k} coef[k'] serves the terms where 1 − w^{k'} has rounded to 1.
+  let term = 1; // (−b)^k/k!
+  let bound = Math.E;
+  let K = 1;
+  let e0sum = s > 0 ? 1 / s : 0; // Σ_{k≥0} coef[k] (used for s > 0 only)
+  while (K < MAX_SERIES) {
+    term *= -b / K;
+    bound *= b / K;
+    coef[K] = term / (K + s);
+    e0sum += coef[K];
+    K++;
+    if (bound < SERIES_TOL) break;
+  }
+  tail[K] = 0;
+  for (let k = K - 1; k >= 1; k--) tail[k] = tail[k + 1] + coef[k];
+  const emb = Math.exp(-b);
+  for (let j = 0; j < n; j++) {
+    const D = dArr[j];
+    const w = wArr[j];
+    const z = lnB - tau[j];
+    const x = b * w;
+    const ex = z < Z_SMALL ? expTaylor(x, smallArgTerms(z)) : Math.exp(x); // e^{bw}
+    // Σ_{k≥1} coef[k]·(1 − w^k), with 1 − w^{k+1} = (1 − w^k) + w^k(1 − w)
+    const kk = K < kwArr[j] ? K : kwArr[j];
+    let acc = tail[kk];
+    if (kk > 1) {
+      let ck = D;
+      let wk = w;
+      acc += coef[1] * ck;
+      for (let k = 2; k < kk; k++) {
+        ck += wk * D;
+        wk *= w;
+        acc += coef[k] * ck;
+      }
+    }
+    const S = s > 0 ? oneMinusWs[j] * e0sum + wsArr[j] * acc : tau[j] + acc;
+    const wpx = wpArr[j] * ex; // e^{bw − pτ}
+    const o = off + j * stride;
+    g[o] = wpx * emb; // G = e^{−pτ − b(1 − w)}
+    h[o] = b * wpx * S;
+  }
+}
+
 /**
  * Fills g[off + j*stride], h[off + j*stride] for one mode κ > 0 (L ≥ 2, λ > 0) and all times in `td`.
  * `coef`, `tail` are scratch of length ≥ MAX_SERIES + 1.
@@ -188,59 +247,18 @@ function fillMode(
   tail: Float64Array,
 ): void {
   const n = td.n;
-  const { tau, decay, d: dArr, w: wArr, wp: wpArr, dOverA, oneMinusWs, ws: wsArr, kw: kwArr } = td;
+  const { tau, decay, w: wArr, wp: wpArr, dOverA } = td;
   const b = kappa / a;
   const lnB = Math.log(kappa) - lnA; // ln b without forming b (which may overflow for a → 0)
   if (b <= 1) {
-    // Series in b (regime "b ≤ 1" of the module comment). coef[k] = (−b)^k/(k!(k+s)), k = 1..K−1, and
-    // tail[k] = Σ_{k' ≥ k} coef[k'] serves the terms where 1 − w^{k'} has rounded to 1.
-    let term = 1; // (−b)^k/k!
-    let bound = Math.E;
-    let K = 1;
-    let e0sum = s > 0 ? 1 / s : 0; // Σ_{k≥0} coef[k] (used for s > 0 only)
-    while (K < MAX_SERIES) {
-      term *= -b / K;
-      bound *= b / K;
-      coef[K] = term / (K + s);
-      e0sum += coef[K];
-      K++;
-      if (bound < SERIES_TOL) break;
-    }
-    tail[K] = 0;
-    for (let k = K - 1; k >= 1; k--) tail[k] = tail[k + 1] + coef[k];
-    const emb = Math.exp(-b);
-    for (let j = 0; j < n; j++) {
-      const D = dArr[j];
-      const w = wArr[j];
-      const z = lnB - tau[j];
-      const x = b * w;
-      const ex = z < Z_SMALL ? expTaylor(x, smallArgTerms(z)) : Math.exp(x); // e^{bw}
-      // Σ_{k≥1} coef[k]·(1 − w^k), with 1 − w^{k+1} = (1 − w^k) + w^k(1 − w)
-      const kk = K < kwArr[j] ? K : kwArr[j];
-      let acc = tail[kk];
-      if (kk > 1) {
-        let ck = D;
-        let wk = w;
-        acc += coef[1] * ck;
-        for (let k = 2; k < kk; k++) {
-          ck += wk * D;
-          wk *= w;
-          acc += coef[k] * ck;
-        }
-      }
-      const S = s > 0 ? oneMinusWs[j] * e0sum + wsArr[j] * acc : tau[j] + acc;
-      const wpx = wpArr[j] * ex; // e^{bw − pτ}
-      const o = off + j * stride;
-      g[o] = wpx * emb; // G = e^{−pτ − b(1 − w)}
-      h[o] = b * wpx * S;
-    }
+    fillSeries(b, lnB, s, td, g, h, off, stride, coef, tail);
     return;
   }
   // b > 1: difference of scaled gammas, or the early-time expansion.
   const U = scaledUpperGammaFor(s);
   const ub = U.atLog(lnB);
   const products = b < 1e100; // form x = b·w and x^{1−s} = b^{1−s}·w^{1−s} as products in the small-x branch
-  const bp = Math.pow(b, p);
+  const bp = Math.exp(p * lnB); // b^{1−s}
   const emb = b < -LOG_FLUSH ? Math.exp(-b) : 0;
   const n1 = EARLY_ORDER + 1;
   for (let j = 0; j < n; j++) {
