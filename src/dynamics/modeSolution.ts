@@ -43,7 +43,8 @@
 import {
   SCALED_GAMMA_Z_LARGE as Z_LARGE,
   SCALED_GAMMA_Z_SMALL as Z_SMALL,
-  expTaylor,
+  EULER_GAMMA,
+  EXP_TAYLOR as EXP_T,
   scaledUpperGammaFor,
   smallArgTerms,
 } from './specialFunctions.js';
@@ -205,7 +206,14 @@ function fillSeries(
     const w = wArr[j];
     const z = lnB - tau[j];
     const x = b * w;
-    const ex = z < Z_SMALL ? expTaylor(x, smallArgTerms(z)) : Math.exp(x); // e^{bw}
+    // e^{bw}: Taylor polynomial for bw < e^{−3}
+    let ex = 1;
+    if (z >= Z_SMALL) ex = Math.exp(x);
+    else if (z > -40) {
+      const nt = smallArgTerms(z);
+      ex = EXP_T[nt - 1];
+      for (let k = nt - 2; k >= 0; k--) ex = ex * x + EXP_T[k];
+    }
     // Σ_{k≥1} coef[k]·(1 − w^k), with 1 − w^{k+1} = (1 − w^k) + w^k(1 − w)
     const kk = K < kwArr[j] ? K : kwArr[j];
     let acc = tail[kk];
@@ -261,6 +269,9 @@ function fillMode(
   const bp = Math.exp(p * lnB); // b^{1−s}
   const emb = b < -LOG_FLUSH ? Math.exp(-b) : 0;
   const n1 = EARLY_ORDER + 1;
+  const sm = U.small;
+  const gs = U.gammaS;
+  if (s !== 0 && !U.useKummer) throw new Error('internal: 0 < s < 0.2 cannot occur for integer depth');
   for (let j = 0; j < n; j++) {
     const Y = kappa * dOverA[j];
     const z = lnB - tau[j];
@@ -281,12 +292,23 @@ function fillMode(
       }
       H = Y * outer;
     } else if (z < Z_SMALL && products) {
-      // x = b w < 0.05: G = e^{−pτ}·e^{−b}·e^{x} with e^{x} shared with U's series (no exp call)
-      const nt = smallArgTerms(z);
+      // x = b w < 0.05: U(s, x) by its series (inlined for speed; s = 0 or s ≥ 1/4 for integer L, so Temme's
+      // E1 form or Kummer's form), and G = e^{−pτ}·e^{−b}·e^{x} sharing e^{x} with the series (no exp call).
       const x = b * wArr[j];
-      const ex = expTaylor(x, nt);
+      let ex = 1;
+      let poly = sm[0];
+      if (z > -40) {
+        const nt = smallArgTerms(z);
+        ex = EXP_T[nt - 1];
+        poly = sm[nt - 1];
+        for (let k = nt - 2; k >= 0; k--) {
+          ex = ex * x + EXP_T[k];
+          poly = poly * x + sm[k];
+        }
+      }
       G = -decay[j] - b > LOG_FLUSH ? wpArr[j] * emb * ex : 0;
-      H = U.smallX(z, x, bp * wpArr[j], ex, nt) - G * ub;
+      const ux = s === 0 ? x * ex * (-EULER_GAMMA - z - x * poly) : gs * (bp * wpArr[j]) * ex - x * poly;
+      H = ux - G * ub;
     } else {
       G = Math.exp(-decay[j] - Y);
       const ux = z > Z_LARGE ? U.largeX(z) : z >= Z_SMALL ? U.mid(z) : U.atLog(z);

@@ -185,14 +185,15 @@ export function expint1Scaled(x: number): number {
 const Z_LO = -3; // below: series with a fixed number of terms (x < 0.0498)
 const Z_HI = 10; // above: asymptotic series (x > 22026)
 const Z_STEP = 0.125;
-const DEGREE = 10;
+const DEGREE = 10; // (mid() hard-codes Estrin's scheme for this degree)
 /** ln x below which {@link ScaledUpperGamma.smallX} applies. */
 export const SCALED_GAMMA_Z_SMALL = Z_LO;
 /** ln x above which {@link ScaledUpperGamma.largeX} applies. */
 export const SCALED_GAMMA_Z_LARGE = Z_HI;
 const N_SMALL = 9; // series terms for x < e^{-3}: x^9/9! < 5e-18
 const N_ASYMP = 6; // asymptotic terms for x > e^{10}: 6!/x^6 < 1e-23
-const EXP_TAYLOR = Float64Array.from({ length: N_SMALL }, (_, n) => {
+/** 1/n!, n < 9: Taylor coefficients of e^x (do not modify). */
+export const EXP_TAYLOR = Float64Array.from({ length: N_SMALL }, (_, n) => {
   let f = 1;
   for (let k = 2; k <= n; k++) f *= k;
   return 1 / f;
@@ -234,8 +235,14 @@ export class ScaledUpperGamma {
   readonly s: number;
   /** Γ(s) (Infinity for s = 0). */
   readonly gammaS: number;
-  private readonly useKummer: boolean;
-  private readonly small: Float64Array; // Kummer: 1/(s)_{n+1}; Temme: (−1)^n/(n!(s+n)), n ≥ 1 (index n−1)
+  /** Whether the small-x branch uses Kummer's series (s ≥ 0.2) rather than Temme's form (s < 0.2). */
+  readonly useKummer: boolean;
+  /**
+   * Small-x series coefficients (do not modify): Kummer, U = Γ(s) x^{1−s} e^x − x Σ_n small[n] x^n with
+   * small[n] = 1/(s)_{n+1}; Temme, U = x e^x [x^{−s}((Γ(1+s)−1)/s − expm1(s z)/s) − x Σ_n small[n] x^n] with
+   * small[n] = (−1)^{n+1}/((n+1)! (s+n+1)). Use the first smallArgTerms(z) of them.
+   */
+  readonly small: Float64Array;
   private readonly g1: number;
   private readonly coef: Float64Array; // (DEGREE+1) monomial coefficients in u ∈ [−1, 1] per interval
   private readonly nInt: number;
@@ -348,10 +355,19 @@ export class ScaledUpperGamma {
     if (iv >= this.nInt) iv = this.nInt - 1; // z = Z_HI exactly
     const u = 2 * (q - iv) - 1;
     const base = iv * (DEGREE + 1);
-    const cf = this.coef;
-    let acc = cf[base + DEGREE];
-    for (let m = DEGREE - 1; m >= 0; m--) acc = acc * u + cf[base + m];
-    return acc;
+    const c = this.coef;
+    // Estrin's scheme for degree 10 (shorter dependency chains than Horner)
+    const u2 = u * u;
+    const u4 = u2 * u2;
+    const p01 = c[base] + c[base + 1] * u;
+    const p23 = c[base + 2] + c[base + 3] * u;
+    const p45 = c[base + 4] + c[base + 5] * u;
+    const p67 = c[base + 6] + c[base + 7] * u;
+    const p89 = c[base + 8] + c[base + 9] * u;
+    const p03 = p01 + p23 * u2;
+    const p47 = p45 + p67 * u2;
+    const p810 = p89 + c[base + 10] * u2;
+    return p03 + u4 * (p47 + u4 * p810);
   }
 
   /** Asymptotic branch of {@link atLog}, for z > 10. */
