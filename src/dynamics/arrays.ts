@@ -16,11 +16,12 @@ export interface FlowArrays<A> {
   /** max over rows of the RMS of e / (atol + rtol·max(|y|, |y_new|)): the step-size controller's error. */
   errorNorm(e: A, y: A, yNew: A, rtol: number, atol: number): number;
   /**
-   * The L2 flow's right-hand side in the eigenbasis, for a state [f̃ (n×k), z (n×k) if withTest]:
-   *   f̃' = −κ·d_b·(f̃ − ỹ) − s_b·f̃,   z' = −d_b·(f̃ − ỹ) − s_b·z,
-   * with per-row decay d_b = e^{−2(L−1)Λ_b(t)} and shrink s_b = L·λ_b(t).
+   * The L2 flow's right-hand side for the per-mode response functions, state [G, H, ZG, ZH] (n each; the Z
+   * half only if withTest), with per-row decay d_b = e^{−2(L−1)Λ_b(t)} and shrink s_b = L·λ_b(t):
+   *   G' = −κ·d·G − s·G,   H' = −κ·d·(H − 1) − s·H,   ZG' = −d·G − s·ZG,   ZH' = −d·(H − 1) − s·ZH.
+   * Every output of every mode is a combination of these: f̃ = G·f̃0 + H·ỹ and z = ZG·f̃0 + ZH·ỹ.
    */
-  bindFlow(kappa: Float64Array, yT: Float64Array, k: number, withTest: boolean): (y: A, decay: Float64Array, shrink: Float64Array) => A;
+  bindFlow(kappa: Float64Array, withTest: boolean): (y: A, decay: Float64Array, shrink: Float64Array) => A;
   dispose(...xs: A[]): void;
 }
 
@@ -58,19 +59,24 @@ export const float64Arrays: FlowArrays<F64Batch> = {
     }
     return worst;
   },
-  bindFlow(kappa, yT, k, withTest) {
-    const nk = yT.length;
+  bindFlow(kappa, withTest) {
+    const n = kappa.length;
     return (y, decay, shrink) => {
       const out = new Float64Array(y.data.length);
       for (let b = 0; b < y.batch; b++) {
         const base = b * y.size;
         const d = decay[b];
         const s = shrink[b];
-        for (let q = 0; q < nk; q++) {
-          const f = y.data[base + q];
-          const resid = f - yT[q];
-          out[base + q] = -kappa[Math.floor(q / k)] * d * resid - s * f;
-          if (withTest) out[base + nk + q] = -d * resid - s * y.data[base + nk + q];
+        for (let i = 0; i < n; i++) {
+          const g = y.data[base + i];
+          const h = y.data[base + n + i];
+          const kd = kappa[i] * d;
+          out[base + i] = -kd * g - s * g;
+          out[base + n + i] = -kd * (h - 1) - s * h;
+          if (withTest) {
+            out[base + 2 * n + i] = -d * g - s * y.data[base + 2 * n + i];
+            out[base + 3 * n + i] = -d * (h - 1) - s * y.data[base + 3 * n + i];
+          }
         }
       }
       return { batch: y.batch, size: y.size, data: out };

@@ -53,8 +53,8 @@ import {
 const SERIES_TOL = 1e-17;
 /** Below this Y = κ(1 − e^{−at})/a the early-time expansion replaces the difference of scaled gammas. */
 const Y_SMALL = 1e-2;
-/** Max total order j + m of the early-time double series. */
-const EARLY_ORDER = 9;
+/** Terms of the early-time Taylor series H = Σ c_n (κt)^n (κt < 0.0102 there: remainder < 1e-20 relative). */
+const N_EARLY = 9;
 const MAX_SERIES = 40;
 /**
  * Per-time factors w, w^p below this are flushed to 0 (subnormal arithmetic is ~100× slower). They only multiply
@@ -86,9 +86,16 @@ function checkTime(t: number, fn: string, j?: number): void {
   }
 }
 
-/** Values that depend only on (λ, L) and one time t; for L ≥ 2 and λ > 0. */
+/**
+ * Values that depend only on (λ, L) and one time t, for L ≥ 2 and λ > 0, with the times SORTED ascending
+ * (order[k] is the caller's index of the k-th smallest time). τ, Lλt, (1 − w)/a increase and z = ln b − τ
+ * decreases along the sorted times, so each mode's regimes are contiguous index ranges, found by bisection,
+ * and every range gets its own branch-free loop.
+ */
 interface TimeData {
   n: number;
+  order: Int32Array;
+  /** t (sorted) */
   t: Float64Array;
   /** τ = a t */
   tau: Float64Array;
@@ -104,17 +111,26 @@ interface TimeData {
   dOverA: Float64Array;
   /** 1 − w^s */
   oneMinusWs: Float64Array;
+  /** ∫_w^1 u^{−p} du = (1 − w^s)/s, or τ for s = 0 (the k = 0 term of the b-series) */
+  i0: Float64Array;
   /** w^s */
   ws: Float64Array;
   /** smallest k with w^k < 1e-17 (k τ > 39.15), capped at MAX_SERIES */
   kw: Int32Array;
+  /** first sorted index with τ ≥ 40 (from there on w^k rounds to 0 for k ≥ 1 and e^{bw} to 1 when b ≤ 1) */
+  jLate: number;
 }
+
+const TAU_LATE = 40;
 
 function timeData(times: ArrayLike<number>, lambda: number, depth: number, s: number): TimeData {
   const n = times.length;
   const a = 2 * (depth - 1) * lambda;
+  const order = Int32Array.from({ length: n }, (_, j) => j);
+  order.sort((i, j) => times[i] - times[j]);
   const td: TimeData = {
     n,
+    order,
     t: new Float64Array(n),
     tau: new Float64Array(n),
     decay: new Float64Array(n),
@@ -123,51 +139,81 @@ function timeData(times: ArrayLike<number>, lambda: number, depth: number, s: nu
     wp: new Float64Array(n),
     dOverA: new Float64Array(n),
     oneMinusWs: new Float64Array(n),
+    i0: new Float64Array(n),
     ws: new Float64Array(n),
     kw: new Int32Array(n),
+    jLate: n,
   };
-  for (let j = 0; j < n; j++) {
-    const t = times[j];
+  for (let k = n - 1; k >= 0; k--) {
+    const t = times[order[k]];
     const tau = a * t;
     const d = -Math.expm1(-tau);
-    td.t[j] = t;
-    td.tau[j] = tau;
-    td.decay[j] = depth * lambda * t;
-    td.d[j] = d;
+    td.t[k] = t;
+    td.tau[k] = tau;
+    td.decay[k] = depth * lambda * t;
+    td.d[k] = d;
     const w = Math.exp(-tau);
     const wp = Math.exp(-depth * lambda * t);
-    td.w[j] = w < FLUSH ? 0 : w;
-    td.wp[j] = wp < FLUSH ? 0 : wp;
-    td.kw[j] = tau > 39.15 / MAX_SERIES ? Math.ceil(39.15 / tau) : MAX_SERIES;
-    td.dOverA[j] = tau > 0 ? (d / tau) * t : t;
-    td.oneMinusWs[j] = -Math.expm1(-s * tau);
-    td.ws[j] = Math.exp(-s * tau);
+    td.w[k] = w < FLUSH ? 0 : w;
+    td.wp[k] = wp < FLUSH ? 0 : wp;
+    td.kw[k] = tau > 39.15 / MAX_SERIES ? Math.ceil(39.15 / tau) : MAX_SERIES;
+    td.dOverA[k] = tau > 0 ? (d / tau) * t : t;
+    td.oneMinusWs[k] = -Math.expm1(-s * tau);
+    td.i0[k] = s > 0 ? td.oneMinusWs[k] / s : tau;
+    td.ws[k] = Math.exp(-s * tau);
+    if (tau >= TAU_LATE) td.jLate = k;
   }
   return td;
 }
 
-/** binom(−p, j) for j ≤ EARLY_ORDER. */
-function binomNegP(p: number): Float64Array {
-  const c = new Float64Array(EARLY_ORDER + 1);
-  c[0] = 1;
-  for (let j = 1; j <= EARLY_ORDER; j++) c[j] = (c[j - 1] * -(p + j - 1)) / j;
-  return c;
+/** First k in [lo, hi) with arr[k]·scale ≥ v (arr ascending), or hi. */
+function firstAtLeast(arr: Float64Array, scale: number, v: number, lo: number, hi: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (arr[mid] * scale >= v) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
-/** 1/(m!(j+m+1)) with (−1)^m, indexed [j*(EARLY_ORDER+1) + m]. */
-function earlyInner(): Float64Array {
-  const n1 = EARLY_ORDER + 1;
-  const c = new Float64Array(n1 * n1);
-  for (let j = 0; j < n1; j++) {
-    let fact = 1;
-    for (let m = 0; m < n1; m++) {
-      if (m > 0) fact *= m;
-      c[j * n1 + m] = (m % 2 === 0 ? 1 : -1) / (fact * (j + m + 1));
-    }
+/** First k in [lo, hi) with lnB − tau[k] ≤ zMax (tau ascending), or hi. */
+function firstZAtMost(tau: Float64Array, lnB: number, zMax: number, lo: number, hi: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (lnB - tau[mid] <= zMax) hi = mid;
+    else lo = mid + 1;
   }
-  return c;
+  return lo;
 }
-const EARLY_INNER = earlyInner();
+
+/** First k in [lo, hi) with lnB − tau[k] < zMax (tau ascending), or hi. */
+function firstZBelow(tau: Float64Array, lnB: number, zMax: number, lo: number, hi: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (lnB - tau[mid] < zMax) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * Early-regime coefficients: H = Σ_{n=1}^{N_EARLY} c[n] u^n with u = κt = bτ. From the ODE in τ,
+ * dH/dτ = b e^{−τ}(1 − H) − pH, with e_k = (−1)^k/k! and β = 1/b = a/κ < 1:
+ *     c[1] = 1,   c[n+1] = (e_n β^n − Σ_{k=0}^{n} e_k β^k c[n−k] − pβ c[n]) / (n+1),
+ * bounded coefficients (|c[n]| ≲ 3^n/n!; c[n] → (−1)^{n+1}/n! as β → 0, i.e. H → 1 − e^{−κt}).
+ * `eb` is scratch for e_k β^k.
+ */
+function earlyCoefficients(beta: number, p: number, c: Float64Array, eb: Float64Array): void {
+  eb[0] = 1;
+  for (let k = 1; k <= N_EARLY; k++) eb[k] = (eb[k - 1] * -beta) / k;
+  c[0] = 0;
+  c[1] = 1;
+  for (let n = 1; n < N_EARLY; n++) {
+    let sum = 0;
+    for (let k = 0; k <= n; k++) sum += eb[k] * c[n - k];
+    c[n + 1] = (eb[n] - sum - p * beta * c[n]) / (n + 1);
+  }
+}
 
 /** The b = κ/a ≤ 1 regime of {@link fillMode} (series in b; see the module comment). */
 function fillSeries(
@@ -183,30 +229,32 @@ function fillSeries(
   tail: Float64Array,
 ): void {
   const n = td.n;
-  const { tau, d: dArr, w: wArr, wp: wpArr, oneMinusWs, ws: wsArr, kw: kwArr } = td;
-  // Series in b (regime "b ≤ 1" of the module comment). coef[k] = (−b)^k/(k!(k+s)), k = 1..K−1, and
-  // tail[k] = Σ_{k' ≥ k} coef[k'] serves the terms where 1 − w^{k'} has rounded to 1.
+  const { tau, d: dArr, w: wArr, wp: wpArr, oneMinusWs, ws: wsArr, kw: kwArr, i0 } = td;
+  // coef[k] = (−b)^k/(k!(k+s)), k = 1..K−1; tail[k] = Σ_{k' ≥ k} coef[k'] serves the terms where 1 − w^{k'}
+  // has rounded to 1 (w^{k'} < 1e-17).
   let term = 1; // (−b)^k/k!
   let bound = Math.E;
   let K = 1;
-  let e0sum = s > 0 ? 1 / s : 0; // Σ_{k≥0} coef[k] (used for s > 0 only)
+  let e1sum = 0; // Σ_{k≥1} coef[k]
   while (K < MAX_SERIES) {
     term *= -b / K;
     bound *= b / K;
     coef[K] = term / (K + s);
-    e0sum += coef[K];
+    e1sum += coef[K];
     K++;
     if (bound < SERIES_TOL) break;
   }
   tail[K] = 0;
   for (let k = K - 1; k >= 1; k--) tail[k] = tail[k + 1] + coef[k];
   const emb = Math.exp(-b);
-  for (let j = 0; j < n; j++) {
+  const order = td.order;
+  const jLate = td.jLate;
+  for (let j = 0; j < jLate; j++) {
     const D = dArr[j];
     const w = wArr[j];
     const z = lnB - tau[j];
     const x = b * w;
-    // e^{bw}: Taylor polynomial for bw < e^{−3}
+    // e^{x} = e^{bw}: its Taylor polynomial for x < e^{−3} (1 below e^{−40})
     let ex = 1;
     if (z >= Z_SMALL) ex = Math.exp(x);
     else if (z > -40) {
@@ -227,17 +275,28 @@ function fillSeries(
         acc += coef[k] * ck;
       }
     }
-    const S = s > 0 ? oneMinusWs[j] * e0sum + wsArr[j] * acc : tau[j] + acc;
+    // S = Σ_k coef[k]·(1 − w^{k+s}) with 1 − w^{k+s} = (1 − w^s) + w^s(1 − w^k) (at s = 0: 1 − w^s = 0, w^s = 1)
+    const S = i0[j] + oneMinusWs[j] * e1sum + wsArr[j] * acc;
     const wpx = wpArr[j] * ex; // e^{bw − pτ}
-    const o = off + j * stride;
+    const o = off + order[j] * stride;
     g[o] = wpx * emb; // G = e^{−pτ − b(1 − w)}
     h[o] = b * wpx * S;
+  }
+  // τ ≥ 40: w^k < 1e-17 for k ≥ 1 (1 − w^k = 1, so S = i0 + (1 − w^s + w^s)·e1sum = i0 + e1sum) and
+  // bw ≤ e^{−40} (e^{bw} = 1)
+  for (let j = jLate; j < n; j++) {
+    const wp = wpArr[j];
+    const o = off + order[j] * stride;
+    g[o] = wp * emb;
+    h[o] = b * wp * (i0[j] + e1sum);
   }
 }
 
 /**
  * Fills g[off + j*stride], h[off + j*stride] for one mode κ > 0 (L ≥ 2, λ > 0) and all times in `td`.
  * `coef`, `tail` are scratch of length ≥ MAX_SERIES + 1.
+ * (Each branch stores its own results: merging a value from a branch that V8 has never run into the hot path
+ * would force boxed doubles; see also primeFeedback.)
  */
 function fillMode(
   kappa: number,
@@ -245,7 +304,6 @@ function fillMode(
   lnA: number,
   s: number,
   p: number,
-  binom: Float64Array,
   td: TimeData,
   g: Float64Array,
   h: Float64Array,
@@ -254,105 +312,171 @@ function fillMode(
   coef: Float64Array,
   tail: Float64Array,
 ): void {
-  const n = td.n;
-  const { tau, decay, w: wArr, wp: wpArr, dOverA } = td;
   const b = kappa / a;
   const lnB = Math.log(kappa) - lnA; // ln b without forming b (which may overflow for a → 0)
   if (b <= 1) {
     fillSeries(b, lnB, s, td, g, h, off, stride, coef, tail);
     return;
   }
-  // b > 1: difference of scaled gammas, or the early-time expansion.
+  // b > 1: difference of scaled gammas (3), or the early-time expansion.
+  const n = td.n;
+  const { t: tArr, tau, decay, w: wArr, wp: wpArr, dOverA } = td;
   const U = scaledUpperGammaFor(s);
   const ub = U.atLog(lnB);
   const products = b < 1e100; // form x = b·w and x^{1−s} = b^{1−s}·w^{1−s} as products in the small-x branch
   const bp = Math.exp(p * lnB); // b^{1−s}
   const emb = b < -LOG_FLUSH ? Math.exp(-b) : 0;
-  const n1 = EARLY_ORDER + 1;
   const sm = U.small;
-  const gs = U.gammaS;
-  if (s !== 0 && !U.useKummer) throw new Error('internal: 0 < s < 0.2 cannot occur for integer depth');
-  for (let j = 0; j < n; j++) {
-    const Y = kappa * dOverA[j];
-    const z = lnB - tau[j];
-    let G: number;
-    let H: number;
-    if (Y < Y_SMALL) {
-      G = Math.exp(-decay[j] - Y);
-      const q = Y * Math.exp(-z); // Y/x
-      let outer = 0;
-      let qj = 1;
-      for (let jj = 0; jj <= EARLY_ORDER; jj++) {
-        // Σ_{m ≤ EARLY_ORDER − jj} (−Y)^m/(m!(jj+m+1)) by Horner
-        const base = jj * n1;
-        let inner = EARLY_INNER[base + EARLY_ORDER - jj];
-        for (let m = EARLY_ORDER - jj - 1; m >= 0; m--) inner = inner * Y + EARLY_INNER[base + m];
-        outer += binom[jj] * qj * inner;
-        qj *= q;
-      }
-      H = Y * outer;
-    } else if (z < Z_SMALL && products) {
-      // x = b w < 0.05: U(s, x) by its series (inlined for speed; s = 0 or s ≥ 1/4 for integer L, so Temme's
-      // E1 form or Kummer's form), and G = e^{−pτ}·e^{−b}·e^{x} sharing e^{x} with the series (no exp call).
-      const x = b * wArr[j];
-      let ex = 1;
-      let poly = sm[0];
-      if (z > -40) {
-        const nt = smallArgTerms(z);
-        ex = EXP_T[nt - 1];
-        poly = sm[nt - 1];
-        for (let k = nt - 2; k >= 0; k--) {
-          ex = ex * x + EXP_T[k];
-          poly = poly * x + sm[k];
-        }
-      }
-      G = -decay[j] - b > LOG_FLUSH ? wpArr[j] * emb * ex : 0;
-      const ux = s === 0 ? x * ex * (-EULER_GAMMA - z - x * poly) : gs * (bp * wpArr[j]) * ex - x * poly;
-      H = ux - G * ub;
-    } else {
-      G = Math.exp(-decay[j] - Y);
-      const ux = z > Z_LARGE ? U.largeX(z) : z >= Z_SMALL ? U.mid(z) : U.atLog(z);
-      H = ux - G * ub;
+  const e1 = s === 0;
+  const gsbp = e1 ? 0 : U.gammaS * bp; // Γ(s)·b^{1−s}
+  if (!e1 && !U.useKummer) throw new Error('internal: 0 < s < 0.2 cannot occur for an integer depth');
+  const order = td.order;
+  // Regimes along the sorted times: early (Y < Y_SMALL) | z > 10 | −3 ≤ z ≤ 10 | −40 ≤ z < −3 | z < −40.
+  const jY = firstAtLeast(dOverA, kappa, Y_SMALL, 0, n);
+  const j10 = products ? firstZAtMost(tau, lnB, Z_LARGE, jY, n) : n;
+  const j3 = products ? firstZBelow(tau, lnB, Z_SMALL, j10, n) : n;
+  const j40 = firstZBelow(tau, lnB, -40, j3, n);
+  if (jY > 0) {
+    const c = coef; // scratch (the b ≤ 1 series does not run for this mode)
+    earlyCoefficients(1 / b, p, c, tail);
+    for (let j = 0; j < jY; j++) {
+      const u = kappa * tArr[j]; // κt = bτ ≤ 0.0102
+      let acc = c[N_EARLY];
+      for (let k = N_EARLY - 1; k >= 1; k--) acc = acc * u + c[k];
+      const o = off + order[j] * stride;
+      g[o] = Math.exp(-decay[j] - kappa * dOverA[j]);
+      h[o] = u * acc;
     }
-    const o = off + j * stride;
+  }
+  if (!products) {
+    // b ≥ 1e100 (a → 0): the general evaluator, which forms x = e^z itself
+    for (let j = jY; j < n; j++) {
+      const G = Math.exp(-decay[j] - kappa * dOverA[j]);
+      const o = off + order[j] * stride;
+      g[o] = G;
+      h[o] = U.atLog(lnB - tau[j]) - G * ub;
+    }
+    return;
+  }
+  for (let j = jY; j < j10; j++) {
+    const G = Math.exp(-decay[j] - kappa * dOverA[j]);
+    const o = off + order[j] * stride;
     g[o] = G;
-    h[o] = H;
+    h[o] = U.largeX(lnB - tau[j]) - G * ub;
+  }
+  for (let j = j10; j < j3; j++) {
+    const G = Math.exp(-decay[j] - kappa * dOverA[j]);
+    const o = off + order[j] * stride;
+    g[o] = G;
+    h[o] = U.mid(lnB - tau[j]) - G * ub;
+  }
+  // x = b w < e^{−3}: U(s, x) by its series (inlined: Temme's E1 form for s = 0, Kummer's form for s ≥ 1/4),
+  // and G = e^{−pτ}·e^{−b}·e^{x} sharing e^{x} with the series (no exp call). G is set to 0 below e^{−690}.
+  for (let j = j3; j < j40; j++) {
+    const z = lnB - tau[j];
+    const x = b * wArr[j];
+    const nt = smallArgTerms(z);
+    let ex = EXP_T[nt - 1];
+    let poly = sm[nt - 1];
+    for (let k = nt - 2; k >= 0; k--) {
+      ex = ex * x + EXP_T[k];
+      poly = poly * x + sm[k];
+    }
+    const G = -decay[j] - b > LOG_FLUSH ? wpArr[j] * emb * ex : 0;
+    const ux = e1 ? x * ex * (-EULER_GAMMA - z - x * poly) : gsbp * wpArr[j] * ex - x * poly;
+    const o = off + order[j] * stride;
+    g[o] = G;
+    h[o] = ux - G * ub;
+  }
+  // x < e^{−40}: one term (e^{x} = 1 to rounding)
+  const sm0 = sm[0];
+  for (let j = j40; j < n; j++) {
+    const x = b * wArr[j];
+    const G = -decay[j] - b > LOG_FLUSH ? wpArr[j] * emb : 0;
+    const ux = e1 ? x * (-EULER_GAMMA - (lnB - tau[j]) - x * sm0) : gsbp * wpArr[j] - x * sm0;
+    const o = off + order[j] * stride;
+    g[o] = G;
+    h[o] = ux - G * ub;
   }
 }
 
-/** Fills a mode by the closed forms that need no special function (κ = 0, λ = 0, L = 1) or t = ∞. */
-function simpleCase(kappa: number, lambda: number, depth: number, t: number): { g: number; h: number } | null {
-  if (t === Infinity) {
-    const g = kappa + depth * lambda > 0 ? 0 : 1; // Φ(t) grows without bound unless κ = λ = 0
-    let h = 0;
-    if (kappa > 0) h = lambda === 0 ? 1 : depth === 1 ? kappa / (kappa + lambda) : 0;
-    return { g, h };
+/**
+ * Closed forms for a whole grid when no special function is needed (L = 1 or λ = 0): G = e^{−ct},
+ * H = h∞·(1 − e^{−ct}) with c = κ + λ, h∞ = κ/(κ+λ) for L = 1; c = κ, h∞ = 1 for λ = 0; and c = Lλ, h∞ = 0
+ * for κ = 0. One transcendental per point: G = 1 + expm1(−ct) where ct < 1/2 (G ≥ 0.6, no cancellation),
+ * else H = h∞·(1 − G) (1 − G ≥ 0.39, no cancellation).
+ */
+function fillClosedForm(kappas: Float64Array, lambda: number, depth: number, times: Float64Array, g: Float64Array, h: Float64Array): void {
+  const nM = kappas.length;
+  const nT = times.length;
+  for (let i = 0; i < nM; i++) {
+    const kappa = kappas[i];
+    const c = kappa === 0 ? depth * lambda : depth === 1 ? kappa + lambda : kappa;
+    const lim = kappa === 0 ? 0 : kappa / c;
+    for (let j = 0; j < nT; j++) {
+      const ct = c * times[j];
+      const o = j * nM + i;
+      if (ct < 0.5) {
+        const e = Math.expm1(-ct);
+        g[o] = 1 + e;
+        h[o] = lim * -e;
+      } else {
+        const G = Math.exp(-ct);
+        g[o] = G;
+        h[o] = lim * (1 - G);
+      }
+    }
   }
-  if (kappa === 0) return { g: Math.exp(-depth * lambda * t), h: 0 };
-  if (lambda === 0) return { g: Math.exp(-kappa * t), h: -Math.expm1(-kappa * t) };
-  if (depth === 1) {
-    const c = kappa + lambda;
-    return { g: Math.exp(-c * t), h: (kappa / c) * -Math.expm1(-c * t) };
+}
+
+/** G, H at t = +∞: G = 0 (1 when κ = λ = 0); H = κ/(κ+λ) for L = 1, 1 for λ = 0 < κ, 0 for L ≥ 2, λ > 0. */
+function limitAtInfinity(kappa: number, lambda: number, depth: number): { g: number; h: number } {
+  const g = kappa + depth * lambda > 0 ? 0 : 1; // Φ(t) grows without bound unless κ = λ = 0
+  let h = 0;
+  if (kappa > 0) h = lambda === 0 ? 1 : depth === 1 ? kappa / (kappa + lambda) : 0;
+  return { g, h };
+}
+
+function checkInputs(fn: string, kappas: ArrayLike<number>, lambda: number, depth: number, times: ArrayLike<number>): void {
+  checkLambda(lambda, fn);
+  checkDepth(depth, fn);
+  const scalar = kappas.length === 1 && times.length === 1;
+  for (let i = 0; i < kappas.length; i++) checkKappa(kappas[i], fn, scalar ? undefined : i);
+  for (let j = 0; j < times.length; j++) checkTime(times[j], fn, scalar ? undefined : j);
+}
+
+/** modeResponses without input checks, for finite times. */
+function fillGrid(kappas: Float64Array, lambda: number, depth: number, times: Float64Array, g: Float64Array, h: Float64Array): void {
+  if (depth === 1 || lambda === 0) {
+    fillClosedForm(kappas, lambda, depth, times, g, h);
+    return;
   }
-  return null;
+  const nM = kappas.length;
+  const nT = times.length;
+  const a = 2 * (depth - 1) * lambda;
+  const lnA = Math.log(a);
+  const s = (depth - 2) / (2 * (depth - 1));
+  const p = depth / (2 * (depth - 1));
+  const td = timeData(times, lambda, depth, s);
+  const coef = new Float64Array(MAX_SERIES + 1);
+  const tail = new Float64Array(MAX_SERIES + 1);
+  for (let i = 0; i < nM; i++) {
+    const kappa = kappas[i];
+    if (kappa === 0) {
+      for (let j = 0; j < nT; j++) g[td.order[j] * nM + i] = td.wp[j]; // e^{−Lλt} (flushed below 1e-280); H = 0
+      continue;
+    }
+    fillMode(kappa, a, lnA, s, p, td, g, h, i, nM, coef, tail);
+  }
 }
 
 /** G(t), H(t) of one mode: f(t) = G·f0 + H·y. Float64. */
 export function modeResponse(kappa: number, lambda: number, depth: number, t: number): { g: number; h: number } {
-  const fn = 'modeResponse';
-  checkKappa(kappa, fn);
-  checkLambda(lambda, fn);
-  checkDepth(depth, fn);
-  checkTime(t, fn);
-  const simple = simpleCase(kappa, lambda, depth, t);
-  if (simple !== null) return simple;
-  const a = 2 * (depth - 1) * lambda;
-  const s = (depth - 2) / (2 * (depth - 1));
-  const p = depth / (2 * (depth - 1));
-  const td = timeData([t], lambda, depth, s);
+  checkInputs('modeResponse', [kappa], lambda, depth, [t]);
+  if (t === Infinity) return limitAtInfinity(kappa, lambda, depth);
   const g = new Float64Array(1);
   const h = new Float64Array(1);
-  fillMode(kappa, a, Math.log(a), s, p, binomNegP(p), td, g, h, 0, 1, new Float64Array(MAX_SERIES + 1), new Float64Array(MAX_SERIES + 1));
+  fillGrid(Float64Array.of(kappa), lambda, depth, Float64Array.of(t), g, h);
   return { g: g[0], h: h[0] };
 }
 
@@ -363,48 +487,57 @@ export function modeResponses(
   depth: number,
   times: Float64Array,
 ): { g: Float64Array; h: Float64Array } {
-  const fn = 'modeResponses';
-  checkLambda(lambda, fn);
-  checkDepth(depth, fn);
+  checkInputs('modeResponses', kappas, lambda, depth, times);
   const nM = kappas.length;
   const nT = times.length;
-  for (let i = 0; i < nM; i++) checkKappa(kappas[i], fn, i);
-  let anyInf = false;
-  for (let j = 0; j < nT; j++) {
-    checkTime(times[j], fn, j);
-    if (times[j] === Infinity) anyInf = true;
-  }
   const g = new Float64Array(nM * nT);
   const h = new Float64Array(nM * nT);
-  const general = depth >= 2 && lambda > 0;
-  if (!general || anyInf) {
-    // Closed forms for every mode (or a t = ∞ among the times): evaluate point by point.
-    for (let j = 0; j < nT; j++) {
-      const t = times[j];
-      for (let i = 0; i < nM; i++) {
-        const r = general && t !== Infinity && kappas[i] > 0 ? modeResponse(kappas[i], lambda, depth, t) : simpleCase(kappas[i], lambda, depth, t);
-        const o = j * nM + i;
-        g[o] = r!.g;
-        h[o] = r!.h;
-      }
-    }
+  let nInf = 0;
+  for (let j = 0; j < nT; j++) if (times[j] === Infinity) nInf++;
+  if (nInf === 0) {
+    fillGrid(kappas, lambda, depth, times, g, h);
     return { g, h };
   }
-  const a = 2 * (depth - 1) * lambda;
-  const lnA = Math.log(a);
-  const s = (depth - 2) / (2 * (depth - 1));
-  const p = depth / (2 * (depth - 1));
-  const binom = binomNegP(p);
-  const td = timeData(times, lambda, depth, s);
-  const coef = new Float64Array(MAX_SERIES + 1);
-  const tail = new Float64Array(MAX_SERIES + 1);
-  for (let i = 0; i < nM; i++) {
-    const kappa = kappas[i];
-    if (kappa === 0) {
-      for (let j = 0; j < nT; j++) g[j * nM + i] = Math.exp(-td.decay[j]);
-      continue;
+  // Some t = +∞: the finite times through the grid code, the infinite ones from the limits (rows are contiguous).
+  const finite = new Float64Array(nT - nInf);
+  for (let j = 0, k = 0; j < nT; j++) if (times[j] !== Infinity) finite[k++] = times[j];
+  const gf = new Float64Array(nM * finite.length);
+  const hf = new Float64Array(nM * finite.length);
+  fillGrid(kappas, lambda, depth, finite, gf, hf);
+  for (let j = 0, k = 0; j < nT; j++) {
+    if (times[j] === Infinity) {
+      for (let i = 0; i < nM; i++) {
+        const r = limitAtInfinity(kappas[i], lambda, depth);
+        g[j * nM + i] = r.g;
+        h[j * nM + i] = r.h;
+      }
+    } else {
+      g.set(gf.subarray(k * nM, (k + 1) * nM), j * nM);
+      h.set(hf.subarray(k * nM, (k + 1) * nM), j * nM);
+      k++;
     }
-    fillMode(kappa, a, lnA, s, p, binom, td, g, h, i, nM, coef, tail);
   }
   return { g, h };
 }
+
+/**
+ * Runs every branch of the hot loops once at load time (~0.1 ms plus the ~1 ms set-up of the s = 0 and s = 1/4
+ * evaluators). V8 compiles a branch it has never seen run as generic code, and a double flowing out of such
+ * code is boxed on every iteration: without this, a call whose modes all sit in one regime ran ~10× slower.
+ */
+function primeFeedback(): void {
+  for (const depth of [2, 3]) {
+    const lambda = 1e-3;
+    const a = 2 * (depth - 1) * lambda;
+    // b = κ/a in each regime; τ = a t from t = 0 through early, mid, small-x (both sides of z = −40) and beyond
+    const kappas = Float64Array.from([1e-3, 0.5, 20, 1e6], (b) => b * a);
+    const times = Float64Array.from([0, 1e-7, 0.1, 2, 10, 50, 300, 800], (tau) => tau / a);
+    for (let r = 0; r < 2; r++) {
+      modeResponses(kappas, lambda, depth, times);
+      modeResponses(Float64Array.of(1, 0), 1e-120, depth, Float64Array.of(1e121)); // b > 1e100
+    }
+  }
+  modeResponses(Float64Array.of(0, 1, 1e-9), 0.1, 1, Float64Array.of(0, 0.1, 100, Infinity));
+  modeResponses(Float64Array.of(0, 1), 0, 3, Float64Array.of(0, 0.1, 100));
+}
+primeFeedback();

@@ -5,7 +5,7 @@ import { integrateDopri } from './dopri.js';
 import type { Eigenbasis } from './eigenbasis.js';
 import { checkDepthLambda, checkTimes } from './problem.js';
 import { checkSchedule, integratedLambda, lambdaAt, type LambdaSchedule } from './schedule.js';
-import type { FlowSolution } from './spectral.js';
+import { trajectoryOutputs, type EigenTrajectory, type FlowSolution } from './trajectory.js';
 
 export interface ScheduledFlowOptions<A = unknown> {
   /** Error tolerances (defaults: 1e-11 / 1e-14 in float64; 1e-6 / 1e-9 in float32). */
@@ -25,27 +25,26 @@ export interface ScheduledFlowOptions<A = unknown> {
  * (f*)' = −(1/n)Θ_t(X*, X)(f − Y) − Lλ f*. Schedule jumps are breakpoints of the integrator. The rotation
  * back to the original basis is float64 (native BLAS); the integration runs in the arrays' dtype.
  */
-export function scheduledSolveBatch<A>(
+export function scheduledTrajectories<A>(
   eb: Eigenbasis,
   schedules: readonly LambdaSchedule[],
   depth: number,
   times: Float64Array,
   opts: ScheduledFlowOptions<A> = {},
-): { solutions: FlowSolution[]; steps: number; dtype: 'float64' | 'float32' } {
+): { trajectories: EigenTrajectory[]; steps: number; dtype: 'float64' | 'float32' } {
   schedules.forEach((s) => checkSchedule(s));
   checkDepthLambda(depth);
   checkTimes(times);
   const arrays = (opts.arrays ?? float64Arrays) as FlowArrays<A>;
-  const linalg = opts.linalg ?? getLinalg();
   const B = schedules.length;
-  const { n, k, m } = eb;
+  const n = eb.n;
   const withTest = eb.c !== null;
-  const nk = n * k;
-  const size = withTest ? 2 * nk : nk;
+  const size = withTest ? 4 * n : 2 * n;
+  // state per schedule: [G, H, ZG, ZH] with G(0) = 1, the rest 0
   const init = new Float64Array(B * size);
-  if (eb.f0T) for (let b = 0; b < B; b++) init.set(eb.f0T.data, b * size);
+  for (let b = 0; b < B; b++) init.fill(1, b * size, b * size + n);
   const a = 2 * (depth - 1);
-  const rhs = arrays.bindFlow(eb.kappa, eb.yT.data, k, withTest);
+  const rhs = arrays.bindFlow(eb.kappa, withTest);
   const decay = new Float64Array(B);
   const shrink = new Float64Array(B);
   const f = (t: number, y: A): A => {
@@ -64,30 +63,35 @@ export function scheduledSolveBatch<A>(
   });
   arrays.dispose(y0);
   const T = times.length;
-  const solutions = schedules.map((schedule, b) => {
-    // columns (time j, output c) of the eigen-coordinates, then one gemm with V (train) and C (test)
-    const gather = (offset: number): Float64Array => {
-      const mt = new Float64Array(n * T * k);
-      for (let j = 0; j < T; j++) {
-        const base = (j * B + b) * size + offset;
-        for (let q = 0; q < nk; q++) mt[Math.floor(q / k) * T * k + j * k + (q % k)] = y[base + q];
-      }
-      return mt;
+  const trajectories = schedules.map((schedule, b): EigenTrajectory => {
+    const part = (offset: number): Float64Array => {
+      const out = new Float64Array(T * n);
+      for (let j = 0; j < T; j++) out.set(y.subarray((j * B + b) * size + offset, (j * B + b) * size + offset + n), j * n);
+      return out;
     };
-    const fTrain = timeMajor(linalg.gemm(eb.v, { rows: n, cols: T * k, data: gather(0) }).data, n, T, k);
-    let fTest: Float64Array | null = null;
-    if (withTest && eb.c) {
-      fTest = timeMajor(linalg.gemm(eb.c, { rows: n, cols: T * k, data: gather(nk) }).data, m, T, k);
-      if (eb.f0Test) {
-        for (let j = 0; j < T; j++) {
-          const dec = Math.exp(-depth * integratedLambda(schedule, times[j]));
-          for (let q = 0; q < m * k; q++) fTest[j * m * k + q] += dec * eb.f0Test.data[q];
-        }
-      }
-    }
-    return { times, fTrain, fTest };
+    return {
+      times,
+      g: part(0),
+      h: part(n),
+      zg: withTest ? part(2 * n) : null,
+      zh: withTest ? part(3 * n) : null,
+      testDecay: Float64Array.from(times, (t) => Math.exp(-depth * integratedLambda(schedule, t))),
+    };
   });
-  return { solutions, steps, dtype: arrays.dtype };
+  return { trajectories, steps, dtype: arrays.dtype };
+}
+
+/** Like `scheduledTrajectories`, returning f on training and test points (float64 rotation back). */
+export function scheduledSolveBatch<A>(
+  eb: Eigenbasis,
+  schedules: readonly LambdaSchedule[],
+  depth: number,
+  times: Float64Array,
+  opts: ScheduledFlowOptions<A> = {},
+): { solutions: FlowSolution[]; steps: number; dtype: 'float64' | 'float32' } {
+  const r = scheduledTrajectories(eb, schedules, depth, times, opts);
+  const linalg = opts.linalg ?? getLinalg();
+  return { solutions: r.trajectories.map((tr) => trajectoryOutputs(eb, tr, linalg)), steps: r.steps, dtype: r.dtype };
 }
 
 /** One schedule, float64 on the CPU: see `scheduledSolveBatch`. */
@@ -100,10 +104,4 @@ export function scheduledSolve(
 ): FlowSolution & { steps: number } {
   const r = scheduledSolveBatch(eb, [schedule], depth, times, opts);
   return { ...r.solutions[0], steps: r.steps };
-}
-
-function timeMajor(src: Float64Array, rows: number, T: number, k: number): Float64Array {
-  const out = new Float64Array(rows * T * k);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < T; j++) for (let c = 0; c < k; c++) out[j * rows * k + i * k + c] = src[i * T * k + j * k + c];
-  return out;
 }

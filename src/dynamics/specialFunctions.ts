@@ -162,7 +162,10 @@ export function upperGamma(s: number, x: number): number {
   if (x === 0) return s === 0 ? Infinity : gamma1p(s) / s;
   if (x === Infinity) return 0;
   if (x <= SERIES_MAX_X) return upperGammaSeries(s, x);
-  return Math.exp(Math.log(scaledUpperGammaCF(s, x)) - x - (1 - s) * Math.log(x));
+  const u = scaledUpperGammaCF(s, x);
+  // e^{−x} from the exact argument (a few ulp) while it is a normal number; the log form beyond
+  if (x < 700) return Math.exp(-x) * Math.pow(x, s - 1) * u;
+  return Math.exp(Math.log(u) - x - (1 - s) * Math.log(x));
 }
 
 /** Exponential integral E1(x) = Γ(0, x), x ≥ 0. */

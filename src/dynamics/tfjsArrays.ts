@@ -33,22 +33,23 @@ export function tfjsArrays(): FlowArrays<tf.Tensor2D> {
       v.dispose();
       return out;
     },
-    bindFlow(kappa, yT, k, withTest) {
-      const nk = yT.length;
-      const kap = tf.tensor2d(Float32Array.from({ length: nk }, (_, q) => kappa[Math.floor(q / k)]), [1, nk]);
-      const target = tf.tensor2d(Float32Array.from(yT), [1, nk]);
+    bindFlow(kappa, withTest) {
+      const n = kappa.length;
+      const kap = tf.keep(tf.tensor2d(Float32Array.from(kappa), [1, n]));
       return (y, decay, shrink) =>
         tf.tidy(() => {
           const B = y.shape[0];
           const d = tf.tensor2d(Float32Array.from(decay), [B, 1]);
           const s = tf.tensor2d(Float32Array.from(shrink), [B, 1]);
-          const f = withTest ? tf.slice(y, [0, 0], [B, nk]) : y;
-          const resid = tf.sub(f, target);
-          const df = tf.sub(tf.neg(tf.mul(tf.mul(kap, d), resid)), tf.mul(s, f));
-          if (!withTest) return df as tf.Tensor2D;
-          const z = tf.slice(y, [0, nk], [B, nk]);
-          const dz = tf.sub(tf.neg(tf.mul(d, resid)), tf.mul(s, z));
-          return tf.concat([df, dz], 1) as tf.Tensor2D;
+          const g = tf.slice(y, [0, 0], [B, n]);
+          const hm1 = tf.sub(tf.slice(y, [0, n], [B, n]), 1);
+          const kd = tf.mul(kap, d);
+          const dg = tf.neg(tf.add(tf.mul(kd, g), tf.mul(s, g)));
+          const dh = tf.neg(tf.add(tf.mul(kd, hm1), tf.mul(s, tf.add(hm1, 1))));
+          if (!withTest) return tf.concat([dg, dh], 1) as tf.Tensor2D;
+          const dzg = tf.neg(tf.add(tf.mul(d, g), tf.mul(s, tf.slice(y, [0, 2 * n], [B, n]))));
+          const dzh = tf.neg(tf.add(tf.mul(d, hm1), tf.mul(s, tf.slice(y, [0, 3 * n], [B, n]))));
+          return tf.concat([dg, dh, dzg, dzh], 1) as tf.Tensor2D;
         });
     },
     dispose: (...xs) => xs.forEach((x) => x.dispose()),

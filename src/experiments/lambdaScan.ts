@@ -1,7 +1,8 @@
 import type { Eigenbasis } from '../dynamics/eigenbasis.js';
-import { accuracyOverTime, bestTime, logLogSlope, mseOverTime } from '../dynamics/observables.js';
+import { bestTime, logLogSlope } from '../dynamics/observables.js';
 import { checkDepthLambda } from '../dynamics/problem.js';
-import { spectralSolve } from '../dynamics/spectral.js';
+import { spectralTrajectory } from '../dynamics/spectral.js';
+import { trajectoryCurves } from '../dynamics/trajectory.js';
 import type { Linalg } from '../linalg/types.js';
 import { InputError } from '../util/errors.js';
 
@@ -64,11 +65,11 @@ export function lambdaScan(eb: Eigenbasis, lambdas: readonly number[], depth: nu
   const curves: ScanResult['curves'] = [];
   lambdas.forEach((lambda, idx) => {
     const times = Float64Array.from(u, (v) => v / lambda);
-    const sol = spectralSolve(eb, lambda, depth, times, { linalg: opts.linalg });
+    const curvesNow = trajectoryCurves(eb, spectralTrajectory(eb, lambda, depth, times), opts.linalg);
     const T = times.length;
-    const testMse = mseOverTime(sol.fTest!, eb.yTest!, T);
-    const testAcc = accuracyOverTime(sol.fTest!, eb.yTest!, T);
-    const trainMse = mseOverTime(sol.fTrain, eb.y, T);
+    const testMse = curvesNow.testMse!;
+    const testAcc = curvesNow.testAcc!;
+    const trainMse = curvesNow.trainMse;
     const bm = bestTime(testMse, times, 'min');
     const ba = bestTime(testAcc, times, 'max');
     rows.push({

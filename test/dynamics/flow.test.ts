@@ -4,7 +4,8 @@ import { accuracyOverTime, bestTime, kernelScale, logLogSlope, mseOverTime } fro
 import type { FlowProblem } from '../../src/dynamics/problem.js';
 import { constantSchedule, type LambdaSchedule } from '../../src/dynamics/schedule.js';
 import { scheduledSolve } from '../../src/dynamics/scheduledFlow.js';
-import { spectralSolve } from '../../src/dynamics/spectral.js';
+import { spectralSolve, spectralTrajectory } from '../../src/dynamics/spectral.js';
+import { trajectoryCurves, trajectoryOutputs } from '../../src/dynamics/trajectory.js';
 import { analyticKernelSync } from '../../src/kernels/analytic.js';
 import { relu } from '../../src/layers/abrelu.js';
 import { dense } from '../../src/layers/dense.js';
@@ -190,6 +191,22 @@ describe('limits', () => {
     expect(kernelScale(3, s, 5)).toBeCloseTo(Math.exp(-4 * 0.5), 14);
     expect(kernelScale(3, s, 30)).toBeCloseTo(Math.exp(-4 * (1 + 0.2)), 14);
     expect(kernelScale(1, s, 30)).toBe(1);
+  });
+});
+
+describe('curves without forming f', () => {
+  it('train MSE from the eigenbasis and test curves equal those of the full outputs (1e-12)', () => {
+    const p = smallProblem();
+    const eb = eigenbasis(p);
+    const times = Float64Array.from([0.3, 4, 40, 400]);
+    for (const depth of [1, 3]) {
+      const tr = spectralTrajectory(eb, 0.02, depth, times);
+      const c = trajectoryCurves(eb, tr);
+      const full = trajectoryOutputs(eb, tr);
+      expect(relDiff(c.trainMse, mseOverTime(full.fTrain, p.y, 4))).toBeLessThan(1e-12);
+      expect(relDiff(c.testMse!, mseOverTime(full.fTest!, p.yTest!, 4))).toBeLessThan(1e-12);
+      expect(Array.from(c.testAcc!)).toEqual(Array.from(accuracyOverTime(full.fTest!, p.yTest!, 4)));
+    }
   });
 });
 
