@@ -3,6 +3,12 @@
  *
  * Layers and specs:   serial, dense, relu, erf, abrelu, leakyRelu, abs, identity, parseSpec, specFromJson, specToJson
  * Analytic kernels:   analyticKernel (async, worker threads), analyticKernelSync, ntkKernel, nngpKernel, kernelDiagonal
+ * Kernel under L2:    ntkUnderL2 (Θ_t = e^{2Λ}Θ(σ_w e^{−Λ}, σ_b e^{−Λ}), any spec)
+ * L2 flow:            eigenbasis (once), spectralSolve (constant λ, closed form), scheduledSolve /
+ *                     scheduledSolveBatch (piecewise-constant λ(t), DOPRI5; float64 or tfjs float32 arrays),
+ *                     spectralTrajectory + trajectoryCurves (MSE/accuracy curves without forming f on train)
+ * Observables:        mseOverTime, accuracyOverTime, bestTime, kernelScale, deepFilter, linearFilter, logLogSlope
+ * λ scans:            lambdaScan, logspace; data: mnistSplit, standardize, oneHot, centredOneHot, bundledDataset
  * Linear algebra:     getLinalg (native OpenBLAS/LAPACK or the TypeScript fallback), linalgInfo
  * I/O:                readNpy, writeNpy, readMatrix
  * Errors:             InputError (bad user input), SpecError (bad architecture)
@@ -25,6 +31,33 @@ export {
   type KernelResult,
 } from './kernels/analytic.js';
 export { kernelMemoryBytes, type KernelGet } from './kernels/memory.js';
+
+export { ntkUnderL2 } from './kernels/underL2.js';
+export { isPositivelyHomogeneous } from './layers/serial.js';
+
+export { eigenbasis, type Eigenbasis } from './dynamics/eigenbasis.js';
+export type { FlowProblem } from './dynamics/problem.js';
+export { spectralSolve, spectralTrajectory } from './dynamics/spectral.js';
+export { scheduledSolve, scheduledSolveBatch, scheduledTrajectories, type ScheduledFlowOptions } from './dynamics/scheduledFlow.js';
+export { trajectoryCurves, trajectoryOutputs, type EigenTrajectory, type FlowSolution } from './dynamics/trajectory.js';
+export { constantSchedule, integratedLambda, lambdaAt, type LambdaSchedule } from './dynamics/schedule.js';
+export { float64Arrays, type FlowArrays } from './dynamics/arrays.js';
+export { tfjsArrays } from './dynamics/tfjsArrays.js';
+export { initTfjs, type TfBackendInfo, type TfBackendName } from './tfjs/backend.js';
+export { modeResponse, modeResponses } from './dynamics/modeSolution.js';
+export {
+  mseOverTime,
+  accuracyOverTime,
+  bestTime,
+  kernelScale,
+  deepFilter,
+  linearFilter,
+  logLogSlope,
+} from './dynamics/observables.js';
+export { lambdaScan, logspace, type ScanResult, type ScanRow, type ScanOptions } from './experiments/lambdaScan.js';
+export { bundledDataset, fileDataset, type Dataset } from './experiments/dataset.js';
+export { mnistSplit, loadMnistDigits } from './data/mnist.js';
+export { standardize, oneHot, centredOneHot, type Standardization } from './data/preprocess.js';
 
 export { getLinalg, linalgInfo } from './linalg/index.js';
 export type { Linalg } from './linalg/types.js';
