@@ -9,16 +9,20 @@
  * which never overflows or underflows (U → 1 − (1−s)/x as x → ∞; U ≈ Γ(s)·x^{1−s} or x·ln(1/x) as x → 0), so it
  * can be combined with other factors in log space without loss. Γ(s, x), ln Γ(s, x) and E1 are derived from it.
  *
- * Algorithms (accurate to a few ulp, ~1e-15 relative, over the whole range; checked against scipy/mpmath in
- * test/dynamics/specialFunctions.test.ts):
+ * mathjs (a dependency) has gamma/lgamma but no incomplete gamma, hence this module.
+ *
+ * Algorithms (accurate to a few ulp: ≤ 5e-15 relative against mpmath on a dense grid of s ∈ [0, 1) and
+ * x ∈ [e^{−40}, e^{40}]; checked against mpmath values and scipy in test/dynamics/specialFunctions.test.ts):
  *  - x ≤ 1.5: the power series written so that it stays uniform as s → 0 (Temme's form, cf. DLMF 8.7.3):
  *        Γ(s, x) = (Γ(1+s) − 1)/s − (x^s − 1)/s − x^s Σ_{n≥1} (−x)^n / (n! (s+n)),
  *    with (Γ(1+s) − 1)/s from the Taylor series of 1/Γ(1+s) (no cancellation at small s) and (x^s − 1)/s =
  *    expm1(s ln x)/s (= ln x at s = 0, which gives E1(x) = −γ − ln x − Σ (−x)^n/(n·n!)). The alternating sum
  *    loses at most a factor ~e^{2x}·x ≲ 30 at x = 1.5.
- *  - x > 1.5: Legendre's continued fraction for e^{x} x^{1−s} Γ(s, x) = x / (x+1−s − 1(1−s)/(x+3−s − 2(2−s)/(x+5−s − …)))
+ *  - x > 1.5: Legendre's continued fraction
+ *        e^{x} x^{1−s} Γ(s, x) = x / (x+1−s − 1(1−s)/(x+3−s − 2(2−s)/(x+5−s − …)))
  *    evaluated by the modified Lentz algorithm (relative stopping tolerance 3e-16; ≲ 60 iterations at x = 1.5,
  *    a handful for large x). For x > 1e6 the asymptotic series U ~ Σ_{k<6} (s−1)…(s−k)/x^k is used instead.
+ *    The unscaled Γ(s, x) = e^{−x} x^{s−1} U multiplies accurate factors for x < 700 and goes through logs beyond.
  *  - {@link ScaledUpperGamma}: a fast evaluator of U(s, e^z) for one fixed s, used in hot loops (tens of
  *    millions of calls). It uses the small-x series with as many terms as needed for z < −3, a piecewise
  *    polynomial (Chebyshev interpolation of the accurate U above, degree 10 on intervals of width 1/8 in
@@ -227,8 +231,8 @@ export function expTaylor(x: number, n: number): number {
  * Fast U(s, x) = x^{1−s} e^{x} Γ(s, x) for one fixed s ∈ [0, 1), taking z = ln x (the natural variable of the
  * mode dynamics, where ln x = ln(κ/a) − a t comes for free). A few ns per call after a ~1 ms set-up. Regimes:
  *  - z < −3: the small-x series truncated where x^n/n! < 1e-17 (9 terms at z = −3, 1 below z = −40) and
- *    e^x by its Taylor polynomial. For s ≥ 0.2: U = Γ(s) x^{1−s} e^{x} − x Σ_n x^n/(s)_{n+1} (Kummer's positive series for
- *    γ(s, x); the two terms differ by ≥ 1.6× there). For s < 0.2, E1 included: Temme's form
+ *    e^x by its Taylor polynomial. For s ≥ 0.2: U = Γ(s) x^{1−s} e^{x} − x Σ_n x^n/(s)_{n+1} (Kummer's
+ *    positive series for γ(s, x); the two terms differ by ≥ 1.6× there). For s < 0.2, E1 included: Temme's form
  *    U = x e^{x} [x^{−s}((Γ(1+s)−1)/s − expm1(s z)/s) − Σ_{n≥1} (−x)^n/(n!(s+n))], uniform as s → 0;
  *  - −3 ≤ z ≤ 10: degree-10 polynomials in z on 104 intervals of width 1/8, interpolating the accurate U at
  *    Chebyshev points (U(s, e^z) is entire in z, so the interpolants converge geometrically);
@@ -376,12 +380,17 @@ export class ScaledUpperGamma {
   /** Asymptotic branch of {@link atLog}, for z > 10. */
   largeX(z: number): number {
     if (z === Infinity) return 1;
-    const r = Math.exp(-z);
+    return this.largeXInv(Math.exp(-z));
+  }
+
+  /** Asymptotic branch given r = 1/x = e^{−z} < e^{−10} (hot loops form r as a product). */
+  largeXInv(r: number): number {
     const as = this.asym;
     let acc = as[N_ASYMP - 1];
     for (let k = N_ASYMP - 2; k >= 0; k--) acc = acc * r + as[k];
     return acc;
   }
+
 }
 
 const cache = new Map<number, ScaledUpperGamma>();
