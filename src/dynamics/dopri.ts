@@ -30,6 +30,22 @@ const C = [0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1];
 const B5 = [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84];
 // b (5th order) − b* (4th order), for the seven stages including the FSAL one
 const E = [71 / 57600, 0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40];
+// dense output of order 4 (Hairer & Wanner's DOPRI5 continuous extension), stages 1, 3, 4, 5, 6, 7
+const D = [-12715105075 / 11282082432, 0, 87487479700 / 32700410799, -10690763975 / 1880347072, 701980252875 / 199316789632, -1453857185 / 822651844, 69997945 / 29380423];
+
+/**
+ * The state at t + θh inside an accepted step, from y, y_new and the seven stages:
+ * y(θ) = y + θ·r2 + θ(1−θ)·r3 + θ²(1−θ)·r4 + θ²(1−θ)²·r5 with r2 = y_new − y, r3 = h·k1 − r2,
+ * r4 = r2 − h·k7 − r3, r5 = h·Σ d_i k_i, expanded into one linear combination.
+ */
+function denseCoefficients(theta: number, h: number): number[] {
+  const a = theta;
+  const b = theta * (1 - theta);
+  const c = theta * b;
+  const e = b * b;
+  // order: y, y_new, k1..k7
+  return [1 - a + b - 2 * c, a - b + 2 * c, h * (b - c + e * D[0]), 0, h * e * D[2], h * e * D[3], h * e * D[4], h * e * D[5], h * (-c + e * D[6])];
+}
 
 /**
  * Integrates y' = f(t, y) from t = 0 (state y0) and returns the states at each of `times` (increasing, ≥ 0)
@@ -49,7 +65,9 @@ export function integrateDopri<T>(
   const per = first.length;
   const out = new Float64Array(times.length * per);
   const tEnd = times.length ? times[times.length - 1] : 0;
-  const stops = [...new Set([...(opts.breakpoints ?? []).filter((b) => b > 0 && b < tEnd), ...Array.from(times)])].sort((a, b) => a - b);
+  // The integrator stops only at jumps of the right-hand side and at the end; output times in between are
+  // read from the dense output of each step, so many output times cost no extra steps.
+  const stops = [...new Set([...(opts.breakpoints ?? []).filter((b) => b > 0 && b < tEnd), tEnd])].sort((a, b) => a - b);
   let y = ops.lincomb([1], [y0]);
   let t = 0;
   let h = opts.h0 ?? Math.max(1e-12, tEnd * 1e-6);
@@ -77,10 +95,17 @@ export function integrateDopri<T>(
         const k7 = f(t + h, yNew);
         const errVec = ops.lincomb(E.map((e) => h * e), [...ks, k7]);
         const err = ops.errorNorm(errVec, y, yNew, rtol, atol);
-        ops.dispose(errVec, ...ks.slice(1));
+        ops.dispose(errVec);
         if (!Number.isFinite(err)) throw new RangeError(`ODE solution is not finite at t = ${t}`);
         if (err <= 1) {
-          t = clamped ? stop : t + h;
+          const tNew = clamped ? stop : t + h;
+          // outputs strictly inside the step come from the dense output; one at its end is y_new itself
+          while (outIdx < times.length && times[outIdx] < tNew) {
+            const yi = ops.lincomb(denseCoefficients((times[outIdx] - t) / h, h), [y, yNew, ...ks, k7]);
+            out.set(ops.toRows(yi), per * outIdx++);
+            ops.dispose(yi);
+          }
+          t = tNew;
           ops.dispose(y, k1);
           y = yNew;
           k1 = k7;
@@ -88,6 +113,7 @@ export function integrateDopri<T>(
         } else {
           ops.dispose(yNew, k7);
         }
+        ops.dispose(...ks.slice(1));
         const factor = err === 0 ? 5 : Math.min(5, Math.max(0.2, 0.9 * err ** -0.2));
         const hNext = h * factor;
         h = err > 1 ? Math.min(hNext, h) : clamped ? Math.max(hNext, hFree) : hNext;
