@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { analyticKernel } from '../kernels/analytic.js';
 import { defaultMemoryLimit, parseBytes } from '../kernels/memory.js';
@@ -66,6 +68,7 @@ On success stdout gets one JSON line describing the result; errors go to stderr 
         bar.stop();
         const k = o.get === 'ntk' ? res.ntk : res.nngp;
         if (!k) throw new Error('kernel result missing');
+        mkdirSync(dirname(resolve(o.out)), { recursive: true });
         writeNpy(o.out, { shape: [k.rows, k.cols], data: k.data });
         process.stdout.write(
           JSON.stringify({ out: o.out, kernel: o.get, shape: [k.rows, k.cols], dtype: 'float64', parameterization: spec.parameterization, seconds: (Date.now() - started) / 1000 }) + '\n',
