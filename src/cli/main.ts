@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../util/errors.js';
 import { registerInfoCommand } from './info.js';
+import { registerFigureCommands } from './figures.js';
 import { registerFlowCommand } from './flow.js';
 import { registerKernelCommand } from './kernel.js';
 import { registerScanCommand } from './scan.js';
@@ -18,6 +19,7 @@ export async function main(argv: string[]): Promise<number> {
   registerKernelCommand(program);
   registerFlowCommand(program);
   registerScanCommand(program);
+  registerFigureCommands(program);
   registerInfoCommand(program);
   try {
     await program.parseAsync(argv);
