@@ -12,10 +12,8 @@ export type OutputFile = string | { npy: NdArrayLike };
  * An existing non-empty `dir` is replaced only with `force`.
  */
 export function writeOutputDir(dir: string, files: Record<string, OutputFile>, opts: { force?: boolean } = {}): void {
+  checkOutputDir(dir, opts.force);
   const target = resolve(dir);
-  if (existsSync(target) && readdirSync(target).length > 0 && !opts.force) {
-    throw new InputError(`output folder "${dir}" exists and is not empty; choose another --out or pass --force to replace it`);
-  }
   const parent = dirname(target);
   if (!existsSync(parent)) mkdirSync(parent, { recursive: true });
   const tmp = mkdtempSync(join(parent, `.${basename(target)}.tmp-`));
