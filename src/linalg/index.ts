@@ -7,6 +7,7 @@
 // Environment:
 //   NTK_LINALG=js|native   overrides the 'auto' choice ('native' then throws if the addon is absent)
 //   NTK_QUIET=1            suppresses the one-line notice printed when 'auto' falls back to js
+import { InputError } from '../util/errors.js';
 import { jsLinalg } from './js.js';
 import { NATIVE_ADDON_PATH, loadNativeAddon, loadNativeLinalg } from './native.js';
 import type { Linalg } from './types.js';
@@ -30,14 +31,14 @@ function envPreference(): 'native' | 'js' | null {
   const raw = process.env.NTK_LINALG?.trim().toLowerCase();
   if (!raw || raw === 'auto') return null;
   if (raw === 'js' || raw === 'native') return raw;
-  throw new Error(`ntk-l2: NTK_LINALG must be 'js', 'native' or 'auto', got '${process.env.NTK_LINALG}'`);
+  throw new InputError(`NTK_LINALG must be 'js', 'native' or 'auto', got '${process.env.NTK_LINALG}'`);
 }
 
 function requireNative(why: string): Linalg {
   const la = loadNativeLinalg();
   if (la) return la;
-  throw new Error(
-    `ntk-l2: native linalg requested (${why}) but it is not available: ${loadNativeAddon().error}. To build it, ${BUILD_HINT}.`,
+  throw new InputError(
+    `native linalg requested (${why}) but it is not available: ${loadNativeAddon().error}. To build it, ${BUILD_HINT}.`,
   );
 }
 
