@@ -59,6 +59,9 @@ export { bundledDataset, fileDataset, type Dataset } from './experiments/dataset
 export { mnistSplit, loadMnistDigits } from './data/mnist.js';
 export { standardize, oneHot, centredOneHot, type Standardization } from './data/preprocess.js';
 
+export { figureHtml, writeFigure, startPngRenderer, type Figure } from './figures/figure.js';
+export { tstarTheoryFigure, collapseTheoryFigure, linearVsDeepFigure } from './figures/theory.js';
+
 export { getLinalg, linalgInfo } from './linalg/index.js';
 export type { Linalg } from './linalg/types.js';
 export { mat, fromRows, type Mat } from './linalg/matrix.js';
