@@ -3,7 +3,13 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { analyticKernel } from '../kernels/analytic.js';
 import { defaultMemoryLimit, parseBytes } from '../kernels/memory.js';
+import { monteCarloKernel } from '../kernels/monteCarlo.js';
 import { parseSpec } from '../layers/json.js';
+import { withHiddenWidth } from '../layers/network.js';
+import type { NetworkSpec } from '../layers/types.js';
+import type { Mat } from '../linalg/matrix.js';
+import type { TfBackendName } from '../tfjs/backend.js';
+import { parseInteger } from './parse.js';
 import { getLinalg } from '../linalg/index.js';
 import { readMatrix, writeNpy } from '../io/npy.js';
 import { InputError } from '../util/errors.js';
@@ -19,12 +25,21 @@ interface KernelCliOptions {
   threads?: string;
   linalg: string;
   quiet?: boolean;
+  empirical?: boolean;
+  width?: string;
+  seeds?: string;
+  seed?: string;
+  method?: string;
+  backend?: string;
+  stderr?: string;
 }
+
+const EMPIRICAL_ONLY = ['width', 'seeds', 'seed', 'method', 'backend', 'stderr'] as const;
 
 export function registerKernelCommand(program: Command): void {
   program
     .command('kernel')
-    .description('Analytic NTK or NNGP (float64) between the rows of X1 and X2, written as an N1×N2 .npy')
+    .description('NTK or NNGP between the rows of X1 and X2, written as an N1×N2 float64 .npy: analytic (infinite width), or --empirical (finite networks, Monte Carlo over --seeds)')
     .requiredOption('--arch <spec>', 'architecture: a .json file, a JSON string, or the one-line form')
     .requiredOption('--x1 <file>', 'inputs X1 (N1×d): .npy (float32/float64), .csv or .json')
     .option('--x2 <file>', 'inputs X2 (N2×d); default X1')
@@ -34,6 +49,13 @@ export function registerKernelCommand(program: Command): void {
     .option('--threads <n>', 'worker threads (default: all cores)')
     .option('--linalg <backend>', 'auto, native (OpenBLAS/LAPACK) or js', 'auto')
     .option('--quiet', 'no progress bar')
+    .option('--empirical', 'finite networks on TensorFlow.js instead of the infinite-width formula')
+    .option('--width <n>', 'with --empirical: width of every Dense layer but the readout (default: the spec\'s widths)')
+    .option('--seeds <S>', 'with --empirical: average over S seeded networks (default 1)')
+    .option('--seed <s>', 'with --empirical: seed of the first network; network i uses seed s + i (default 0)')
+    .option('--method <m>', 'with --empirical: structured (default; no Jacobian) or jacobian (autodiff reference)')
+    .option('--backend <b>', 'with --empirical: tfjs backend auto, wasm, cpu or tensorflow (tfjs-node[-gpu], when installed)')
+    .option('--stderr <file.npy>', 'with --empirical and --seeds ≥ 2: write the standard error of the mean (N1×N2 float64)')
     .addHelpText(
       'after',
       `
@@ -41,10 +63,14 @@ Examples:
   ntk kernel --arch examples/relu3.json --x1 examples/digits128.npy --out K.npy
   ntk kernel --arch "[dense(512, wStd=1.4) > relu]*2 > dense(10)" --x1 X.npy --x2 Xtest.npy --out Ktest.npy
   ntk kernel --arch "standard: dense(256, 1, 0.1) > erf > dense(1)" --x1 X.npy --get nngp --out K.npy
+  ntk kernel --arch examples/relu3.json --x1 examples/digits128.npy --empirical --width 1024 --seeds 8 \\
+      --out Kemp.npy --stderr Kemp_se.npy
 
 One-line architecture form: [ntk: | standard:] layer > layer > ...; [group]*N repeats a group.
 Layers: dense(width, wStd=1, bStd=0), relu, erf, abrelu(a, b), leakyrelu(alpha), abs, identity.
-On success stdout gets one JSON line describing the result; errors go to stderr with exit code 2.`,
+On success stdout gets one JSON line describing the result; errors go to stderr with exit code 2.
+Empirical kernels: float32 products on the tfjs backend (the JSON line names it), float64 sums; the NTK is the
+trace over outputs divided by k, the NNGP is f·f'ᵀ/k; --seeds S gives the mean over S networks.`,
     )
     .action(async (o: KernelCliOptions) => {
       const started = Date.now();
@@ -56,6 +82,12 @@ On success stdout gets one JSON line describing the result; errors go to stderr 
       if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new InputError(`--threads must be a positive integer, got "${o.threads}"`);
       const x1 = readMatrix(o.x1, { name: 'X1' });
       const x2 = o.x2 ? readMatrix(o.x2, { name: 'X2' }) : undefined;
+      if (o.empirical) {
+        await empiricalCommand(o, spec, x1, x2, started);
+        return;
+      }
+      const used = EMPIRICAL_ONLY.filter((key) => o[key] !== undefined);
+      if (used.length) throw new InputError(`--${used[0]} needs --empirical (analytic kernels have no width or seeds)`);
       const bar = progressBar(`${o.get.toUpperCase()} rows`, o.quiet);
       try {
         const res = await analyticKernel(spec, x1, x2, {
@@ -77,4 +109,63 @@ On success stdout gets one JSON line describing the result; errors go to stderr 
         bar.stop();
       }
     });
+}
+
+/** `ntk kernel --empirical`: the Monte Carlo mean (and standard error) of finite networks' kernels. */
+async function empiricalCommand(o: KernelCliOptions, spec: NetworkSpec, x1: Mat, x2: Mat | undefined, started: number): Promise<void> {
+  const method = o.method ?? 'structured';
+  if (method !== 'structured' && method !== 'jacobian') throw new InputError(`--method must be structured or jacobian, got "${method}"`);
+  const backend = (o.backend ?? 'auto') as TfBackendName;
+  if (!['auto', 'wasm', 'cpu', 'tensorflow'].includes(backend)) throw new InputError(`--backend must be auto, wasm, cpu or tensorflow, got "${backend}"`);
+  const seeds = o.seeds === undefined ? 1 : parseInteger(o.seeds, '--seeds');
+  const seed0 = o.seed === undefined ? 0 : parseInteger(o.seed, '--seed', 0);
+  if (o.stderr !== undefined) {
+    if (seeds < 2) throw new InputError('--stderr needs --seeds 2 or more (the standard error of one network is undefined)');
+    if (!/\.npy$/i.test(o.stderr)) throw new InputError(`--stderr must name a .npy file, got "${o.stderr}"`);
+  }
+  const net = o.width === undefined ? spec : withHiddenWidth(spec, parseInteger(o.width, '--width'));
+  const bar = progressBar(`networks (${method})`, o.quiet);
+  try {
+    const res = await monteCarloKernel(net, x1, x2, {
+      seeds,
+      seed0,
+      method,
+      backend,
+      maxMemoryBytes: o.maxMemory ? parseBytes(o.maxMemory) : undefined,
+      linalg: getLinalg(o.linalg as 'auto' | 'native' | 'js'),
+      onProgress: bar.update,
+    });
+    bar.stop();
+    const k = o.get === 'ntk' ? res.ntk : res.nngp;
+    const se = o.get === 'ntk' ? res.ntkStderr : res.nngpStderr;
+    mkdirSync(dirname(resolve(o.out)), { recursive: true });
+    writeNpy(o.out, { shape: [k.rows, k.cols], data: k.data });
+    if (o.stderr && se) {
+      mkdirSync(dirname(resolve(o.stderr)), { recursive: true });
+      writeNpy(o.stderr, { shape: [se.rows, se.cols], data: se.data });
+    }
+    const widths = net.layers.filter((l) => l.json.type === 'dense').map((l) => (l.json as { width: number }).width);
+    process.stdout.write(
+      JSON.stringify({
+        out: o.out,
+        stderr: o.stderr ?? null,
+        kernel: o.get,
+        empirical: true,
+        shape: [k.rows, k.cols],
+        dtype: 'float64',
+        compute: res.dtype,
+        method: res.method,
+        backend: res.backend,
+        seeds: res.seeds,
+        seed0: res.seed0,
+        denseWidths: widths,
+        parameters: res.paramCount,
+        outputs: res.outputs,
+        parameterization: spec.parameterization,
+        seconds: (Date.now() - started) / 1000,
+      }) + '\n',
+    );
+  } finally {
+    bar.stop();
+  }
 }

@@ -1,5 +1,8 @@
+import type { Tensor2D } from '@tensorflow/tfjs';
+import { tfRuntime } from '../tfjs/runtime.js';
+import { elementwiseFinite } from './elementwise.js';
 import { SpecError } from './specError.js';
-import type { CrossBlock, DiagBlock, KernelTransform, Layer, LayerJson } from './types.js';
+import type { CrossBlock, DiagBlock, FiniteTransform, KernelTransform, Layer, LayerJson } from './types.js';
 
 const TWO_PI = 2 * Math.PI;
 
@@ -50,7 +53,27 @@ export function abrelu(a: number, b: number, json?: LayerJson): Layer {
       }
     },
   };
-  return { json: json ?? { type: 'abrelu', a, b }, outWidth: (w) => w, kernel: () => transform };
+  return {
+    json: json ?? { type: 'abrelu', a, b },
+    outWidth: (w) => w,
+    kernel: () => transform,
+    finite: () => abreluFinite(a, b),
+  };
+}
+
+/** Finite φ(x) = a·min(x, 0) + b·max(x, 0), φ'(x) = b for x > 0 and a otherwise (tfjs's convention for ReLU at 0). */
+function abreluFinite(a: number, b: number): FiniteTransform {
+  const phi = (x: Tensor2D): Tensor2D => {
+    const tf = tfRuntime();
+    const pos = (b === 1 ? tf.relu(x) : tf.mul(tf.relu(x), b)) as Tensor2D;
+    if (a === 0) return pos;
+    return tf.add(pos, tf.mul(tf.minimum(x, 0), a)) as Tensor2D;
+  };
+  const dphi = (x: Tensor2D): Tensor2D => {
+    const tf = tfRuntime();
+    return tf.where(tf.greater(x, 0), tf.fill(x.shape, b), tf.fill(x.shape, a));
+  };
+  return elementwiseFinite(phi, dphi);
 }
 
 /** max(x, 0). */

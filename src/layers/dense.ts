@@ -1,5 +1,8 @@
+import type { Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs';
+import { tfRuntime } from '../tfjs/runtime.js';
+import type { Rng } from '../util/random.js';
 import { SpecError } from './specError.js';
-import type { CrossBlock, DiagBlock, KernelTransform, Layer, LayerContext } from './types.js';
+import type { CrossBlock, DiagBlock, FiniteTransform, KernelTransform, Layer, LayerContext } from './types.js';
 
 export interface DenseOptions {
   /** Weight standard deviation σ_w (default 1). */
@@ -17,6 +20,10 @@ export interface DenseOptions {
  *   Θ ← σ_w²·Θ + n_in·K + [bias present],
  * because ∂z/∂W_ij = x_j contributes Σ_j x_j x'_j = n_in·K and ∂z/∂b = 1 (as in neural-tangents with s = 1).
  * The standard NTK therefore grows linearly with the widths. σ_b = 0 means "no bias parameter".
+ *
+ * Finite form: parameters W (n_in × width) and, when σ_b > 0, b (width). Per unit u, the gradient Gram of
+ * z_u with respect to the layer's own parameters is s²·x·x' + β with (s², β) = (σ_w²/n_in, σ_b²) in the NTK
+ * parameterization and (1, [bias present]) in the standard one: the structured NTK's per-layer factor.
  */
 export function dense(width: number, opts: DenseOptions = {}): Layer {
   const wStd = opts.wStd ?? 1;
@@ -59,6 +66,47 @@ export function dense(width: number, opts: DenseOptions = {}): Layer {
         cross: (b: CrossBlock) => apply(b.k, b.t, b.nr * b.nc),
         diag: (b: DiagBlock) => apply(b.k, b.t, b.n),
       };
+    },
+    finite: (ctx: LayerContext) => denseFinite(width, wStd, bStd, ctx),
+  };
+}
+
+function denseFinite(width: number, wStd: number, bStd: number, ctx: LayerContext): FiniteTransform {
+  const fanIn = ctx.fanIn;
+  const ntk = ctx.parameterization === 'ntk';
+  const hasBias = bStd > 0;
+  // Multipliers applied in the forward pass (NTK) or folded into the initial values (standard).
+  const wMul = ntk ? wStd / Math.sqrt(fanIn) : 1;
+  const bMul = ntk ? bStd : 1;
+  const gramScale = wMul * wMul;
+  const biasGram = hasBias ? bMul * bMul : 0;
+  return {
+    paramShapes: hasBias ? [[fanIn, width], [width]] : [[fanIn, width]],
+    init(rng: Rng): Float32Array[] {
+      const w = rng.normalsFloat32(fanIn * width, ntk ? 1 : wStd / Math.sqrt(fanIn));
+      return hasBias ? [w, rng.normalsFloat32(width, ntk ? 1 : bStd)] : [w];
+    },
+    apply(params: readonly Tensor[], x: Tensor2D): Tensor2D {
+      const tf = tfRuntime();
+      let z = tf.matMul(x, params[0] as Tensor2D) as Tensor2D;
+      if (wMul !== 1) z = tf.mul(z, wMul) as Tensor2D;
+      if (hasBias) z = tf.add(z, bMul === 1 ? params[1] : tf.mul(params[1], bMul)) as Tensor2D;
+      return z;
+    },
+    structured: {
+      paramGram(_params: readonly Tensor[], x1: Tensor2D, x2: Tensor2D): Tensor2D {
+        const tf = tfRuntime();
+        let g = tf.matMul(x1, x2, false, true) as Tensor2D;
+        if (gramScale !== 1) g = tf.mul(g, gramScale) as Tensor2D;
+        return biasGram > 0 ? (tf.add(g, biasGram) as Tensor2D) : g;
+      },
+      backward(params: readonly Tensor[], _x: Tensor2D, delta: Tensor3D): Tensor3D {
+        const tf = tfRuntime();
+        const [k, n] = delta.shape;
+        let d = tf.matMul(tf.reshape(delta, [k * n, width]), params[0] as Tensor2D, false, true);
+        if (wMul !== 1) d = tf.mul(d, wMul) as Tensor2D;
+        return tf.reshape(d, [k, n, fanIn]);
+      },
     },
   };
 }

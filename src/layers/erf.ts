@@ -1,3 +1,6 @@
+import type { Tensor2D } from '@tensorflow/tfjs';
+import { tfRuntime } from '../tfjs/runtime.js';
+import { elementwiseFinite } from './elementwise.js';
 import type { CrossBlock, DiagBlock, KernelTransform, Layer } from './types.js';
 
 const TWO_OVER_PI = 2 / Math.PI;
@@ -36,5 +39,12 @@ export function erf(): Layer {
       }
     },
   };
-  return { json: { type: 'erf' }, outWidth: (w) => w, kernel: () => transform };
+  const finite = elementwiseFinite(
+    (x: Tensor2D) => tfRuntime().erf(x),
+    (x: Tensor2D) => {
+      const tf = tfRuntime();
+      return tf.mul(tf.exp(tf.neg(tf.square(x))), 2 / Math.sqrt(Math.PI));
+    },
+  );
+  return { json: { type: 'erf' }, outWidth: (w) => w, kernel: () => transform, finite: () => finite };
 }

@@ -1,7 +1,14 @@
+import type { Tensor2D } from '@tensorflow/tfjs';
+import { tfRuntime } from '../tfjs/runtime.js';
+import { elementwiseFinite } from './elementwise.js';
 import type { KernelTransform, Layer } from './types.js';
 
 /** φ(x) = x. The kernel passes through unchanged (exactly; ABReLU(1, 1) gives the same up to rounding). */
 export function identity(): Layer {
   const transform: KernelTransform = { cross: () => undefined, diag: () => undefined };
-  return { json: { type: 'identity' }, outWidth: (w) => w, kernel: () => transform };
+  const finite = elementwiseFinite(
+    (x: Tensor2D) => x,
+    (x: Tensor2D) => tfRuntime().onesLike(x),
+  );
+  return { json: { type: 'identity' }, outWidth: (w) => w, kernel: () => transform, finite: () => finite };
 }

@@ -1,7 +1,11 @@
+import type { Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs';
+import type { Rng } from '../util/random.js';
+
 /**
  * The layer contract. A layer is one module holding, side by side, everything the toolkit knows about it:
- * its JSON form and — through `kernel` — its infinite-width transform of the NNGP/NTK. (The finite forward
- * pass and initialization live in the same module, so the finite net and its kernel cannot drift apart.)
+ * its JSON form, its infinite-width transform of the NNGP/NTK (`kernel`) and its finite form (`finite`:
+ * parameters, seeded initialization, forward pass on TensorFlow.js, structured NTK rule), so the finite
+ * net and its kernel cannot drift apart.
  */
 
 /** How weights carry their scale. See README "Parameterizations" for the exact formulas. */
@@ -34,7 +38,7 @@ export interface KernelTransform {
   diag(block: DiagBlock): void;
 }
 
-/** Where a layer sits: what it needs from its neighbours to define its kernel (and, later, its finite map). */
+/** Where a layer sits: what it needs from its neighbours to define its kernel and its finite map. */
 export interface LayerContext {
   readonly parameterization: Parameterization;
   /** Width of this layer's input (the input dimension d for the first layer). */
@@ -60,6 +64,41 @@ export interface Layer {
   outWidth(fanIn: number): number;
   /** The kernel transform at this place in the network. */
   kernel(ctx: LayerContext): KernelTransform;
+  /**
+   * The finite form at this place in the network. Optional so that a kernel-only layer can be written;
+   * finite networks and empirical kernels refuse specs containing one, naming it.
+   */
+  finite?(ctx: LayerContext): FiniteTransform;
+}
+
+/**
+ * A layer's finite form, float32 on TensorFlow.js. Tensors hold one example per row.
+ * tfjs is reached through `tfRuntime()` (src/tfjs/runtime.ts), never imported by layer modules.
+ */
+export interface FiniteTransform {
+  /** Shapes of this layer's parameter tensors, in order (empty for activations). */
+  readonly paramShapes: readonly (readonly number[])[];
+  /** Draws the initial parameters (in `paramShapes` order) from `rng`: seeded, backend-independent. */
+  init(rng: Rng): Float32Array[];
+  /** The forward map of a batch (N × fanIn → N × width). Built from tfjs ops, so autodiff applies. */
+  apply(params: readonly Tensor[], x: Tensor2D): Tensor2D;
+  /** The rule the structured empirical NTK uses; null for a layer it cannot handle (then use the Jacobian method). */
+  readonly structured: StructuredNtkRule | null;
+}
+
+/**
+ * What the structured empirical NTK needs from a layer z = layer(x), with sensitivities carried for every
+ * output c of the network at once as δ[c, i, u] = ∂f_c(x_i)/∂z_u(x_i).
+ */
+export interface StructuredNtkRule {
+  /**
+   * For a layer with parameters θ whose gradient Gram is the same for every unit u and zero across units —
+   * Σ_μ ∂z_u(x)/∂θ_μ · ∂z_v(x')/∂θ_μ = [u = v]·G(x, x') — the N1×N2 matrix G (Dense: scaled x·x'ᵀ plus the bias
+   * term). Its contribution to Θ_cc'(x, x') is G(x, x')·Σ_u δ[c, x, u]·δ[c', x', u]. Null for a layer without parameters.
+   */
+  paramGram: ((params: readonly Tensor[], x1: Tensor2D, x2: Tensor2D) => Tensor2D) | null;
+  /** Back-propagates δ from this layer's output to its input: [k, N, width] → [k, N, fanIn]. */
+  backward(params: readonly Tensor[], x: Tensor2D, delta: Tensor3D): Tensor3D;
 }
 
 /** A network: the layers in order and the parameterization they share. */

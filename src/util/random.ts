@@ -70,6 +70,13 @@ export class Rng {
     return out;
   }
 
+  /** n standard normals (times `scale`) in float32, for network weights. */
+  normalsFloat32(n: number, scale = 1): Float32Array {
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = scale * this.normal();
+    return out;
+  }
+
   /** A uniformly random permutation of 0..n-1 (Fisher–Yates). */
   permutation(n: number): Int32Array {
     const p = new Int32Array(n);
