@@ -3,6 +3,7 @@ import { applyNetwork, type BoundFiniteNetwork } from '../layers/network.js';
 import { getLinalg } from '../linalg/index.js';
 import { mat } from '../linalg/matrix.js';
 import type { Linalg } from '../linalg/types.js';
+import { matMulNT } from '../tfjs/ops.js';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { checkMemory, defaultMemoryLimit } from './memory.js';
 import { addInto, toPairsLast, type EmpiricalParts } from './structuredNtk.js';
@@ -101,7 +102,7 @@ export function jacobianNtk(
   }
   const nngp = addInto(new Float64Array(n1 * n2), tf.tidy(() => {
     const f1 = applyNetwork(net, params, x1);
-    return tf.matMul(f1, x2 ? applyNetwork(net, params, x2) : f1, false, true);
+    return matMulNT(f1, x2 ? applyNetwork(net, params, x2) : f1);
   }), 1 / k);
   return { ntk, nngp, full: fullOut };
 }

@@ -1,5 +1,6 @@
 import type { Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs';
 import type { BoundFiniteNetwork } from '../layers/network.js';
+import { matMulNT } from '../tfjs/ops.js';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { InputError } from '../util/errors.js';
 
@@ -49,7 +50,7 @@ export function structuredNtk(
   };
   const hs1 = forward(x1);
   const hs2 = x2 ? forward(x2) : hs1;
-  const nngp = addInto(new Float64Array(n1 * n2), tf.tidy(() => tf.matMul(hs1[hs1.length - 1], hs2[hs2.length - 1], false, true)), 1 / k);
+  const nngp = addInto(new Float64Array(n1 * n2), tf.tidy(() => matMulNT(hs1[hs1.length - 1], hs2[hs2.length - 1])), 1 / k);
 
   // δ at the outputs: ∂f_c/∂f_u = [c = u] for every example.
   const seed = (n: number): Tensor3D => tf.tidy(() => tf.broadcastTo(tf.reshape(tf.eye(k), [k, 1, k]), [k, n, k]) as Tensor3D);
@@ -63,7 +64,7 @@ export function structuredNtk(
       if (fullAcc) {
         addInto(fullAcc, tf.tidy(() => {
           const g = rule.paramGram!(p, hs1[i], hs2[i]);
-          const dd = tf.matMul(tf.reshape(d1, [k * n1, width]), tf.reshape(d2, [k * n2, width]), false, true);
+          const dd = matMulNT(tf.reshape(d1, [k * n1, width]), tf.reshape(d2, [k * n2, width]));
           return tf.mul(tf.reshape(dd, [k, n1, k, n2]), tf.reshape(g, [1, n1, 1, n2]));
         }), 1);
       }
@@ -71,7 +72,7 @@ export function structuredNtk(
         const g = rule.paramGram!(p, hs1[i], hs2[i]);
         // Σ_c δ_c δ_cᵀ as one product: rows i, columns (c, u).
         const flat = (d: Tensor3D, n: number): Tensor2D => tf.reshape(tf.transpose(d, [1, 0, 2]), [n, k * width]);
-        const dd = tf.matMul(flat(d1, n1), x2 ? flat(d2, n2) : flat(d1, n1), false, true);
+        const dd = matMulNT(flat(d1, n1), x2 ? flat(d2, n2) : flat(d1, n1));
         return tf.mul(dd, g);
       }), 1 / k);
     }

@@ -1,4 +1,5 @@
 import type { Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs';
+import { matMulNT } from '../tfjs/ops.js';
 import { tfRuntime } from '../tfjs/runtime.js';
 import type { Rng } from '../util/random.js';
 import { SpecError } from './specError.js';
@@ -96,14 +97,14 @@ function denseFinite(width: number, wStd: number, bStd: number, ctx: LayerContex
     structured: {
       paramGram(_params: readonly Tensor[], x1: Tensor2D, x2: Tensor2D): Tensor2D {
         const tf = tfRuntime();
-        let g = tf.matMul(x1, x2, false, true) as Tensor2D;
+        let g = matMulNT(x1, x2);
         if (gramScale !== 1) g = tf.mul(g, gramScale) as Tensor2D;
         return biasGram > 0 ? (tf.add(g, biasGram) as Tensor2D) : g;
       },
       backward(params: readonly Tensor[], _x: Tensor2D, delta: Tensor3D): Tensor3D {
         const tf = tfRuntime();
         const [k, n] = delta.shape;
-        let d = tf.matMul(tf.reshape(delta, [k * n, width]), params[0] as Tensor2D, false, true);
+        let d = matMulNT(tf.reshape(delta, [k * n, width]), params[0] as Tensor2D);
         if (wMul !== 1) d = tf.mul(d, wMul) as Tensor2D;
         return tf.reshape(d, [k, n, fanIn]);
       },
