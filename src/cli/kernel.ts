@@ -3,7 +3,6 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { analyticKernel } from '../kernels/analytic.js';
 import { defaultMemoryLimit, parseBytes } from '../kernels/memory.js';
-import { monteCarloKernel } from '../kernels/monteCarlo.js';
 import { parseSpec } from '../layers/json.js';
 import { withHiddenWidth } from '../layers/network.js';
 import type { NetworkSpec } from '../layers/types.js';
@@ -124,6 +123,8 @@ async function empiricalCommand(o: KernelCliOptions, spec: NetworkSpec, x1: Mat,
     if (!/\.npy$/i.test(o.stderr)) throw new InputError(`--stderr must name a .npy file, got "${o.stderr}"`);
   }
   const net = o.width === undefined ? spec : withHiddenWidth(spec, parseInteger(o.width, '--width'));
+  // Loaded here so that analytic runs do not pay TensorFlow.js's start-up.
+  const { monteCarloKernel } = await import('../kernels/monteCarlo.js');
   const bar = progressBar(`networks (${method})`, o.quiet);
   try {
     const res = await monteCarloKernel(net, x1, x2, {

@@ -2,12 +2,14 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../util/errors.js';
+import { installMatMulGradient } from './ops.js';
 import { provideTf } from './runtime.js';
 
 provideTf(tf);
 // Production mode: skips tfjs's debug-time checks and its console banner suggesting tfjs-node (ntk-l2 reports
 // the active backend itself, and validates its inputs before they reach tfjs).
 tf.enableProdMode();
+installMatMulGradient();
 
 /** TensorFlow.js backends ntk-l2 can use. All compute in float32. */
 export type TfBackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
