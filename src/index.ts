@@ -3,6 +3,9 @@
  *
  * Layers and specs:   serial, dense, relu, erf, abrelu, leakyRelu, abs, identity, parseSpec, specFromJson, specToJson
  * Analytic kernels:   analyticKernel (async, worker threads), analyticKernelSync, ntkKernel, nngpKernel, kernelDiagonal
+ * Finite networks:    serial(...).init / .apply (TensorFlow.js, float32; call initTfjs first), withHiddenWidth
+ * Empirical kernels:  empiricalKernel (structured or Jacobian method), monteCarloKernel (mean ± standard error
+ *                     over seeds), ntkConvergence (error against the analytic NTK versus width)
  * Kernel under L2:    ntkUnderL2 (Θ_t = e^{2Λ}Θ(σ_w e^{−Λ}, σ_b e^{−Λ}), any spec)
  * L2 flow:            eigenbasis (once), spectralSolve (constant λ, closed form), scheduledSolve /
  *                     scheduledSolveBatch (piecewise-constant λ(t), DOPRI5; float64 or tfjs float32 arrays),
@@ -13,13 +16,14 @@
  * I/O:                readNpy, writeNpy, readMatrix
  * Errors:             InputError (bad user input), SpecError (bad architecture)
  */
-export { serial, denseLayerCount, outputWidth } from './layers/serial.js';
+export { serial, denseLayerCount, outputWidth, type Network } from './layers/serial.js';
+export { withHiddenWidth, type NetworkParams } from './layers/network.js';
 export { dense, type DenseOptions } from './layers/dense.js';
 export { relu, abrelu, leakyRelu, abs } from './layers/abrelu.js';
 export { erf } from './layers/erf.js';
 export { identity } from './layers/identity.js';
 export { parseSpec, parseOneLineSpec, specFromJson, specToJson } from './layers/json.js';
-export type { Layer, LayerJson, NetworkSpec, NetworkSpecJson, Parameterization } from './layers/types.js';
+export type { Layer, LayerJson, NetworkSpec, NetworkSpecJson, Parameterization, FiniteTransform, StructuredNtkRule } from './layers/types.js';
 
 export {
   analyticKernel,
@@ -31,6 +35,10 @@ export {
   type KernelResult,
 } from './kernels/analytic.js';
 export { kernelMemoryBytes, type KernelGet } from './kernels/memory.js';
+
+export { empiricalKernel, type EmpiricalKernelOptions, type EmpiricalKernelResult, type EmpiricalMethod } from './kernels/empirical.js';
+export { monteCarloKernel, type MonteCarloOptions, type MonteCarloKernelResult } from './kernels/monteCarlo.js';
+export { ntkConvergence, type NtkConvergenceOptions, type NtkConvergenceResult } from './experiments/ntkConvergence.js';
 
 export { ntkUnderL2 } from './kernels/underL2.js';
 export { isPositivelyHomogeneous } from './layers/serial.js';

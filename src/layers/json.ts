@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { LAYER_TYPES, buildLayer } from './registry.js';
-import { checkSpec } from './serial.js';
+import { checkSpec, serial, type Network } from './serial.js';
 import { SpecError } from './specError.js';
 import type { Layer, NetworkSpec, NetworkSpecJson, Parameterization } from './types.js';
 
@@ -8,7 +8,7 @@ import type { Layer, NetworkSpec, NetworkSpecJson, Parameterization } from './ty
  * The JSON form, e.g.
  * {"parameterization":"ntk","layers":[{"type":"dense","width":512,"wStd":1.5,"bStd":0.05},{"type":"relu"}]}
  */
-export function specFromJson(value: unknown): NetworkSpec {
+export function specFromJson(value: unknown): Network {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new SpecError('spec must be a JSON object with a "layers" array');
   }
@@ -32,7 +32,7 @@ export function specFromJson(value: unknown): NetworkSpec {
     if (typeof type !== 'string') throw new SpecError(`${where}: missing "type" (one of ${Object.keys(LAYER_TYPES).join(', ')})`);
     return buildLayer(type, fields, where);
   });
-  const spec: NetworkSpec = { parameterization: parameterization as Parameterization, layers };
+  const spec: Network = { ...serial(...layers), parameterization: parameterization as Parameterization };
   checkSpec(spec);
   return spec;
 }
@@ -49,7 +49,7 @@ export function specToJson(spec: NetworkSpec): NetworkSpecJson {
  *   "[dense(512, wStd=1.4) > relu]*2 > dense(10)"
  *   "standard: dense(256, 1, 0.1) > erf > dense(1)"
  */
-export function parseOneLineSpec(text: string): NetworkSpec {
+export function parseOneLineSpec(text: string): Network {
   let src = text.trim();
   let parameterization: Parameterization = 'ntk';
   const prefix = /^(ntk|standard)\s*:/i.exec(src);
@@ -60,7 +60,7 @@ export function parseOneLineSpec(text: string): NetworkSpec {
   const parser = new OneLineParser(src);
   const layers = parser.parseSequence();
   parser.expectEnd();
-  const spec: NetworkSpec = { parameterization, layers };
+  const spec: Network = { ...serial(...layers), parameterization };
   checkSpec(spec);
   return spec;
 }
@@ -158,7 +158,7 @@ class OneLineParser {
 /**
  * Reads a spec from what a user typed: a path to a .json file, a JSON string, or the one-line form.
  */
-export function parseSpec(arg: string): NetworkSpec {
+export function parseSpec(arg: string): Network {
   const text = arg.trim();
   if (text.startsWith('{')) return specFromJson(parseJsonText(text, 'the --arch JSON'));
   if (/\.json$/i.test(text) || (existsSync(text) && !/[>()]/.test(text))) {
