@@ -59,7 +59,7 @@ describe('serial(...) yields init, apply and kernel', () => {
     const b = spec.init(250, 3);
     expect(Array.from(a.layers[0][0].dataSync().slice(0, 5))).toEqual(Array.from(b.layers[0][0].dataSync().slice(0, 5)));
     const variance = (t: tf.Tensor) => {
-      const v = t.dataSync();
+      const v = Array.from(t.dataSync() as Float32Array);
       return v.reduce((s, e) => s + e * e, 0) / v.length;
     };
     // 100,000 weights: standard error of the variance estimate √(2/n) ≈ 0.0045 relative
