@@ -51,7 +51,7 @@ export { trajectoryCurves, trajectoryOutputs, type EigenTrajectory, type FlowSol
 export { constantSchedule, integratedLambda, lambdaAt, type LambdaSchedule } from './dynamics/schedule.js';
 export { float64Arrays, type FlowArrays } from './dynamics/arrays.js';
 export { tfjsArrays } from './dynamics/tfjsArrays.js';
-export { initTfjs, type TfBackendInfo, type TfBackendName } from './tfjs/backend.js';
+export { initTfjs, tf, type TfBackendInfo, type TfBackendName } from './tfjs/backend.js';
 export { modeResponse, modeResponses } from './dynamics/modeSolution.js';
 export {
   mseOverTime,
