@@ -1,0 +1,375 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
+import { structuredNtk } from '../kernels/structuredNtk.js';
+import { specToJson } from '../layers/json.js';
+import { bindFinite, initParams, applyNetwork, type BoundFiniteNetwork } from '../layers/network.js';
+import { denseLayerCount } from '../layers/serial.js';
+import type { NetworkSpec } from '../layers/types.js';
+import type { Mat } from '../linalg/matrix.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { initTfjs, type TfBackendName } from '../tfjs/backend.js';
+import { tfRuntime } from '../tfjs/runtime.js';
+import { InputError, assertFinite } from '../util/errors.js';
+import { createBatchSource, type BatchSource } from './batchSource.js';
+import { loadCheckpointValues, readMeta, saveCheckpoint } from './checkpoint.js';
+import { accuracy, dataLoss, type LossName } from './loss.js';
+import { constantLambda, type LambdaPolicy } from './policy.js';
+
+/** The data a run trains and evaluates on (float64 matrices; targets one row per example). */
+export interface TrainData {
+  x: Mat;
+  y: Mat;
+  xTest: Mat;
+  yTest: Mat;
+  description?: string;
+}
+
+export interface TrainOptions {
+  spec: NetworkSpec;
+  data: TrainData;
+  /** Learning rate η (physical time t = η·steps). */
+  lr: number;
+  /** Physical-time budget T: the run takes ceil(T/η) steps. */
+  budget: number;
+  /** λ: a constant, or a policy such as Auto L2. */
+  lambda: number | LambdaPolicy;
+  loss?: LossName;
+  /** Heavy-ball momentum μ (default 0: plain SGD, the Euler discretisation of the gradient flow). */
+  momentum?: number;
+  /** Mini-batch size (default 128; ≥ n gives full-batch gradient descent). */
+  batchSize?: number;
+  /** Seed of the initialization and of the batch order (default 0). */
+  seed?: number;
+  /** Evaluations per decade of steps, log-spaced from step 1 (default 24), plus step 0 and the last step. */
+  evalsPerDecade?: number;
+  /** Training points used for the logged train loss/accuracy (default min(n, 2048)). */
+  evalTrainSize?: number;
+  /** Probe points (the first ones of the training set) whose empirical NTK is logged; 0 = off (default). */
+  kernelProbe?: number;
+  /** Kernel evaluations per decade of steps (default 6). */
+  kernelEvalsPerDecade?: number;
+  /** Results folder: log.jsonl (one line per evaluation), checkpoint, result.json. Omit for an in-memory run. */
+  dir?: string;
+  /** Wall-clock seconds between checkpoints (default 30). */
+  checkpointSeconds?: number;
+  backend?: TfBackendName;
+  /** Called after each evaluation. */
+  onEval?: (rec: EvalRecord, totalSteps: number) => void;
+}
+
+/** One evaluation, as logged (one JSON line). Losses are the bare data term (no L2). */
+export interface EvalRecord {
+  step: number;
+  /** Physical time η·step. */
+  t: number;
+  lambda: number;
+  /** Λ(t) = ∫λ dt. */
+  integratedLambda: number;
+  trainLoss: number;
+  trainAcc: number;
+  testLoss: number;
+  testAcc: number;
+  /** |θ|². */
+  paramNorm2: number;
+  /** Empirical NTK on the probe set: trace/N and Frobenius norm/N (when tracked at this step). */
+  kernelTrace?: number;
+  kernelFrob?: number;
+}
+
+export interface TrainResult {
+  records: EvalRecord[];
+  steps: number;
+  /** Time of the best test accuracy and of the lowest test loss, and whether it is the last evaluation. */
+  tStarAcc: number;
+  tStarLoss: number;
+  bestTestAcc: number;
+  bestTestLoss: number;
+  accAtEdge: boolean;
+  lossAtEdge: boolean;
+  finalTestAcc: number;
+  finalTestLoss: number;
+  /** Number of Dense layers (the homogeneity degree for bias-free ReLU nets). */
+  depth: number;
+  paramCount: number;
+  backend: string;
+  examplesPerSecond: number;
+  wallSeconds: number;
+  resumedFromStep: number | null;
+  dtype: 'float32 (tfjs)';
+}
+
+/** Step numbers where a run evaluates: 0, log-spaced ones, and the last. */
+export function evalSteps(total: number, perDecade: number): number[] {
+  const s = new Set<number>([0, total]);
+  for (let j = 0; ; j++) {
+    const v = Math.round(10 ** (j / perDecade));
+    if (v >= total) break;
+    s.add(v);
+  }
+  return [...s].sort((a, b) => a - b);
+}
+
+/**
+ * Trains the finite network of `spec` with SGD and L2 exactly as the paper's gradient flow discretises:
+ * θ ← θ − η·v, v ← μ·v + ∇(data loss on the batch) + λ·θ (μ = 0: v is the gradient), on every parameter.
+ * Logs train/test loss and accuracy, |θ|² and (optionally) the empirical NTK of a probe set against physical
+ * time, appending to DIR/log.jsonl as it goes; checkpoints let a killed run resume exactly where it stopped.
+ */
+export async function trainRun(opts: TrainOptions): Promise<TrainResult> {
+  checkOptions(opts);
+  const backend = await initTfjs(opts.backend ?? 'auto');
+  const tf = tfRuntime();
+  const { data } = opts;
+  const lossName = opts.loss ?? 'mse';
+  const lr = opts.lr;
+  const mu = opts.momentum ?? 0;
+  const seed = opts.seed ?? 0;
+  const n = data.x.rows;
+  const batchSize = Math.min(opts.batchSize ?? 128, n);
+  const totalSteps = Math.max(1, Math.ceil(opts.budget / lr - 1e-9));
+  const policy = typeof opts.lambda === 'number' ? constantLambda(opts.lambda) : opts.lambda;
+  const net = bindFinite(opts.spec, data.x.cols);
+  if (net.outputDim !== data.y.cols) throw new InputError(`the network has ${net.outputDim} outputs but the targets have ${data.y.cols} columns`);
+  const steps = evalSteps(totalSteps, opts.evalsPerDecade ?? 24);
+  const kernelSteps = new Set(opts.kernelProbe ? evalSteps(totalSteps, opts.kernelEvalsPerDecade ?? 6) : []);
+  const fingerprint = JSON.stringify({ spec: specToJson(opts.spec), lr, mu, seed, batchSize, lossName, totalSteps, policy: policy.name, n, d: data.x.cols, probe: opts.kernelProbe ?? 0, data: data.description ?? null });
+
+  const toTensor = (m: Mat): Tensor2D => tf.tensor2d(Float32Array.from(m.data), [m.rows, m.cols], 'float32');
+  const xAll = toTensor(data.x);
+  const yAll = toTensor(data.y);
+  const xTest = toTensor(data.xTest);
+  const yTest = toTensor(data.yTest);
+  const nEvalTrain = Math.min(n, opts.evalTrainSize ?? 2048);
+  const xEval = nEvalTrain === n ? xAll : tf.slice(xAll, [0, 0], [nEvalTrain, data.x.cols]);
+  const yEval = nEvalTrain === n ? yAll : tf.slice(yAll, [0, 0], [nEvalTrain, data.y.cols]);
+  const probe = opts.kernelProbe ? tf.slice(xAll, [0, 0], [Math.min(opts.kernelProbe, n), data.x.cols]) : null;
+
+  // State: parameters, momentum buffers, batch order, λ policy, ∫λ.
+  let params: Tensor[][] = initParams(net, seed).layers.map((g) => [...g]);
+  let velocity: Tensor[][] | null = mu > 0 ? params.map((g) => g.map((p) => tf.zerosLike(p))) : null;
+  const batches: BatchSource = createBatchSource(n, batchSize, seed);
+  let step = 0;
+  let integratedLambda = 0;
+  let records: EvalRecord[] = [];
+  let resumedFromStep: number | null = null;
+  const logFile = opts.dir ? join(opts.dir, 'log.jsonl') : null;
+  if (opts.dir) {
+    mkdirSync(opts.dir, { recursive: true });
+    const meta = readMeta(opts.dir);
+    if (meta) {
+      if (meta.fingerprint !== fingerprint) throw new InputError(`${opts.dir} holds a checkpoint of a different run (other options); use another --out folder or delete it`);
+      const values = loadCheckpointValues(opts.dir, meta);
+      const flat = params.flat();
+      params.flat().forEach((p) => p.dispose());
+      let at = 0;
+      params = net.layers.map((layer) => layer.paramShapes.map((shape) => tf.tensor(values[at++], shape as number[], 'float32')));
+      if (velocity) {
+        velocity.flat().forEach((v) => v.dispose());
+        velocity = net.layers.map((layer) => layer.paramShapes.map((shape) => tf.tensor(values[at++], shape as number[], 'float32')));
+      }
+      void flat;
+      batches.restore(meta.batches);
+      policy.restore(meta.policy);
+      step = meta.step;
+      integratedLambda = meta.integratedLambda;
+      records = readLog(logFile!, meta.logLines);
+      rewriteLog(logFile!, records);
+      resumedFromStep = step;
+    } else {
+      writeFileSync(logFile!, '');
+    }
+  }
+
+  const evalSet = new Set(steps);
+  const flatParams = (): Tensor[] => params.flat();
+  const paramNorm2 = (): number => tf.tidy(() => tf.addN(flatParams().map((p) => tf.sum(tf.square(p))))).dataSync()[0];
+  const evaluate = (): EvalRecord => {
+    const [trL, trA, teL, teA] = tf.tidy(() => {
+      const fTr = applyNetwork(net, params, xEval);
+      const fTe = applyNetwork(net, params, xTest);
+      return [dataLoss(lossName, fTr, yEval), accuracy(fTr, yEval), dataLoss(lossName, fTe, yTest), accuracy(fTe, yTest)];
+    });
+    const values = [trL, trA, teL, teA].map((t) => {
+      const v = t.dataSync()[0];
+      t.dispose();
+      return v;
+    });
+    const rec: EvalRecord = {
+      step,
+      t: step * lr,
+      lambda: policy.current(),
+      integratedLambda,
+      trainLoss: values[0],
+      trainAcc: values[1],
+      testLoss: values[2],
+      testAcc: values[3],
+      paramNorm2: paramNorm2(),
+    };
+    if (probe && kernelSteps.has(step)) {
+      const k = structuredNtk(net, params, probe, null).ntk;
+      const m = probe.shape[0];
+      let tr = 0;
+      let fr = 0;
+      for (let i = 0; i < m; i++) tr += k[i * m + i];
+      for (let i = 0; i < k.length; i++) fr += k[i] * k[i];
+      rec.kernelTrace = tr / m;
+      rec.kernelFrob = Math.sqrt(fr) / m;
+    }
+    if (!Number.isFinite(rec.trainLoss)) {
+      throw new InputError(`training diverged at step ${step} (t = ${rec.t}): the train loss is ${rec.trainLoss}; lower the learning rate (η = ${lr})`);
+    }
+    return rec;
+  };
+
+  const started = performance.now();
+  let lastCheckpoint = performance.now();
+  const startStep = step;
+  const checkpointMs = 1000 * (opts.checkpointSeconds ?? 30);
+  const checkpoint = (): void => {
+    if (!opts.dir) return;
+    const tensors = [...flatParams(), ...(velocity ? velocity.flat() : [])];
+    saveCheckpoint(opts.dir, {
+      step,
+      integratedLambda,
+      shapes: tensors.map((t) => t.shape),
+      batches: batches.state(),
+      policy: policy.state(),
+      logLines: records.length,
+      fingerprint,
+    }, tensors.map((t) => t.dataSync() as Float32Array));
+    lastCheckpoint = performance.now();
+  };
+
+  const lossOf = (ps: Tensor[][], xb: Tensor2D, yb: Tensor2D) => dataLoss(lossName, applyNetwork(net, ps, xb), yb);
+  const groupSizes = params.map((g) => g.length);
+  const regroup = (flat: Tensor[]): Tensor[][] => {
+    let at = 0;
+    return groupSizes.map((s) => flat.slice(at, (at += s)));
+  };
+
+  try {
+    for (;;) {
+      if (evalSet.has(step) && !(resumedFromStep === step && records.length && records[records.length - 1].step === step)) {
+        const rec = evaluate();
+        records.push(rec);
+        if (logFile) appendFileSync(logFile, JSON.stringify(rec) + '\n');
+        opts.onEval?.(rec, totalSteps);
+        if (performance.now() - lastCheckpoint > checkpointMs && step < totalSteps) checkpoint();
+      }
+      if (step >= totalSteps) break;
+      const idx = batches.next();
+      const idxT = tf.tensor1d(idx, 'int32');
+      const xb = tf.gather(xAll, idxT) as Tensor2D;
+      const yb = tf.gather(yAll, idxT) as Tensor2D;
+      if (policy.interval !== null && step > 0 && step % policy.interval === 0) {
+        const [l, a] = tf.tidy(() => {
+          const f = applyNetwork(net, params, xb);
+          return [dataLoss(lossName, f, yb), accuracy(f, yb)];
+        });
+        policy.observe(step, l.dataSync()[0], a.dataSync()[0]);
+        l.dispose();
+        a.dispose();
+      }
+      const lambda = policy.current();
+      const next = tf.tidy(() => {
+        const grads = tf.grads((...ps: Tensor[]) => lossOf(regroup(ps), xb, yb))(flatParams());
+        const flat = flatParams();
+        const vel = velocity ? velocity.flat() : null;
+        const newParams: Tensor[] = [];
+        const newVel: Tensor[] = [];
+        flat.forEach((p, i) => {
+          // the full gradient of the paper's loss: data term + λ·θ
+          const g = lambda > 0 ? tf.add(grads[i], tf.mul(p, lambda)) : grads[i];
+          const v = vel ? tf.add(tf.mul(vel[i], mu), g) : g;
+          newParams.push(tf.sub(p, tf.mul(v, lr)));
+          if (vel) newVel.push(v);
+        });
+        return { newParams, newVel };
+      });
+      idxT.dispose();
+      xb.dispose();
+      yb.dispose();
+      flatParams().forEach((p) => p.dispose());
+      params = regroup(next.newParams);
+      if (velocity) {
+        velocity.flat().forEach((v) => v.dispose());
+        velocity = regroup(next.newVel);
+      }
+      integratedLambda += lambda * lr;
+      step++;
+    }
+  } finally {
+    [xAll, yAll, xTest, yTest, ...(probe ? [probe] : [])].forEach((t) => t.dispose());
+    if (xEval !== xAll) xEval.dispose();
+    if (yEval !== yAll) yEval.dispose();
+    params.flat().forEach((p) => p.dispose());
+    velocity?.flat().forEach((v) => v.dispose());
+  }
+  const wallSeconds = (performance.now() - started) / 1000;
+  const result = summarize(records, {
+    steps: totalSteps,
+    depth: denseLayerCount(opts.spec),
+    paramCount: net.paramCount,
+    backend: backend.backend,
+    examplesPerSecond: ((step - startStep) * batchSize) / Math.max(wallSeconds, 1e-9),
+    wallSeconds,
+    resumedFromStep,
+  });
+  if (opts.dir) writeFileAtomic(join(opts.dir, 'result.json'), JSON.stringify({ ...result, records: undefined, options: JSON.parse(fingerprint) }, null, 1) + '\n');
+  return result;
+}
+
+/** t* and the bests from the evaluation records. */
+export function summarize(records: EvalRecord[], rest: Omit<TrainResult, 'records' | 'tStarAcc' | 'tStarLoss' | 'bestTestAcc' | 'bestTestLoss' | 'accAtEdge' | 'lossAtEdge' | 'finalTestAcc' | 'finalTestLoss' | 'dtype'>): TrainResult {
+  let iAcc = 0;
+  let iLoss = 0;
+  records.forEach((r, i) => {
+    if (r.testAcc > records[iAcc].testAcc) iAcc = i; // first time the best accuracy is reached
+    if (r.testLoss < records[iLoss].testLoss) iLoss = i;
+  });
+  const last = records[records.length - 1];
+  return {
+    records,
+    tStarAcc: records[iAcc].t,
+    tStarLoss: records[iLoss].t,
+    bestTestAcc: records[iAcc].testAcc,
+    bestTestLoss: records[iLoss].testLoss,
+    accAtEdge: iAcc === records.length - 1,
+    lossAtEdge: iLoss === records.length - 1,
+    finalTestAcc: last.testAcc,
+    finalTestLoss: last.testLoss,
+    dtype: 'float32 (tfjs)',
+    ...rest,
+  };
+}
+
+function readLog(file: string, lines: number): EvalRecord[] {
+  if (!existsSync(file)) return [];
+  const all = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  return all.slice(0, lines).map((l) => JSON.parse(l) as EvalRecord);
+}
+
+function rewriteLog(file: string, records: EvalRecord[]): void {
+  writeFileAtomic(file, records.map((r) => JSON.stringify(r) + '\n').join(''));
+}
+
+function checkOptions(o: TrainOptions): void {
+  const pos = (v: number, name: string) => {
+    if (!(Number.isFinite(v) && v > 0)) throw new InputError(`${name} must be a positive finite number, got ${v}`);
+  };
+  pos(o.lr, 'the learning rate η');
+  pos(o.budget, 'the budget T');
+  if (typeof o.lambda === 'number' && !(Number.isFinite(o.lambda) && o.lambda >= 0)) throw new InputError(`λ must be a finite number ≥ 0, got ${o.lambda}`);
+  if (o.momentum !== undefined && !(o.momentum >= 0 && o.momentum < 1)) throw new InputError(`momentum must be in [0, 1), got ${o.momentum}`);
+  if (o.batchSize !== undefined && !(Number.isInteger(o.batchSize) && o.batchSize >= 1)) throw new InputError(`the batch size must be a positive integer, got ${o.batchSize}`);
+  if (o.loss !== undefined && o.loss !== 'mse' && o.loss !== 'xent') throw new InputError(`loss must be "mse" or "xent", got "${String(o.loss)}"`);
+  const { x, y, xTest, yTest } = o.data;
+  if (x.rows !== y.rows) throw new InputError(`X has ${x.rows} rows but Y has ${y.rows}`);
+  if (xTest.rows !== yTest.rows) throw new InputError(`X test has ${xTest.rows} rows but Y test has ${yTest.rows}`);
+  if (x.cols !== xTest.cols) throw new InputError(`X and X test differ in dimension: ${x.cols} vs ${xTest.cols}`);
+  if (y.cols !== yTest.cols) throw new InputError(`Y has ${y.cols} columns but Y test has ${yTest.cols}`);
+  for (const [m, name] of [[x, 'X'], [y, 'Y'], [xTest, 'X test'], [yTest, 'Y test']] as const) assertFinite(m, name);
+  if (o.kernelProbe !== undefined && !(Number.isInteger(o.kernelProbe) && o.kernelProbe >= 0)) throw new InputError(`kernelProbe must be an integer ≥ 0, got ${o.kernelProbe}`);
+  void ({} as BoundFiniteNetwork);
+}
