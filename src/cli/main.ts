@@ -5,6 +5,8 @@ import { registerFigureCommands } from './figures.js';
 import { registerFlowCommand } from './flow.js';
 import { registerKernelCommand } from './kernel.js';
 import { registerScanCommand } from './scan.js';
+import { registerSweepCommand } from './sweep.js';
+import { registerTrainCommand } from './train.js';
 
 /** Exit codes: 0 success, 2 bad input (one line on stderr, nothing written), 1 an internal error. */
 export async function main(argv: string[]): Promise<number> {
@@ -19,6 +21,8 @@ export async function main(argv: string[]): Promise<number> {
   registerKernelCommand(program);
   registerFlowCommand(program);
   registerScanCommand(program);
+  registerTrainCommand(program);
+  registerSweepCommand(program);
   registerFigureCommands(program);
   registerInfoCommand(program);
   try {

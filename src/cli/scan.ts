@@ -1,16 +1,15 @@
 import type { Command } from 'commander';
 import { eigenbasis } from '../dynamics/eigenbasis.js';
-import { bundledDataset, fileDataset, type TargetEncoding } from '../experiments/dataset.js';
 import { lambdaScan, logspace, type ScanResult } from '../experiments/lambdaScan.js';
 import { checkOutputDir, writeOutputDir } from '../io/outputDir.js';
 import { analyticKernel } from '../kernels/analytic.js';
 import { ntkUnderL2 } from '../kernels/underL2.js';
 import { parseSpec } from '../layers/json.js';
 import { denseLayerCount, isPositivelyHomogeneous } from '../layers/serial.js';
-import type { Standardization } from '../data/preprocess.js';
 import { InputError } from '../util/errors.js';
 import { parseInteger, parseLambdas } from './parse.js';
 import { progressBar } from './progress.js';
+import { addDataOptions, loadDataset } from './dataArgs.js';
 
 interface ScanCliOptions {
   arch: string;
@@ -31,20 +30,13 @@ interface ScanCliOptions {
 }
 
 export function registerScanCommand(program: Command): void {
-  program
+  const cmd = program
     .command('scan')
     .description('λ scan of the infinite-width L2 flow: t* (best test MSE / accuracy) against λ and the log-log slope')
-    .requiredOption('--arch <spec>', 'architecture (file, JSON or one-line form); L = its number of Dense layers')
-    .option('--data <name>', 'bundled data: mnist:N_TRAIN:N_TEST (e.g. mnist:500:1000)')
-    .option('--x <file>', 'training inputs (instead of --data)')
-    .option('--y <file>', 'training targets, n×k, or n integer labels')
-    .option('--x-test <file>', 'test inputs')
-    .option('--y-test <file>', 'test targets or labels')
+    .requiredOption('--arch <spec>', 'architecture (file, JSON or one-line form); L = its number of Dense layers');
+  addDataOptions(cmd)
     .option('--lambdas <grid>', 'λ values: start:end:count (log-spaced) or a comma list', '1e-4:1e-1:13')
     .option('--model <deep|linear>', 'deep (L = number of Dense layers) or linear (L = 1 on the same kernel)', 'deep')
-    .option('--standardize <how>', 'inputs: unit-norm (|x|² = d; default for --data), features (z-score), none (default for files)')
-    .option('--targets <enc>', 'centred (one-hot − 1/k) or onehot, for labels', 'centred')
-    .option('--seed <n>', 'seed of the train/test split of bundled data', '0')
     .option('--kernel-only', 'for non-homogeneous nets (biases, Erf): write the predicted kernel decay instead of t*')
     .requiredOption('--out <dir>', 'results folder: tstar.csv, tstar.json, curves.json')
     .option('--force', 'replace an existing --out folder')
@@ -60,8 +52,6 @@ Examples:
       const started = Date.now();
       const spec = parseSpec(o.arch);
       if (o.model !== 'deep' && o.model !== 'linear') throw new InputError(`--model must be deep or linear, got "${o.model}"`);
-      if (o.targets !== 'centred' && o.targets !== 'onehot') throw new InputError(`--targets must be centred or onehot, got "${o.targets}"`);
-      if (o.standardize && !['none', 'features', 'unit-norm'].includes(o.standardize)) throw new InputError(`--standardize must be unit-norm, features or none, got "${o.standardize}"`);
       if (spec.parameterization !== 'ntk') throw new InputError('the L2 flow uses the NTK parameterization (the standard one has no infinite-width limit)');
       const homogeneous = isPositivelyHomogeneous(spec);
       if (!homogeneous && !o.kernelOnly) {
@@ -72,15 +62,8 @@ Examples:
       }
       const lambdas = parseLambdas(o.lambdas);
       checkOutputDir(o.out, o.force);
-      const opts = { standardize: o.standardize as Standardization | undefined, targets: o.targets as TargetEncoding, seed: parseInteger(o.seed, '--seed', 0) };
-      let data;
-      if (o.data) {
-        if (o.x || o.y || o.xTest || o.yTest) throw new InputError('give either --data or --x/--y/--x-test/--y-test, not both');
-        data = bundledDataset(o.data, opts);
-      } else {
-        if (!o.x || !o.y || !o.xTest || !o.yTest) throw new InputError('give --data mnist:N:M, or all of --x, --y, --x-test, --y-test');
-        data = fileDataset({ x: o.x, y: o.y, xTest: o.xTest, yTest: o.yTest }, opts);
-      }
+      if (o.data && (o.x || o.y || o.xTest || o.yTest)) throw new InputError('give either --data or --x/--y/--x-test/--y-test, not both');
+      const data = loadDataset(o);
       const depth = o.model === 'linear' ? 1 : denseLayerCount(spec);
       if (depth < 1) throw new InputError('the architecture has no Dense layer');
       const bar = progressBar('kernel rows', o.quiet);

@@ -133,7 +133,7 @@ export async function trainRun(opts: TrainOptions): Promise<TrainResult> {
   if (net.outputDim !== data.y.cols) throw new InputError(`the network has ${net.outputDim} outputs but the targets have ${data.y.cols} columns`);
   const steps = evalSteps(totalSteps, opts.evalsPerDecade ?? 24);
   const kernelSteps = new Set(opts.kernelProbe ? evalSteps(totalSteps, opts.kernelEvalsPerDecade ?? 6) : []);
-  const fingerprint = JSON.stringify({ spec: specToJson(opts.spec), lr, mu, seed, batchSize, lossName, totalSteps, policy: policy.name, n, d: data.x.cols, probe: opts.kernelProbe ?? 0, data: data.description ?? null });
+  const fingerprint = runFingerprint(opts);
 
   const toTensor = (m: Mat): Tensor2D => tf.tensor2d(Float32Array.from(m.data), [m.rows, m.cols], 'float32');
   const xAll = toTensor(data.x);
@@ -318,6 +318,29 @@ export async function trainRun(opts: TrainOptions): Promise<TrainResult> {
   });
   if (opts.dir) writeFileAtomic(join(opts.dir, 'result.json'), JSON.stringify({ ...result, records: undefined, options: JSON.parse(fingerprint) }, null, 1) + '\n');
   return result;
+}
+
+/**
+ * The options that determine a run's numbers, as a JSON string: a checkpoint or a finished result is reused
+ * only by a run with the same fingerprint.
+ */
+export function runFingerprint(opts: TrainOptions): string {
+  const policy = typeof opts.lambda === 'number' ? constantLambda(opts.lambda) : opts.lambda;
+  return JSON.stringify({
+    spec: specToJson(opts.spec),
+    lr: opts.lr,
+    momentum: opts.momentum ?? 0,
+    seed: opts.seed ?? 0,
+    batchSize: Math.min(opts.batchSize ?? 128, opts.data.x.rows),
+    loss: opts.loss ?? 'mse',
+    steps: Math.max(1, Math.ceil(opts.budget / opts.lr - 1e-9)),
+    policy: policy.name,
+    n: opts.data.x.rows,
+    d: opts.data.x.cols,
+    probe: opts.kernelProbe ?? 0,
+    evalsPerDecade: opts.evalsPerDecade ?? 24,
+    data: opts.data.description ?? null,
+  });
 }
 
 /** t* and the bests from the evaluation records. */

@@ -7,7 +7,7 @@ import { relu } from '../../src/layers/abrelu.js';
 import { parseOneLineSpec } from '../../src/layers/json.js';
 import { serial } from '../../src/layers/serial.js';
 import { bindFinite, initParams } from '../../src/layers/network.js';
-import { initTfjs } from '../../src/tfjs/backend.js';
+import { initTfjs, tf } from '../../src/tfjs/backend.js';
 import { evalSteps, trainRun, type TrainData } from '../../src/training/trainer.js';
 import { InputError } from '../../src/util/errors.js';
 import { randomMatrix } from '../helpers.js';
@@ -64,7 +64,6 @@ describe('trainRun', () => {
     const spec = serial(dense(3, { wStd: 1 }));
     const base = toyData(8, 5, 3);
     // Targets = the network's own initial outputs → data gradient is zero at step 0; one step, so exact.
-    const { tf } = await import('../../src/tfjs/backend.js');
     const params = initParams(bindFinite(spec, 5), 4);
     const f = tf.matMul(tf.tensor2d(Float32Array.from(base.x.data), [8, 5]), params.layers[0][0] as tf.Tensor2D).mul(1 / Math.sqrt(5));
     const y = { rows: 8, cols: 3, data: Float64Array.from(f.dataSync()) };

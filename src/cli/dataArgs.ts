@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import type { Standardization } from '../data/preprocess.js';
+import { bundledDataset, fileDataset, type Dataset, type TargetEncoding } from '../experiments/dataset.js';
+import { InputError } from '../util/errors.js';
+import { parseInteger } from './parse.js';
+
+/** The data flags shared by `ntk scan`, `ntk train`, `ntk sweep`, `ntk predict-lambda` and `ntk autol2`. */
+export interface DataCliOptions {
+  data?: string;
+  x?: string;
+  y?: string;
+  xTest?: string;
+  yTest?: string;
+  standardize?: string;
+  targets: string;
+  seed: string;
+}
+
+export function addDataOptions(cmd: Command, defaultData?: string): Command {
+  return cmd
+    .option('--data <name>', 'bundled data: mnist:N_TRAIN:N_TEST (e.g. mnist:2048:1000)', defaultData)
+    .option('--x <file>', 'training inputs (instead of --data)')
+    .option('--y <file>', 'training targets, n×k, or n integer labels')
+    .option('--x-test <file>', 'test inputs')
+    .option('--y-test <file>', 'test targets or labels')
+    .option('--standardize <how>', 'inputs: unit-norm (|x|² = d; default for --data), features (z-score), none (default for files)')
+    .option('--targets <enc>', 'centred (one-hot − 1/k) or onehot, for labels', 'centred')
+    .option('--seed <n>', 'seed of the train/test split of bundled data', '0');
+}
+
+/** Reads the data the flags name: bundled digits or the user's files. */
+export function loadDataset(o: DataCliOptions): Dataset {
+  if (o.targets !== 'centred' && o.targets !== 'onehot') throw new InputError(`--targets must be centred or onehot, got "${o.targets}"`);
+  if (o.standardize && !['none', 'features', 'unit-norm'].includes(o.standardize)) throw new InputError(`--standardize must be unit-norm, features or none, got "${o.standardize}"`);
+  const opts = { standardize: o.standardize as Standardization | undefined, targets: o.targets as TargetEncoding, seed: parseInteger(o.seed, '--seed', 0) };
+  const files = o.x || o.y || o.xTest || o.yTest;
+  if (files) {
+    if (!o.x || !o.y || !o.xTest || !o.yTest) throw new InputError('give all of --x, --y, --x-test, --y-test (or --data mnist:N:M)');
+    return fileDataset({ x: o.x, y: o.y, xTest: o.xTest, yTest: o.yTest }, opts);
+  }
+  if (!o.data) throw new InputError('give --data mnist:N:M, or all of --x, --y, --x-test, --y-test');
+  return bundledDataset(o.data, opts);
+}

@@ -1,0 +1,69 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { InputError } from '../util/errors.js';
+import { loadDataset } from './dataArgs.js';
+import { parseInteger, parseNumber } from './parse.js';
+import { progressBar } from './progress.js';
+import { addTrainOptions, parsePositive, parseTrainOptions, type TrainCliOptions } from './trainArgs.js';
+
+interface TrainCommandOptions extends TrainCliOptions {
+  lambda: string;
+  lr: string;
+  budget: string;
+  netSeed: string;
+  kernelProbe: string;
+  force?: boolean;
+}
+
+export function registerTrainCommand(program: Command): void {
+  const cmd = program
+    .command('train')
+    .description('Train one finite network with SGD and L2 (the paper\'s gradient flow in physical time t = η·steps), logging test/train loss and accuracy, |θ|² and the empirical NTK of a probe set')
+    .requiredOption('--lambda <λ>', 'L2 coefficient λ ≥ 0 (loss + (λ/2)|θ|²)')
+    .option('--lr <η>', 'learning rate η', '0.5')
+    .requiredOption('--budget <T>', 'physical-time budget T (the run takes ceil(T/η) steps)')
+    .option('--net-seed <s>', 'seed of the initialization and of the batch order', '0')
+    .option('--kernel-probe <P>', 'track the empirical NTK of the first P training points (0: off)', '0')
+    .requiredOption('--out <dir>', 'run folder: log.jsonl (written as it goes), checkpoint, result.json; an interrupted run resumes from it')
+    .option('--force', 'start over even if --out holds a finished run');
+  addTrainOptions(cmd).addHelpText(
+    'after',
+    `
+Examples:
+  ntk train --lambda 1e-3 --lr 0.5 --budget 3000 --out runs/l1e-3
+  ntk train --arch "[dense(1024, wStd=1.41421356) > relu]*2 > dense(10, wStd=1.41421356)" --data mnist:2048:1000 \\
+      --lambda 1e-2 --budget 300 --kernel-probe 64 --out runs/kernel
+
+Run the same command again after an interruption: it continues from the last checkpoint (same numbers).
+Numbers are float32 (TensorFlow.js); the JSON line on stdout names the backend.`,
+  ).action(async (o: TrainCommandOptions) => {
+    const parsed = await parseTrainOptions(o);
+    const lambda = parseNumber(o.lambda, '--lambda');
+    if (!(lambda >= 0)) throw new InputError(`--lambda must be ≥ 0, got "${o.lambda}"`);
+    const lr = parsePositive(o.lr, '--lr');
+    const budget = parsePositive(o.budget, '--budget');
+    if (existsSync(join(o.out, 'result.json'))) {
+      if (!o.force) throw new InputError(`${o.out} holds a finished run (result.json); pass --force to train again, or choose another --out`);
+      const { rmSync } = await import('node:fs');
+      rmSync(o.out, { recursive: true, force: true });
+    }
+    const data = loadDataset(o);
+    const { trainRun } = await import('../training/trainer.js'); // loads TensorFlow.js only when needed
+    const bar = progressBar('steps', o.quiet);
+    const res = await trainRun({
+      ...parsed,
+      data,
+      lr,
+      budget,
+      lambda,
+      seed: parseInteger(o.netSeed, '--net-seed', 0),
+      kernelProbe: parseInteger(o.kernelProbe, '--kernel-probe', 0),
+      dir: o.out,
+      onEval: (rec, total) => bar.update(rec.step, total),
+    });
+    bar.stop();
+    const { records, ...summary } = res;
+    process.stdout.write(JSON.stringify({ out: o.out, evaluations: records.length, ...summary }) + '\n');
+  });
+}

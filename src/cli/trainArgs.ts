@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import { parseSpec } from '../layers/json.js';
+import type { NetworkSpec } from '../layers/types.js';
+import type { TfBackendName } from '../tfjs/backend.js';
+import type { LossName } from '../training/loss.js';
+import { InputError } from '../util/errors.js';
+import { addDataOptions, type DataCliOptions } from './dataArgs.js';
+import { parseInteger, parseNumber } from './parse.js';
+
+/** Flags shared by every command that trains finite networks. */
+export interface TrainCliOptions extends DataCliOptions {
+  arch: string;
+  width?: string;
+  loss: string;
+  batch: string;
+  momentum: string;
+  backend: string;
+  evals: string;
+  out: string;
+  quiet?: boolean;
+}
+
+export const DEFAULT_ARCH = '[dense(512, wStd=1.41421356) > relu]*2 > dense(10, wStd=1.41421356)';
+
+export function addTrainOptions(cmd: Command): Command {
+  cmd.option('--arch <spec>', 'architecture (file, JSON or one-line form)', DEFAULT_ARCH).option('--width <n>', 'override the width of every Dense layer but the readout');
+  return addDataOptions(cmd, 'mnist:2048:1000')
+    .option('--loss <name>', 'mse ((1/2n)Σ|f − y|², the theory\'s loss) or xent (softmax cross-entropy)', 'mse')
+    .option('--batch <b>', 'mini-batch size (≥ n: full-batch gradient descent)', '128')
+    .option('--momentum <μ>', 'heavy-ball momentum (0: plain SGD, the gradient flow\'s Euler steps)', '0')
+    .option('--backend <b>', 'tfjs backend: auto, wasm, cpu or tensorflow (tfjs-node[-gpu], when installed)', 'auto')
+    .option('--evals <k>', 'evaluations per decade of steps (log-spaced)', '24')
+    .option('--quiet', 'no progress bar');
+}
+
+export interface ParsedTrainOptions {
+  spec: NetworkSpec;
+  loss: LossName;
+  batchSize: number;
+  momentum: number;
+  backend: TfBackendName;
+  evalsPerDecade: number;
+}
+
+export async function parseTrainOptions(o: TrainCliOptions): Promise<ParsedTrainOptions> {
+  let spec: NetworkSpec = parseSpec(o.arch);
+  if (o.width !== undefined) {
+    const { withHiddenWidth } = await import('../layers/network.js');
+    spec = withHiddenWidth(spec, parseInteger(o.width, '--width'));
+  }
+  if (o.loss !== 'mse' && o.loss !== 'xent') throw new InputError(`--loss must be mse or xent, got "${o.loss}"`);
+  const momentum = parseNumber(o.momentum, '--momentum');
+  if (!(momentum >= 0 && momentum < 1)) throw new InputError(`--momentum must be in [0, 1), got "${o.momentum}"`);
+  if (!['auto', 'wasm', 'cpu', 'tensorflow'].includes(o.backend)) throw new InputError(`--backend must be auto, wasm, cpu or tensorflow, got "${o.backend}"`);
+  return {
+    spec,
+    loss: o.loss,
+    batchSize: parseInteger(o.batch, '--batch'),
+    momentum,
+    backend: o.backend as TfBackendName,
+    evalsPerDecade: parseInteger(o.evals, '--evals'),
+  };
+}
+
+/** A positive number from a flag. */
+export function parsePositive(text: string, flag: string): number {
+  const v = parseNumber(text, flag);
+  if (!(v > 0)) throw new InputError(`${flag} must be > 0, got "${text}"`);
+  return v;
+}
+
+/** A list of positive numbers: "0.5,1" or start:end:count (log-spaced). */
+export function parsePositiveList(text: string, flag: string): number[] {
+  const parts = text.split(':');
+  if (parts.length === 3) {
+    const a = parsePositive(parts[0], flag);
+    const b = parsePositive(parts[1], flag);
+    const n = parseInteger(parts[2], `${flag} count`, 1);
+    return Array.from({ length: n }, (_, i) => (n === 1 ? a : a * (b / a) ** (i / (n - 1))));
+  }
+  return text.split(',').map((s) => parsePositive(s, flag));
+}

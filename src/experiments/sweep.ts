@@ -1,0 +1,153 @@
+import { join } from 'node:path';
+import { logLogSlope } from '../dynamics/observables.js';
+import type { NetworkSpec } from '../layers/types.js';
+import type { TfBackendName } from '../tfjs/backend.js';
+import type { LossName } from '../training/loss.js';
+import type { EvalRecord, TrainData } from '../training/trainer.js';
+import { InputError } from '../util/errors.js';
+import { runName, runOrLoad } from './runStore.js';
+
+export interface SweepOptions {
+  spec: NetworkSpec;
+  data: TrainData;
+  lambdas: number[];
+  lrs: number[];
+  /** Budget T = budgetFactor/λ per run (default 3): long enough to pass the peak, which sits near λt ≈ 0.1–2. */
+  budgetFactor?: number;
+  seeds?: number[];
+  loss?: LossName;
+  batchSize?: number;
+  momentum?: number;
+  evalsPerDecade?: number;
+  backend?: TfBackendName;
+  /** Results folder: one sub-folder per run under DIR/runs (finished runs are reused on restart). */
+  dir: string;
+  onRunStart?: (index: number, total: number, name: string) => void;
+  onRunDone?: (row: SweepRow, reused: boolean) => void;
+}
+
+export interface SweepRow {
+  lambda: number;
+  lr: number;
+  seed: number;
+  budget: number;
+  tStarAcc: number;
+  tStarLoss: number;
+  lambdaTStarAcc: number;
+  lambdaTStarLoss: number;
+  bestTestAcc: number;
+  bestTestLoss: number;
+  /** The best came at the last evaluation: the budget ran out before the peak (excluded from fits). */
+  accAtEdge: boolean;
+  lossAtEdge: boolean;
+  wallSeconds: number;
+}
+
+export interface Slope {
+  slope: number;
+  stderr: number;
+  /** Runs in the fit. */
+  runs: number;
+}
+
+export interface SweepResult {
+  rows: SweepRow[];
+  /** log t* against log λ over every η (pooled), from the time of best test accuracy and of lowest test loss. */
+  slopeAcc: Slope;
+  slopeLoss: Slope;
+  /** Per learning rate: the slopes and c = λ·t* (mean over λ). */
+  perLr: { lr: number; slopeAcc: Slope; slopeLoss: Slope; cAcc: number; cLoss: number }[];
+  /** (max − min)/mean of c across learning rates: the check that c does not depend on η. */
+  cSpreadAcc: number;
+  cSpreadLoss: number;
+  /** Test accuracy and loss against t for every run, for the collapse figure. */
+  curves: { lambda: number; lr: number; seed: number; t: number[]; testAcc: number[]; testLoss: number[] }[];
+}
+
+/**
+ * A grid of λ (and η, and seeds) with budgets T ∝ 1/λ: t* of every run, the log-log slope of t* against λ
+ * with its standard error, λ·t* per η (the check that c does not depend on η) and the curves for the collapse
+ * against λ·t. Each run lives in its own folder, so a killed sweep restarts without redoing finished runs.
+ */
+export async function lambdaSweep(opts: SweepOptions): Promise<SweepResult> {
+  if (opts.lambdas.length < 2) throw new InputError('a sweep needs at least two λ values');
+  for (const l of opts.lambdas) if (!(l > 0)) throw new InputError(`every λ of a sweep must be > 0, got ${l}`);
+  for (const e of opts.lrs) if (!(e > 0)) throw new InputError(`every learning rate must be > 0, got ${e}`);
+  const factor = opts.budgetFactor ?? 3;
+  if (!(factor > 0)) throw new InputError(`the budget factor must be > 0, got ${factor}`);
+  const seeds = opts.seeds ?? [0];
+  const plan: { lambda: number; lr: number; seed: number }[] = [];
+  for (const lr of opts.lrs) for (const lambda of opts.lambdas) for (const seed of seeds) plan.push({ lambda, lr, seed });
+  const rows: SweepRow[] = [];
+  const curves: SweepResult['curves'] = [];
+  for (const [i, p] of plan.entries()) {
+    const name = runName(p);
+    opts.onRunStart?.(i, plan.length, name);
+    const budget = factor / p.lambda;
+    const { result, reused } = await runOrLoad({
+      spec: opts.spec,
+      data: opts.data,
+      lr: p.lr,
+      budget,
+      lambda: p.lambda,
+      seed: p.seed,
+      loss: opts.loss,
+      batchSize: opts.batchSize,
+      momentum: opts.momentum,
+      evalsPerDecade: opts.evalsPerDecade,
+      backend: opts.backend,
+      dir: join(opts.dir, 'runs', name),
+    });
+    const row: SweepRow = {
+      ...p,
+      budget,
+      tStarAcc: result.tStarAcc,
+      tStarLoss: result.tStarLoss,
+      lambdaTStarAcc: p.lambda * result.tStarAcc,
+      lambdaTStarLoss: p.lambda * result.tStarLoss,
+      bestTestAcc: result.bestTestAcc,
+      bestTestLoss: result.bestTestLoss,
+      accAtEdge: result.accAtEdge,
+      lossAtEdge: result.lossAtEdge,
+      wallSeconds: result.wallSeconds,
+    };
+    rows.push(row);
+    curves.push({ ...p, ...curveOf(result.records) });
+    opts.onRunDone?.(row, reused);
+  }
+  const fit = (rs: SweepRow[], key: 'tStarAcc' | 'tStarLoss', edge: 'accAtEdge' | 'lossAtEdge'): Slope => {
+    const ok = rs.filter((r) => !r[edge] && r[key] > 0);
+    if (ok.length < 2) return { slope: NaN, stderr: NaN, runs: ok.length };
+    const f = logLogSlope(ok.map((r) => r.lambda), ok.map((r) => r[key]));
+    return { slope: f.slope, stderr: f.stderr, runs: ok.length };
+  };
+  const meanC = (rs: SweepRow[], key: 'lambdaTStarAcc' | 'lambdaTStarLoss', edge: 'accAtEdge' | 'lossAtEdge'): number => {
+    const ok = rs.filter((r) => !r[edge] && r[key] > 0);
+    return ok.reduce((s, r) => s + r[key], 0) / Math.max(ok.length, 1);
+  };
+  const perLr = opts.lrs.map((lr) => {
+    const rs = rows.filter((r) => r.lr === lr);
+    return { lr, slopeAcc: fit(rs, 'tStarAcc', 'accAtEdge'), slopeLoss: fit(rs, 'tStarLoss', 'lossAtEdge'), cAcc: meanC(rs, 'lambdaTStarAcc', 'accAtEdge'), cLoss: meanC(rs, 'lambdaTStarLoss', 'lossAtEdge') };
+  });
+  const spread = (v: number[]): number => (v.length < 2 ? 0 : (Math.max(...v) - Math.min(...v)) / (v.reduce((a, b) => a + b, 0) / v.length));
+  return {
+    rows,
+    slopeAcc: fit(rows, 'tStarAcc', 'accAtEdge'),
+    slopeLoss: fit(rows, 'tStarLoss', 'lossAtEdge'),
+    perLr,
+    cSpreadAcc: spread(perLr.map((p) => p.cAcc)),
+    cSpreadLoss: spread(perLr.map((p) => p.cLoss)),
+    curves,
+  };
+}
+
+function curveOf(records: EvalRecord[]): { t: number[]; testAcc: number[]; testLoss: number[] } {
+  return { t: records.map((r) => r.t), testAcc: records.map((r) => r.testAcc), testLoss: records.map((r) => r.testLoss) };
+}
+
+/** The sweep table as CSV (one row per run). */
+export function sweepCsv(res: SweepResult): string {
+  const head = 'lambda,lr,seed,budget,tstar_acc,tstar_loss,lambda_tstar_acc,lambda_tstar_loss,best_test_acc,best_test_loss,acc_at_edge,loss_at_edge';
+  const lines = res.rows.map((r) => [r.lambda, r.lr, r.seed, r.budget, r.tStarAcc, r.tStarLoss, r.lambdaTStarAcc, r.lambdaTStarLoss, r.bestTestAcc, r.bestTestLoss, r.accAtEdge, r.lossAtEdge].join(','));
+  return [head, ...lines].join('\n') + '\n';
+}

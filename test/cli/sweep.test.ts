@@ -1,0 +1,72 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const BIN = new URL('../../bin/ntk.js', import.meta.url).pathname;
+const env = { ...process.env, NTK_QUIET: '1' };
+const base = tmpdir();
+const dirs: string[] = [];
+const temp = () => {
+  const d = mkdtempSync(join(base, 'ntk-sweep-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+// Small but real: 256 bundled digits, width-64 ReLU MLP, 3 λ × 2 η; every run takes a second or two.
+const ARGS = ['sweep', '--data', 'mnist:256:200', '--width', '64', '--lambdas', '1e-2:1e-1:3', '--lrs', '0.5,1', '--budget-factor', '2', '--batch', '64', '--evals', '12', '--quiet'];
+
+describe('ntk sweep', () => {
+  it('a SIGKILLed sweep restarts without redoing finished runs and writes the same table', async () => {
+    const ref = temp();
+    const full = spawnSync(process.execPath, [BIN, ...ARGS, '--out', ref], { encoding: 'utf8', env });
+    expect(full.status, full.stderr).toBe(0);
+    expect(full.stdout).toMatch(/slope of log t\* vs log λ/);
+
+    const out = temp();
+    const child = spawn(process.execPath, [BIN, ...ARGS, '--out', out], { env, stdio: 'ignore' });
+    const runs = join(out, 'runs');
+    const finished = () => (existsSync(runs) ? readdirSync(runs).filter((r) => existsSync(join(runs, r, 'result.json'))) : []);
+    // kill as soon as two runs have finished (the third is then under way)
+    await new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => {
+        if (finished().length >= 2) {
+          clearInterval(timer);
+          child.kill('SIGKILL');
+          resolve();
+        }
+      }, 20);
+      child.on('exit', () => {
+        clearInterval(timer);
+        reject(new Error('the sweep ended before it could be killed'));
+      });
+    });
+    await new Promise((r) => child.on('exit', r));
+    const done = finished();
+    expect(done.length).toBeGreaterThanOrEqual(2);
+    expect(existsSync(join(out, 'tstar.csv'))).toBe(false);
+    const mtimes = Object.fromEntries(done.map((r) => [r, statSync(join(runs, r, 'result.json')).mtimeMs]));
+
+    const again = spawnSync(process.execPath, [BIN, ...ARGS, '--out', out], { encoding: 'utf8', env });
+    expect(again.status, again.stderr).toBe(0);
+    for (const r of done) expect(statSync(join(runs, r, 'result.json')).mtimeMs).toBe(mtimes[r]); // not redone
+    expect(readFileSync(join(out, 'tstar.csv'), 'utf8')).toBe(readFileSync(join(ref, 'tstar.csv'), 'utf8'));
+    expect(again.stdout).toBe(full.stdout);
+  }, 300_000);
+
+  it('bad input: a single λ, a negative learning rate, an unknown loss', () => {
+    const out = join(temp(), 'x');
+    for (const [args, msg] of [
+      [['--lambdas', '0.1'], /at least two λ/],
+      [['--lambdas', '1e-2,1e-1', '--lrs', '-1'], /--lrs must be > 0/],
+      [['--lambdas', '1e-2,1e-1', '--loss', 'hinge'], /--loss must be mse or xent/],
+    ] as const) {
+      const r = spawnSync(process.execPath, [BIN, 'sweep', '--data', 'mnist:64:32', '--width', '8', ...args, '--out', out], { encoding: 'utf8', env });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});
