@@ -262,7 +262,7 @@ export async function trainRun(opts: TrainOptions): Promise<TrainResult> {
       const idxT = tf.tensor1d(idx, 'int32');
       const xb = tf.gather(xAll, idxT) as Tensor2D;
       const yb = tf.gather(yAll, idxT) as Tensor2D;
-      if (policy.interval !== null && step > 0 && step % policy.interval === 0) {
+      if (policy.interval !== null && step % policy.interval === 0) {
         const [l, a] = tf.tidy(() => {
           const f = applyNetwork(net, params, xb);
           return [dataLoss(lossName, f, yb), accuracy(f, yb)];
