@@ -7,6 +7,8 @@ import { registerKernelCommand } from './kernel.js';
 import { registerScanCommand } from './scan.js';
 import { registerSweepCommand } from './sweep.js';
 import { registerTrainCommand } from './train.js';
+import { registerPredictLambdaCommand } from './predictLambda.js';
+import { registerAutoL2Command } from './autol2.js';
 
 /** Exit codes: 0 success, 2 bad input (one line on stderr, nothing written), 1 an internal error. */
 export async function main(argv: string[]): Promise<number> {
@@ -23,6 +25,8 @@ export async function main(argv: string[]): Promise<number> {
   registerScanCommand(program);
   registerTrainCommand(program);
   registerSweepCommand(program);
+  registerPredictLambdaCommand(program);
+  registerAutoL2Command(program);
   registerFigureCommands(program);
   registerInfoCommand(program);
   try {

@@ -1,0 +1,74 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { writeFileAtomic } from '../io/atomic.js';
+import { InputError } from '../util/errors.js';
+import { loadDataset } from './dataArgs.js';
+import { parseInteger, parseNumber } from './parse.js';
+import { addTrainOptions, parsePositive, parsePositiveList, parseTrainOptions, type TrainCliOptions } from './trainArgs.js';
+
+interface AutoL2CommandOptions extends TrainCliOptions {
+  lr: string;
+  budget: string;
+  lambda0: string;
+  interval: string;
+  factor: string;
+  refractory: string;
+  floor: string;
+  grid: string;
+  netSeeds: string;
+}
+
+export function registerAutoL2Command(program: Command): void {
+  const cmd = program
+    .command('autol2')
+    .description('Auto L2 (start at λ0, divide by 10 when progress stalls; the rule of google/autol2) against the best constant λ of a grid at equal budget, over several seeds')
+    .requiredOption('--budget <T>', 'physical-time budget T of every run')
+    .option('--lr <η>', 'learning rate η', '0.5')
+    .option('--lambda0 <λ0>', 'Auto L2 starting λ', '0.1')
+    .option('--interval <steps>', 'Auto L2: steps between measurements of the batch loss/accuracy', '10')
+    .option('--factor <f>', 'Auto L2: λ ← λ/f at each decay', '10')
+    .option('--refractory <r>', 'Auto L2: no decay until more than r/λ steps after the previous one', '0.1')
+    .option('--floor <λmin>', 'Auto L2: never below this λ (0: no floor, as in the authors\' code)', '0')
+    .option('--grid <list>', 'constant λ values: start:end:count or a comma list', '1e-4:1e-2:5')
+    .option('--net-seeds <list>', 'seeds (comma list): every arm runs each', '0,1,2')
+    .requiredOption('--out <dir>', 'results folder: runs/…, autol2.json; rerun to resume');
+  addTrainOptions(cmd).action(async (o: AutoL2CommandOptions) => {
+    const parsed = await parseTrainOptions(o);
+    const seeds = o.netSeeds.split(',').map((s) => parseInteger(s, '--net-seeds', 0));
+    const floor = parseNumber(o.floor, '--floor');
+    if (floor < 0) throw new InputError(`--floor must be ≥ 0, got "${o.floor}"`);
+    const auto = {
+      lambda0: parsePositive(o.lambda0, '--lambda0'),
+      interval: parseInteger(o.interval, '--interval'),
+      factor: parsePositive(o.factor, '--factor'),
+      refractory: parseNumber(o.refractory, '--refractory'),
+      floor,
+    };
+    const { autoL2 } = await import('../training/autoL2.js');
+    autoL2(auto); // validates the knobs before any training
+    const grid = parsePositiveList(o.grid, '--grid');
+    const lr = parsePositive(o.lr, '--lr');
+    const budget = parsePositive(o.budget, '--budget');
+    const data = loadDataset(o);
+    mkdirSync(o.out, { recursive: true });
+    const { compareAutoL2 } = await import('../experiments/autoL2Compare.js');
+    const res = await compareAutoL2({
+      ...parsed,
+      data,
+      lr,
+      budget,
+      auto,
+      grid,
+      seeds,
+      dir: o.out,
+      onRun: (name, r, reused) => {
+        if (!o.quiet) process.stderr.write(`${name}: ${reused ? 'done before' : `${r.wallSeconds.toFixed(0)} s`}, final acc ${r.finalTestAcc.toFixed(4)}\n`);
+      },
+    });
+    writeFileAtomic(join(o.out, 'autol2.json'), JSON.stringify({ data: data.description, architecture: o.arch, lr, ...res }) + '\n');
+    const fmt = (a: typeof res.auto) => `${a.label.padEnd(16)} final acc ${a.meanFinalAcc.toFixed(4)} ± ${a.stderrFinalAcc.toFixed(4)}; time to ${res.target.toFixed(4)}: ${Number.isFinite(a.meanTReach) ? a.meanTReach.toPrecision(4) : 'not reached'}`;
+    const lines = [`# ${data.description}; budget T = ${budget}, η = ${lr}, seeds ${seeds.join(',')}`, fmt(res.auto), ...res.constants.map(fmt), `best constant: ${res.best.label}; Auto L2 accuracy gain ${(100 * res.accGain).toFixed(2)} points; speed-up to the target ${res.speedup.toFixed(2)}×`];
+    process.stdout.write(lines.join('\n') + '\n');
+  });
+}

@@ -1,0 +1,64 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { writeFileAtomic } from '../io/atomic.js';
+import { loadDataset } from './dataArgs.js';
+import { parseInteger } from './parse.js';
+import { addTrainOptions, parsePositive, parsePositiveList, parseTrainOptions, type TrainCliOptions } from './trainArgs.js';
+
+interface PredictCommandOptions extends TrainCliOptions {
+  lr: string;
+  budget: string;
+  lambda0: string;
+  shortFactor: string;
+  grid: string;
+  netSeed: string;
+}
+
+export function registerPredictLambdaCommand(program: Command): void {
+  const cmd = program
+    .command('predict-lambda')
+    .description('Predict the best λ for a budget T from one short run: c = λ0·t*(λ0), λ = c/T; compare with a grid of λ trained for T')
+    .requiredOption('--budget <T>', 'physical-time budget T to choose λ for')
+    .option('--lr <η>', 'learning rate η', '0.5')
+    .option('--lambda0 <λ0>', 'λ of the short measuring run', '1e-2')
+    .option('--short-factor <c>', 'the short run lasts c/λ0', '2.5')
+    .option('--grid <list>', 'constant λ values trained for T to compare with: start:end:count or a comma list ("none" to skip)', '1e-4:1e-2:5')
+    .option('--net-seed <s>', 'seed of the networks and batch orders', '0')
+    .requiredOption('--out <dir>', 'results folder: runs/…, predict.json; rerun to resume');
+  addTrainOptions(cmd).action(async (o: PredictCommandOptions) => {
+    const parsed = await parseTrainOptions(o);
+    const grid = o.grid === 'none' ? [] : parsePositiveList(o.grid, '--grid');
+    const lr = parsePositive(o.lr, '--lr');
+    const budget = parsePositive(o.budget, '--budget');
+    const lambda0 = parsePositive(o.lambda0, '--lambda0');
+    const shortFactor = parsePositive(o.shortFactor, '--short-factor');
+    const seed = parseInteger(o.netSeed, '--net-seed', 0);
+    const data = loadDataset(o);
+    mkdirSync(o.out, { recursive: true });
+    const { predictLambda } = await import('../experiments/predictLambda.js');
+    const res = await predictLambda({
+      ...parsed,
+      data,
+      lr,
+      budget,
+      lambda0,
+      shortFactor,
+      grid,
+      seed,
+      dir: o.out,
+      onRun: (name, r, reused) => {
+        if (!o.quiet) process.stderr.write(`${name}: ${reused ? 'done before' : `${r.wallSeconds.toFixed(0)} s`}, t*(acc) = ${r.tStarAcc.toPrecision(4)}, final acc ${r.finalTestAcc.toFixed(4)}\n`);
+      },
+    });
+    writeFileAtomic(join(o.out, 'predict.json'), JSON.stringify({ data: data.description, architecture: o.arch, lr, ...res }, null, 1) + '\n');
+    const lines = [
+      `# ${data.description}`,
+      `short run: λ0 = ${lambda0}, t* = ${res.tStar0.toPrecision(4)} → c = λ0·t* = ${res.c.toFixed(4)}`,
+      `budget T = ${budget}: predicted λ = c/T = ${res.lambdaPredicted.toExponential(3)} → final test accuracy ${res.predicted.finalTestAcc.toFixed(4)}`,
+      ...res.grid.map((g) => `  grid λ = ${g.lambda.toExponential(3)}: final test accuracy ${g.finalTestAcc.toFixed(4)}${res.bestGrid && g.lambda === res.bestGrid.lambda ? '  ← best' : ''}`),
+      res.gap === null ? 'no grid' : `gap (best grid − predicted): ${(100 * res.gap).toFixed(2)} percentage points`,
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  });
+}

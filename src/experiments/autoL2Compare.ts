@@ -1,0 +1,98 @@
+import { join } from 'node:path';
+import type { NetworkSpec } from '../layers/types.js';
+import type { TfBackendName } from '../tfjs/backend.js';
+import { autoL2, type AutoL2Options } from '../training/autoL2.js';
+import type { LossName } from '../training/loss.js';
+import type { EvalRecord, TrainData, TrainResult } from '../training/trainer.js';
+import { InputError } from '../util/errors.js';
+import { runName, runOrLoad } from './runStore.js';
+
+export interface AutoL2CompareOptions {
+  spec: NetworkSpec;
+  data: TrainData;
+  lr: number;
+  budget: number;
+  auto: AutoL2Options;
+  /** Constant λ values to compare with (the best one, by mean final accuracy, is the reference). */
+  grid: number[];
+  seeds: number[];
+  loss?: LossName;
+  batchSize?: number;
+  momentum?: number;
+  evalsPerDecade?: number;
+  backend?: TfBackendName;
+  dir: string;
+  onRun?: (name: string, result: TrainResult, reused: boolean) => void;
+}
+
+export interface ArmSummary {
+  label: string;
+  lambda: number | null;
+  finalAcc: number[];
+  meanFinalAcc: number;
+  stderrFinalAcc: number;
+  /** Physical time at which each seed's test accuracy first reached the target (Infinity: never). */
+  tReach: number[];
+  meanTReach: number;
+  curves: { seed: number; t: number[]; testAcc: number[]; lambda: number[] }[];
+}
+
+export interface AutoL2CompareResult {
+  budget: number;
+  /** Accuracy the arms must reach: the best constant λ's mean final accuracy minus 2 standard errors. */
+  target: number;
+  auto: ArmSummary;
+  constants: ArmSummary[];
+  best: ArmSummary;
+  /** Auto L2's mean final accuracy minus the best constant λ's. */
+  accGain: number;
+  /** Best constant λ's mean time to the target divided by Auto L2's (> 1: Auto L2 is faster). */
+  speedup: number;
+}
+
+/**
+ * Auto L2 against a grid of constant λ at the same budget, over several seeds: final test accuracies, and the
+ * physical time each arm needs to first reach the best constant λ's accuracy (less 2 standard errors).
+ */
+export async function compareAutoL2(o: AutoL2CompareOptions): Promise<AutoL2CompareResult> {
+  if (o.seeds.length < 1) throw new InputError('compareAutoL2 needs at least one seed');
+  if (o.grid.length < 1) throw new InputError('compareAutoL2 needs at least one constant λ to compare with');
+  const common = { spec: o.spec, data: o.data, lr: o.lr, budget: o.budget, loss: o.loss, batchSize: o.batchSize, momentum: o.momentum, evalsPerDecade: o.evalsPerDecade, backend: o.backend };
+  const arm = async (label: string, lambda: number | null): Promise<{ label: string; lambda: number | null; results: { seed: number; r: TrainResult }[] }> => {
+    const results: { seed: number; r: TrainResult }[] = [];
+    for (const seed of o.seeds) {
+      const name = lambda === null ? `auto_${runName({ lambda: o.auto.lambda0, seed })}` : `const_${runName({ lambda, seed })}`;
+      const { result, reused } = await runOrLoad({ ...common, seed, lambda: lambda === null ? autoL2(o.auto) : lambda, dir: join(o.dir, 'runs', name) });
+      o.onRun?.(name, result, reused);
+      results.push({ seed, r: result });
+    }
+    return { label, lambda, results };
+  };
+  const autoArm = await arm('Auto L2', null);
+  const constArms = [];
+  for (const lambda of o.grid) constArms.push(await arm(`λ = ${lambda}`, lambda));
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  const se = (v: number[]) => (v.length < 2 ? 0 : Math.sqrt(v.reduce((a, x) => a + (x - mean(v)) ** 2, 0) / (v.length - 1) / v.length));
+  const finals = (a: typeof autoArm) => a.results.map((x) => x.r.finalTestAcc);
+  const bestConst = constArms.reduce((a, b) => (mean(finals(b)) > mean(finals(a)) ? b : a));
+  const target = mean(finals(bestConst)) - 2 * se(finals(bestConst));
+  const reach = (records: EvalRecord[]): number => records.find((r) => r.testAcc >= target)?.t ?? Infinity;
+  const summarise = (a: typeof autoArm): ArmSummary => {
+    const f = finals(a);
+    const tReach = a.results.map((x) => reach(x.r.records));
+    return {
+      label: a.label,
+      lambda: a.lambda,
+      finalAcc: f,
+      meanFinalAcc: mean(f),
+      stderrFinalAcc: se(f),
+      tReach,
+      meanTReach: mean(tReach),
+      curves: a.results.map((x) => ({ seed: x.seed, t: x.r.records.map((r) => r.t), testAcc: x.r.records.map((r) => r.testAcc), lambda: x.r.records.map((r) => r.lambda) })),
+    };
+  };
+  const auto = summarise(autoArm);
+  const constants = constArms.map(summarise);
+  const best = constants[constArms.indexOf(bestConst)];
+  return { budget: o.budget, target, auto, constants, best, accGain: auto.meanFinalAcc - best.meanFinalAcc, speedup: best.meanTReach / auto.meanTReach };
+}

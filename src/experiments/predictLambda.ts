@@ -1,0 +1,81 @@
+import { join } from 'node:path';
+import type { NetworkSpec } from '../layers/types.js';
+import type { TfBackendName } from '../tfjs/backend.js';
+import type { LossName } from '../training/loss.js';
+import type { TrainData, TrainResult } from '../training/trainer.js';
+import { InputError } from '../util/errors.js';
+import { runName, runOrLoad } from './runStore.js';
+
+export interface PredictLambdaOptions {
+  spec: NetworkSpec;
+  data: TrainData;
+  lr: number;
+  /** The budget T (physical time) to choose λ for. */
+  budget: number;
+  /** λ of the short measuring run (large, so that its peak comes early; default 1e-2). */
+  lambda0?: number;
+  /** The short run lasts factor/λ0 (default 2.5): past its accuracy peak. */
+  shortFactor?: number;
+  /** The constant-λ grid trained for the whole budget T, to compare against (empty: skip). */
+  grid: number[];
+  seed?: number;
+  loss?: LossName;
+  batchSize?: number;
+  momentum?: number;
+  evalsPerDecade?: number;
+  backend?: TfBackendName;
+  dir: string;
+  onRun?: (name: string, result: TrainResult, reused: boolean) => void;
+}
+
+export interface PredictLambdaResult {
+  lambda0: number;
+  /** t* (best test accuracy) of the short run, and c = λ0·t*. */
+  tStar0: number;
+  c: number;
+  budget: number;
+  /** λ = c/T. */
+  lambdaPredicted: number;
+  predicted: { lambda: number; finalTestAcc: number; bestTestAcc: number };
+  grid: { lambda: number; finalTestAcc: number; bestTestAcc: number }[];
+  bestGrid: { lambda: number; finalTestAcc: number; bestTestAcc: number } | null;
+  /** Best grid accuracy minus the predicted λ's, at the end of the budget (positive: the grid did better). */
+  gap: number | null;
+}
+
+/**
+ * The paper's λ prediction: one short run at a large λ0 measures c = λ0·t* (t* ∝ 1/λ), then for a budget T
+ * the λ that peaks at the end of the budget is λ = c/T. Trains that λ for T and, beside it, every λ of a grid,
+ * and reports the accuracies at the end of the budget and the gap to the grid's best.
+ */
+export async function predictLambda(o: PredictLambdaOptions): Promise<PredictLambdaResult> {
+  const lambda0 = o.lambda0 ?? 1e-2;
+  if (!(lambda0 > 0)) throw new InputError(`lambda0 must be > 0, got ${lambda0}`);
+  if (!(o.budget > 0)) throw new InputError(`the budget must be > 0, got ${o.budget}`);
+  const common = { spec: o.spec, data: o.data, lr: o.lr, seed: o.seed ?? 0, loss: o.loss, batchSize: o.batchSize, momentum: o.momentum, evalsPerDecade: o.evalsPerDecade, backend: o.backend };
+  const run = async (name: string, lambda: number, budget: number): Promise<TrainResult> => {
+    const { result, reused } = await runOrLoad({ ...common, lambda, budget, dir: join(o.dir, 'runs', name) });
+    o.onRun?.(name, result, reused);
+    return result;
+  };
+  const short = await run(`short_${runName({ lambda: lambda0 })}`, lambda0, (o.shortFactor ?? 2.5) / lambda0);
+  if (short.tStarAcc === 0) throw new InputError(`the short run at λ0 = ${lambda0} never improved on its initial accuracy; use a smaller λ0 or a larger learning rate`);
+  const c = lambda0 * short.tStarAcc;
+  const lambdaPredicted = c / o.budget;
+  const summary = (lambda: number, r: TrainResult) => ({ lambda, finalTestAcc: r.finalTestAcc, bestTestAcc: r.bestTestAcc });
+  const predicted = summary(lambdaPredicted, await run(`predicted_${runName({ lambda: lambdaPredicted })}`, lambdaPredicted, o.budget));
+  const grid: PredictLambdaResult['grid'] = [];
+  for (const lambda of o.grid) grid.push(summary(lambda, await run(`grid_${runName({ lambda })}`, lambda, o.budget)));
+  const bestGrid = grid.length ? grid.reduce((a, b) => (b.finalTestAcc > a.finalTestAcc ? b : a)) : null;
+  return {
+    lambda0,
+    tStar0: short.tStarAcc,
+    c,
+    budget: o.budget,
+    lambdaPredicted,
+    predicted,
+    grid,
+    bestGrid,
+    gap: bestGrid ? bestGrid.finalTestAcc - predicted.finalTestAcc : null,
+  };
+}
