@@ -6,6 +6,8 @@
  * Finite networks:    serial(...).init / .apply (TensorFlow.js, float32; call initTfjs first), withHiddenWidth
  * Empirical kernels:  empiricalKernel (structured or Jacobian method), monteCarloKernel (mean ± standard error
  *                     over seeds), ntkConvergence (error against the analytic NTK versus width)
+ * Training:         trainRun (SGD + L2, logs, checkpoints, resume), autoL2 / constantLambda (λ policies)
+ * Experiments:      lambdaSweep, predictLambda, compareAutoL2, finiteVsInfinite (each resumable in a folder)
  * Kernel under L2:    ntkUnderL2 (Θ_t = e^{2Λ}Θ(σ_w e^{−Λ}, σ_b e^{−Λ}), any spec)
  * L2 flow:            eigenbasis (once), spectralSolve (constant λ, closed form), scheduledSolve /
  *                     scheduledSolveBatch (piecewise-constant λ(t), DOPRI5; float64 or tfjs float32 arrays),
@@ -69,6 +71,16 @@ export { standardize, oneHot, centredOneHot, type Standardization } from './data
 
 export { figureHtml, writeFigure, startPngRenderer, type Figure } from './figures/figure.js';
 export { tstarTheoryFigure, collapseTheoryFigure, linearVsDeepFigure } from './figures/theory.js';
+export { ntkConvergenceFigure, tstarFiniteFigure, collapseFiniteFigure, fixedBudgetFigure, autoL2Figure, kernelScaleFigure } from './figures/finite.js';
+
+export { trainRun, type TrainOptions, type TrainResult, type TrainData, type EvalRecord } from './training/trainer.js';
+export { autoL2, type AutoL2Options } from './training/autoL2.js';
+export { constantLambda, type LambdaPolicy } from './training/policy.js';
+export type { LossName } from './training/loss.js';
+export { lambdaSweep, type SweepOptions, type SweepResult } from './experiments/sweep.js';
+export { predictLambda, type PredictLambdaOptions, type PredictLambdaResult } from './experiments/predictLambda.js';
+export { compareAutoL2, type AutoL2CompareOptions, type AutoL2CompareResult } from './experiments/autoL2Compare.js';
+export { finiteVsInfinite, type FiniteVsInfiniteOptions, type FiniteVsInfiniteResult } from './experiments/finiteVsInfinite.js';
 
 export { getLinalg, linalgInfo } from './linalg/index.js';
 export type { Linalg } from './linalg/types.js';

@@ -5,12 +5,13 @@ import { InputError } from '../util/errors.js';
 interface FiguresCliOptions {
   out: string;
   full?: boolean;
+  work?: string;
 }
 
 export function registerFigureCommands(program: Command): void {
   const run = async (names: FigureName[] | undefined, o: FiguresCliOptions): Promise<void> => {
     const started = Date.now();
-    const { claims, pngNote } = await makeFigureSet({ dir: o.out, only: names, full: o.full, log: (l) => process.stderr.write(`${l}\n`) });
+    const { claims, pngNote } = await makeFigureSet({ dir: o.out, only: names, full: o.full, work: o.work, log: (l) => process.stderr.write(`${l}\n`) });
     process.stdout.write(`# figures in ${o.out}/ (${pngNote}); index: ${o.out}/index.html; ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     for (const c of claims) process.stdout.write(`[${c.figure}] ${c.claim}\n    measured: ${c.measured}\n`);
   };
@@ -18,13 +19,15 @@ export function registerFigureCommands(program: Command): void {
     .command('figures')
     .description(`Regenerate every figure (${FIGURE_NAMES.join(', ')}) with figures/index.html, printing each claim with the number measured`)
     .option('--out <dir>', 'output folder', 'figures')
-    .option('--full', 'larger settings (2000/2000 digits, 25 λ)')
+    .option('--full', 'larger settings: the acceptance-sized runs (theory on 2000/2000 digits; training on 2048/1000, width 512, λ to 1e-4: hours on 2 cores)')
+    .option('--work <dir>', 'keep the training runs here (a rerun reuses finished runs and resumes an interrupted one); default: a temporary folder')
     .action((o: FiguresCliOptions) => run(undefined, o));
   program
     .command('figure <name>')
     .description('Regenerate one figure: HTML (interactive), PNG (headless Chromium) and JSON (the numbers)')
     .option('--out <dir>', 'output folder', 'figures')
     .option('--full', 'larger settings')
+    .option('--work <dir>', 'keep the training runs here (reused by a rerun)')
     .action((name: string, o: FiguresCliOptions) => {
       if (!(FIGURE_NAMES as readonly string[]).includes(name)) throw new InputError(`unknown figure "${name}" (known: ${FIGURE_NAMES.join(', ')})`);
       return run([name as FigureName], o);

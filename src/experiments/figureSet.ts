@@ -7,13 +7,16 @@ import { startPngRenderer, writeFigure, type Figure, type WrittenFigure } from '
 import { collapseTheoryFigure, linearVsDeepFigure, tstarTheoryFigure } from '../figures/theory.js';
 import { ntkConvergenceFigure } from '../figures/finite.js';
 import { ntkConvergence } from './ntkConvergence.js';
+import { FINITE_FIGURES, finiteFigureSet } from './finiteFigureSet.js';
 import { InputError } from '../util/errors.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundledDataset } from './dataset.js';
 import { lambdaScan, logspace } from './lambdaScan.js';
 
 /** The figures `ntk figures` can make now, by name. */
-export const FIGURE_NAMES = ['tstar_vs_lambda_theory', 'collapse_theory', 'linear_vs_deep', 'ntk_convergence'] as const;
+export const FIGURE_NAMES = ['tstar_vs_lambda_theory', 'collapse_theory', 'linear_vs_deep', 'ntk_convergence', ...FINITE_FIGURES] as const;
 export type FigureName = (typeof FIGURE_NAMES)[number];
 
 export interface FigureSetOptions {
@@ -21,6 +24,8 @@ export interface FigureSetOptions {
   only?: FigureName[];
   /** Larger settings (more digits, finer λ grid). */
   full?: boolean;
+  /** Folder for the training runs (kept, so a rerun reuses finished runs); default: a temporary folder, removed. */
+  work?: string;
   log?: (line: string) => void;
 }
 
@@ -99,6 +104,16 @@ export async function makeFigureSet(opts: FigureSetOptions): Promise<{ written: 
       claim: 'finite networks approach the analytic NTK: relative error ∝ width^(−1/2) (accepted slope −0.65…−0.35)',
       measured: `slope ${conv.slope.toFixed(3)} ± ${conv.slopeStderr.toFixed(3)}; mean error ${conv.rows[0].meanError.toFixed(3)} at width ${conv.rows[0].width}, ${conv.rows[conv.rows.length - 1].meanError.toFixed(3)} at width ${conv.rows[conv.rows.length - 1].width}`,
     });
+  }
+  if (FINITE_FIGURES.some((n) => wanted.has(n))) {
+    const work = opts.work ?? mkdtempSync(join(tmpdir(), 'ntk-figures-runs-'));
+    try {
+      const fin = await finiteFigureSet(wanted as Set<string>, { full: opts.full, work, log });
+      figures.push(...fin.figures);
+      claims.push(...fin.claims);
+    } finally {
+      if (!opts.work) rmSync(work, { recursive: true, force: true });
+    }
   }
   const { renderer, reason } = await startPngRenderer();
   const pngNote = renderer ? `PNG via ${reason}` : `PNG skipped: ${reason}; wrote HTML + JSON only`;

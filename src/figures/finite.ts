@@ -1,4 +1,8 @@
+import type { AutoL2CompareResult } from '../experiments/autoL2Compare.js';
+import type { FiniteVsInfiniteResult } from '../experiments/finiteVsInfinite.js';
 import type { NtkConvergenceResult } from '../experiments/ntkConvergence.js';
+import type { PredictLambdaResult } from '../experiments/predictLambda.js';
+import type { SweepResult } from '../experiments/sweep.js';
 import { STYLE, type Figure, type PlotlyObject } from './figure.js';
 
 const logAxis = (title: string): PlotlyObject => ({ type: 'log', title: { text: title }, exponentformat: 'power' });
@@ -38,6 +42,130 @@ export function ntkConvergenceFigure(res: NtkConvergenceResult, context: string)
     paperFigure: 'Not a figure of Lewkowycz & Gur-Ari (2020): it checks that the finite networks used for the training figures have the infinite-width kernel the theory figures assume (fluctuations ∝ width^(−1/2)).',
     traces,
     layout: { xaxis: logAxis('hidden width n'), yaxis: logAxis('relative Frobenius error') },
+    numbers: { ...res },
+  };
+}
+
+const linAxis = (title: string): PlotlyObject => ({ title: { text: title } });
+
+/** t* against λ (log-log) measured on finite networks, per learning rate, with the fit and the −1 reference. */
+export function tstarFiniteFigure(sweep: SweepResult, context: string): Figure {
+  const traces: PlotlyObject[] = [];
+  const lrs = [...new Set(sweep.rows.map((r) => r.lr))];
+  const lam = [...new Set(sweep.rows.map((r) => r.lambda))].sort((a, b) => a - b);
+  lrs.forEach((lr, i) => {
+    const rows = sweep.rows.filter((r) => r.lr === lr && r.tStarAcc > 0);
+    const ok = rows.filter((r) => !r.accAtEdge);
+    const edge = rows.filter((r) => r.accAtEdge);
+    const p = sweep.perLr.find((q) => q.lr === lr)!;
+    traces.push({ x: ok.map((r) => r.lambda), y: ok.map((r) => r.tStarAcc), mode: 'markers', name: `η = ${lr}: t* of best test accuracy (fit ${p.slopeAcc.slope.toFixed(2)} ± ${p.slopeAcc.stderr.toFixed(2)})`, marker: { size: 10, color: STYLE.colors[i] } });
+    if (edge.length) traces.push({ x: edge.map((r) => r.lambda), y: edge.map((r) => r.tStarAcc), mode: 'markers', name: `η = ${lr}: best at the end of the budget`, marker: { size: 10, symbol: 'triangle-up-open', color: STYLE.colors[i] } });
+    const okL = sweep.rows.filter((r) => r.lr === lr && !r.lossAtEdge && r.tStarLoss > 0);
+    traces.push({ x: okL.map((r) => r.lambda), y: okL.map((r) => r.tStarLoss), mode: 'markers', name: `η = ${lr}: t* of lowest test loss`, marker: { size: 8, symbol: 'diamond-open', color: STYLE.colors[i] } });
+  });
+  const fit = sweep.slopeAcc;
+  const okAll = sweep.rows.filter((r) => !r.accAtEdge && r.tStarAcc > 0);
+  if (okAll.length >= 2 && Number.isFinite(fit.slope)) {
+    const mx = okAll.reduce((s, r) => s + Math.log(r.lambda), 0) / okAll.length;
+    const my = okAll.reduce((s, r) => s + Math.log(r.tStarAcc), 0) / okAll.length;
+    traces.push({ x: lam, y: lam.map((l) => Math.exp(my + fit.slope * (Math.log(l) - mx))), mode: 'lines', name: `fit over all η: slope ${fit.slope.toFixed(3)} ± ${fit.stderr.toFixed(3)}`, line: { color: '#222', width: 1.5 } });
+    traces.push({ x: lam, y: lam.map((l) => Math.exp(my - (Math.log(l) - mx))), mode: 'lines', name: 'reference slope −1 (t* = c/λ)', line: { color: '#555', ...STYLE.theory } });
+  }
+  return {
+    name: 'tstar_vs_lambda_finite',
+    title: 'Time to peak performance t* ∝ 1/λ — finite networks trained with SGD',
+    subtitle: `${context}; λ ∈ [${lam[0].toExponential(0)}, ${lam[lam.length - 1].toExponential(0)}], η ∈ {${lrs.join(', ')}}; budgets T = c/λ; open triangles: the budget ran out before the peak (left out of the fits)`,
+    paperFigure: 'Mirrors Lewkowycz & Gur-Ari (2020), t* ∝ 1/λ for networks trained with SGD and L2 (their MNIST fully connected and CIFAR-10 runs), here at MNIST scale.',
+    traces,
+    layout: { xaxis: logAxis('λ (L2 coefficient)'), yaxis: logAxis('t* (physical time η·steps)'), legend: { orientation: 'h', y: -0.25, x: 0 }, height: 680 },
+    numbers: { slopeAcc: sweep.slopeAcc, slopeLoss: sweep.slopeLoss, perLr: sweep.perLr, cSpreadAcc: sweep.cSpreadAcc, cSpreadLoss: sweep.cSpreadLoss, rows: sweep.rows },
+  };
+}
+
+/** Test accuracy against t and against λ·t for every run of a sweep (one learning rate per line style). */
+export function collapseFiniteFigure(sweep: SweepResult, context: string): Figure {
+  const traces: PlotlyObject[] = [];
+  const lam = [...new Set(sweep.rows.map((r) => r.lambda))].sort((a, b) => a - b);
+  const lrs = [...new Set(sweep.rows.map((r) => r.lr))];
+  sweep.curves.forEach((c) => {
+    const color = STYLE.colors[lam.indexOf(c.lambda) % STYLE.colors.length];
+    const dash = ['solid', 'dot', 'dashdot', 'longdash'][lrs.indexOf(c.lr) % 4];
+    const name = `λ = ${c.lambda.toExponential(1)}, η = ${c.lr}`;
+    traces.push({ x: c.t.slice(1), y: c.testAcc.slice(1), mode: 'lines', name, legendgroup: name, line: { color, dash, width: 2 }, xaxis: 'x', yaxis: 'y' });
+    traces.push({ x: c.t.slice(1).map((t) => t * c.lambda), y: c.testAcc.slice(1), mode: 'lines', name, legendgroup: name, showlegend: false, line: { color, dash, width: 2 }, xaxis: 'x2', yaxis: 'y2' });
+  });
+  return {
+    name: 'collapse_finite',
+    title: 'Test accuracy against t and against λ·t — finite networks',
+    subtitle: `${context}; left: physical time t = η·steps; right: λ·t, where the runs collapse`,
+    paperFigure: 'Mirrors Lewkowycz & Gur-Ari (2020), test accuracy against λ·t (and t·η·λ across learning rates): with the budget ∝ 1/λ the curves fall on one another.',
+    traces,
+    layout: { grid: { rows: 1, columns: 2, pattern: 'independent' }, xaxis: logAxis('t (η·steps)'), yaxis: linAxis('test accuracy'), xaxis2: logAxis('λ·t'), yaxis2: linAxis('test accuracy'), legend: { orientation: 'h', y: -0.25, x: 0 }, height: 700 },
+    numbers: { curves: sweep.curves },
+  };
+}
+
+/** Final test accuracy at a fixed budget against λ, with the λ predicted from one short run marked. */
+export function fixedBudgetFigure(res: PredictLambdaResult, context: string): Figure {
+  const grid = [...res.grid].sort((a, b) => a.lambda - b.lambda);
+  const traces: PlotlyObject[] = [
+    { x: grid.map((g) => g.lambda), y: grid.map((g) => g.finalTestAcc), mode: 'lines+markers', name: 'constant λ, accuracy at the end of the budget', marker: { size: 9, color: STYLE.colors[0] }, line: { color: STYLE.colors[0], width: 2 } },
+    { x: [res.predicted.lambda], y: [res.predicted.finalTestAcc], mode: 'markers', name: `predicted λ = c/T = ${res.lambdaPredicted.toExponential(2)} (c = ${res.c.toFixed(3)} from one run at λ0 = ${res.lambda0})`, marker: { size: 16, symbol: 'star', color: STYLE.colors[1] } },
+  ];
+  return {
+    name: 'fixed_budget_vs_lambda',
+    title: `Performance at a fixed budget T = ${res.budget} against λ, and the predicted λ`,
+    subtitle: `${context}; gap to the grid's best: ${res.gap === null ? 'n/a' : `${(100 * res.gap).toFixed(2)} points`}`,
+    paperFigure: 'Mirrors Lewkowycz & Gur-Ari (2020): test accuracy against λ at a fixed budget, and the λ predicted as c/T from a short run (their predicted-versus-actual best λ).',
+    traces,
+    layout: { xaxis: logAxis('λ'), yaxis: linAxis('test accuracy at the end of the budget') },
+    numbers: { ...res },
+  };
+}
+
+/** Auto L2 against constant λ: test accuracy and λ against physical time (seed-mean curves). */
+export function autoL2Figure(res: AutoL2CompareResult, context: string): Figure {
+  const traces: PlotlyObject[] = [];
+  const arms = [res.auto, ...res.constants];
+  arms.forEach((arm, i) => {
+    const c0 = arm.curves[0];
+    const meanAcc = c0.t.map((_, j) => arm.curves.reduce((s, c) => s + (c.testAcc[j] ?? NaN), 0) / arm.curves.length);
+    const color = STYLE.colors[i % STYLE.colors.length];
+    const width = arm === res.auto ? 3 : arm === res.best ? 2.5 : 1.5;
+    traces.push({ x: c0.t.slice(1), y: meanAcc.slice(1), mode: 'lines', name: `${arm.label}: final ${arm.meanFinalAcc.toFixed(4)} ± ${arm.stderrFinalAcc.toFixed(4)}`, line: { color, width }, xaxis: 'x', yaxis: 'y' });
+    if (arm === res.auto) arm.curves.forEach((c, s) => traces.push({ x: c.t.slice(1), y: c.lambda.slice(1), mode: 'lines', name: `Auto L2 λ(t), seed ${c.seed}`, showlegend: s === 0, line: { color, width: 2, shape: 'hv' }, xaxis: 'x2', yaxis: 'y2' }));
+    else traces.push({ x: [c0.t[1], c0.t[c0.t.length - 1]], y: [arm.lambda, arm.lambda], mode: 'lines', showlegend: false, line: { color, width: 1, dash: 'dot' }, xaxis: 'x2', yaxis: 'y2' });
+  });
+  traces.push({ x: [res.auto.curves[0].t[1], res.budget], y: [res.target, res.target], mode: 'lines', name: `target: best constant − 2 s.e. = ${res.target.toFixed(4)}`, line: { color: '#555', ...STYLE.theory }, xaxis: 'x', yaxis: 'y' });
+  return {
+    name: 'autol2_vs_constant',
+    title: 'Auto L2 against constant λ at equal budget',
+    subtitle: `${context}; budget T = ${res.budget}; ${res.auto.curves.length} seeds per arm (mean curves); Auto L2 gain ${(100 * res.accGain).toFixed(2)} points, speed-up to the target ${res.speedup.toFixed(2)}×`,
+    paperFigure: 'Mirrors Lewkowycz & Gur-Ari (2020), Auto L2 (λ0 = 0.1, ÷10 when progress stalls) against a tuned constant λ: accuracy and λ against time.',
+    traces,
+    layout: { grid: { rows: 1, columns: 2, pattern: 'independent' }, xaxis: logAxis('t (η·steps)'), yaxis: linAxis('test accuracy (mean over seeds)'), xaxis2: logAxis('t (η·steps)'), yaxis2: logAxis('λ(t)'), legend: { orientation: 'h', y: -0.25, x: 0 }, height: 680 },
+    numbers: { ...res },
+  };
+}
+
+/** Kernel scale and test loss against time: theory, infinite-width flow, finite widths. */
+export function kernelScaleFigure(res: FiniteVsInfiniteResult, context: string): Figure {
+  const traces: PlotlyObject[] = [];
+  res.widths.forEach((w, i) => {
+    const color = STYLE.colors[i % STYLE.colors.length];
+    traces.push({ x: w.kernelT.slice(1), y: w.kernelRatio.slice(1), mode: 'lines+markers', name: `width ${w.width}: measured Θ_t/Θ_0 (max deviation ${(100 * w.maxKernelDeviation).toFixed(1)}%)`, marker: { size: 6, color }, line: { color, width: 2 }, xaxis: 'x', yaxis: 'y' });
+    traces.push({ x: w.t.slice(1), y: w.testLoss.slice(1), mode: 'lines', name: `width ${w.width}: test loss`, line: { color, width: 2 }, xaxis: 'x2', yaxis: 'y2' });
+    if (w.flowTestLoss) traces.push({ x: w.t.slice(1), y: w.flowTestLoss.slice(1), mode: 'lines', name: `infinite-width flow from width-${w.width} f0`, line: { color, ...STYLE.theory }, xaxis: 'x2', yaxis: 'y2' });
+  });
+  const w0 = res.widths[res.widths.length - 1];
+  traces.push({ x: w0.kernelT.slice(1), y: w0.predictedRatio.slice(1), mode: 'lines', name: `theory: ${res.prediction}`, line: { color: '#222', ...STYLE.theory }, xaxis: 'x', yaxis: 'y' });
+  return {
+    name: 'kernel_scale',
+    title: 'Kernel decay under L2: theory, infinite-width flow and finite widths',
+    subtitle: `${context}; λ = ${res.lambda}, η = ${res.lr}, MSE; kernel: trace of the empirical NTK on ${res.probe} probe points`,
+    paperFigure: 'Mirrors the kernel-decay result of Lewkowycz & Gur-Ari (2020), Θ_t = Θ_0·exp(−2(L−1)λt) at infinite width, checked on finite networks of growing width.',
+    traces,
+    layout: { grid: { rows: 1, columns: 2, pattern: 'independent' }, xaxis: logAxis('t (η·steps)'), yaxis: logAxis('kernel scale Θ_t / Θ_0'), xaxis2: logAxis('t (η·steps)'), yaxis2: logAxis('test loss (1/2m)Σ|f − y|²'), legend: { orientation: 'h', y: -0.25, x: 0 }, height: 700 },
     numbers: { ...res },
   };
 }
