@@ -21,8 +21,8 @@ export function registerPredictLambdaCommand(program: Command): void {
     .description('Predict the best λ for a budget T from one short run: c = λ0·t*(λ0), λ = c/T; compare with a grid of λ trained for T')
     .requiredOption('--budget <T>', 'physical-time budget T to choose λ for')
     .option('--lr <η>', 'learning rate η', '0.5')
-    .option('--lambda0 <λ0>', 'λ of the short measuring run', '1e-2')
-    .option('--short-factor <c>', 'the short run lasts c/λ0', '2.5')
+    .option('--lambda0 <λ0>', 'λ of the short measuring run', '3e-2')
+    .option('--short-factor <c>', 'the short run lasts c/λ0 (it must pass its accuracy peak)', '5')
     .option('--grid <list>', 'constant λ values trained for T to compare with: start:end:count or a comma list ("none" to skip)', '1e-4:1e-2:5')
     .option('--net-seed <s>', 'seed of the networks and batch orders', '0')
     .requiredOption('--out <dir>', 'results folder: runs/…, predict.json; rerun to resume');

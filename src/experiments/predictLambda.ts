@@ -60,6 +60,9 @@ export async function predictLambda(o: PredictLambdaOptions): Promise<PredictLam
   };
   const short = await run(`short_${runName({ lambda: lambda0 })}`, lambda0, (o.shortFactor ?? 2.5) / lambda0);
   if (short.tStarAcc === 0) throw new InputError(`the short run at λ0 = ${lambda0} never improved on its initial accuracy; use a smaller λ0 or a larger learning rate`);
+  if (short.accAtEdge) {
+    throw new InputError(`the short run at λ0 = ${lambda0} was still improving at its end (t = ${short.tStarAcc}), so t* and c = λ0·t* are unknown; lengthen it (short factor ${o.shortFactor ?? 2.5} → more) or use a smaller λ0`);
+  }
   const c = lambda0 * short.tStarAcc;
   const lambdaPredicted = c / o.budget;
   const summary = (lambda: number, r: TrainResult) => ({ lambda, finalTestAcc: r.finalTestAcc, bestTestAcc: r.bestTestAcc });
