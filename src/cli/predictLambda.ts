@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
+import { InputError } from '../util/errors.js';
 import { loadDataset } from './dataArgs.js';
 import { parseInteger } from './parse.js';
 import { addTrainOptions, parsePositive, parsePositiveList, parseTrainOptions, type TrainCliOptions } from './trainArgs.js';
@@ -13,6 +14,7 @@ interface PredictCommandOptions extends TrainCliOptions {
   shortFactor: string;
   grid: string;
   netSeed: string;
+  metric: string;
 }
 
 export function registerPredictLambdaCommand(program: Command): void {
@@ -22,8 +24,9 @@ export function registerPredictLambdaCommand(program: Command): void {
     .requiredOption('--budget <T>', 'physical-time budget T to choose λ for')
     .option('--lr <η>', 'learning rate η', '0.5')
     .option('--lambda0 <λ0>', 'λ of the short measuring run', '3e-2')
-    .option('--short-factor <c>', 'the short run lasts c/λ0 (it must pass its accuracy peak)', '5')
+    .option('--short-factor <c>', 'the short run lasts c/λ0 (it must pass its peak)', '2.5')
     .option('--grid <list>', 'constant λ values trained for T to compare with: start:end:count or a comma list ("none" to skip)', '1e-4:1e-2:5')
+    .option('--metric <m>', 't* from the lowest test loss (loss) or the best test accuracy (acc)', 'loss')
     .option('--net-seed <s>', 'seed of the networks and batch orders', '0')
     .requiredOption('--out <dir>', 'results folder: runs/…, predict.json; rerun to resume');
   addTrainOptions(cmd).action(async (o: PredictCommandOptions) => {
@@ -34,6 +37,7 @@ export function registerPredictLambdaCommand(program: Command): void {
     const lambda0 = parsePositive(o.lambda0, '--lambda0');
     const shortFactor = parsePositive(o.shortFactor, '--short-factor');
     const seed = parseInteger(o.netSeed, '--net-seed', 0);
+    if (o.metric !== 'loss' && o.metric !== 'acc') throw new InputError(`--metric must be loss or acc, got "${o.metric}"`);
     const data = loadDataset(o);
     mkdirSync(o.out, { recursive: true });
     const { predictLambda } = await import('../experiments/predictLambda.js');
@@ -46,6 +50,7 @@ export function registerPredictLambdaCommand(program: Command): void {
       shortFactor,
       grid,
       seed,
+      metric: o.metric,
       dir: o.out,
       onRun: (name, r, reused) => {
         if (!o.quiet) process.stderr.write(`${name}: ${reused ? 'done before' : `${r.wallSeconds.toFixed(0)} s`}, t*(acc) = ${r.tStarAcc.toPrecision(4)}, final acc ${r.finalTestAcc.toFixed(4)}\n`);
@@ -54,7 +59,7 @@ export function registerPredictLambdaCommand(program: Command): void {
     writeFileAtomic(join(o.out, 'predict.json'), JSON.stringify({ data: data.description, architecture: o.arch, lr, ...res }, null, 1) + '\n');
     const lines = [
       `# ${data.description}`,
-      `short run: λ0 = ${lambda0}, t* = ${res.tStar0.toPrecision(4)} → c = λ0·t* = ${res.c.toFixed(4)}`,
+      `short run: λ0 = ${lambda0}, t* (best test ${res.metric}) = ${res.tStar0.toPrecision(4)} → c = λ0·t* = ${res.c.toFixed(4)}`,
       `budget T = ${budget}: predicted λ = c/T = ${res.lambdaPredicted.toExponential(3)} → final test accuracy ${res.predicted.finalTestAcc.toFixed(4)}`,
       ...res.grid.map((g) => `  grid λ = ${g.lambda.toExponential(3)}: final test accuracy ${g.finalTestAcc.toFixed(4)}${res.bestGrid && g.lambda === res.bestGrid.lambda ? '  ← best' : ''}`),
       res.gap === null ? 'no grid' : `gap (best grid − predicted): ${(100 * res.gap).toFixed(2)} percentage points`,

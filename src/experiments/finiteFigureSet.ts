@@ -61,7 +61,7 @@ export async function finiteFigureSet(wanted: Set<string>, o: { full?: boolean; 
     const budget = full ? 2000 : 200;
     const grid = full ? [1e-4, 2.15e-4, 4.64e-4, 1e-3, 2.15e-3, 4.64e-3] : [1e-3, 2.15e-3, 4.64e-3, 1e-2, 2.15e-2];
     o.log(`λ prediction for budget T = ${budget}: one short run at λ0 = 0.03, then ${grid.length + 1} runs of length T…`);
-    const res = await predictLambda({ spec, data, lr: 0.5, budget, lambda0: 0.03, shortFactor: 5, grid, dir: join(o.work, 'predict'), onRun: progress });
+    const res = await predictLambda({ spec, data, lr: 0.5, budget, lambda0: 0.03, shortFactor: 2.5, grid, dir: join(o.work, 'predict'), onRun: progress });
     figures.push(fixedBudgetFigure(res, `${ctx}; η = 0.5`));
     claims.push({
       figure: 'fixed_budget_vs_lambda',

@@ -16,6 +16,12 @@ export interface PredictLambdaOptions {
   lambda0?: number;
   /** The short run lasts factor/λ0 (default 2.5): past its accuracy peak. */
   shortFactor?: number;
+  /**
+   * Which t* measures c: 'loss' (time of the lowest test loss; the default) or 'acc' (best test accuracy).
+   * Under MSE with L2 the −Lλf shrinkage leaves every argmax unchanged, so at large λ0 the test accuracy
+   * plateaus instead of peaking, while the test loss has a sharp minimum.
+   */
+  metric?: 'loss' | 'acc';
   /** The constant-λ grid trained for the whole budget T, to compare against (empty: skip). */
   grid: number[];
   seed?: number;
@@ -30,7 +36,8 @@ export interface PredictLambdaOptions {
 
 export interface PredictLambdaResult {
   lambda0: number;
-  /** t* (best test accuracy) of the short run, and c = λ0·t*. */
+  metric: 'loss' | 'acc';
+  /** t* of the short run (by `metric`), and c = λ0·t*. */
   tStar0: number;
   c: number;
   budget: number;
@@ -59,11 +66,13 @@ export async function predictLambda(o: PredictLambdaOptions): Promise<PredictLam
     return result;
   };
   const short = await run(`short_${runName({ lambda: lambda0 })}`, lambda0, (o.shortFactor ?? 2.5) / lambda0);
-  if (short.tStarAcc === 0) throw new InputError(`the short run at λ0 = ${lambda0} never improved on its initial accuracy; use a smaller λ0 or a larger learning rate`);
-  if (short.accAtEdge) {
-    throw new InputError(`the short run at λ0 = ${lambda0} was still improving at its end (t = ${short.tStarAcc}), so t* and c = λ0·t* are unknown; lengthen it (short factor ${o.shortFactor ?? 2.5} → more) or use a smaller λ0`);
+  const metric = o.metric ?? 'loss';
+  const tStar0 = metric === 'loss' ? short.tStarLoss : short.tStarAcc;
+  if (tStar0 === 0) throw new InputError(`the short run at λ0 = ${lambda0} never improved on its initial test ${metric}; use a smaller λ0 or a larger learning rate`);
+  if (metric === 'loss' ? short.lossAtEdge : short.accAtEdge) {
+    throw new InputError(`the short run at λ0 = ${lambda0} was still improving its test ${metric} at its end (t = ${tStar0}), so t* and c = λ0·t* are unknown; lengthen it (short factor ${o.shortFactor ?? 2.5} → more)${metric === 'acc' ? " or use --metric loss" : ''}`);
   }
-  const c = lambda0 * short.tStarAcc;
+  const c = lambda0 * tStar0;
   const lambdaPredicted = c / o.budget;
   const summary = (lambda: number, r: TrainResult) => ({ lambda, finalTestAcc: r.finalTestAcc, bestTestAcc: r.bestTestAcc });
   const predicted = summary(lambdaPredicted, await run(`predicted_${runName({ lambda: lambdaPredicted })}`, lambdaPredicted, o.budget));
@@ -72,7 +81,8 @@ export async function predictLambda(o: PredictLambdaOptions): Promise<PredictLam
   const bestGrid = grid.length ? grid.reduce((a, b) => (b.finalTestAcc > a.finalTestAcc ? b : a)) : null;
   return {
     lambda0,
-    tStar0: short.tStarAcc,
+    metric,
+    tStar0,
     c,
     budget: o.budget,
     lambdaPredicted,
