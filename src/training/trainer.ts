@@ -224,6 +224,7 @@ export async function trainRun(opts: TrainOptions): Promise<TrainResult> {
 
   const started = performance.now();
   let lastCheckpoint = performance.now();
+  let lastYield = performance.now();
   const startStep = step;
   const checkpointMs = 1000 * (opts.checkpointSeconds ?? 30);
   const checkpoint = (): void => {
@@ -258,6 +259,11 @@ export async function trainRun(opts: TrainOptions): Promise<TrainResult> {
         if (performance.now() - lastCheckpoint > checkpointMs && step < totalSteps) checkpoint();
       }
       if (step >= totalSteps) break;
+      if (performance.now() - lastYield > 250) {
+        // let timers, I/O and progress output run during long runs (the loop is otherwise synchronous)
+        await new Promise((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
       const idx = batches.next();
       const idxT = tf.tensor1d(idx, 'int32');
       const xb = tf.gather(xAll, idxT) as Tensor2D;

@@ -8,6 +8,18 @@ const BIN = new URL('../../bin/ntk.js', import.meta.url).pathname;
 const env = { ...process.env, NTK_QUIET: '1' };
 const base = tmpdir();
 const dirs: string[] = [];
+/** The CLI without blocking this worker's event loop (the full sweep takes a while). */
+function runCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
 const temp = () => {
   const d = mkdtempSync(join(base, 'ntk-sweep-'));
   dirs.push(d);
@@ -21,7 +33,7 @@ const ARGS = ['sweep', '--data', 'mnist:256:200', '--width', '64', '--lambdas', 
 describe('ntk sweep', () => {
   it('a SIGKILLed sweep restarts without redoing finished runs and writes the same table', async () => {
     const ref = temp();
-    const full = spawnSync(process.execPath, [BIN, ...ARGS, '--out', ref], { encoding: 'utf8', env });
+    const full = await runCli([...ARGS, '--out', ref]);
     expect(full.status, full.stderr).toBe(0);
     expect(full.stdout).toMatch(/slope of log t\* vs log λ/);
 
@@ -49,7 +61,7 @@ describe('ntk sweep', () => {
     expect(existsSync(join(out, 'tstar.csv'))).toBe(false);
     const mtimes = Object.fromEntries(done.map((r) => [r, statSync(join(runs, r, 'result.json')).mtimeMs]));
 
-    const again = spawnSync(process.execPath, [BIN, ...ARGS, '--out', out], { encoding: 'utf8', env });
+    const again = await runCli([...ARGS, '--out', out]);
     expect(again.status, again.stderr).toBe(0);
     for (const r of done) expect(statSync(join(runs, r, 'result.json')).mtimeMs).toBe(mtimes[r]); // not redone
     expect(readFileSync(join(out, 'tstar.csv'), 'utf8')).toBe(readFileSync(join(ref, 'tstar.csv'), 'utf8'));

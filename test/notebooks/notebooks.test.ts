@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,11 +22,18 @@ const notebooks = readdirSync(nbDir).filter((f) => f.endsWith('.ipynb')).sort();
 const out = mkdtempSync(join(tmpdir(), 'ntk-nb-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-function execute(dir: string, file: string) {
-  return spawnSync(jupyter, ['nbconvert', '--to', 'notebook', '--execute', '--ExecutePreprocessor.timeout=600', '--output-dir', out, file], {
-    cwd: dir,
-    env,
-    encoding: 'utf8',
+/**
+ * Runs nbconvert without blocking this test worker's event loop (a notebook can take minutes; a blocked worker
+ * misses vitest's RPC deadlines).
+ */
+function execute(dir: string, file: string): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(jupyter, ['nbconvert', '--to', 'notebook', '--execute', '--ExecutePreprocessor.timeout=600', '--output-dir', out, file], { cwd: dir, env });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.resume();
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stderr }));
   });
 }
 
@@ -41,12 +48,12 @@ describe('notebooks execute top to bottom (tslab kernel)', () => {
   }
   it('there are notebooks', () => expect(notebooks.length).toBeGreaterThanOrEqual(2));
   for (const nb of notebooks) {
-    it(`${nb} runs without a cell error`, () => {
-      const r = execute(nbDir, nb);
+    it(`${nb} runs without a cell error`, async () => {
+      const r = await execute(nbDir, nb);
       expect(r.status, r.stderr.split('\n').slice(-30).join('\n')).toBe(0);
     }, 600_000);
   }
-  it('a notebook with a failing cell fails (errors are not swallowed)', () => {
+  it('a notebook with a failing cell fails (errors are not swallowed)', async () => {
     const broken = {
       cells: [{ cell_type: 'code', id: 'c0', metadata: {}, execution_count: null, outputs: [], source: ["throw new Error('deliberate');"] }],
       metadata: { kernelspec: { display_name: 'TypeScript', language: 'typescript', name: 'tslab' } },
@@ -54,7 +61,7 @@ describe('notebooks execute top to bottom (tslab kernel)', () => {
       nbformat_minor: 5,
     };
     writeFileSync(join(out, 'broken.ipynb'), JSON.stringify(broken));
-    const r = execute(out, 'broken.ipynb');
+    const r = await execute(out, 'broken.ipynb');
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/deliberate/);
   }, 120_000);
