@@ -74,7 +74,8 @@ export { tstarTheoryFigure, collapseTheoryFigure, linearVsDeepFigure } from './f
 export { ntkConvergenceFigure, tstarFiniteFigure, collapseFiniteFigure, fixedBudgetFigure, autoL2Figure, kernelScaleFigure } from './figures/finite.js';
 
 export { trainRun, type TrainOptions, type TrainResult, type TrainData, type EvalRecord } from './training/trainer.js';
-export { autoL2, type AutoL2Options } from './training/autoL2.js';
+export { autoL2, type AutoL2Options, type AutoL2Decision, type AutoL2State, type AutoL2Policy } from './training/autoL2.js';
+export { miniBatches, twoClassSubset, balancedSubset, syntheticRegression, syntheticClassification, type MiniBatch, type MiniBatchState, type MiniBatches, type Teacher } from './data/batches.js';
 export { constantLambda, type LambdaPolicy } from './training/policy.js';
 export type { LossName } from './training/loss.js';
 export { lambdaSweep, type SweepOptions, type SweepResult } from './experiments/sweep.js';

@@ -62,3 +62,11 @@ export function loadCheckpointValues(dir: string, meta: CheckpointMeta): Float32
   if (at !== all.length) throw new InputError(`checkpoint ${meta.dataFile} holds ${all.length} values, expected ${at}; delete the run folder to start over`);
   return out;
 }
+
+/** Removes a run's checkpoint (metadata first, so a kill in between leaves no checkpoint pointing at nothing). */
+export function clearCheckpoint(dir: string): void {
+  const meta = readMeta(dir);
+  if (!meta) return;
+  rmSync(join(dir, 'checkpoint.json'), { force: true });
+  rmSync(join(dir, meta.dataFile), { force: true });
+}

@@ -12,7 +12,7 @@ import { initTfjs, type TfBackendName } from '../tfjs/backend.js';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { InputError, assertFinite } from '../util/errors.js';
 import { createBatchSource, type BatchSource } from './batchSource.js';
-import { loadCheckpointValues, readMeta, saveCheckpoint } from './checkpoint.js';
+import { clearCheckpoint, loadCheckpointValues, readMeta, saveCheckpoint } from './checkpoint.js';
 import { accuracy, dataLoss, type LossName } from './loss.js';
 import { constantLambda, type LambdaPolicy } from './policy.js';
 
@@ -156,6 +156,11 @@ export async function trainRun(opts: TrainOptions): Promise<TrainResult> {
   const logFile = opts.dir ? join(opts.dir, 'log.jsonl') : null;
   if (opts.dir) {
     mkdirSync(opts.dir, { recursive: true });
+    const resultFile = join(opts.dir, 'result.json');
+    if (existsSync(resultFile)) {
+      const saved = JSON.parse(readFileSync(resultFile, 'utf8')) as { options?: unknown };
+      if (JSON.stringify(saved.options) !== fingerprint) throw new InputError(`${opts.dir} holds a finished run with other options; use another folder or delete it`);
+    }
     const meta = readMeta(opts.dir);
     if (meta) {
       if (meta.fingerprint !== fingerprint) throw new InputError(`${opts.dir} holds a checkpoint of a different run (other options); use another --out folder or delete it`);
@@ -322,7 +327,10 @@ export async function trainRun(opts: TrainOptions): Promise<TrainResult> {
     wallSeconds,
     resumedFromStep,
   });
-  if (opts.dir) writeFileAtomic(join(opts.dir, 'result.json'), JSON.stringify({ ...result, records: undefined, options: JSON.parse(fingerprint) }, null, 1) + '\n');
+  if (opts.dir) {
+    writeFileAtomic(join(opts.dir, 'result.json'), JSON.stringify({ ...result, records: undefined, options: JSON.parse(fingerprint) }, null, 1) + '\n');
+    clearCheckpoint(opts.dir); // the finished run is its log and result; the parameters are not kept
+  }
   return result;
 }
 

@@ -80,5 +80,5 @@ describe('ntk sweep', () => {
       expect(r.stderr).toMatch(msg);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
-  });
+  }, 60_000);
 });

@@ -104,8 +104,8 @@ describe('trainRun', () => {
     const spec = parseOneLineSpec('dense(8) > relu > dense(3)');
     const dir = tempDir();
     await trainRun({ spec, data, lr: 0.1, budget: 1, lambda: 0.01, dir, checkpointSeconds: 0 });
-    // result exists and a checkpoint was written mid-run; a different η must not resume it
-    await expect(trainRun({ spec, data, lr: 0.2, budget: 1, lambda: 0.01, dir })).rejects.toThrow(/checkpoint of a different run/);
+    // a finished run's folder is not overwritten by a run with other options
+    await expect(trainRun({ spec, data, lr: 0.2, budget: 1, lambda: 0.01, dir })).rejects.toThrow(/holds a finished run with other options/);
     await expect(trainRun({ spec, data, lr: -1, budget: 1, lambda: 0 })).rejects.toThrow(/learning rate η must be a positive finite number/);
     await expect(trainRun({ spec, data, lr: 0.1, budget: 1, lambda: -0.1 })).rejects.toThrow(InputError);
     await expect(trainRun({ spec, data, lr: 0.1, budget: 1, lambda: 0.1, momentum: 1 })).rejects.toThrow(/momentum must be in \[0, 1\)/);
