@@ -67,7 +67,7 @@ export function registerAutoL2Command(program: Command): void {
       },
     });
     writeFileAtomic(join(o.out, 'autol2.json'), JSON.stringify({ data: data.description, architecture: o.arch, lr, ...res }) + '\n');
-    const fmt = (a: typeof res.auto) => `${a.label.padEnd(16)} final acc ${a.meanFinalAcc.toFixed(4)} ± ${a.stderrFinalAcc.toFixed(4)}; time to ${res.target.toFixed(4)}: ${Number.isFinite(a.meanTReach) ? a.meanTReach.toPrecision(4) : 'not reached'}`;
+    const fmt = (a: typeof res.auto) => `${a.label.padEnd(16)} final acc ${a.meanFinalAcc.toFixed(4)} ± ${a.stderrFinalAcc.toFixed(4)}; reached ${res.target.toFixed(4)} in ${a.reachedBy}/${a.finalAcc.length} seeds, median time ${Number.isFinite(a.medianTReach) ? a.medianTReach.toPrecision(4) : '—'}`;
     const lines = [`# ${data.description}; budget T = ${budget}, η = ${lr}, seeds ${seeds.join(',')}`, fmt(res.auto), ...res.constants.map(fmt), `best constant: ${res.best.label}; Auto L2 accuracy gain ${(100 * res.accGain).toFixed(2)} points; speed-up to the target ${res.speedup.toFixed(2)}×`];
     process.stdout.write(lines.join('\n') + '\n');
   });

@@ -33,7 +33,11 @@ export interface ArmSummary {
   stderrFinalAcc: number;
   /** Physical time at which each seed's test accuracy first reached the target (Infinity: never). */
   tReach: number[];
+  /** Mean of tReach (Infinity when a seed never reached the target), and the median over seeds. */
   meanTReach: number;
+  medianTReach: number;
+  /** Seeds that reached the target within the budget. */
+  reachedBy: number;
   curves: { seed: number; t: number[]; testAcc: number[]; lambda: number[] }[];
 }
 
@@ -46,7 +50,7 @@ export interface AutoL2CompareResult {
   best: ArmSummary;
   /** Auto L2's mean final accuracy minus the best constant λ's. */
   accGain: number;
-  /** Best constant λ's mean time to the target divided by Auto L2's (> 1: Auto L2 is faster). */
+  /** Best constant λ's median time to the target divided by Auto L2's (> 1: Auto L2 is faster; 0 if Auto L2 never gets there). */
   speedup: number;
 }
 
@@ -88,11 +92,13 @@ export async function compareAutoL2(o: AutoL2CompareOptions): Promise<AutoL2Comp
       stderrFinalAcc: se(f),
       tReach,
       meanTReach: mean(tReach),
+      medianTReach: [...tReach].sort((a, b) => a - b)[Math.floor((tReach.length - 1) / 2)],
+      reachedBy: tReach.filter(Number.isFinite).length,
       curves: a.results.map((x) => ({ seed: x.seed, t: x.r.records.map((r) => r.t), testAcc: x.r.records.map((r) => r.testAcc), lambda: x.r.records.map((r) => r.lambda) })),
     };
   };
   const auto = summarise(autoArm);
   const constants = constArms.map(summarise);
   const best = constants[constArms.indexOf(bestConst)];
-  return { budget: o.budget, target, auto, constants, best, accGain: auto.meanFinalAcc - best.meanFinalAcc, speedup: best.meanTReach / auto.meanTReach };
+  return { budget: o.budget, target, auto, constants, best, accGain: auto.meanFinalAcc - best.meanFinalAcc, speedup: Number.isFinite(auto.medianTReach) ? best.medianTReach / auto.medianTReach : 0 };
 }

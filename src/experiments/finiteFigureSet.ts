@@ -78,7 +78,7 @@ export async function finiteFigureSet(wanted: Set<string>, o: { full?: boolean; 
     claims.push({
       figure: 'autol2_vs_constant',
       claim: 'Auto L2 reaches the best constant λ\'s accuracy (within noise) in less physical time',
-      measured: `Auto L2 ${res.auto.meanFinalAcc.toFixed(4)} ± ${res.auto.stderrFinalAcc.toFixed(4)} vs best constant (${res.best.label}) ${res.best.meanFinalAcc.toFixed(4)} ± ${res.best.stderrFinalAcc.toFixed(4)}; mean time to ${res.target.toFixed(4)}: Auto L2 ${fmtT(res.auto.meanTReach)}, best constant ${fmtT(res.best.meanTReach)}`,
+      measured: `Auto L2 ${res.auto.meanFinalAcc.toFixed(4)} ± ${res.auto.stderrFinalAcc.toFixed(4)} vs best constant (${res.best.label}) ${res.best.meanFinalAcc.toFixed(4)} ± ${res.best.stderrFinalAcc.toFixed(4)}; reached ${res.target.toFixed(4)}: Auto L2 in ${res.auto.reachedBy}/${res.auto.finalAcc.length} seeds (median t ${fmtT(res.auto.medianTReach)}), best constant in ${res.best.reachedBy}/${res.best.finalAcc.length} (median t ${fmtT(res.best.medianTReach)})`,
     });
   }
   if (wanted.has('kernel_scale')) {
@@ -97,4 +97,4 @@ export async function finiteFigureSet(wanted: Set<string>, o: { full?: boolean; 
   return { figures, claims };
 }
 
-const fmtT = (t: number) => (Number.isFinite(t) ? t.toPrecision(4) : 'not reached by every seed');
+const fmtT = (t: number) => (Number.isFinite(t) ? t.toPrecision(4) : '—');
