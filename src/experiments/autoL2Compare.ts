@@ -72,7 +72,7 @@ export async function compareAutoL2(o: AutoL2CompareOptions): Promise<AutoL2Comp
     }
     return { label, lambda, results };
   };
-  const autoArm = await arm('Auto L2', null);
+  const autoArm = await arm(`Auto L2 (λ0 = ${o.auto.lambda0})`, null);
   const constArms = [];
   for (const lambda of o.grid) constArms.push(await arm(`λ = ${lambda}`, lambda));
   const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;

@@ -126,27 +126,29 @@ export function fixedBudgetFigure(res: PredictLambdaResult, context: string): Fi
 }
 
 /** Auto L2 against constant λ: test accuracy and λ against physical time (seed-mean curves). */
-export function autoL2Figure(res: AutoL2CompareResult, context: string): Figure {
+export function autoL2Figure(res: AutoL2CompareResult, context: string, others: AutoL2CompareResult[] = []): Figure {
   const traces: PlotlyObject[] = [];
-  const arms = [res.auto, ...res.constants];
+  const autos = [res.auto, ...others.map((o) => o.auto)];
+  const arms = [...autos, ...res.constants];
   arms.forEach((arm, i) => {
     const c0 = arm.curves[0];
     const meanAcc = c0.t.map((_, j) => arm.curves.reduce((s, c) => s + (c.testAcc[j] ?? NaN), 0) / arm.curves.length);
     const color = STYLE.colors[i % STYLE.colors.length];
-    const width = arm === res.auto ? 3 : arm === res.best ? 2.5 : 1.5;
+    const isAuto = autos.includes(arm);
+    const width = isAuto ? 3 : arm === res.best ? 2.5 : 1.5;
     traces.push({ x: c0.t.slice(1), y: meanAcc.slice(1), mode: 'lines', name: `${arm.label}: final ${arm.meanFinalAcc.toFixed(4)} ± ${arm.stderrFinalAcc.toFixed(4)}`, line: { color, width }, xaxis: 'x', yaxis: 'y' });
-    if (arm === res.auto) arm.curves.forEach((c, s) => traces.push({ x: c.t.slice(1), y: c.lambda.slice(1), mode: 'lines', name: `Auto L2 λ(t), seed ${c.seed}`, showlegend: s === 0, line: { color, width: 2, shape: 'hv' }, xaxis: 'x2', yaxis: 'y2' }));
+    if (isAuto) arm.curves.forEach((c, s) => traces.push({ x: c.t.slice(1), y: c.lambda.slice(1), mode: 'lines', name: `${arm.label}: λ(t) of each seed`, showlegend: s === 0, line: { color, width: 2, shape: 'hv' }, xaxis: 'x2', yaxis: 'y2' }));
     else traces.push({ x: [c0.t[1], c0.t[c0.t.length - 1]], y: [arm.lambda, arm.lambda], mode: 'lines', showlegend: false, line: { color, width: 1, dash: 'dot' }, xaxis: 'x2', yaxis: 'y2' });
   });
   traces.push({ x: [res.auto.curves[0].t[1], res.budget], y: [res.target, res.target], mode: 'lines', name: `target: best constant − 2 s.e. = ${res.target.toFixed(4)}`, line: { color: '#555', ...STYLE.theory }, xaxis: 'x', yaxis: 'y' });
   return {
     name: 'autol2_vs_constant',
     title: 'Auto L2 against constant λ at equal budget',
-    subtitle: `${context}; budget T = ${res.budget}; ${res.auto.curves.length} seeds per arm (mean curves); Auto L2 gain ${(100 * res.accGain).toFixed(2)} points, speed-up to the target ${res.speedup.toFixed(2)}×`,
+    subtitle: `${context}; budget T = ${res.budget}; ${res.auto.curves.length} seeds per arm (mean curves); ${[res, ...others].map((r) => `${r.auto.label}: gain ${(100 * r.accGain).toFixed(2)} points over the best constant, reached the target in ${r.auto.reachedBy}/${r.auto.finalAcc.length} seeds`).join('; ')}`,
     paperFigure: 'Mirrors Lewkowycz & Gur-Ari (2020), Auto L2 (λ0 = 0.1, ÷10 when progress stalls) against a tuned constant λ: accuracy and λ against time.',
     traces,
     layout: { grid: { rows: 1, columns: 2, pattern: 'independent' }, xaxis: logAxis('t (η·steps)'), yaxis: linAxis('test accuracy (mean over seeds)'), xaxis2: logAxis('t (η·steps)'), yaxis2: logAxis('λ(t)'), legend: { orientation: 'h', y: -0.25, x: 0 }, height: 680 },
-    numbers: { ...res },
+    numbers: { ...res, others },
   };
 }
 
