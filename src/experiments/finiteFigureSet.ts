@@ -90,7 +90,7 @@ export async function finiteFigureSet(wanted: Set<string>, o: { full?: boolean; 
     o.log(`kernel decay: widths ${widths.join(', ')} at λ = ${lambda}, beside the infinite-width flow…`);
     const kdata = full ? data : bundledDataset('mnist:512:500');
     const res = await finiteVsInfinite({ spec, data: kdata, widths, lambda, lr: 0.5, probe: 64, evalsPerDecade: 12, dir: join(o.work, 'kernel'), onRun: progress });
-    figures.push(kernelScaleFigure(res, `${full ? dataName : 'mnist:512:500'} digits, ReLU MLP with 3 Dense layers (no biases, σ_w = √2), SGD batch 128`));
+    figures.push(kernelScaleFigure(res, `MNIST ${(full ? dataName : 'mnist:512:500').slice(6).replace(':', ' train / ')} test (bundled digits), ReLU MLP with 3 Dense layers (no biases, σ_w = √2, NTK parameterization), SGD batch 128, float32 (tfjs)`));
     claims.push({
       figure: 'kernel_scale',
       claim: 'the measured kernel scale follows exp(−2(L−1)λt) within 10% at width ≥ 1024 (until the data term takes over)',

@@ -60,7 +60,8 @@ function fullLayout(fig: Figure): PlotlyObject {
   return {
     font: STYLE.font,
     title: { text: `${fig.title}<br><span style="font-size:12px;color:#555">${sub.join('<br>')}</span>`, x: 0.02, xanchor: 'left', y: 0.97, yanchor: 'top' },
-    margin: { t: 70 + 16 * sub.length, l: 80, r: 30, b: 70 },
+    // a subtitle line takes ~18 px at 12 px font; the title ~40 px above it
+    margin: { t: 64 + 19 * sub.length, l: 80, r: 30, b: 70 },
     legend: { bgcolor: 'rgba(255,255,255,0.8)' },
     width: 900,
     height: 560,
