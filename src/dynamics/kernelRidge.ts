@@ -1,0 +1,14 @@
+import { mseOverTime } from './observables.js';
+import { getLinalg } from '../linalg/index.js';
+import type { Mat } from '../linalg/matrix.js';
+
+/** Test MSE of kernel ridge regression f* = Θ(X*, X)(Θ + nλ)⁻¹Y, the L = 1 flow's end point (float64, Cholesky). */
+export function kernelRidgeTestMse(thetaTrain: Mat, thetaTest: Mat, y: Mat, yTest: Mat, lambda: number): number {
+  const linalg = getLinalg();
+  const n = thetaTrain.rows;
+  const reg = Float64Array.from(thetaTrain.data);
+  for (let i = 0; i < n; i++) reg[i * n + i] += n * lambda;
+  const alpha = linalg.choleskySolve({ rows: n, cols: n, data: reg }, y);
+  const f = linalg.gemm(thetaTest, alpha);
+  return mseOverTime(f.data, yTest, 1)[0];
+}
