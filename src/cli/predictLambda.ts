@@ -13,7 +13,7 @@ interface PredictCommandOptions extends TrainCliOptions {
   lambda0: string;
   shortFactor: string;
   grid: string;
-  netSeed: string;
+  netSeeds: string;
   metric: string;
 }
 
@@ -27,7 +27,7 @@ export function registerPredictLambdaCommand(program: Command): void {
     .option('--short-factor <c>', 'the short run lasts c/λ0 (it must pass its peak)', '2.5')
     .option('--grid <list>', 'constant λ values trained for T to compare with: start:end:count or a comma list ("none" to skip)', '1e-4:1e-2:5')
     .option('--metric <m>', 't* from the lowest test loss (loss) or the best test accuracy (acc)', 'loss')
-    .option('--net-seed <s>', 'seed of the networks and batch orders', '0')
+    .option('--net-seeds <list>', 'seeds of the networks and batch orders (comma list); with several, the whole procedure runs once per seed (in OUT/seed=S/) and the accuracies and the gap are averaged', '0')
     .requiredOption('--out <dir>', 'results folder: runs/…, predict.json; rerun to resume');
   addTrainOptions(cmd).action(async (o: PredictCommandOptions) => {
     const parsed = await parseTrainOptions(o);
@@ -36,12 +36,13 @@ export function registerPredictLambdaCommand(program: Command): void {
     const budget = parsePositive(o.budget, '--budget');
     const lambda0 = parsePositive(o.lambda0, '--lambda0');
     const shortFactor = parsePositive(o.shortFactor, '--short-factor');
-    const seed = parseInteger(o.netSeed, '--net-seed', 0);
+    const seeds = o.netSeeds.split(',').map((v) => parseInteger(v.trim(), '--net-seeds', 0));
+    if (new Set(seeds).size !== seeds.length) throw new InputError(`--net-seeds must differ, got "${o.netSeeds}"`);
     if (o.metric !== 'loss' && o.metric !== 'acc') throw new InputError(`--metric must be loss or acc, got "${o.metric}"`);
     const data = loadDataset(o);
     mkdirSync(o.out, { recursive: true });
-    const { predictLambda } = await import('../experiments/predictLambda.js');
-    const res = await predictLambda({
+    const { predictLambda, predictLambdaOverSeeds } = await import('../experiments/predictLambda.js');
+    const common = {
       ...parsed,
       data,
       lr,
@@ -49,21 +50,34 @@ export function registerPredictLambdaCommand(program: Command): void {
       lambda0,
       shortFactor,
       grid,
-      seed,
-      metric: o.metric,
-      dir: o.out,
-      onRun: (name, r, reused) => {
+      metric: o.metric as 'loss' | 'acc',
+      onRun: (name: string, r: { wallSeconds: number; tStarAcc: number; finalTestAcc: number }, reused: boolean) => {
         if (!o.quiet) process.stderr.write(`${name}: ${reused ? 'done before' : `${r.wallSeconds.toFixed(0)} s`}, t*(acc) = ${r.tStarAcc.toPrecision(4)}, final acc ${r.finalTestAcc.toFixed(4)}\n`);
       },
-    });
-    writeFileAtomic(join(o.out, 'predict.json'), JSON.stringify({ data: data.description, architecture: o.arch, lr, ...res }, null, 1) + '\n');
-    const lines = [
-      `# ${data.description}`,
-      `short run: λ0 = ${lambda0}, t* (best test ${res.metric}) = ${res.tStar0.toPrecision(4)} → c = λ0·t* = ${res.c.toFixed(4)}`,
-      `budget T = ${budget}: predicted λ = c/T = ${res.lambdaPredicted.toExponential(3)} → final test accuracy ${res.predicted.finalTestAcc.toFixed(4)}`,
-      ...res.grid.map((g) => `  grid λ = ${g.lambda.toExponential(3)}: final test accuracy ${g.finalTestAcc.toFixed(4)}${res.bestGrid && g.lambda === res.bestGrid.lambda ? '  ← best' : ''}`),
-      res.gap === null ? 'no grid' : `gap (best grid − predicted): ${(100 * res.gap).toFixed(2)} percentage points`,
-    ];
+    };
+    const pct = (v: number) => (100 * v).toFixed(2);
+    let lines: string[];
+    if (seeds.length === 1) {
+      const res = await predictLambda({ ...common, seed: seeds[0], dir: o.out });
+      writeFileAtomic(join(o.out, 'predict.json'), JSON.stringify({ data: data.description, architecture: o.arch, lr, seed: seeds[0], ...res }, null, 1) + '\n');
+      lines = [
+        `# ${data.description}; network seed ${seeds[0]}`,
+        `short run: λ0 = ${lambda0}, t* (best test ${res.metric}) = ${res.tStar0.toPrecision(4)} → c = λ0·t* = ${res.c.toFixed(4)}`,
+        `budget T = ${budget}: predicted λ = c/T = ${res.lambdaPredicted.toExponential(3)} → final test accuracy ${res.predicted.finalTestAcc.toFixed(4)}`,
+        ...res.grid.map((g) => `  grid λ = ${g.lambda.toExponential(3)}: final test accuracy ${g.finalTestAcc.toFixed(4)}${res.bestGrid && g.lambda === res.bestGrid.lambda ? '  ← best' : ''}`),
+        res.gap === null ? 'no grid' : `gap (best grid − predicted): ${pct(res.gap)} percentage points`,
+      ];
+    } else {
+      const res = await predictLambdaOverSeeds({ ...common, seeds, dir: o.out });
+      writeFileAtomic(join(o.out, 'predict.json'), JSON.stringify({ data: data.description, architecture: o.arch, lr, ...res }, null, 1) + '\n');
+      lines = [
+        `# ${data.description}; network seeds ${seeds.join(', ')} (mean ± standard error over seeds)`,
+        `short runs: λ0 = ${lambda0}, c = λ0·t* (best test ${o.metric}) = ${res.perSeed.map((r) => r.c.toFixed(3)).join(', ')} → ${res.c.mean.toFixed(3)} ± ${res.c.stderr.toFixed(3)}`,
+        `budget T = ${budget}: predicted λ = c/T = ${res.predicted.lambdas.map((l) => l.toExponential(2)).join(', ')} → final test accuracy ${res.predicted.meanFinalAcc.toFixed(4)} ± ${res.predicted.stderrFinalAcc.toFixed(4)}`,
+        ...res.grid.map((g) => `  grid λ = ${g.lambda.toExponential(3)}: final test accuracy ${g.meanFinalAcc.toFixed(4)} ± ${g.stderrFinalAcc.toFixed(4)} (${g.finalAcc.map((a) => a.toFixed(4)).join(', ')})${res.bestGrid && g.lambda === res.bestGrid.lambda ? '  ← best' : ''}`),
+        res.gap === null ? 'no grid' : `gap (best grid − predicted, paired by seed): ${pct(res.gap.mean)} ± ${pct(res.gap.stderr)} percentage points (per seed ${res.gap.perSeed.map(pct).join(', ')})`,
+      ];
+    }
     process.stdout.write(lines.join('\n') + '\n');
   });
 }

@@ -92,3 +92,56 @@ export async function predictLambda(o: PredictLambdaOptions): Promise<PredictLam
     gap: bestGrid ? bestGrid.finalTestAcc - predicted.finalTestAcc : null,
   };
 }
+
+/** Mean and standard error (of the mean) of a sample; stderr 0 for fewer than 2 values. */
+function meanStderr(v: number[]): { mean: number; stderr: number } {
+  const mean = v.reduce((a, x) => a + x, 0) / v.length;
+  const stderr = v.length < 2 ? 0 : Math.sqrt(v.reduce((a, x) => a + (x - mean) ** 2, 0) / (v.length - 1) / v.length);
+  return { mean, stderr };
+}
+
+export interface PredictLambdaSeedsResult {
+  seeds: number[];
+  /** The whole procedure (short run, prediction, grid) once per seed. */
+  perSeed: PredictLambdaResult[];
+  c: { mean: number; stderr: number };
+  predicted: { lambdas: number[]; meanFinalAcc: number; stderrFinalAcc: number };
+  grid: { lambda: number; finalAcc: number[]; meanFinalAcc: number; stderrFinalAcc: number }[];
+  /** The grid λ with the best mean final accuracy. */
+  bestGrid: { lambda: number; meanFinalAcc: number; stderrFinalAcc: number } | null;
+  /**
+   * Paired over seeds: best grid λ's accuracy minus the predicted λ's, per seed, then mean ± standard error
+   * (positive: the grid did better). Test accuracy on a few thousand digits moves by ~0.5–1 point between
+   * seeds, so a single seed cannot resolve a 1-point gap.
+   */
+  gap: { mean: number; stderr: number; perSeed: number[] } | null;
+}
+
+/**
+ * `predictLambda` repeated for several network seeds (each seed: its own short run, prediction and grid, in
+ * `dir/seed=S/`), with the accuracies averaged over seeds and the gap paired by seed.
+ */
+export async function predictLambdaOverSeeds(o: Omit<PredictLambdaOptions, 'seed'> & { seeds: number[] }): Promise<PredictLambdaSeedsResult> {
+  if (o.seeds.length === 0) throw new InputError('predictLambdaOverSeeds needs at least one seed');
+  if (new Set(o.seeds).size !== o.seeds.length) throw new InputError(`the seeds must differ, got ${o.seeds.join(', ')}`);
+  const perSeed: PredictLambdaResult[] = [];
+  for (const seed of o.seeds) perSeed.push(await predictLambda({ ...o, seed, dir: join(o.dir, `seed=${seed}`) }));
+  const grid = o.grid.map((lambda, i) => {
+    const finalAcc = perSeed.map((r) => r.grid[i].finalTestAcc);
+    const s = meanStderr(finalAcc);
+    return { lambda, finalAcc, meanFinalAcc: s.mean, stderrFinalAcc: s.stderr };
+  });
+  const best = grid.length ? grid.reduce((a, b) => (b.meanFinalAcc > a.meanFinalAcc ? b : a)) : null;
+  const bestIndex = best ? grid.indexOf(best) : -1;
+  const pred = meanStderr(perSeed.map((r) => r.predicted.finalTestAcc));
+  const gaps = best ? perSeed.map((r) => r.grid[bestIndex].finalTestAcc - r.predicted.finalTestAcc) : null;
+  return {
+    seeds: [...o.seeds],
+    perSeed,
+    c: meanStderr(perSeed.map((r) => r.c)),
+    predicted: { lambdas: perSeed.map((r) => r.lambdaPredicted), meanFinalAcc: pred.mean, stderrFinalAcc: pred.stderr },
+    grid,
+    bestGrid: best ? { lambda: best.lambda, meanFinalAcc: best.meanFinalAcc, stderrFinalAcc: best.stderrFinalAcc } : null,
+    gap: gaps ? { ...meanStderr(gaps), perSeed: gaps } : null,
+  };
+}

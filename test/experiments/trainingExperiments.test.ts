@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compareAutoL2 } from '../../src/experiments/autoL2Compare.js';
 import { bundledDataset } from '../../src/experiments/dataset.js';
-import { predictLambda } from '../../src/experiments/predictLambda.js';
+import { predictLambda, predictLambdaOverSeeds } from '../../src/experiments/predictLambda.js';
 import { lambdaSweep } from '../../src/experiments/sweep.js';
 import { parseOneLineSpec } from '../../src/layers/json.js';
 import { InputError } from '../../src/util/errors.js';
@@ -16,6 +16,24 @@ const spec = parseOneLineSpec('[dense(32, wStd=1.41421356) > relu]*2 > dense(10,
 const small = { spec, data, batchSize: 32, evalsPerDecade: 12 };
 
 describe('training experiments (mechanics on a small MLP)', () => {
+  it('predictLambdaOverSeeds: the procedure once per seed (same numbers as single-seed calls), means and a gap paired by seed', async () => {
+    const o = { ...small, lr: 0.5, budget: 60, lambda0: 0.05, shortFactor: 3, grid: [3e-3, 1e-2, 3e-2] };
+    const res = await predictLambdaOverSeeds({ ...o, seeds: [0, 1], dir: join(dir, 'ps') });
+    const one = await predictLambda({ ...o, seed: 1, dir: join(dir, 'ps1') });
+    expect(res.perSeed[1]).toEqual(one); // seed 1 inside the multi-seed call is the single-seed procedure
+    expect(res.perSeed[0].c).not.toBe(res.perSeed[1].c); // different networks and batch orders
+    expect(res.c.mean).toBeCloseTo((res.perSeed[0].c + res.perSeed[1].c) / 2, 12);
+    expect(res.c.stderr).toBeCloseTo(Math.abs(res.perSeed[0].c - res.perSeed[1].c) / 2, 12); // n = 2: s.e. = |a − b|/2
+    const means = res.grid.map((g) => (g.finalAcc[0] + g.finalAcc[1]) / 2);
+    res.grid.forEach((g, i) => expect(g.meanFinalAcc).toBeCloseTo(means[i], 12));
+    const bi = means.indexOf(Math.max(...means));
+    expect(res.bestGrid!.lambda).toBe(o.grid[bi]);
+    const gaps = res.perSeed.map((r) => r.grid[bi].finalTestAcc - r.predicted.finalTestAcc);
+    expect(res.gap!.perSeed).toEqual(gaps);
+    expect(res.gap!.mean).toBeCloseTo((gaps[0] + gaps[1]) / 2, 12);
+    await expect(predictLambdaOverSeeds({ ...o, seeds: [1, 1], dir: join(dir, 'pz') })).rejects.toThrow(/seeds must differ/);
+  });
+
   it('predictLambda: c = λ0·t* of the short run, λ = c/T, grid at the same budget, gap to the best', async () => {
     const res = await predictLambda({ ...small, lr: 0.5, budget: 60, lambda0: 0.05, shortFactor: 3, grid: [3e-3, 1e-2, 3e-2], dir: join(dir, 'p') });
     expect(res.metric).toBe('loss');

@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const BIN = new URL('../../bin/ntk.js', import.meta.url).pathname;
+const env = { ...process.env, NTK_QUIET: '1' };
+const dirs: string[] = [];
+function runCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+const temp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'ntk-predict-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+// 256 digits, width-64 MLP: each run takes a second or two.
+const ARGS = ['predict-lambda', '--data', 'mnist:256:200', '--width', '64', '--budget', '60', '--lambda0', '0.05', '--short-factor', '3', '--grid', '3e-3,1e-2,3e-2', '--batch', '64', '--evals', '12', '--quiet'];
+
+describe('ntk predict-lambda', () => {
+  it('with several seeds: one folder per seed, mean ± s.e. per λ and the paired gap, rerun reuses every run', async () => {
+    const out = temp();
+    const r = await runCli([...ARGS, '--net-seeds', '0,1', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(join(out, 'seed=0', 'runs'))).toBe(true);
+    expect(existsSync(join(out, 'seed=1', 'runs'))).toBe(true);
+    const res = JSON.parse(readFileSync(join(out, 'predict.json'), 'utf8')) as { seeds: number[]; gap: { mean: number; perSeed: number[] } };
+    expect(res.seeds).toEqual([0, 1]);
+    expect(res.gap.mean).toBeCloseTo((res.gap.perSeed[0] + res.gap.perSeed[1]) / 2, 12);
+    expect(r.stdout).toMatch(/network seeds 0, 1/);
+    expect(r.stdout).toMatch(/gap \(best grid − predicted, paired by seed\): -?\d+\.\d\d ± \d+\.\d\d percentage points/);
+    const again = await runCli([...ARGS, '--net-seeds', '0,1', '--out', out]);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toBe(r.stdout);
+  });
+
+  it('bad seed lists get one line and exit 2', async () => {
+    for (const seeds of ['0,0', '0,x', '-1']) {
+      const r = await runCli([...ARGS, '--net-seeds', seeds, '--out', temp()]);
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/--net-seeds/);
+    }
+  });
+});
