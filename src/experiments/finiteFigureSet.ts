@@ -5,7 +5,7 @@ import { parseSpec } from '../layers/json.js';
 import { compareAutoL2 } from './autoL2Compare.js';
 import { bundledDataset } from './dataset.js';
 import { finiteVsInfinite } from './finiteVsInfinite.js';
-import { predictLambda } from './predictLambda.js';
+import { predictLambdaOverSeeds } from './predictLambda.js';
 import { lambdaSweep } from './sweep.js';
 
 export const FINITE_FIGURES = ['tstar_vs_lambda_finite', 'collapse_finite', 'fixed_budget_vs_lambda', 'autol2_vs_constant', 'kernel_scale'] as const;
@@ -60,13 +60,14 @@ export async function finiteFigureSet(wanted: Set<string>, o: { full?: boolean; 
   if (wanted.has('fixed_budget_vs_lambda')) {
     const budget = full ? 2000 : 200;
     const grid = full ? [1e-4, 2.15e-4, 4.64e-4, 1e-3, 2.15e-3, 4.64e-3] : [1e-3, 2.15e-3, 4.64e-3, 1e-2, 2.15e-2];
-    o.log(`λ prediction for budget T = ${budget}: one short run at λ0 = 0.03, then ${grid.length + 1} runs of length T…`);
-    const res = await predictLambda({ spec, data, lr: 0.5, budget, lambda0: 0.03, shortFactor: 2.5, grid, dir: join(o.work, 'predict'), onRun: progress });
+    o.log(`λ prediction for budget T = ${budget}, 3 seeds: per seed one short run at λ0 = 0.03, then ${grid.length + 1} runs of length T…`);
+    const res = await predictLambdaOverSeeds({ spec, data, lr: 0.5, budget, lambda0: 0.03, shortFactor: 2.5, grid, seeds: [0, 1, 2], dir: join(o.work, 'predict'), onRun: progress });
     figures.push(fixedBudgetFigure(res, `${ctx}; η = 0.5`));
+    const pts = (v: number) => (100 * v).toFixed(2);
     claims.push({
       figure: 'fixed_budget_vs_lambda',
       claim: 'the λ predicted from one short run (λ = c/T) lands within 1% test accuracy of the grid\'s best',
-      measured: `c = ${res.c.toFixed(3)}, predicted λ = ${res.lambdaPredicted.toExponential(2)}: accuracy ${res.predicted.finalTestAcc.toFixed(4)}; best grid λ = ${res.bestGrid?.lambda.toExponential(2)}: ${res.bestGrid?.finalTestAcc.toFixed(4)}; gap ${res.gap === null ? 'n/a' : (100 * res.gap).toFixed(2)} points`,
+      measured: `3 seeds: c = ${res.c.mean.toFixed(3)} ± ${res.c.stderr.toFixed(3)}, predicted λ ${res.predicted.lambdas.map((l) => l.toExponential(2)).join(', ')}: accuracy ${res.predicted.meanFinalAcc.toFixed(4)} ± ${res.predicted.stderrFinalAcc.toFixed(4)}; best grid λ = ${res.bestGrid?.lambda.toExponential(2)}: ${res.bestGrid?.meanFinalAcc.toFixed(4)} ± ${res.bestGrid?.stderrFinalAcc.toFixed(4)}; gap ${res.gap === null ? 'n/a' : `${pts(res.gap.mean)} ± ${pts(res.gap.stderr)} points (paired by seed)`}`,
     });
   }
   if (wanted.has('autol2_vs_constant')) {

@@ -1,7 +1,7 @@
 import type { AutoL2CompareResult } from '../experiments/autoL2Compare.js';
 import type { FiniteVsInfiniteResult } from '../experiments/finiteVsInfinite.js';
 import type { NtkConvergenceResult } from '../experiments/ntkConvergence.js';
-import type { PredictLambdaResult } from '../experiments/predictLambda.js';
+import type { PredictLambdaResult, PredictLambdaSeedsResult } from '../experiments/predictLambda.js';
 import type { SweepResult } from '../experiments/sweep.js';
 import { STYLE, type Figure, type PlotlyObject } from './figure.js';
 
@@ -107,20 +107,54 @@ export function collapseFiniteFigure(sweep: SweepResult, context: string): Figur
   };
 }
 
-/** Final test accuracy at a fixed budget against λ, with the λ predicted from one short run marked. */
-export function fixedBudgetFigure(res: PredictLambdaResult, context: string): Figure {
-  const grid = [...res.grid].sort((a, b) => a.lambda - b.lambda);
-  const traces: PlotlyObject[] = [
-    { x: grid.map((g) => g.lambda), y: grid.map((g) => g.finalTestAcc), mode: 'lines+markers', name: 'constant λ, accuracy at the end of the budget', marker: { size: 9, color: STYLE.colors[0] }, line: { color: STYLE.colors[0], width: 2 } },
-    { x: [res.predicted.lambda], y: [res.predicted.finalTestAcc], mode: 'markers', name: `predicted λ = c/T = ${res.lambdaPredicted.toExponential(2)} (c = ${res.c.toFixed(3)} from one run at λ0 = ${res.lambda0})`, marker: { size: 16, symbol: 'star', color: STYLE.colors[1] } },
-  ];
+/**
+ * Test accuracy at the end of a fixed budget against λ, with the λ predicted from a short run. With several
+ * seeds: grid means ± 1 standard error, each seed's accuracy as a faint dot, and each seed's prediction.
+ */
+export function fixedBudgetFigure(res: PredictLambdaResult | PredictLambdaSeedsResult, context: string): Figure {
+  const multi = 'perSeed' in res;
+  const first = multi ? res.perSeed[0] : res;
+  const grid = multi
+    ? res.grid.map((g) => ({ lambda: g.lambda, mean: g.meanFinalAcc, se: g.stderrFinalAcc, each: g.finalAcc }))
+    : res.grid.map((g) => ({ lambda: g.lambda, mean: g.finalTestAcc, se: 0, each: [g.finalTestAcc] }));
+  grid.sort((a, b) => a.lambda - b.lambda);
+  const preds = multi ? res.perSeed.map((r) => ({ lambda: r.lambdaPredicted, acc: r.predicted.finalTestAcc, c: r.c })) : [{ lambda: res.lambdaPredicted, acc: res.predicted.finalTestAcc, c: res.c }];
+  const nSeeds = preds.length;
+  const traces: PlotlyObject[] = [];
+  if (multi) {
+    traces.push({ x: grid.flatMap((g) => g.each.map(() => g.lambda)), y: grid.flatMap((g) => g.each), mode: 'markers', name: 'constant λ, one seed', marker: { size: 6, color: STYLE.colors[0], opacity: 0.35 } });
+  }
+  traces.push({
+    x: grid.map((g) => g.lambda),
+    y: grid.map((g) => g.mean),
+    ...(multi ? { error_y: { type: 'data', array: grid.map((g) => g.se), visible: true, thickness: 1.5, width: 5 } } : {}),
+    mode: 'lines+markers',
+    name: multi ? `constant λ, mean over ${nSeeds} seeds (± 1 s.e.)` : 'constant λ, accuracy at the end of the budget',
+    marker: { size: 9, color: STYLE.colors[0] },
+    line: { color: STYLE.colors[0], width: 2 },
+  });
+  const cText = multi ? `c = ${res.c.mean.toFixed(3)} ± ${res.c.stderr.toFixed(3)}, one short run per seed at λ0 = ${first.lambda0}` : `c = ${res.c.toFixed(3)} from one run at λ0 = ${res.lambda0}`;
+  traces.push({
+    x: preds.map((p) => p.lambda),
+    y: preds.map((p) => p.acc),
+    mode: 'markers',
+    name: multi ? `predicted λ = c/T of each seed (${cText})` : `predicted λ = c/T = ${preds[0].lambda.toExponential(2)} (${cText})`,
+    marker: { size: 16, symbol: 'star', color: STYLE.colors[1] },
+  });
+  const gapText = multi
+    ? res.gap === null
+      ? 'n/a'
+      : `${(100 * res.gap.mean).toFixed(2)} ± ${(100 * res.gap.stderr).toFixed(2)} points (paired over ${nSeeds} seeds)`
+    : res.gap === null
+      ? 'n/a'
+      : `${(100 * res.gap).toFixed(2)} points`;
   return {
     name: 'fixed_budget_vs_lambda',
-    title: `Performance at a fixed budget T = ${res.budget} against λ, and the predicted λ`,
-    subtitle: `${context}; gap to the grid's best: ${res.gap === null ? 'n/a' : `${(100 * res.gap).toFixed(2)} points`}`,
+    title: `Performance at a fixed budget T = ${first.budget} against λ, and the predicted λ`,
+    subtitle: `${context}; t* of the short run from its ${first.metric === 'loss' ? 'lowest test loss' : 'best test accuracy'}; gap of the predicted λ to the grid's best: ${gapText}`,
     paperFigure: 'Mirrors Lewkowycz & Gur-Ari (2020): test accuracy against λ at a fixed budget, and the λ predicted as c/T from a short run (their predicted-versus-actual best λ).',
     traces,
-    layout: { xaxis: logAxis('λ'), yaxis: linAxis('test accuracy at the end of the budget') },
+    layout: { xaxis: logAxis('λ'), yaxis: linAxis('test accuracy at the end of the budget'), legend: { orientation: 'h', y: -0.2, x: 0 }, height: 620 },
     numbers: { ...res },
   };
 }
