@@ -13,7 +13,8 @@ export function registerFigureCommands(program: Command): void {
     const started = Date.now();
     const { claims, pngNote } = await makeFigureSet({ dir: o.out, only: names, full: o.full, work: o.work, log: (l) => process.stderr.write(`${l}\n`) });
     process.stdout.write(`# figures in ${o.out}/ (${pngNote}); index: ${o.out}/index.html; ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-    for (const c of claims) process.stdout.write(`[${c.figure}] ${c.claim}\n    measured: ${c.measured}\n`);
+    for (const c of claims) process.stdout.write(`[${c.figure}] ${c.claim}\n    measured: ${c.measured}\n    ${c.holds ? 'holds' : 'DOES NOT HOLD'} in this run\n`);
+    if (claims.length) process.stdout.write(`${claims.filter((c) => c.holds).length} of ${claims.length} claims hold in this run\n`);
   };
   program
     .command('figures')

@@ -1,0 +1,33 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeFigureSet } from '../../src/experiments/figureSet.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ntk-figset-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('figure set (theory figures)', () => {
+  it('writes each figure and the index, with claims measured in the run and a verdict decided from them', async () => {
+    const { written, claims } = await makeFigureSet({ dir, only: ['tstar_vs_lambda_theory', 'collapse_theory', 'linear_vs_deep'] });
+    expect(written.map((w) => w.html).sort()).toEqual(['collapse_theory', 'linear_vs_deep', 'tstar_vs_lambda_theory'].map((n) => join(dir, `${n}.html`)));
+    for (const n of ['tstar_vs_lambda_theory', 'collapse_theory', 'linear_vs_deep']) {
+      expect(existsSync(join(dir, `${n}.html`))).toBe(true);
+      expect(existsSync(join(dir, `${n}.json`))).toBe(true);
+    }
+    expect(claims).toHaveLength(3);
+    // the verdicts must follow from the numbers: re-derive them from the JSON the figures wrote
+    const scan = JSON.parse(readFileSync(join(dir, 'tstar_vs_lambda_theory.json'), 'utf8')) as { slopeMse: { slope: number }; rows: { lambdaTStarMse: number }[] };
+    const lt = scan.rows.map((r) => r.lambdaTStarMse);
+    const slopeOk = scan.slopeMse.slope >= -1.1 && scan.slopeMse.slope <= -0.75 && Math.max(...lt) / Math.min(...lt) < 4;
+    expect(claims.find((c) => c.figure === 'tstar_vs_lambda_theory')!.holds).toBe(slopeOk);
+    expect(claims.find((c) => c.figure === 'tstar_vs_lambda_theory')!.measured).toContain(scan.slopeMse.slope.toFixed(3));
+    // the linear model's end point against kernel ridge regression solved directly: agreement to rounding
+    const lin = claims.find((c) => c.figure === 'linear_vs_deep')!;
+    const rel = Number(/relative difference ([0-9.e+-]+)/.exec(lin.measured)![1]);
+    expect(rel).toBeLessThan(1e-9);
+    expect(lin.holds).toBe(true);
+    const index = readFileSync(join(dir, 'index.html'), 'utf8');
+    for (const c of claims) expect(index).toContain(c.holds ? 'Holds' : 'Does not hold');
+  });
+});
