@@ -31,7 +31,7 @@ export async function finiteFigureSet(wanted: Set<string>, o: { full?: boolean; 
   const progress = (name: string, r: { wallSeconds: number; finalTestAcc: number }, reused: boolean) => o.log(`  ${name}: ${reused ? 'reused' : `${r.wallSeconds.toFixed(0)} s`}, final test accuracy ${r.finalTestAcc.toFixed(4)}`);
 
   if (wanted.has('tstar_vs_lambda_finite') || wanted.has('collapse_finite')) {
-    const lambdas = full ? [1e-4, 3.16e-4, 1e-3, 3.16e-3, 1e-2] : [2e-3, 5e-3, 1.25e-2, 3e-2];
+    const lambdas = full ? [1e-4, 3.16e-4, 1e-3, 3.16e-3, 1e-2] : [1e-3, 2e-3, 5e-3, 1.25e-2];
     const lrs = [0.25, 0.5];
     o.log(`finite-width λ sweep: ${lambdas.length} λ × ${lrs.length} η, budgets 2.5/λ…`);
     const sweep = await lambdaSweep({ spec, data, lambdas, lrs, budgetFactor: 2.5, dir: join(o.work, 'sweep'), onRunDone: (row, reused) => o.log(`  λ = ${row.lambda}, η = ${row.lr}: ${reused ? 'reused' : `${row.wallSeconds.toFixed(0)} s`}, t*(acc) = ${row.tStarAcc.toPrecision(4)}${row.accAtEdge ? ' (at the end of the budget)' : ''}`) });
