@@ -1,23 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCliAsync as runCli } from '../cliHelpers.js';
 
-const BIN = new URL('../../bin/ntk.js', import.meta.url).pathname;
-const env = { ...process.env, NTK_QUIET: '1' };
 const dirs: string[] = [];
-function runCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 const temp = () => {
   const d = mkdtempSync(join(tmpdir(), 'ntk-predict-'));
   dirs.push(d);
