@@ -7,13 +7,14 @@
  * Empirical kernels:  empiricalKernel (structured or Jacobian method), monteCarloKernel (mean ± standard error
  *                     over seeds), ntkConvergence (error against the analytic NTK versus width)
  * Training:         trainRun (SGD + L2, logs, checkpoints, resume), autoL2 / constantLambda (λ policies)
- * Experiments:      lambdaSweep, predictLambda, compareAutoL2, finiteVsInfinite (each resumable in a folder)
+ * Experiments:      lambdaSweep, predictLambda (one seed or predictLambdaOverSeeds), compareAutoL2, finiteVsInfinite (each resumable in a folder)
  * Kernel under L2:    ntkUnderL2 (Θ_t = e^{2Λ}Θ(σ_w e^{−Λ}, σ_b e^{−Λ}), any spec)
  * L2 flow:            eigenbasis (once), spectralSolve (constant λ, closed form), scheduledSolve /
  *                     scheduledSolveBatch (piecewise-constant λ(t), DOPRI5; float64 or tfjs float32 arrays),
  *                     spectralTrajectory + trajectoryCurves (MSE/accuracy curves without forming f on train)
  * Observables:        mseOverTime, accuracyOverTime, bestTime, kernelScale, deepFilter, linearFilter, logLogSlope
- * λ scans:            lambdaScan, logspace; data: mnistSplit, standardize, oneHot, centredOneHot, bundledDataset
+ * λ scans:            lambdaScan, logspace, kernelRidgeTestMse (the L = 1 end point, solved directly); data: mnistSplit,
+ *                     standardize, oneHot, centredOneHot, bundledDataset
  * Linear algebra:     getLinalg (native OpenBLAS/LAPACK or the TypeScript fallback), linalgInfo
  * I/O:                readNpy, writeNpy, readMatrix
  * Errors:             InputError (bad user input), SpecError (bad architecture)
@@ -65,6 +66,7 @@ export {
   logLogSlope,
 } from './dynamics/observables.js';
 export { lambdaScan, logspace, type ScanResult, type ScanRow, type ScanOptions } from './experiments/lambdaScan.js';
+export { kernelRidgeTestMse } from './dynamics/kernelRidge.js';
 export { bundledDataset, fileDataset, type Dataset } from './experiments/dataset.js';
 export { mnistSplit, loadMnistDigits } from './data/mnist.js';
 export { standardize, oneHot, centredOneHot, type Standardization } from './data/preprocess.js';
@@ -79,7 +81,7 @@ export { miniBatches, twoClassSubset, balancedSubset, syntheticRegression, synth
 export { constantLambda, type LambdaPolicy } from './training/policy.js';
 export type { LossName } from './training/loss.js';
 export { lambdaSweep, type SweepOptions, type SweepResult } from './experiments/sweep.js';
-export { predictLambda, type PredictLambdaOptions, type PredictLambdaResult } from './experiments/predictLambda.js';
+export { predictLambda, predictLambdaOverSeeds, type PredictLambdaOptions, type PredictLambdaResult, type PredictLambdaSeedsResult } from './experiments/predictLambda.js';
 export { compareAutoL2, type AutoL2CompareOptions, type AutoL2CompareResult } from './experiments/autoL2Compare.js';
 export { finiteVsInfinite, type FiniteVsInfiniteOptions, type FiniteVsInfiniteResult } from './experiments/finiteVsInfinite.js';
 
