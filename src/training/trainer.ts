@@ -1,3 +1,4 @@
+import { acquireRunLock } from './runLock.js';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
@@ -115,9 +116,22 @@ export function evalSteps(total: number, perDecade: number): number[] {
  * θ ← θ − η·v, v ← μ·v + ∇(data loss on the batch) + λ·θ (μ = 0: v is the gradient), on every parameter.
  * Logs train/test loss and accuracy, |θ|² and (optionally) the empirical NTK of a probe set against physical
  * time, appending to DIR/log.jsonl as it goes; checkpoints let a killed run resume exactly where it stopped.
+ * DIR is locked (DIR/run.lock) while the run trains: a second process on the same folder gets an InputError.
  */
 export async function trainRun(opts: TrainOptions): Promise<TrainResult> {
   checkOptions(opts);
+  if (!opts.dir) return trainRunInFolder(opts);
+  mkdirSync(opts.dir, { recursive: true });
+  const release = acquireRunLock(opts.dir);
+  try {
+    return await trainRunInFolder(opts);
+  } finally {
+    release();
+  }
+}
+
+/** `trainRun` once its folder (if any) is locked for this process. */
+async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
   const backend = await initTfjs(opts.backend ?? 'auto');
   const tf = tfRuntime();
   const { data } = opts;

@@ -1,5 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dense } from '../../src/layers/dense.js';
@@ -130,5 +131,41 @@ describe('trainRun', () => {
     const last = k[k.length - 1];
     const theory = Math.exp(-2 * 2 * lambda * last.t);
     expect(Math.abs(last.kernelTrace! / first.kernelTrace! / theory - 1)).toBeLessThan(0.1);
+  });
+});
+
+describe('run folder lock', () => {
+  const spec = parseOneLineSpec('dense(8) > relu > dense(3)');
+  const opts = (dir: string) => ({ spec, data: toyData(), lr: 0.5, budget: 5, lambda: 0.01, batchSize: 20, evalsPerDecade: 4, dir });
+
+  it('a folder held by a live process is refused with a clear error; the lock is released after the run', async () => {
+    const dir = tempDir();
+    const lock = join(dir, 'run.lock');
+    // the parent of this test process is alive for as long as the test runs
+    writeFileSync(lock, `${process.ppid} ${hostname()}`);
+    await expect(trainRun(opts(dir))).rejects.toThrow(/being trained by another process \(pid \d+\)/);
+    expect(existsSync(join(dir, 'log.jsonl'))).toBe(false); // nothing touched
+    rmSync(lock);
+    await trainRun(opts(dir));
+    expect(existsSync(lock)).toBe(false);
+    expect(existsSync(join(dir, 'result.json'))).toBe(true);
+  });
+
+  it('a lock left by a process that is gone (e.g. SIGKILL) is taken over', async () => {
+    const dir = tempDir();
+    const dead = spawnSync(process.execPath, ['-e', 'process.pid']).pid!; // has exited when spawnSync returns
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'run.lock'), `${dead} ${hostname()}`);
+    const res = await trainRun(opts(dir));
+    expect(res.steps).toBe(10);
+    expect(existsSync(join(dir, 'run.lock'))).toBe(false);
+  });
+
+  it('two runs on one folder at once in the same process: the second is refused', async () => {
+    const dir = tempDir();
+    const first = trainRun({ ...opts(dir), budget: 50 });
+    const second = trainRun(opts(dir));
+    await expect(second).rejects.toThrow(/being trained by this process already/);
+    await first;
   });
 });
