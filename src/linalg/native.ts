@@ -76,6 +76,9 @@ function makeNativeLinalg(addon: NativeAddon): Linalg {
 
     gemm(a: Mat, b: Mat, opts?: { transA?: boolean; transB?: boolean; alpha?: number }): Mat {
       const { m, n, transA, transB, alpha } = checkGemm(a, b, opts);
+      // BLAS defines alpha = 0 as "do not read A, B"; some OpenBLAS kernels (seen on Cooper Lake) still multiply,
+      // turning Inf/NaN inputs into NaN, so the reference semantics are applied here
+      if (alpha === 0) return { rows: m, cols: n, data: new Float64Array(m * n) };
       const data = addon.dgemm(a.data, a.rows, a.cols, b.data, b.rows, b.cols, transA, transB, alpha, 0);
       return { rows: m, cols: n, data };
     },
@@ -83,6 +86,7 @@ function makeNativeLinalg(addon: NativeAddon): Linalg {
     syrk(a: Mat, opts?: { trans?: boolean; alpha?: number }): Mat {
       const { trans, alpha } = checkSyrk(a, opts);
       const n = trans ? a.cols : a.rows;
+      if (alpha === 0) return { rows: n, cols: n, data: new Float64Array(n * n) }; // as in gemm above
       return { rows: n, cols: n, data: addon.dsyrk(a.data, a.rows, a.cols, trans, alpha) };
     },
 
