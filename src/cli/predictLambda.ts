@@ -39,6 +39,7 @@ export function registerPredictLambdaCommand(program: Command): void {
     const seeds = o.netSeeds.split(',').map((v) => parseInteger(v.trim(), '--net-seeds', 0));
     if (new Set(seeds).size !== seeds.length) throw new InputError(`--net-seeds must differ, got "${o.netSeeds}"`);
     if (o.metric !== 'loss' && o.metric !== 'acc') throw new InputError(`--metric must be loss or acc, got "${o.metric}"`);
+    const metric: 'loss' | 'acc' = o.metric;
     const data = loadDataset(o);
     mkdirSync(o.out, { recursive: true });
     const { predictLambda, predictLambdaOverSeeds } = await import('../experiments/predictLambda.js');
@@ -50,7 +51,7 @@ export function registerPredictLambdaCommand(program: Command): void {
       lambda0,
       shortFactor,
       grid,
-      metric: o.metric as 'loss' | 'acc',
+      metric,
       onRun: (name: string, r: { wallSeconds: number; tStarAcc: number; finalTestAcc: number }, reused: boolean) => {
         if (!o.quiet) process.stderr.write(`${name}: ${reused ? 'done before' : `${r.wallSeconds.toFixed(0)} s`}, t*(acc) = ${r.tStarAcc.toPrecision(4)}, final acc ${r.finalTestAcc.toFixed(4)}\n`);
       },
@@ -72,7 +73,7 @@ export function registerPredictLambdaCommand(program: Command): void {
       writeFileAtomic(join(o.out, 'predict.json'), JSON.stringify({ data: data.description, architecture: o.arch, lr, ...res }, null, 1) + '\n');
       lines = [
         `# ${data.description}; network seeds ${seeds.join(', ')} (mean ± standard error over seeds)`,
-        `short runs: λ0 = ${lambda0}, c = λ0·t* (best test ${o.metric}) = ${res.perSeed.map((r) => r.c.toFixed(3)).join(', ')} → ${res.c.mean.toFixed(3)} ± ${res.c.stderr.toFixed(3)}`,
+        `short runs: λ0 = ${lambda0}, c = λ0·t* (best test ${metric}) = ${res.perSeed.map((r) => r.c.toFixed(3)).join(', ')} → ${res.c.mean.toFixed(3)} ± ${res.c.stderr.toFixed(3)}`,
         `budget T = ${budget}: predicted λ = c/T = ${res.predicted.lambdas.map((l) => l.toExponential(2)).join(', ')} → final test accuracy ${res.predicted.meanFinalAcc.toFixed(4)} ± ${res.predicted.stderrFinalAcc.toFixed(4)}`,
         ...res.grid.map((g) => `  grid λ = ${g.lambda.toExponential(3)}: final test accuracy ${g.meanFinalAcc.toFixed(4)} ± ${g.stderrFinalAcc.toFixed(4)} (${g.finalAcc.map((a) => a.toFixed(4)).join(', ')})${res.bestGrid && g.lambda === res.bestGrid.lambda ? '  ← best' : ''}`),
         res.gap === null ? 'no grid' : `gap (best grid − predicted, paired by seed): ${pct(res.gap.mean)} ± ${pct(res.gap.stderr)} percentage points (per seed ${res.gap.perSeed.map(pct).join(', ')})`,

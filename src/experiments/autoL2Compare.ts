@@ -5,6 +5,7 @@ import { autoL2, type AutoL2Options } from '../training/autoL2.js';
 import type { LossName } from '../training/loss.js';
 import type { EvalRecord, TrainData, TrainResult } from '../training/trainer.js';
 import { InputError } from '../util/errors.js';
+import { meanStderr } from '../util/stats.js';
 import { runName, runOrLoad } from './runStore.js';
 
 export interface AutoL2CompareOptions {
@@ -75,8 +76,8 @@ export async function compareAutoL2(o: AutoL2CompareOptions): Promise<AutoL2Comp
   const autoArm = await arm(`Auto L2 (λ0 = ${o.auto.lambda0})`, null);
   const constArms = [];
   for (const lambda of o.grid) constArms.push(await arm(`λ = ${lambda}`, lambda));
-  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-  const se = (v: number[]) => (v.length < 2 ? 0 : Math.sqrt(v.reduce((a, x) => a + (x - mean(v)) ** 2, 0) / (v.length - 1) / v.length));
+  const mean = (v: number[]) => meanStderr(v).mean;
+  const se = (v: number[]) => meanStderr(v).stderr;
   const finals = (a: typeof autoArm) => a.results.map((x) => x.r.finalTestAcc);
   const bestConst = constArms.reduce((a, b) => (mean(finals(b)) > mean(finals(a)) ? b : a));
   const target = mean(finals(bestConst)) - 2 * se(finals(bestConst));

@@ -4,6 +4,7 @@ import type { TfBackendName } from '../tfjs/backend.js';
 import type { LossName } from '../training/loss.js';
 import type { TrainData, TrainResult } from '../training/trainer.js';
 import { InputError } from '../util/errors.js';
+import { meanStderr } from '../util/stats.js';
 import { runName, runOrLoad } from './runStore.js';
 
 export interface PredictLambdaOptions {
@@ -91,13 +92,6 @@ export async function predictLambda(o: PredictLambdaOptions): Promise<PredictLam
     bestGrid,
     gap: bestGrid ? bestGrid.finalTestAcc - predicted.finalTestAcc : null,
   };
-}
-
-/** Mean and standard error (of the mean) of a sample; stderr 0 for fewer than 2 values. */
-function meanStderr(v: number[]): { mean: number; stderr: number } {
-  const mean = v.reduce((a, x) => a + x, 0) / v.length;
-  const stderr = v.length < 2 ? 0 : Math.sqrt(v.reduce((a, x) => a + (x - mean) ** 2, 0) / (v.length - 1) / v.length);
-  return { mean, stderr };
 }
 
 export interface PredictLambdaSeedsResult {

@@ -42,7 +42,7 @@ export function acquireRunLock(dir: string): () => void {
     } catch {
       continue; // released between our attempt and this read
     }
-    const [pidText, host] = holder.split(' ');
+    const [pidText, host] = holder.trim().split(/\s+/);
     const pid = Number(pidText);
     if (host !== hostname()) {
       throw new InputError(`${dir} is locked by process ${pidText} on host ${host}; if no run is going on there, delete ${file}`);

@@ -1,4 +1,3 @@
-import { acquireRunLock } from './runLock.js';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
@@ -16,6 +15,7 @@ import { createBatchSource, type BatchSource } from './batchSource.js';
 import { clearCheckpoint, loadCheckpointValues, readMeta, saveCheckpoint } from './checkpoint.js';
 import { accuracy, dataLoss, type LossName } from './loss.js';
 import { constantLambda, type LambdaPolicy } from './policy.js';
+import { acquireRunLock } from './runLock.js';
 
 /** The data a run trains and evaluates on (float64 matrices; targets one row per example). */
 export interface TrainData {
@@ -169,7 +169,7 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
   let resumedFromStep: number | null = null;
   const logFile = opts.dir ? join(opts.dir, 'log.jsonl') : null;
   if (opts.dir) {
-    mkdirSync(opts.dir, { recursive: true });
+    // the folder exists: trainRun created and locked it
     const resultFile = join(opts.dir, 'result.json');
     if (existsSync(resultFile)) {
       const saved = JSON.parse(readFileSync(resultFile, 'utf8')) as { options?: unknown };

@@ -144,6 +144,8 @@ describe('run folder lock', () => {
     // the parent of this test process is alive for as long as the test runs
     writeFileSync(lock, `${process.ppid} ${hostname()}`);
     await expect(trainRun(opts(dir))).rejects.toThrow(/being trained by another process \(pid \d+\)/);
+    writeFileSync(lock, `${process.ppid} ${hostname()}\n`); // written by hand (echo): the newline is not part of the host
+    await expect(trainRun(opts(dir))).rejects.toThrow(/being trained by another process \(pid \d+\)/);
     expect(existsSync(join(dir, 'log.jsonl'))).toBe(false); // nothing touched
     rmSync(lock);
     await trainRun(opts(dir));
