@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { InputError } from '../util/errors.js';
 import { loadDataset } from './dataArgs.js';
 import { parseInteger, parseNumber } from './parse.js';
-import { addTrainOptions, parsePositive, parsePositiveList, parseTrainOptions, type TrainCliOptions } from './trainArgs.js';
+import { addJobsOption, addTrainOptions, parsePositive, parsePositiveList, parseTrainOptions, type TrainCliOptions } from './trainArgs.js';
 
 interface AutoL2CommandOptions extends TrainCliOptions {
   lr: string;
@@ -33,7 +33,7 @@ export function registerAutoL2Command(program: Command): void {
     .option('--grid <list>', 'constant λ values: start:end:count or a comma list', '1e-4:1e-2:5')
     .option('--net-seeds <list>', 'seeds (comma list): every arm runs each', '0,1,2')
     .requiredOption('--out <dir>', 'results folder: runs/…, autol2.json; rerun to resume');
-  addTrainOptions(cmd).action(async (o: AutoL2CommandOptions) => {
+  addJobsOption(addTrainOptions(cmd)).action(async (o: AutoL2CommandOptions) => {
     const parsed = await parseTrainOptions(o);
     const seeds = o.netSeeds.split(',').map((s) => parseInteger(s, '--net-seeds', 0));
     const floor = parseNumber(o.floor, '--floor');

@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { InputError } from '../util/errors.js';
 import { loadDataset } from './dataArgs.js';
 import { parseInteger } from './parse.js';
-import { addTrainOptions, parsePositive, parsePositiveList, parseTrainOptions, type TrainCliOptions } from './trainArgs.js';
+import { addJobsOption, addTrainOptions, parsePositive, parsePositiveList, parseTrainOptions, type TrainCliOptions } from './trainArgs.js';
 
 interface PredictCommandOptions extends TrainCliOptions {
   lr: string;
@@ -29,7 +29,7 @@ export function registerPredictLambdaCommand(program: Command): void {
     .option('--metric <m>', 't* from the lowest test loss (loss) or the best test accuracy (acc)', 'loss')
     .option('--net-seeds <list>', 'seeds of the networks and batch orders (comma list); with several, the whole procedure runs once per seed (in OUT/seed=S/) and the accuracies and the gap are averaged', '0')
     .requiredOption('--out <dir>', 'results folder: runs/…, predict.json; rerun to resume');
-  addTrainOptions(cmd).action(async (o: PredictCommandOptions) => {
+  addJobsOption(addTrainOptions(cmd)).action(async (o: PredictCommandOptions) => {
     const parsed = await parseTrainOptions(o);
     const grid = o.grid === 'none' ? [] : parsePositiveList(o.grid, '--grid');
     const lr = parsePositive(o.lr, '--lr');

@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { InputError } from '../util/errors.js';
 import { loadDataset } from './dataArgs.js';
 import { parseLambdas } from './parse.js';
-import { addTrainOptions, parsePositive, parsePositiveList, parseTrainOptions, type TrainCliOptions } from './trainArgs.js';
+import { addJobsOption, addTrainOptions, parsePositive, parsePositiveList, parseTrainOptions, type TrainCliOptions } from './trainArgs.js';
 
 interface SweepCommandOptions extends TrainCliOptions {
   lambdas: string;
@@ -24,7 +24,7 @@ export function registerSweepCommand(program: Command): void {
     .option('--budget-factor <c>', 'budget T = c/λ for each run', '3')
     .option('--net-seeds <list>', 'network seeds (comma list of integers)', '0')
     .requiredOption('--out <dir>', 'sweep folder: runs/<one folder per run>, sweep.json, tstar.csv; rerun the same command to resume');
-  addTrainOptions(cmd).addHelpText(
+  addJobsOption(addTrainOptions(cmd)).addHelpText(
     'after',
     `
 Examples:
@@ -57,11 +57,14 @@ end of their budget are marked '!' and left out of the fits.`,
       budgetFactor,
       seeds,
       dir: o.out,
+      // whole lines: with --jobs > 1 several runs are under way at once
       onRunStart: (i, total, name) => {
-        if (!o.quiet) process.stderr.write(`[${i + 1}/${total}] ${name} … `);
+        if (!o.quiet) process.stderr.write(`[${i + 1}/${total}] ${name} started\n`);
       },
-      onRunDone: (row, reused) => {
-        if (!o.quiet) process.stderr.write(`${reused ? 'done before' : `${row.wallSeconds.toFixed(0)} s`}: t*(acc) = ${row.tStarAcc.toPrecision(4)}${row.accAtEdge ? '!' : ''}, best acc ${row.bestTestAcc.toFixed(4)}\n`);
+      onRunDone: (row, reused, name) => {
+        if (!o.quiet) {
+          process.stderr.write(`${name} ${reused ? 'done before' : `${row.wallSeconds.toFixed(0)} s`}: t*(acc) = ${row.tStarAcc.toPrecision(4)}${row.accAtEdge ? '!' : ''}, best acc ${row.bestTestAcc.toFixed(4)}\n`);
+        }
       },
     });
     const meta = { architecture: o.arch, data: data.description, loss: parsed.loss, batchSize: parsed.batchSize, momentum: parsed.momentum, budgetFactor, dtype: 'float32 (tfjs)', seconds: (Date.now() - started) / 1000 };

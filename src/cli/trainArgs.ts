@@ -3,6 +3,7 @@ import { parseSpec } from '../layers/json.js';
 import type { NetworkSpec } from '../layers/types.js';
 import type { TfBackendName } from '../tfjs/backend.js';
 import type { LossName } from '../training/loss.js';
+import { defaultJobs } from '../experiments/jobs.js';
 import { InputError } from '../util/errors.js';
 import { addDataOptions, type DataCliOptions } from './dataArgs.js';
 import { parseInteger, parseNumber } from './parse.js';
@@ -16,6 +17,7 @@ export interface TrainCliOptions extends DataCliOptions {
   momentum: string;
   backend: string;
   evals: string;
+  jobs?: string;
   out: string;
   quiet?: boolean;
 }
@@ -33,6 +35,11 @@ export function addTrainOptions(cmd: Command): Command {
     .option('--quiet', 'no progress bar');
 }
 
+/** `--jobs` for commands that train several runs: how many train at once, each in its own worker thread. */
+export function addJobsOption(cmd: Command): Command {
+  return cmd.option('--jobs <n>', 'runs trained at once, each in a worker thread (default: the number of cores for wasm/cpu, 1 for tensorflow)');
+}
+
 export interface ParsedTrainOptions {
   spec: NetworkSpec;
   loss: LossName;
@@ -40,6 +47,8 @@ export interface ParsedTrainOptions {
   momentum: number;
   backend: TfBackendName;
   evalsPerDecade: number;
+  /** Parallel runs (--jobs, or the backend's default). */
+  jobs: number;
 }
 
 export async function parseTrainOptions(o: TrainCliOptions): Promise<ParsedTrainOptions> {
@@ -59,6 +68,7 @@ export async function parseTrainOptions(o: TrainCliOptions): Promise<ParsedTrain
     momentum,
     backend: o.backend as TfBackendName,
     evalsPerDecade: parseInteger(o.evals, '--evals'),
+    jobs: o.jobs === undefined ? defaultJobs(o.backend as TfBackendName) : parseInteger(o.jobs, '--jobs', 1),
   };
 }
 

@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import type { NetworkSpec } from '../layers/types.js';
 import type { TfBackendName } from '../tfjs/backend.js';
-import { autoL2, type AutoL2Options } from '../training/autoL2.js';
+import type { AutoL2Options } from '../training/autoL2.js';
 import type { LossName } from '../training/loss.js';
 import type { EvalRecord, TrainData, TrainResult } from '../training/trainer.js';
 import { InputError } from '../util/errors.js';
 import { meanStderr } from '../util/stats.js';
-import { runName, runOrLoad } from './runStore.js';
+import { runPool } from './runPool.js';
+import { runName } from './runStore.js';
 
 export interface AutoL2CompareOptions {
   spec: NetworkSpec;
@@ -23,6 +24,8 @@ export interface AutoL2CompareOptions {
   evalsPerDecade?: number;
   backend?: TfBackendName;
   dir: string;
+  /** Runs trained at once, each in its own worker thread (default 1: one after the other on this thread). */
+  jobs?: number;
   onRun?: (name: string, result: TrainResult, reused: boolean) => void;
 }
 
@@ -63,19 +66,20 @@ export async function compareAutoL2(o: AutoL2CompareOptions): Promise<AutoL2Comp
   if (o.seeds.length < 1) throw new InputError('compareAutoL2 needs at least one seed');
   if (o.grid.length < 1) throw new InputError('compareAutoL2 needs at least one constant λ to compare with');
   const common = { spec: o.spec, data: o.data, lr: o.lr, budget: o.budget, loss: o.loss, batchSize: o.batchSize, momentum: o.momentum, evalsPerDecade: o.evalsPerDecade, backend: o.backend };
+  const pool = runPool(o.jobs ?? 1);
+  // every arm and seed at once: the pool decides how many train side by side
   const arm = async (label: string, lambda: number | null): Promise<{ label: string; lambda: number | null; results: { seed: number; r: TrainResult }[] }> => {
-    const results: { seed: number; r: TrainResult }[] = [];
-    for (const seed of o.seeds) {
-      const name = lambda === null ? `auto_${runName({ lambda: o.auto.lambda0, seed })}` : `const_${runName({ lambda, seed })}`;
-      const { result, reused } = await runOrLoad({ ...common, seed, lambda: lambda === null ? autoL2(o.auto) : lambda, dir: join(o.dir, 'runs', name) });
-      o.onRun?.(name, result, reused);
-      results.push({ seed, r: result });
-    }
+    const results = await Promise.all(
+      o.seeds.map(async (seed) => {
+        const name = lambda === null ? `auto_${runName({ lambda: o.auto.lambda0, seed })}` : `const_${runName({ lambda, seed })}`;
+        const { result, reused } = await pool.run({ ...common, seed, lambda: lambda === null ? { autoL2: o.auto } : lambda, dir: join(o.dir, 'runs', name) });
+        o.onRun?.(name, result, reused);
+        return { seed, r: result };
+      }),
+    );
     return { label, lambda, results };
   };
-  const autoArm = await arm(`Auto L2 (λ0 = ${o.auto.lambda0})`, null);
-  const constArms = [];
-  for (const lambda of o.grid) constArms.push(await arm(`λ = ${lambda}`, lambda));
+  const [autoArm, ...constArms] = await Promise.all([arm(`Auto L2 (λ0 = ${o.auto.lambda0})`, null), ...o.grid.map((lambda) => arm(`λ = ${lambda}`, lambda))]);
   const mean = (v: number[]) => meanStderr(v).mean;
   const se = (v: number[]) => meanStderr(v).stderr;
   const finals = (a: typeof autoArm) => a.results.map((x) => x.r.finalTestAcc);

@@ -29,6 +29,8 @@ export interface FigureSetOptions {
   full?: boolean;
   /** Folder for the training runs (kept, so a rerun reuses finished runs); default: a temporary folder, removed. */
   work?: string;
+  /** Training runs at once, each in a worker thread (default 1). */
+  jobs?: number;
   log?: (line: string) => void;
 }
 
@@ -116,7 +118,7 @@ export async function makeFigureSet(opts: FigureSetOptions): Promise<{ written: 
   if (FINITE_FIGURES.some((n) => wanted.has(n))) {
     const work = opts.work ?? mkdtempSync(join(tmpdir(), 'ntk-figures-runs-'));
     try {
-      const fin = await finiteFigureSet(wanted as Set<string>, { full: opts.full, work, log });
+      const fin = await finiteFigureSet(wanted as Set<string>, { full: opts.full, work, jobs: opts.jobs, log });
       figures.push(...fin.figures);
       claims.push(...fin.claims);
     } finally {

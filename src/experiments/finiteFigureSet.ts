@@ -18,7 +18,7 @@ import type { Claim } from './claim.js';
  * figures. Small defaults fit `npm start` on 2 cores; `full` uses the acceptance-sized settings of the
  * training issue (2048/1000 digits, width 512, λ down to 1e-4), which take hours on 2 cores.
  */
-export async function finiteFigureSet(wanted: Set<string>, o: { full?: boolean; work: string; log: (l: string) => void }): Promise<{ figures: Figure[]; claims: Claim[] }> {
+export async function finiteFigureSet(wanted: Set<string>, o: { full?: boolean; work: string; jobs?: number; log: (l: string) => void }): Promise<{ figures: Figure[]; claims: Claim[] }> {
   const figures: Figure[] = [];
   const claims: Claim[] = [];
   const full = o.full ?? false;
@@ -34,7 +34,7 @@ export async function finiteFigureSet(wanted: Set<string>, o: { full?: boolean; 
     const lambdas = full ? [1e-4, 3.16e-4, 1e-3, 3.16e-3, 1e-2] : [1e-3, 2e-3, 5e-3, 1.25e-2];
     const lrs = [0.25, 0.5];
     o.log(`finite-width λ sweep: ${lambdas.length} λ × ${lrs.length} η, budgets 2.5/λ…`);
-    const sweep = await lambdaSweep({ spec, data, lambdas, lrs, budgetFactor: 2.5, dir: join(o.work, 'sweep'), onRunDone: (row, reused) => o.log(`  λ = ${row.lambda}, η = ${row.lr}: ${reused ? 'reused' : `${row.wallSeconds.toFixed(0)} s`}, t*(acc) = ${row.tStarAcc.toPrecision(4)}${row.accAtEdge ? ' (at the end of the budget)' : ''}`) });
+    const sweep = await lambdaSweep({ spec, data, lambdas, lrs, budgetFactor: 2.5, dir: join(o.work, 'sweep'), jobs: o.jobs, onRunDone: (row, reused) => o.log(`  λ = ${row.lambda}, η = ${row.lr}: ${reused ? 'reused' : `${row.wallSeconds.toFixed(0)} s`}, t*(acc) = ${row.tStarAcc.toPrecision(4)}${row.accAtEdge ? ' (at the end of the budget)' : ''}`) });
     const sweepCtx = `${ctx}; 1 seed per run`;
     if (wanted.has('tstar_vs_lambda_finite')) {
       figures.push(tstarFiniteFigure(sweep, sweepCtx));
@@ -59,7 +59,7 @@ export async function finiteFigureSet(wanted: Set<string>, o: { full?: boolean; 
     const budget = full ? 2000 : 200;
     const grid = full ? [1e-4, 2.15e-4, 4.64e-4, 1e-3, 2.15e-3, 4.64e-3] : [1e-3, 2.15e-3, 4.64e-3, 1e-2, 2.15e-2];
     o.log(`λ prediction for budget T = ${budget}, 3 seeds: per seed one short run at λ0 = 0.03, then ${grid.length + 1} runs of length T…`);
-    const res = await predictLambdaOverSeeds({ spec, data, lr: 0.5, budget, lambda0: 0.03, shortFactor: 2.5, grid, seeds: [0, 1, 2], dir: join(o.work, 'predict'), onRun: progress });
+    const res = await predictLambdaOverSeeds({ spec, data, lr: 0.5, budget, lambda0: 0.03, shortFactor: 2.5, grid, seeds: [0, 1, 2], dir: join(o.work, 'predict'), jobs: o.jobs, onRun: progress });
     figures.push(fixedBudgetFigure(res, `${ctx}; η = 0.5`));
     const pts = (v: number) => (100 * v).toFixed(2);
     claims.push({
@@ -74,8 +74,8 @@ export async function finiteFigureSet(wanted: Set<string>, o: { full?: boolean; 
     const grid = full ? [1e-4, 3.16e-4, 1e-3, 3.16e-3] : [1e-3, 3.16e-3, 1e-2];
     o.log(`Auto L2 (λ0 = 0.1, the paper's, and 0.01) against ${grid.length} constant λ at budget T = ${budget}, 3 seeds each…`);
     const dirA = join(o.work, 'autol2');
-    const res = await compareAutoL2({ spec, data, lr: 0.5, budget, auto: { lambda0: 0.1 }, grid, seeds: [0, 1, 2], dir: dirA, onRun: progress });
-    const res2 = await compareAutoL2({ spec, data, lr: 0.5, budget, auto: { lambda0: 0.01 }, grid, seeds: [0, 1, 2], dir: dirA, onRun: progress });
+    const res = await compareAutoL2({ spec, data, lr: 0.5, budget, auto: { lambda0: 0.1 }, grid, seeds: [0, 1, 2], dir: dirA, jobs: o.jobs, onRun: progress });
+    const res2 = await compareAutoL2({ spec, data, lr: 0.5, budget, auto: { lambda0: 0.01 }, grid, seeds: [0, 1, 2], dir: dirA, jobs: o.jobs, onRun: progress });
     figures.push(autoL2Figure(res, `${ctx}; η = 0.5`, [res2]));
     const arm = (a: typeof res.auto) => `${a.label} ${a.meanFinalAcc.toFixed(4)} ± ${a.stderrFinalAcc.toFixed(4)}, reached the target in ${a.reachedBy}/${a.finalAcc.length} seeds (median t ${fmtT(a.medianTReach)})`;
     claims.push({
@@ -92,7 +92,7 @@ export async function finiteFigureSet(wanted: Set<string>, o: { full?: boolean; 
     const lambda = 0.05;
     o.log(`kernel decay: widths ${widths.join(', ')} at λ = ${lambda}, beside the infinite-width flow…`);
     const kdata = full ? data : bundledDataset('mnist:512:500');
-    const res = await finiteVsInfinite({ spec, data: kdata, widths, lambda, lr: 0.5, probe: 64, evalsPerDecade: 12, dir: join(o.work, 'kernel'), onRun: progress });
+    const res = await finiteVsInfinite({ spec, data: kdata, widths, lambda, lr: 0.5, probe: 64, evalsPerDecade: 12, dir: join(o.work, 'kernel'), jobs: o.jobs, onRun: progress });
     figures.push(kernelScaleFigure(res, `MNIST ${(full ? dataName : 'mnist:512:500').slice(6).replace(':', ' train / ')} test (bundled digits), ReLU MLP with 3 Dense layers (no biases, σ_w = √2, NTK parameterization), SGD batch 128, float32 (tfjs)`));
     claims.push({
       figure: 'kernel_scale',

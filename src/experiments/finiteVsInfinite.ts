@@ -12,7 +12,8 @@ import { initTfjs, type TfBackendName } from '../tfjs/backend.js';
 import { tfRuntime } from '../tfjs/runtime.js';
 import type { TrainData, TrainResult } from '../training/trainer.js';
 import { InputError } from '../util/errors.js';
-import { runName, runOrLoad } from './runStore.js';
+import { runPool } from './runPool.js';
+import { runName } from './runStore.js';
 
 export interface FiniteVsInfiniteOptions {
   spec: NetworkSpec;
@@ -29,6 +30,8 @@ export interface FiniteVsInfiniteOptions {
   evalsPerDecade?: number;
   backend?: TfBackendName;
   dir: string;
+  /** Runs trained at once, each in its own worker thread (default 1: one after the other on this thread). */
+  jobs?: number;
   onRun?: (name: string, result: TrainResult, reused: boolean) => void;
 }
 
@@ -87,11 +90,17 @@ export async function finiteVsInfinite(o: FiniteVsInfiniteOptions): Promise<Fini
   await initTfjs(o.backend ?? 'auto');
   const tf = tfRuntime();
   const widths: WidthCurves[] = [];
-  for (const width of o.widths) {
-    const spec = withHiddenWidth(o.spec, width);
-    const name = runName({ width, lambda: o.lambda, lr: o.lr, seed });
-    const { result, reused } = await runOrLoad({ spec, data: o.data, lr: o.lr, budget, lambda: o.lambda, seed, loss: 'mse', batchSize: o.batchSize, evalsPerDecade: o.evalsPerDecade, kernelProbe: probe, kernelEvalsPerDecade: 8, backend: o.backend, dir: join(o.dir, 'runs', name) });
-    o.onRun?.(name, result, reused);
+  const pool = runPool(o.jobs ?? 1);
+  const runs = await Promise.all(
+    o.widths.map(async (width) => {
+      const spec = withHiddenWidth(o.spec, width);
+      const name = runName({ width, lambda: o.lambda, lr: o.lr, seed });
+      const { result, reused } = await pool.run({ spec, data: o.data, lr: o.lr, budget, lambda: o.lambda, seed, loss: 'mse', batchSize: o.batchSize, evalsPerDecade: o.evalsPerDecade, kernelProbe: probe, kernelEvalsPerDecade: 8, backend: o.backend, dir: join(o.dir, 'runs', name) });
+      o.onRun?.(name, result, reused);
+      return { width, spec, result };
+    }),
+  );
+  for (const { width, spec, result } of runs) {
     const recs = result.records;
     let flowTestLoss: number[] | null = null;
     if (kernels) {

@@ -5,7 +5,8 @@ import type { LossName } from '../training/loss.js';
 import type { TrainData, TrainResult } from '../training/trainer.js';
 import { InputError } from '../util/errors.js';
 import { meanStderr } from '../util/stats.js';
-import { runName, runOrLoad } from './runStore.js';
+import { runPool, type RunPool } from './runPool.js';
+import { runName } from './runStore.js';
 
 export interface PredictLambdaOptions {
   spec: NetworkSpec;
@@ -32,6 +33,8 @@ export interface PredictLambdaOptions {
   evalsPerDecade?: number;
   backend?: TfBackendName;
   dir: string;
+  /** Runs trained at once, each in its own worker thread (default 1: one after the other on this thread). */
+  jobs?: number;
   onRun?: (name: string, result: TrainResult, reused: boolean) => void;
 }
 
@@ -56,13 +59,13 @@ export interface PredictLambdaResult {
  * the λ that peaks at the end of the budget is λ = c/T. Trains that λ for T and, beside it, every λ of a grid,
  * and reports the accuracies at the end of the budget and the gap to the grid's best.
  */
-export async function predictLambda(o: PredictLambdaOptions): Promise<PredictLambdaResult> {
+export async function predictLambda(o: PredictLambdaOptions, pool: RunPool = runPool(o.jobs ?? 1)): Promise<PredictLambdaResult> {
   const lambda0 = o.lambda0 ?? 1e-2;
   if (!(lambda0 > 0)) throw new InputError(`lambda0 must be > 0, got ${lambda0}`);
   if (!(o.budget > 0)) throw new InputError(`the budget must be > 0, got ${o.budget}`);
   const common = { spec: o.spec, data: o.data, lr: o.lr, seed: o.seed ?? 0, loss: o.loss, batchSize: o.batchSize, momentum: o.momentum, evalsPerDecade: o.evalsPerDecade, backend: o.backend };
   const run = async (name: string, lambda: number, budget: number): Promise<TrainResult> => {
-    const { result, reused } = await runOrLoad({ ...common, lambda, budget, dir: join(o.dir, 'runs', name) });
+    const { result, reused } = await pool.run({ ...common, lambda, budget, dir: join(o.dir, 'runs', name) });
     o.onRun?.(name, result, reused);
     return result;
   };
@@ -76,9 +79,13 @@ export async function predictLambda(o: PredictLambdaOptions): Promise<PredictLam
   const c = lambda0 * tStar0;
   const lambdaPredicted = c / o.budget;
   const summary = (lambda: number, r: TrainResult) => ({ lambda, finalTestAcc: r.finalTestAcc, bestTestAcc: r.bestTestAcc });
-  const predicted = summary(lambdaPredicted, await run(`predicted_${runName({ lambda: lambdaPredicted })}`, lambdaPredicted, o.budget));
-  const grid: PredictLambdaResult['grid'] = [];
-  for (const lambda of o.grid) grid.push(summary(lambda, await run(`grid_${runName({ lambda })}`, lambda, o.budget)));
+  // the predicted λ and the grid side by side (as many at once as the pool allows)
+  const [predictedRun, ...gridRuns] = await Promise.all([
+    run(`predicted_${runName({ lambda: lambdaPredicted })}`, lambdaPredicted, o.budget),
+    ...o.grid.map((lambda) => run(`grid_${runName({ lambda })}`, lambda, o.budget)),
+  ]);
+  const predicted = summary(lambdaPredicted, predictedRun);
+  const grid: PredictLambdaResult['grid'] = o.grid.map((lambda, i) => summary(lambda, gridRuns[i]));
   const bestGrid = grid.length ? grid.reduce((a, b) => (b.finalTestAcc > a.finalTestAcc ? b : a)) : null;
   return {
     lambda0,
@@ -118,8 +125,9 @@ export interface PredictLambdaSeedsResult {
 export async function predictLambdaOverSeeds(o: Omit<PredictLambdaOptions, 'seed'> & { seeds: number[] }): Promise<PredictLambdaSeedsResult> {
   if (o.seeds.length === 0) throw new InputError('predictLambdaOverSeeds needs at least one seed');
   if (new Set(o.seeds).size !== o.seeds.length) throw new InputError(`the seeds must differ, got ${o.seeds.join(', ')}`);
-  const perSeed: PredictLambdaResult[] = [];
-  for (const seed of o.seeds) perSeed.push(await predictLambda({ ...o, seed, dir: join(o.dir, `seed=${seed}`) }));
+  // the seeds' procedures side by side, sharing one pool of parallel runs
+  const pool = runPool(o.jobs ?? 1);
+  const perSeed = await Promise.all(o.seeds.map((seed) => predictLambda({ ...o, seed, dir: join(o.dir, `seed=${seed}`) }, pool)));
   const grid = o.grid.map((lambda, i) => {
     const finalAcc = perSeed.map((r) => r.grid[i].finalTestAcc);
     const s = meanStderr(finalAcc);

@@ -9,6 +9,12 @@ import { runFingerprint, summarize, trainRun, type EvalRecord, type TrainOptions
  * This is what lets sweeps be killed and restarted without losing finished work.
  */
 export async function runOrLoad(opts: TrainOptions & { dir: string }): Promise<{ result: TrainResult; reused: boolean }> {
+  const done = finishedRun(opts);
+  return done ? { result: done, reused: true } : { result: await trainRun(opts), reused: false };
+}
+
+/** The result of the run in `opts.dir` if it finished before with the same options; null if it has not finished. */
+export function finishedRun(opts: TrainOptions & { dir: string }): TrainResult | null {
   const resultFile = join(opts.dir, 'result.json');
   if (existsSync(resultFile)) {
     const saved = JSON.parse(readFileSync(resultFile, 'utf8')) as Omit<TrainResult, 'records'> & { options: unknown };
@@ -20,9 +26,9 @@ export async function runOrLoad(opts: TrainOptions & { dir: string }): Promise<{
       .filter((l) => l.trim() !== '')
       .map((l) => JSON.parse(l) as EvalRecord);
     const { steps, depth, paramCount, backend, examplesPerSecond, wallSeconds, resumedFromStep } = saved;
-    return { result: summarize(records, { steps, depth, paramCount, backend, examplesPerSecond, wallSeconds, resumedFromStep }), reused: true };
+    return summarize(records, { steps, depth, paramCount, backend, examplesPerSecond, wallSeconds, resumedFromStep });
   }
-  return { result: await trainRun(opts), reused: false };
+  return null;
 }
 
 /** A folder name for a run: "lambda=1.00e-3_lr=0.5_seed=0". */

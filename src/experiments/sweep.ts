@@ -5,7 +5,8 @@ import type { TfBackendName } from '../tfjs/backend.js';
 import type { LossName } from '../training/loss.js';
 import type { EvalRecord, TrainData } from '../training/trainer.js';
 import { InputError } from '../util/errors.js';
-import { runName, runOrLoad } from './runStore.js';
+import { runPool } from './runPool.js';
+import { runName } from './runStore.js';
 
 export interface SweepOptions {
   spec: NetworkSpec;
@@ -22,8 +23,10 @@ export interface SweepOptions {
   backend?: TfBackendName;
   /** Results folder: one sub-folder per run under DIR/runs (finished runs are reused on restart). */
   dir: string;
+  /** Runs trained at once, each in its own worker thread (default 1: one after the other on this thread). */
+  jobs?: number;
   onRunStart?: (index: number, total: number, name: string) => void;
-  onRunDone?: (row: SweepRow, reused: boolean) => void;
+  onRunDone?: (row: SweepRow, reused: boolean, name: string) => void;
 }
 
 export interface SweepRow {
@@ -78,43 +81,48 @@ export async function lambdaSweep(opts: SweepOptions): Promise<SweepResult> {
   const seeds = opts.seeds ?? [0];
   const plan: { lambda: number; lr: number; seed: number }[] = [];
   for (const lr of opts.lrs) for (const lambda of opts.lambdas) for (const seed of seeds) plan.push({ lambda, lr, seed });
-  const rows: SweepRow[] = [];
-  const curves: SweepResult['curves'] = [];
-  for (const [i, p] of plan.entries()) {
-    const name = runName(p);
-    opts.onRunStart?.(i, plan.length, name);
-    const budget = factor / p.lambda;
-    const { result, reused } = await runOrLoad({
-      spec: opts.spec,
-      data: opts.data,
-      lr: p.lr,
-      budget,
-      lambda: p.lambda,
-      seed: p.seed,
-      loss: opts.loss,
-      batchSize: opts.batchSize,
-      momentum: opts.momentum,
-      evalsPerDecade: opts.evalsPerDecade,
-      backend: opts.backend,
-      dir: join(opts.dir, 'runs', name),
-    });
-    const row: SweepRow = {
-      ...p,
-      budget,
-      tStarAcc: result.tStarAcc,
-      tStarLoss: result.tStarLoss,
-      lambdaTStarAcc: p.lambda * result.tStarAcc,
-      lambdaTStarLoss: p.lambda * result.tStarLoss,
-      bestTestAcc: result.bestTestAcc,
-      bestTestLoss: result.bestTestLoss,
-      accAtEdge: result.accAtEdge,
-      lossAtEdge: result.lossAtEdge,
-      wallSeconds: result.wallSeconds,
-    };
-    rows.push(row);
-    curves.push({ ...p, ...curveOf(result.records) });
-    opts.onRunDone?.(row, reused);
-  }
+  const pool = runPool(opts.jobs ?? 1);
+  const done = await Promise.all(
+    plan.map(async (p, i) => {
+      const name = runName(p);
+      const budget = factor / p.lambda;
+      const { result, reused } = await pool.run(
+        {
+          spec: opts.spec,
+          data: opts.data,
+          lr: p.lr,
+          budget,
+          lambda: p.lambda,
+          seed: p.seed,
+          loss: opts.loss,
+          batchSize: opts.batchSize,
+          momentum: opts.momentum,
+          evalsPerDecade: opts.evalsPerDecade,
+          backend: opts.backend,
+          dir: join(opts.dir, 'runs', name),
+        },
+        () => opts.onRunStart?.(i, plan.length, name),
+      );
+      const row: SweepRow = {
+        ...p,
+        budget,
+        tStarAcc: result.tStarAcc,
+        tStarLoss: result.tStarLoss,
+        lambdaTStarAcc: p.lambda * result.tStarAcc,
+        lambdaTStarLoss: p.lambda * result.tStarLoss,
+        bestTestAcc: result.bestTestAcc,
+        bestTestLoss: result.bestTestLoss,
+        accAtEdge: result.accAtEdge,
+        lossAtEdge: result.lossAtEdge,
+        wallSeconds: result.wallSeconds,
+      };
+      opts.onRunDone?.(row, reused, name);
+      return { row, curve: { ...p, ...curveOf(result.records) } };
+    }),
+  );
+  // in plan order, whatever order the runs finished in
+  const rows: SweepRow[] = done.map((d) => d.row);
+  const curves: SweepResult['curves'] = done.map((d) => d.curve);
   const fit = (rs: SweepRow[], key: 'tStarAcc' | 'tStarLoss', edge: 'accAtEdge' | 'lossAtEdge'): Slope => {
     const ok = rs.filter((r) => !r[edge] && r[key] > 0);
     if (ok.length < 2) return { slope: NaN, stderr: NaN, runs: ok.length };
