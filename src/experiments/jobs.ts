@@ -1,11 +1,28 @@
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import type { TfBackendName } from '../tfjs/backend.js';
 
+const require = createRequire(import.meta.url);
+
+/** Whether 'auto' would pick tfjs-node(-gpu): the same packages, in the same order, as initTfjs tries. */
+function nativeTfjsInstalled(): boolean {
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      require.resolve(pkg);
+      return true;
+    } catch {
+      // not installed
+    }
+  }
+  return false;
+}
+
 /**
  * Default number of runs trained at once: the cores for wasm and plain-JS cpu (TensorFlow.js computes on one
- * thread per instance there), 1 for tfjs-node(-gpu), which already uses every core or the GPU.
- * (Its own module so the CLI can ask without loading TensorFlow.js.)
+ * thread per instance there), 1 for tfjs-node(-gpu) — requested, or picked by 'auto' because it is installed —
+ * which already uses every core or the GPU. (Its own module, so the CLI can ask without loading TensorFlow.js.)
  */
 export function defaultJobs(backend: TfBackendName | undefined): number {
-  return backend === 'tensorflow' ? 1 : Math.max(1, availableParallelism());
+  if (backend === 'tensorflow' || ((backend ?? 'auto') === 'auto' && nativeTfjsInstalled())) return 1;
+  return Math.max(1, availableParallelism());
 }

@@ -1,9 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compareAutoL2 } from '../../src/experiments/autoL2Compare.js';
 import { bundledDataset } from '../../src/experiments/dataset.js';
+import { defaultJobs } from '../../src/experiments/jobs.js';
 import { runPool } from '../../src/experiments/runPool.js';
 import { lambdaSweep } from '../../src/experiments/sweep.js';
 import { parseOneLineSpec } from '../../src/layers/json.js';
@@ -51,4 +53,21 @@ describe('parallel runs in worker threads', () => {
     expect(() => runPool(0)).toThrow(InputError);
     expect(() => runPool(1.5)).toThrow(/--jobs/);
   }, 60_000);
+
+  it('default job counts: one per core for wasm/cpu (one thread each), 1 for tfjs-node', () => {
+    expect(defaultJobs('wasm')).toBe(availableParallelism());
+    expect(defaultJobs('cpu')).toBe(availableParallelism());
+    expect(defaultJobs('tensorflow')).toBe(1);
+    const resolvable = (pkg: string): boolean => {
+      try {
+        createRequire(import.meta.url).resolve(pkg);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    // 'auto' picks tfjs-node(-gpu) when installed (never on the CI machine, where it cannot install)
+    const native = resolvable('@tensorflow/tfjs-node-gpu') || resolvable('@tensorflow/tfjs-node');
+    expect(defaultJobs('auto')).toBe(native ? 1 : availableParallelism());
+  });
 });
