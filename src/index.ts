@@ -7,7 +7,7 @@
  * Empirical kernels:  empiricalKernel (structured or Jacobian method), monteCarloKernel (mean ± standard error
  *                     over seeds), ntkConvergence (error against the analytic NTK versus width)
  * Training:         trainRun (SGD + L2, logs, checkpoints, resume), autoL2 / constantLambda (λ policies)
- * Experiments:      lambdaSweep, predictLambda (one seed or predictLambdaOverSeeds), compareAutoL2, finiteVsInfinite (each resumable in a folder)
+ * Experiments:      lambdaSweep, predictLambda (one seed or predictLambdaOverSeeds), compareAutoL2, finiteVsInfinite (each resumable in a folder; `jobs` runs train side by side in worker threads)
  * Kernel under L2:    ntkUnderL2 (Θ_t = e^{2Λ}Θ(σ_w e^{−Λ}, σ_b e^{−Λ}), any spec)
  * L2 flow:            eigenbasis (once), spectralSolve (constant λ, closed form), scheduledSolve /
  *                     scheduledSolveBatch (piecewise-constant λ(t), DOPRI5; float64 or tfjs float32 arrays),
