@@ -73,7 +73,7 @@ console.log(`  per λ: solve (mode responses) ${(solvePerLambda * 1000).toFixed(
 // (a) our Dormand–Prince integrator on the original equations, per λ: state [f (n×k); f* (m×k)], f(0) = 0,
 //   f' = −e^{−2(L−1)λt}·Θ(f − Y)/n − Lλf,  f*' = −e^{−2(L−1)λt}·Θ*(f − Y)/n − Lλf*.
 // It takes as many steps as the eigenbasis integrator (same eigenvalues, same stability limit), each stage one
-// (n+m)×n by n×k product; it costs minutes per λ at N = 2000, so it runs on `directCount` λ spread over the grid
+// (n+m)×n by n×k product; it costs 20–60 s per λ at N = 2000 here, so it runs on `directCount` λ spread over the grid
 // and its per-λ mean stands for all 64.
 {
   const n = N;

@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { InputError } from '../util/errors.js';
 import { loadDataset } from './dataArgs.js';
 import { parseInteger, parseNumber } from './parse.js';
-import { addJobsOption, addTrainOptions, parsePositive, parsePositiveList, parseTrainOptions, type TrainCliOptions } from './trainArgs.js';
+import { addJobsOption, addTrainOptions, parsePositive, parsePositiveList, parseSeedList, parseTrainOptions, type TrainCliOptions } from './trainArgs.js';
 
 interface AutoL2CommandOptions extends TrainCliOptions {
   lr: string;
@@ -35,7 +35,7 @@ export function registerAutoL2Command(program: Command): void {
     .requiredOption('--out <dir>', 'results folder: runs/…, autol2.json; rerun to resume');
   addJobsOption(addTrainOptions(cmd)).action(async (o: AutoL2CommandOptions) => {
     const parsed = await parseTrainOptions(o);
-    const seeds = o.netSeeds.split(',').map((s) => parseInteger(s, '--net-seeds', 0));
+    const seeds = parseSeedList(o.netSeeds);
     const floor = parseNumber(o.floor, '--floor');
     if (floor < 0) throw new InputError(`--floor must be ≥ 0, got "${o.floor}"`);
     const auto = {

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { FIGURE_NAMES, makeFigureSet, type FigureName } from '../experiments/figureSet.js';
-import { defaultJobs } from '../experiments/jobs.js';
 import { InputError } from '../util/errors.js';
-import { parseInteger } from './parse.js';
+import { addJobsOption, parseJobs } from './trainArgs.js';
 
 interface FiguresCliOptions {
   out: string;
@@ -14,29 +13,27 @@ interface FiguresCliOptions {
 export function registerFigureCommands(program: Command): void {
   const run = async (names: FigureName[] | undefined, o: FiguresCliOptions): Promise<void> => {
     const started = Date.now();
-    const jobs = o.jobs === undefined ? defaultJobs('auto') : parseInteger(o.jobs, '--jobs', 1);
+    const jobs = parseJobs(o.jobs, 'auto');
     const { claims, pngNote } = await makeFigureSet({ dir: o.out, only: names, full: o.full, work: o.work, jobs, log: (l) => process.stderr.write(`${l}\n`) });
     process.stdout.write(`# figures in ${o.out}/ (${pngNote}); index: ${o.out}/index.html; ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     for (const c of claims) process.stdout.write(`[${c.figure}] ${c.claim}\n    measured: ${c.measured}\n    ${c.holds ? 'holds' : 'DOES NOT HOLD'} in this run\n`);
     if (claims.length) process.stdout.write(`${claims.filter((c) => c.holds).length} of ${claims.length} claims hold in this run\n`);
   };
-  program
+  const figures = program
     .command('figures')
     .description(`Regenerate every figure (${FIGURE_NAMES.join(', ')}) with figures/index.html, printing each claim with the number measured`)
     .option('--out <dir>', 'output folder', 'figures')
     .option('--full', 'larger settings: the acceptance-sized runs (theory on 2000/2000 digits; training on 2048/1000, width 512, λ to 1e-4: hours on 2 cores)')
-    .option('--work <dir>', 'keep the training runs here (a rerun reuses finished runs and resumes an interrupted one); default: a temporary folder')
-    .option('--jobs <n>', 'training runs at once, each in a worker thread (default: the number of cores)')
-    .action((o: FiguresCliOptions) => run(undefined, o));
-  program
+    .option('--work <dir>', 'keep the training runs here (a rerun reuses finished runs and resumes an interrupted one); default: a temporary folder');
+  addJobsOption(figures).action((o: FiguresCliOptions) => run(undefined, o));
+  const one = program
     .command('figure <name>')
     .description('Regenerate one figure: HTML (interactive), PNG (headless Chromium) and JSON (the numbers)')
     .option('--out <dir>', 'output folder', 'figures')
     .option('--full', 'larger settings')
-    .option('--work <dir>', 'keep the training runs here (reused by a rerun)')
-    .option('--jobs <n>', 'training runs at once, each in a worker thread (default: the number of cores)')
-    .action((name: string, o: FiguresCliOptions) => {
-      if (!(FIGURE_NAMES as readonly string[]).includes(name)) throw new InputError(`unknown figure "${name}" (known: ${FIGURE_NAMES.join(', ')})`);
-      return run([name as FigureName], o);
-    });
+    .option('--work <dir>', 'keep the training runs here (reused by a rerun)');
+  addJobsOption(one).action((name: string, o: FiguresCliOptions) => {
+    if (!(FIGURE_NAMES as readonly string[]).includes(name)) throw new InputError(`unknown figure "${name}" (known: ${FIGURE_NAMES.join(', ')})`);
+    return run([name as FigureName], o);
+  });
 }

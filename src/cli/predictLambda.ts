@@ -4,8 +4,7 @@ import type { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
 import { InputError } from '../util/errors.js';
 import { loadDataset } from './dataArgs.js';
-import { parseInteger } from './parse.js';
-import { addJobsOption, addTrainOptions, parsePositive, parsePositiveList, parseTrainOptions, type TrainCliOptions } from './trainArgs.js';
+import { addJobsOption, addTrainOptions, parsePositive, parsePositiveList, parseSeedList, parseTrainOptions, type TrainCliOptions } from './trainArgs.js';
 
 interface PredictCommandOptions extends TrainCliOptions {
   lr: string;
@@ -36,8 +35,7 @@ export function registerPredictLambdaCommand(program: Command): void {
     const budget = parsePositive(o.budget, '--budget');
     const lambda0 = parsePositive(o.lambda0, '--lambda0');
     const shortFactor = parsePositive(o.shortFactor, '--short-factor');
-    const seeds = o.netSeeds.split(',').map((v) => parseInteger(v.trim(), '--net-seeds', 0));
-    if (new Set(seeds).size !== seeds.length) throw new InputError(`--net-seeds must differ, got "${o.netSeeds}"`);
+    const seeds = parseSeedList(o.netSeeds);
     if (o.metric !== 'loss' && o.metric !== 'acc') throw new InputError(`--metric must be loss or acc, got "${o.metric}"`);
     const metric: 'loss' | 'acc' = o.metric;
     const data = loadDataset(o);

@@ -7,7 +7,7 @@ import { ntkUnderL2 } from '../kernels/underL2.js';
 import { parseSpec } from '../layers/json.js';
 import { denseLayerCount, isPositivelyHomogeneous } from '../layers/serial.js';
 import { InputError } from '../util/errors.js';
-import { parseInteger, parseLambdas } from './parse.js';
+import { parseLambdas } from './parse.js';
 import { progressBar } from './progress.js';
 import { addDataOptions, loadDataset } from './dataArgs.js';
 

@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { InputError } from '../util/errors.js';
 import { loadDataset } from './dataArgs.js';
 import { parseLambdas } from './parse.js';
-import { addJobsOption, addTrainOptions, parsePositive, parsePositiveList, parseTrainOptions, type TrainCliOptions } from './trainArgs.js';
+import { addJobsOption, addTrainOptions, parsePositive, parsePositiveList, parseSeedList, parseTrainOptions, type TrainCliOptions } from './trainArgs.js';
 
 interface SweepCommandOptions extends TrainCliOptions {
   lambdas: string;
@@ -39,11 +39,7 @@ end of their budget are marked '!' and left out of the fits.`,
     const lambdas = parseLambdas(o.lambdas);
     const lrs = parsePositiveList(o.lrs, '--lrs');
     const budgetFactor = parsePositive(o.budgetFactor, '--budget-factor');
-    const seeds = o.netSeeds.split(',').map((s) => {
-      const v = Number(s);
-      if (!Number.isInteger(v) || v < 0) throw new InputError(`--net-seeds must be non-negative integers, got "${s}"`);
-      return v;
-    });
+    const seeds = parseSeedList(o.netSeeds);
     if (lambdas.length < 2) throw new InputError('a sweep needs at least two λ values');
     const data = loadDataset(o);
     mkdirSync(o.out, { recursive: true });

@@ -40,6 +40,18 @@ export function addJobsOption(cmd: Command): Command {
   return cmd.option('--jobs <n>', 'runs trained at once, each in a worker thread (default: the number of cores for wasm/cpu, 1 for tensorflow)');
 }
 
+/** The value of `--jobs`, or the backend's default when the flag is absent. */
+export function parseJobs(text: string | undefined, backend: TfBackendName): number {
+  return text === undefined ? defaultJobs(backend) : parseInteger(text, '--jobs', 1);
+}
+
+/** `--net-seeds`: distinct non-negative integers, comma-separated. */
+export function parseSeedList(text: string): number[] {
+  const seeds = text.split(',').map((v) => parseInteger(v.trim(), '--net-seeds', 0));
+  if (new Set(seeds).size !== seeds.length) throw new InputError(`--net-seeds must differ, got "${text}"`);
+  return seeds;
+}
+
 export interface ParsedTrainOptions {
   spec: NetworkSpec;
   loss: LossName;
@@ -68,7 +80,7 @@ export async function parseTrainOptions(o: TrainCliOptions): Promise<ParsedTrain
     momentum,
     backend: o.backend as TfBackendName,
     evalsPerDecade: parseInteger(o.evals, '--evals'),
-    jobs: o.jobs === undefined ? defaultJobs(o.backend as TfBackendName) : parseInteger(o.jobs, '--jobs', 1),
+    jobs: parseJobs(o.jobs, o.backend as TfBackendName),
   };
 }
 

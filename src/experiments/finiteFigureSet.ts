@@ -3,6 +3,7 @@ import { autoL2Figure, collapseFiniteFigure, fixedBudgetFigure, kernelScaleFigur
 import type { Figure } from '../figures/figure.js';
 import { parseSpec } from '../layers/json.js';
 import { compareAutoL2 } from './autoL2Compare.js';
+import type { Claim } from './claim.js';
 import { bundledDataset } from './dataset.js';
 import { finiteVsInfinite } from './finiteVsInfinite.js';
 import { predictLambdaOverSeeds } from './predictLambda.js';
@@ -11,7 +12,6 @@ import { lambdaSweep } from './sweep.js';
 export const FINITE_FIGURES = ['tstar_vs_lambda_finite', 'collapse_finite', 'fixed_budget_vs_lambda', 'autol2_vs_constant', 'kernel_scale'] as const;
 export type FiniteFigureName = (typeof FINITE_FIGURES)[number];
 
-import type { Claim } from './claim.js';
 
 /**
  * The finite-width half of the figure set: trains the networks (in `work`, one folder per run) and builds the

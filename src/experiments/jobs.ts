@@ -1,12 +1,13 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import type { TfBackendName } from '../tfjs/backend.js';
+import { NATIVE_TFJS_PACKAGES } from '../tfjs/nativePackages.js';
 
 const require = createRequire(import.meta.url);
 
-/** Whether 'auto' would pick tfjs-node(-gpu): the same packages, in the same order, as initTfjs tries. */
+/** Whether 'auto' would pick tfjs-node(-gpu): one of the packages initTfjs tries is installed. */
 function nativeTfjsInstalled(): boolean {
-  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+  for (const pkg of NATIVE_TFJS_PACKAGES) {
     try {
       require.resolve(pkg);
       return true;

@@ -1,8 +1,9 @@
+import { resolve as resolvePath } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { specToJson } from '../layers/json.js';
 import type { NetworkSpecJson } from '../layers/types.js';
 import { autoL2, type AutoL2Options } from '../training/autoL2.js';
-import { trainRun, type TrainOptions, type TrainResult } from '../training/trainer.js';
+import { runFingerprint, trainRun, type TrainOptions, type TrainResult } from '../training/trainer.js';
 import { InputError } from '../util/errors.js';
 import { startWorker, workerUrl } from '../util/workers.js';
 import { finishedRun } from './runStore.js';
@@ -18,7 +19,7 @@ export interface RunWorkerData {
   request: Omit<RunRequest, 'spec'> & { spec: NetworkSpecJson };
 }
 
-export type RunWorkerMessage = { done: { result: TrainResult; reused: boolean } } | { error: { message: string; input: boolean } };
+export type RunWorkerMessage = { result: TrainResult } | { error: { message: string; input: boolean } };
 
 export function trainOptionsOf(r: RunRequest): TrainOptions & { dir: string } {
   return { ...r, lambda: typeof r.lambda === 'number' ? r.lambda : autoL2(r.lambda.autoL2) };
@@ -30,7 +31,8 @@ export function trainOptionsOf(r: RunRequest): TrainOptions & { dir: string } {
  * that still has to train goes to its own worker thread (its own tfjs instance; the results are identical to a
  * run on the main thread, since each run is seeded and alone in its worker). Finished runs are loaded on the
  * calling thread without taking a slot. jobs = 1 trains on the calling thread, one run after the other, in
- * the order they were asked for.
+ * the order they were asked for. The same run (same folder, same options) asked for again while it is pending
+ * is trained once and serves both (a grid or seed list with a repeated value).
  */
 export interface RunPool {
   readonly jobs: number;
@@ -42,6 +44,7 @@ export function runPool(jobs = 1): RunPool {
   if (!(Number.isInteger(jobs) && jobs >= 1)) throw new InputError(`the number of parallel runs (--jobs) must be an integer ≥ 1, got ${jobs}`);
   let active = 0;
   const waiting: (() => void)[] = [];
+  const pending = new Map<string, Promise<{ result: TrainResult; reused: boolean }>>();
   const acquire = async (): Promise<void> => {
     if (active < jobs) {
       active++;
@@ -54,35 +57,47 @@ export function runPool(jobs = 1): RunPool {
     if (next) next();
     else active--;
   };
+  const start = async (request: RunRequest, opts: TrainOptions & { dir: string }, onStart?: () => void): Promise<{ result: TrainResult; reused: boolean }> => {
+    const done = finishedRun(opts);
+    if (done) {
+      onStart?.();
+      return { result: done, reused: true };
+    }
+    // Even with jobs = 1 runs queue here: two trainings interleaved on one thread would share tfjs' engine.
+    await acquire();
+    try {
+      onStart?.();
+      return { result: jobs === 1 ? await trainRun(opts) : await runInWorker(request), reused: false };
+    } finally {
+      release();
+    }
+  };
   return {
     jobs,
     async run(request, onStart) {
       const opts = trainOptionsOf(request);
-      const done = finishedRun(opts);
-      if (done) {
-        onStart?.();
-        return { result: done, reused: true };
-      }
-      // Even with jobs = 1 runs queue here: two trainings interleaved on one thread would share tfjs' engine.
-      await acquire();
+      const key = `${resolvePath(request.dir)}\n${runFingerprint(opts)}`;
+      const same = pending.get(key);
+      if (same) return same;
+      const run = start(request, opts, onStart);
+      pending.set(key, run);
       try {
-        onStart?.();
-        return jobs === 1 ? { result: await trainRun(opts), reused: false } : await runInWorker(request);
+        return await run;
       } finally {
-        release();
+        pending.delete(key);
       }
     },
   };
 }
 
-function runInWorker(request: RunRequest): Promise<{ result: TrainResult; reused: boolean }> {
+function runInWorker(request: RunRequest): Promise<TrainResult> {
   const data: RunWorkerData = { request: { ...request, spec: specToJson(request.spec) } };
   return new Promise((resolve, reject) => {
     let settled = false;
     const w: Worker = startWorker(workerUrl('runWorker', '../experiments/'), data);
     w.on('message', (m: RunWorkerMessage) => {
       settled = true;
-      if ('done' in m) resolve(m.done);
+      if ('result' in m) resolve(m.result);
       else reject(m.error.input ? new InputError(m.error.message) : new Error(m.error.message));
     });
     w.on('error', (e) => {

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../util/errors.js';
+import { NATIVE_TFJS_PACKAGES } from './nativePackages.js';
 import { installMatMulGradient } from './ops.js';
 import { provideTf } from './runtime.js';
 
@@ -40,7 +41,7 @@ export async function initTfjs(preference: TfBackendName = 'auto'): Promise<TfBa
   if (active && (preference === 'auto' || preference === active.backend)) return active;
   const tried: string[] = [];
   if (preference === 'auto' || preference === 'tensorflow') {
-    for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    for (const pkg of NATIVE_TFJS_PACKAGES) {
       try {
         await import(pkg);
         if (await tf.setBackend('tensorflow')) {

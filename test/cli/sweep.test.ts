@@ -55,12 +55,16 @@ describe('ntk sweep', () => {
     expect(again.stdout).toBe(full.stdout);
   }, 300_000);
 
-  it('bad input: a single λ, a negative learning rate, an unknown loss', () => {
+  it('bad input: a single λ, a negative learning rate, an unknown loss, repeated or negative seeds, a bad --jobs', () => {
     const out = join(temp(), 'x');
     for (const [args, msg] of [
       [['--lambdas', '0.1'], /at least two λ/],
       [['--lambdas', '1e-2,1e-1', '--lrs', '-1'], /--lrs must be > 0/],
       [['--lambdas', '1e-2,1e-1', '--loss', 'hinge'], /--loss must be mse or xent/],
+      [['--lambdas', '1e-2,1e-1', '--net-seeds', '0,0'], /--net-seeds must differ/],
+      [['--lambdas', '1e-2,1e-1', '--net-seeds', '0,-1'], /--net-seeds must be an integer ≥ 0/],
+      [['--lambdas', '1e-2,1e-1', '--jobs', '0'], /--jobs must be an integer ≥ 1/],
+      [['--lambdas', '1e-2,1e-1', '--jobs', 'two'], /--jobs/],
     ] as const) {
       const r = spawnSync(process.execPath, [BIN, 'sweep', '--data', 'mnist:64:32', '--width', '8', ...args, '--out', out], { encoding: 'utf8', env });
       expect(r.status).toBe(2);

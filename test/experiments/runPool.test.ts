@@ -46,6 +46,19 @@ describe('parallel runs in worker threads', () => {
     expect(par.auto.curves[0].lambda.some((l) => l < 0.1)).toBe(true); // it did decay, so the comparison has teeth
   }, 180_000);
 
+  it('the same run asked for twice while pending trains once and serves both', async () => {
+    const pool = runPool(2);
+    const req = { ...small, lr: 0.5, budget: 10, lambda: 1e-2, dir: join(dir, 'twice') };
+    const [a, b] = await Promise.all([pool.run(req), pool.run({ ...req })]);
+    expect(b).toEqual(a);
+    expect(a.reused).toBe(false);
+    const steps = logOf(req.dir).map((r) => (r as { step: number }).step);
+    expect(new Set(steps).size).toBe(steps.length); // one training wrote the log, no step twice
+    // a sweep whose λ list repeats a value: one run, the same row twice
+    const sw = await lambdaSweep({ ...small, lambdas: [1e-2, 1e-2, 3e-2], lrs: [0.5], budgetFactor: 0.3, dir: join(dir, 'rep'), jobs: 2 });
+    expect(sw.rows[1]).toEqual(sw.rows[0]);
+  }, 120_000);
+
   it('errors from a worker keep their kind; a bad job count is refused', async () => {
     const pool = runPool(2);
     const bad = { ...small, spec: parseOneLineSpec('dense(8) > relu > dense(3)'), lr: 0.5, budget: 2, lambda: 1e-2, dir: join(dir, 'bad') };
