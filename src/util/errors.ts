@@ -34,3 +34,26 @@ export function assertFinite(
     }
   }
 }
+
+/**
+ * A user-supplied value made safe for a one-line message: control and non-printable characters are escaped
+ * (\n, \x00, \u2028 …) and anything past `max` characters is cut with "…(N chars)", so a 400 KB string or the
+ * raw bytes of a binary file never reach the terminal. Returned in double quotes.
+ */
+export function quote(value: unknown, max = 60): string {
+  const text = typeof value === 'string' ? value : String(value);
+  const cut = text.length > max ? text.slice(0, max) : text;
+  const escaped = cut.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufffd"\\]/g, (c) => {
+    if (c === '"') return '\\"';
+    if (c === '\\') return '\\\\';
+    if (c === '\n') return '\\n';
+    if (c === '\t') return '\\t';
+    if (c === '\r') return '\\r';
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+  return `"${escaped}"${text.length > max ? `…(${text.length} chars)` : ''}`;
+}
+
+/** Longest message the CLI prints for one error (the rest is cut): one terminal line or two, never a dump. */
+export const MAX_MESSAGE_CHARS = 300;
