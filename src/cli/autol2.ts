@@ -1,11 +1,11 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
+import { checkWorkDir } from '../io/outputPath.js';
 import { InputError } from '../util/errors.js';
 import { loadDataset } from './dataArgs.js';
 import { parseInteger, parseNumber } from './parse.js';
-import { addJobsOption, addTrainOptions, parsePositive, parsePositiveList, parseSeedList, parseTrainOptions, type TrainCliOptions } from './trainArgs.js';
+import { addJobsOption, addTrainOptions, parsePositive, parsePositiveList, parseSeedList, parseTrainOptions, openExperimentDir, type TrainCliOptions } from './trainArgs.js';
 
 interface AutoL2CommandOptions extends TrainCliOptions {
   lr: string;
@@ -50,25 +50,30 @@ export function registerAutoL2Command(program: Command): void {
     const grid = parsePositiveList(o.grid, '--grid');
     const lr = parsePositive(o.lr, '--lr');
     const budget = parsePositive(o.budget, '--budget');
+    checkWorkDir(o.out, 'autol2');
     const data = loadDataset(o);
-    mkdirSync(o.out, { recursive: true });
-    const { compareAutoL2 } = await import('../experiments/autoL2Compare.js');
-    const res = await compareAutoL2({
-      ...parsed,
-      data,
-      lr,
-      budget,
-      auto,
-      grid,
-      seeds,
-      dir: o.out,
-      onRun: (name, r, reused) => {
-        if (!o.quiet) process.stderr.write(`${name}: ${reused ? 'done before' : `${r.wallSeconds.toFixed(0)} s`}, final acc ${r.finalTestAcc.toFixed(4)}\n`);
-      },
-    });
-    writeFileAtomic(join(o.out, 'autol2.json'), JSON.stringify({ data: data.description, architecture: o.arch, lr, ...res }) + '\n');
-    const fmt = (a: typeof res.auto) => `${a.label.padEnd(16)} final acc ${a.meanFinalAcc.toFixed(4)} ± ${a.stderrFinalAcc.toFixed(4)}; reached ${res.target.toFixed(4)} in ${a.reachedBy}/${a.finalAcc.length} seeds, median time ${Number.isFinite(a.medianTReach) ? a.medianTReach.toPrecision(4) : '—'}`;
-    const lines = [`# ${data.description}; budget T = ${budget}, η = ${lr}, seeds ${seeds.join(',')}`, fmt(res.auto), ...res.constants.map(fmt), `best constant: ${res.best.label}; Auto L2 accuracy gain ${(100 * res.accGain).toFixed(2)} points; speed-up to the target ${res.speedup.toFixed(2)}×`];
-    process.stdout.write(lines.join('\n') + '\n');
+    const release = openExperimentDir(o.out, 'autol2', { ...parsed, data, lr, budget, lambda: auto.lambda0 });
+    try {
+      const { compareAutoL2 } = await import('../experiments/autoL2Compare.js');
+      const res = await compareAutoL2({
+        ...parsed,
+        data,
+        lr,
+        budget,
+        auto,
+        grid,
+        seeds,
+        dir: o.out,
+        onRun: (name, r, reused) => {
+          if (!o.quiet) process.stderr.write(`${name}: ${reused ? 'done before' : `${r.wallSeconds.toFixed(0)} s`}, final acc ${r.finalTestAcc.toFixed(4)}\n`);
+        },
+      });
+      writeFileAtomic(join(o.out, 'autol2.json'), JSON.stringify({ data: data.description, architecture: o.arch, lr, ...res }) + '\n');
+      const fmt = (a: typeof res.auto) => `${a.label.padEnd(16)} final acc ${a.meanFinalAcc.toFixed(4)} ± ${a.stderrFinalAcc.toFixed(4)}; reached ${res.target.toFixed(4)} in ${a.reachedBy}/${a.finalAcc.length} seeds, median time ${Number.isFinite(a.medianTReach) ? a.medianTReach.toPrecision(4) : '—'}`;
+      const lines = [`# ${data.description}; budget T = ${budget}, η = ${lr}, seeds ${seeds.join(',')}`, fmt(res.auto), ...res.constants.map(fmt), `best constant: ${res.best.label}; Auto L2 accuracy gain ${(100 * res.accGain).toFixed(2)} points; speed-up to the target ${res.speedup.toFixed(2)}×`];
+      process.stdout.write(lines.join('\n') + '\n');
+    } finally {
+      release();
+    }
   });
 }

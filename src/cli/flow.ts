@@ -5,7 +5,7 @@ import { constantSchedule } from '../dynamics/schedule.js';
 import { scheduledSolve } from '../dynamics/scheduledFlow.js';
 import { spectralSolve } from '../dynamics/spectral.js';
 import { readMatrix } from '../io/npy.js';
-import { checkOutputDir, writeOutputDir } from '../io/outputDir.js';
+import { checkOutputDir, writeOutputDir } from '../io/outputPath.js';
 import { InputError } from '../util/errors.js';
 import { parseInteger, parseNumber, parseTimes, readSchedule } from './parse.js';
 
@@ -63,7 +63,7 @@ Examples:
       if (lambda !== undefined && lambda < 0) throw new InputError(`--lambda must be ≥ 0, got ${lambda}`);
       const schedule = o.schedule ? readSchedule(o.schedule) : constantSchedule(lambda!);
       const times = parseTimes(o.times);
-      checkOutputDir(o.out, o.force);
+      checkOutputDir(o.out, 'flow', o.force);
       const problem = {
         thetaTrain: readMatrix(o.theta, { name: 'Θ (--theta)' }),
         thetaTest: o.thetaTest ? readMatrix(o.thetaTest, { name: 'Θ test (--theta-test)' }) : null,
@@ -113,7 +113,7 @@ Examples:
       }
       summary.seconds = (Date.now() - started) / 1000;
       files['summary.json'] = JSON.stringify(summary, null, 2) + '\n';
-      writeOutputDir(o.out, files, { force: o.force });
+      writeOutputDir(o.out, 'flow', files, { force: o.force });
       const brief = { out: o.out, depth, T, n: eb.n, m: eb.m, k: eb.k, tStarMse: summary.tStarMse ?? null, bestTestMse: summary.bestTestMse ?? null };
       process.stdout.write(JSON.stringify(brief) + '\n');
     });

@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { analyticKernel } from '../kernels/analytic.js';
 import { defaultMemoryLimit, parseBytes } from '../kernels/memory.js';
@@ -11,7 +9,8 @@ import type { TfBackendName } from '../tfjs/backend.js';
 import { parseInteger } from './parse.js';
 import { getLinalg } from '../linalg/index.js';
 import { readMatrix, writeNpy } from '../io/npy.js';
-import { InputError } from '../util/errors.js';
+import { checkOutputFile, makeParentDir } from '../io/outputPath.js';
+import { InputError, quote } from '../util/errors.js';
 import { progressBar } from './progress.js';
 
 interface KernelCliOptions {
@@ -31,6 +30,7 @@ interface KernelCliOptions {
   method?: string;
   backend?: string;
   stderr?: string;
+  force?: boolean;
 }
 
 const EMPIRICAL_ONLY = ['width', 'seeds', 'seed', 'method', 'backend', 'stderr'] as const;
@@ -47,6 +47,7 @@ export function registerKernelCommand(program: Command): void {
     .option('--max-memory <size>', `refuse if the estimated peak memory exceeds this (e.g. 16G; default ${Math.round(defaultMemoryLimit() / 2 ** 30)}G)`)
     .option('--threads <n>', 'worker threads (default: all cores)')
     .option('--linalg <backend>', 'auto, native (OpenBLAS/LAPACK) or js', 'auto')
+    .option('--force', 'replace an existing --out (and --stderr) .npy file')
     .option('--quiet', 'no progress bar')
     .option('--empirical', 'finite networks on TensorFlow.js instead of the infinite-width formula')
     .option('--width <n>', 'with --empirical: width of every Dense layer but the readout (default: the spec\'s widths)')
@@ -75,14 +76,15 @@ trace over outputs divided by k, the NNGP is f·f'ᵀ/k; --seeds S gives the mea
       const started = Date.now();
       const spec = parseSpec(o.arch);
       if (o.get !== 'ntk' && o.get !== 'nngp') throw new InputError(`--get must be ntk or nngp, got "${o.get}"`);
-      if (!/\.npy$/i.test(o.out)) throw new InputError(`--out must name a .npy file, got "${o.out}"`);
+      if (!/\.npy$/i.test(o.out)) throw new InputError(`--out must name a .npy file, got ${quote(o.out)}`);
+      const outPath = checkOutputFile(o.out, { force: o.force });
       if (o.linalg !== 'auto' && o.linalg !== 'native' && o.linalg !== 'js') throw new InputError(`--linalg must be auto, native or js, got "${o.linalg}"`);
       const threads = o.threads === undefined ? undefined : Number(o.threads);
       if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new InputError(`--threads must be a positive integer, got "${o.threads}"`);
       const x1 = readMatrix(o.x1, { name: 'X1' });
       const x2 = o.x2 ? readMatrix(o.x2, { name: 'X2' }) : undefined;
       if (o.empirical) {
-        await empiricalCommand(o, spec, x1, x2, started);
+        await empiricalCommand(o, spec, x1, x2, started, outPath);
         return;
       }
       const used = EMPIRICAL_ONLY.filter((key) => o[key] !== undefined);
@@ -99,8 +101,8 @@ trace over outputs divided by k, the NNGP is f·f'ᵀ/k; --seeds S gives the mea
         bar.stop();
         const k = o.get === 'ntk' ? res.ntk : res.nngp;
         if (!k) throw new Error('kernel result missing');
-        mkdirSync(dirname(resolve(o.out)), { recursive: true });
-        writeNpy(o.out, { shape: [k.rows, k.cols], data: k.data });
+        makeParentDir(outPath, o.out);
+        writeNpy(outPath, { shape: [k.rows, k.cols], data: k.data });
         process.stdout.write(
           JSON.stringify({ out: o.out, kernel: o.get, shape: [k.rows, k.cols], dtype: 'float64', parameterization: spec.parameterization, seconds: (Date.now() - started) / 1000 }) + '\n',
         );
@@ -111,7 +113,7 @@ trace over outputs divided by k, the NNGP is f·f'ᵀ/k; --seeds S gives the mea
 }
 
 /** `ntk kernel --empirical`: the Monte Carlo mean (and standard error) of finite networks' kernels. */
-async function empiricalCommand(o: KernelCliOptions, spec: NetworkSpec, x1: Mat, x2: Mat | undefined, started: number): Promise<void> {
+async function empiricalCommand(o: KernelCliOptions, spec: NetworkSpec, x1: Mat, x2: Mat | undefined, started: number, outPath: string): Promise<void> {
   const method = o.method ?? 'structured';
   if (method !== 'structured' && method !== 'jacobian') throw new InputError(`--method must be structured or jacobian, got "${method}"`);
   const backend = (o.backend ?? 'auto') as TfBackendName;
@@ -120,8 +122,10 @@ async function empiricalCommand(o: KernelCliOptions, spec: NetworkSpec, x1: Mat,
   const seed0 = o.seed === undefined ? 0 : parseInteger(o.seed, '--seed', 0);
   if (o.stderr !== undefined) {
     if (seeds < 2) throw new InputError('--stderr needs --seeds 2 or more (the standard error of one network is undefined)');
-    if (!/\.npy$/i.test(o.stderr)) throw new InputError(`--stderr must name a .npy file, got "${o.stderr}"`);
+    if (!/\.npy$/i.test(o.stderr)) throw new InputError(`--stderr must name a .npy file, got ${quote(o.stderr)}`);
   }
+  const stderrPath = o.stderr === undefined ? undefined : checkOutputFile(o.stderr, { force: o.force, flag: '--stderr' });
+  if (stderrPath === outPath) throw new InputError('--stderr and --out name the same file');
   const net = o.width === undefined ? spec : withHiddenWidth(spec, parseInteger(o.width, '--width'));
   // Loaded here so that analytic runs do not pay TensorFlow.js's start-up.
   const { monteCarloKernel } = await import('../kernels/monteCarlo.js');
@@ -139,12 +143,10 @@ async function empiricalCommand(o: KernelCliOptions, spec: NetworkSpec, x1: Mat,
     bar.stop();
     const k = o.get === 'ntk' ? res.ntk : res.nngp;
     const se = o.get === 'ntk' ? res.ntkStderr : res.nngpStderr;
-    mkdirSync(dirname(resolve(o.out)), { recursive: true });
-    writeNpy(o.out, { shape: [k.rows, k.cols], data: k.data });
-    if (o.stderr && se) {
-      mkdirSync(dirname(resolve(o.stderr)), { recursive: true });
-      writeNpy(o.stderr, { shape: [se.rows, se.cols], data: se.data });
-    }
+    makeParentDir(outPath, o.out);
+    if (stderrPath && se) makeParentDir(stderrPath, o.stderr!);
+    writeNpy(outPath, { shape: [k.rows, k.cols], data: k.data });
+    if (stderrPath && se) writeNpy(stderrPath, { shape: [se.rows, se.cols], data: se.data });
     const widths = net.layers.filter((l) => l.json.type === 'dense').map((l) => (l.json as { width: number }).width);
     process.stdout.write(
       JSON.stringify({

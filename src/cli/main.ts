@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { InputError } from '../util/errors.js';
+import { describeFsError } from '../io/atomic.js';
+import { InputError, MAX_MESSAGE_CHARS } from '../util/errors.js';
 import { registerInfoCommand } from './info.js';
 import { registerFigureCommands } from './figures.js';
 import { registerFlowCommand } from './flow.js';
@@ -43,10 +44,22 @@ export function reportError(e: unknown): number {
     return e.exitCode === 0 ? 0 : 2;
   }
   if (e instanceof InputError) {
-    process.stderr.write(`ntk: error: ${e.message}\n`);
+    process.stderr.write(`ntk: error: ${oneLine(e.message)}\n`);
+    return 2;
+  }
+  // the OS refused a path the user gave (full disk, read-only, not a folder…): the user's to fix, not a bug
+  const fs = describeFsError(e);
+  if (fs !== null) {
+    process.stderr.write(`ntk: error: ${oneLine(fs)}\n`);
     return 2;
   }
   const err = e as Error;
   process.stderr.write(`ntk: internal error (please report): ${err?.stack ?? String(e)}\n`);
   return 1;
+}
+
+/** A message as one line of at most MAX_MESSAGE_CHARS characters (a message built from user values may be long). */
+export function oneLine(message: string): string {
+  const flat = message.replace(/[\r\n\u2028\u2029]+/g, ' ');
+  return flat.length > MAX_MESSAGE_CHARS ? `${flat.slice(0, MAX_MESSAGE_CHARS - 1)}…` : flat;
 }

@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
+import { checkWorkDir } from '../io/outputPath.js';
 import { InputError } from '../util/errors.js';
 import { loadDataset } from './dataArgs.js';
-import { addJobsOption, addTrainOptions, parsePositive, parsePositiveList, parseSeedList, parseTrainOptions, type TrainCliOptions } from './trainArgs.js';
+import { addJobsOption, addTrainOptions, parsePositive, parsePositiveList, parseSeedList, parseTrainOptions, openExperimentDir, type TrainCliOptions } from './trainArgs.js';
 
 interface PredictCommandOptions extends TrainCliOptions {
   lr: string;
@@ -38,45 +38,50 @@ export function registerPredictLambdaCommand(program: Command): void {
     const seeds = parseSeedList(o.netSeeds);
     if (o.metric !== 'loss' && o.metric !== 'acc') throw new InputError(`--metric must be loss or acc, got "${o.metric}"`);
     const metric: 'loss' | 'acc' = o.metric;
+    checkWorkDir(o.out, 'predict-lambda');
     const data = loadDataset(o);
-    mkdirSync(o.out, { recursive: true });
-    const { predictLambda, predictLambdaOverSeeds } = await import('../experiments/predictLambda.js');
-    const common = {
-      ...parsed,
-      data,
-      lr,
-      budget,
-      lambda0,
-      shortFactor,
-      grid,
-      metric,
-      onRun: (name: string, r: { wallSeconds: number; tStarAcc: number; finalTestAcc: number }, reused: boolean) => {
-        if (!o.quiet) process.stderr.write(`${name}: ${reused ? 'done before' : `${r.wallSeconds.toFixed(0)} s`}, t*(acc) = ${r.tStarAcc.toPrecision(4)}, final acc ${r.finalTestAcc.toFixed(4)}\n`);
-      },
-    };
-    const pct = (v: number) => (100 * v).toFixed(2);
-    let lines: string[];
-    if (seeds.length === 1) {
-      const res = await predictLambda({ ...common, seed: seeds[0], dir: o.out });
-      writeFileAtomic(join(o.out, 'predict.json'), JSON.stringify({ data: data.description, architecture: o.arch, lr, seed: seeds[0], ...res }, null, 1) + '\n');
-      lines = [
-        `# ${data.description}; network seed ${seeds[0]}`,
-        `short run: λ0 = ${lambda0}, t* (best test ${res.metric}) = ${res.tStar0.toPrecision(4)} → c = λ0·t* = ${res.c.toFixed(4)}`,
-        `budget T = ${budget}: predicted λ = c/T = ${res.lambdaPredicted.toExponential(3)} → final test accuracy ${res.predicted.finalTestAcc.toFixed(4)}`,
-        ...res.grid.map((g) => `  grid λ = ${g.lambda.toExponential(3)}: final test accuracy ${g.finalTestAcc.toFixed(4)}${res.bestGrid && g.lambda === res.bestGrid.lambda ? '  ← best' : ''}`),
-        res.gap === null ? 'no grid' : `gap (best grid − predicted): ${pct(res.gap)} percentage points`,
-      ];
-    } else {
-      const res = await predictLambdaOverSeeds({ ...common, seeds, dir: o.out });
-      writeFileAtomic(join(o.out, 'predict.json'), JSON.stringify({ data: data.description, architecture: o.arch, lr, ...res }, null, 1) + '\n');
-      lines = [
-        `# ${data.description}; network seeds ${seeds.join(', ')} (mean ± standard error over seeds)`,
-        `short runs: λ0 = ${lambda0}, c = λ0·t* (best test ${metric}) = ${res.perSeed.map((r) => r.c.toFixed(3)).join(', ')} → ${res.c.mean.toFixed(3)} ± ${res.c.stderr.toFixed(3)}`,
-        `budget T = ${budget}: predicted λ = c/T = ${res.predicted.lambdas.map((l) => l.toExponential(2)).join(', ')} → final test accuracy ${res.predicted.meanFinalAcc.toFixed(4)} ± ${res.predicted.stderrFinalAcc.toFixed(4)}`,
-        ...res.grid.map((g) => `  grid λ = ${g.lambda.toExponential(3)}: final test accuracy ${g.meanFinalAcc.toFixed(4)} ± ${g.stderrFinalAcc.toFixed(4)} (${g.finalAcc.map((a) => a.toFixed(4)).join(', ')})${res.bestGrid && g.lambda === res.bestGrid.lambda ? '  ← best' : ''}`),
-        res.gap === null ? 'no grid' : `gap (best grid − predicted, paired by seed): ${pct(res.gap.mean)} ± ${pct(res.gap.stderr)} percentage points (per seed ${res.gap.perSeed.map(pct).join(', ')})`,
-      ];
+    const release = openExperimentDir(o.out, 'predict-lambda', { ...parsed, data, lr, budget, lambda: lambda0 });
+    try {
+      const { predictLambda, predictLambdaOverSeeds } = await import('../experiments/predictLambda.js');
+      const common = {
+        ...parsed,
+        data,
+        lr,
+        budget,
+        lambda0,
+        shortFactor,
+        grid,
+        metric,
+        onRun: (name: string, r: { wallSeconds: number; tStarAcc: number; finalTestAcc: number }, reused: boolean) => {
+          if (!o.quiet) process.stderr.write(`${name}: ${reused ? 'done before' : `${r.wallSeconds.toFixed(0)} s`}, t*(acc) = ${r.tStarAcc.toPrecision(4)}, final acc ${r.finalTestAcc.toFixed(4)}\n`);
+        },
+      };
+      const pct = (v: number) => (100 * v).toFixed(2);
+      let lines: string[];
+      if (seeds.length === 1) {
+        const res = await predictLambda({ ...common, seed: seeds[0], dir: o.out });
+        writeFileAtomic(join(o.out, 'predict.json'), JSON.stringify({ data: data.description, architecture: o.arch, lr, seed: seeds[0], ...res }, null, 1) + '\n');
+        lines = [
+          `# ${data.description}; network seed ${seeds[0]}`,
+          `short run: λ0 = ${lambda0}, t* (best test ${res.metric}) = ${res.tStar0.toPrecision(4)} → c = λ0·t* = ${res.c.toFixed(4)}`,
+          `budget T = ${budget}: predicted λ = c/T = ${res.lambdaPredicted.toExponential(3)} → final test accuracy ${res.predicted.finalTestAcc.toFixed(4)}`,
+          ...res.grid.map((g) => `  grid λ = ${g.lambda.toExponential(3)}: final test accuracy ${g.finalTestAcc.toFixed(4)}${res.bestGrid && g.lambda === res.bestGrid.lambda ? '  ← best' : ''}`),
+          res.gap === null ? 'no grid' : `gap (best grid − predicted): ${pct(res.gap)} percentage points`,
+        ];
+      } else {
+        const res = await predictLambdaOverSeeds({ ...common, seeds, dir: o.out });
+        writeFileAtomic(join(o.out, 'predict.json'), JSON.stringify({ data: data.description, architecture: o.arch, lr, ...res }, null, 1) + '\n');
+        lines = [
+          `# ${data.description}; network seeds ${seeds.join(', ')} (mean ± standard error over seeds)`,
+          `short runs: λ0 = ${lambda0}, c = λ0·t* (best test ${metric}) = ${res.perSeed.map((r) => r.c.toFixed(3)).join(', ')} → ${res.c.mean.toFixed(3)} ± ${res.c.stderr.toFixed(3)}`,
+          `budget T = ${budget}: predicted λ = c/T = ${res.predicted.lambdas.map((l) => l.toExponential(2)).join(', ')} → final test accuracy ${res.predicted.meanFinalAcc.toFixed(4)} ± ${res.predicted.stderrFinalAcc.toFixed(4)}`,
+          ...res.grid.map((g) => `  grid λ = ${g.lambda.toExponential(3)}: final test accuracy ${g.meanFinalAcc.toFixed(4)} ± ${g.stderrFinalAcc.toFixed(4)} (${g.finalAcc.map((a) => a.toFixed(4)).join(', ')})${res.bestGrid && g.lambda === res.bestGrid.lambda ? '  ← best' : ''}`),
+          res.gap === null ? 'no grid' : `gap (best grid − predicted, paired by seed): ${pct(res.gap.mean)} ± ${pct(res.gap.stderr)} percentage points (per seed ${res.gap.perSeed.map(pct).join(', ')})`,
+        ];
+      }
+      process.stdout.write(lines.join('\n') + '\n');
+    } finally {
+      release();
     }
-    process.stdout.write(lines.join('\n') + '\n');
   });
 }

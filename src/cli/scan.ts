@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { eigenbasis } from '../dynamics/eigenbasis.js';
 import { lambdaScan, logspace, type ScanResult } from '../experiments/lambdaScan.js';
-import { checkOutputDir, writeOutputDir } from '../io/outputDir.js';
+import { checkOutputDir, writeOutputDir } from '../io/outputPath.js';
 import { analyticKernel } from '../kernels/analytic.js';
 import { ntkUnderL2 } from '../kernels/underL2.js';
 import { parseSpec } from '../layers/json.js';
@@ -61,7 +61,7 @@ Examples:
         );
       }
       const lambdas = parseLambdas(o.lambdas);
-      checkOutputDir(o.out, o.force);
+      checkOutputDir(o.out, 'scan', o.force);
       if (o.data && (o.x || o.y || o.xTest || o.yTest)) throw new InputError('give either --data or --x/--y/--x-test/--y-test, not both');
       const data = loadDataset(o);
       const depth = o.model === 'linear' ? 1 : denseLayerCount(spec);
@@ -92,6 +92,7 @@ Examples:
       };
       writeOutputDir(
         o.out,
+        'scan',
         {
           'tstar.csv': scanCsv(result),
           'tstar.json': JSON.stringify({ ...meta, slopeMse: result.slopeMse, slopeAccuracy: result.slopeAcc, rows: result.rows }, null, 2) + '\n',
@@ -140,7 +141,7 @@ function writeKernelOnly(o: ScanCliOptions, spec: ReturnType<typeof parseSpec>, 
     bigLambda: bigLambdas,
     traceRatio: ratio,
   };
-  writeOutputDir(o.out, { 'kernel_decay.csv': rows.join('\n') + '\n', 'kernel_decay.json': JSON.stringify(json, null, 2) + '\n' }, { force: o.force });
+  writeOutputDir(o.out, 'scan', { 'kernel_decay.csv': rows.join('\n') + '\n', 'kernel_decay.json': JSON.stringify(json, null, 2) + '\n' }, { force: o.force });
   process.stdout.write(`# ${json.note}\n# tr Θ_t / tr Θ_0 against Λ = ∫λ dt written to ${o.out}/kernel_decay.csv\n`);
 }
 

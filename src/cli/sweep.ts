@@ -1,12 +1,12 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { SweepResult } from '../experiments/sweep.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { checkWorkDir } from '../io/outputPath.js';
 import { InputError } from '../util/errors.js';
 import { loadDataset } from './dataArgs.js';
 import { parseLambdas } from './parse.js';
-import { addJobsOption, addTrainOptions, parsePositive, parsePositiveList, parseSeedList, parseTrainOptions, type TrainCliOptions } from './trainArgs.js';
+import { addJobsOption, addTrainOptions, parsePositive, parsePositiveList, parseSeedList, parseTrainOptions, openExperimentDir, type TrainCliOptions } from './trainArgs.js';
 
 interface SweepCommandOptions extends TrainCliOptions {
   lambdas: string;
@@ -41,32 +41,37 @@ end of their budget are marked '!' and left out of the fits.`,
     const budgetFactor = parsePositive(o.budgetFactor, '--budget-factor');
     const seeds = parseSeedList(o.netSeeds);
     if (lambdas.length < 2) throw new InputError('a sweep needs at least two λ values');
+    checkWorkDir(o.out, 'sweep');
     const data = loadDataset(o);
-    mkdirSync(o.out, { recursive: true });
-    const started = Date.now();
-    const { lambdaSweep, sweepCsv } = await import('../experiments/sweep.js'); // loads TensorFlow.js only when needed
-    const res = await lambdaSweep({
-      ...parsed,
-      data,
-      lambdas,
-      lrs,
-      budgetFactor,
-      seeds,
-      dir: o.out,
-      // whole lines: with --jobs > 1 several runs are under way at once
-      onRunStart: (i, total, name) => {
-        if (!o.quiet) process.stderr.write(`[${i + 1}/${total}] ${name} started\n`);
-      },
-      onRunDone: (row, reused, name) => {
-        if (!o.quiet) {
-          process.stderr.write(`${name} ${reused ? 'done before' : `${row.wallSeconds.toFixed(0)} s`}: t*(acc) = ${row.tStarAcc.toPrecision(4)}${row.accAtEdge ? '!' : ''}, best acc ${row.bestTestAcc.toFixed(4)}\n`);
-        }
-      },
-    });
-    const meta = { architecture: o.arch, data: data.description, loss: parsed.loss, batchSize: parsed.batchSize, momentum: parsed.momentum, budgetFactor, dtype: 'float32 (tfjs)', seconds: (Date.now() - started) / 1000 };
-    writeFileAtomic(join(o.out, 'tstar.csv'), sweepCsv(res));
-    writeFileAtomic(join(o.out, 'sweep.json'), JSON.stringify({ ...meta, ...res }) + '\n');
-    process.stdout.write(sweepTable(res, meta.data));
+    const release = openExperimentDir(o.out, 'sweep', { ...parsed, data, lr: lrs[0], budget: budgetFactor / lambdas[0], lambda: lambdas[0] });
+    try {
+      const started = Date.now();
+      const { lambdaSweep, sweepCsv } = await import('../experiments/sweep.js'); // loads TensorFlow.js only when needed
+      const res = await lambdaSweep({
+        ...parsed,
+        data,
+        lambdas,
+        lrs,
+        budgetFactor,
+        seeds,
+        dir: o.out,
+        // whole lines: with --jobs > 1 several runs are under way at once
+        onRunStart: (i, total, name) => {
+          if (!o.quiet) process.stderr.write(`[${i + 1}/${total}] ${name} started\n`);
+        },
+        onRunDone: (row, reused, name) => {
+          if (!o.quiet) {
+            process.stderr.write(`${name} ${reused ? 'done before' : `${row.wallSeconds.toFixed(0)} s`}: t*(acc) = ${row.tStarAcc.toPrecision(4)}${row.accAtEdge ? '!' : ''}, best acc ${row.bestTestAcc.toFixed(4)}\n`);
+          }
+        },
+      });
+      const meta = { architecture: o.arch, data: data.description, loss: parsed.loss, batchSize: parsed.batchSize, momentum: parsed.momentum, budgetFactor, dtype: 'float32 (tfjs)', seconds: (Date.now() - started) / 1000 };
+      writeFileAtomic(join(o.out, 'tstar.csv'), sweepCsv(res));
+      writeFileAtomic(join(o.out, 'sweep.json'), JSON.stringify({ ...meta, ...res }) + '\n');
+      process.stdout.write(sweepTable(res, meta.data));
+    } finally {
+      release();
+    }
   });
 }
 

@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { checkWorkDir } from '../io/outputPath.js';
+import type { TrainOptions } from '../training/trainer.js';
+import { checkTrainOptions } from '../training/validate.js';
 import { InputError } from '../util/errors.js';
 import { loadDataset } from './dataArgs.js';
 import { parseInteger, parseNumber } from './parse.js';
@@ -26,7 +29,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--net-seed <s>', 'seed of the initialization and of the batch order', '0')
     .option('--kernel-probe <P>', 'track the empirical NTK of the first P training points (0: off)', '0')
     .requiredOption('--out <dir>', 'run folder: log.jsonl (written as it goes), checkpoint, result.json; an interrupted run resumes from it')
-    .option('--force', 'start over even if --out holds a finished run');
+    .option('--force', 'start over when --out holds a finished run (removes only that run\'s own files: result, log, checkpoint)');
   addTrainOptions(cmd).addHelpText(
     'after',
     `
@@ -43,25 +46,18 @@ Numbers are float32 (TensorFlow.js); the JSON line on stdout names the backend.`
     if (!(lambda >= 0)) throw new InputError(`--lambda must be ≥ 0, got "${o.lambda}"`);
     const lr = parsePositive(o.lr, '--lr');
     const budget = parsePositive(o.budget, '--budget');
-    if (existsSync(join(o.out, 'result.json'))) {
-      if (!o.force) throw new InputError(`${o.out} holds a finished run (result.json); pass --force to train again, or choose another --out`);
-      const { rmSync } = await import('node:fs');
-      rmSync(o.out, { recursive: true, force: true });
-    }
+    const seed = parseInteger(o.netSeed, '--net-seed', 0);
+    const kernelProbe = parseInteger(o.kernelProbe, '--kernel-probe', 0);
+    checkWorkDir(o.out, 'run');
     const data = loadDataset(o);
+    const run: TrainOptions = { ...parsed, data, lr, budget, lambda, seed, kernelProbe, dir: o.out };
+    // every input is checked before the folder is created or (with --force) an earlier run's files are removed
+    checkTrainOptions(run);
+    const finished = existsSync(join(o.out, 'result.json'));
+    if (finished && !o.force) throw new InputError(`${o.out} holds a finished run (result.json); pass --force to train again, or choose another --out`);
     const { trainRun } = await import('../training/trainer.js'); // loads TensorFlow.js only when needed
     const bar = progressBar('steps', o.quiet);
-    const res = await trainRun({
-      ...parsed,
-      data,
-      lr,
-      budget,
-      lambda,
-      seed: parseInteger(o.netSeed, '--net-seed', 0),
-      kernelProbe: parseInteger(o.kernelProbe, '--kernel-probe', 0),
-      dir: o.out,
-      onEval: (rec, total) => bar.update(rec.step, total),
-    });
+    const res = await trainRun({ ...run, restart: o.force === true, onEval: (rec, total) => bar.update(rec.step, total) });
     bar.stop();
     const { records, ...summary } = res;
     process.stdout.write(JSON.stringify({ out: o.out, evaluations: records.length, ...summary }) + '\n');

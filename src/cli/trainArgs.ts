@@ -4,6 +4,10 @@ import type { NetworkSpec } from '../layers/types.js';
 import type { TfBackendName } from '../tfjs/backend.js';
 import type { LossName } from '../training/loss.js';
 import { defaultJobs } from '../experiments/jobs.js';
+import { openWorkDir } from '../io/outputPath.js';
+import type { TrainOptions } from '../training/trainer.js';
+import { acquireRunLock } from '../training/runLock.js';
+import { checkTrainOptions } from '../training/validate.js';
 import { InputError } from '../util/errors.js';
 import { addDataOptions, type DataCliOptions } from './dataArgs.js';
 import { parseInteger, parseNumber } from './parse.js';
@@ -101,4 +105,15 @@ export function parsePositiveList(text: string, flag: string): number[] {
     return Array.from({ length: n }, (_, i) => (n === 1 ? a : a * (b / a) ** (i / (n - 1))));
   }
   return text.split(',').map((s) => parsePositive(s, flag));
+}
+
+/**
+ * The folder of a command that trains several runs (sweep, predict-lambda, autol2): checks one of its runs
+ * (the network against the data) before anything is created, then creates and marks the folder and locks it
+ * for this process, so a second command on the same folder is refused before it trains anything. Returns the
+ * release function. Call checkWorkDir first, before loading data, to fail fast on a bad --out.
+ */
+export function openExperimentDir(out: string, kind: string, oneRun: TrainOptions): () => void {
+  checkTrainOptions(oneRun);
+  return acquireRunLock(openWorkDir(out, kind));
 }

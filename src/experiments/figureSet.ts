@@ -1,5 +1,6 @@
 import { eigenbasis } from '../dynamics/eigenbasis.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { checkWorkDir, openWorkDir } from '../io/outputPath.js';
 import { analyticKernel } from '../kernels/analytic.js';
 import { parseSpec } from '../layers/json.js';
 import { denseLayerCount } from '../layers/serial.js';
@@ -8,11 +9,11 @@ import { collapseTheoryFigure, linearVsDeepFigure, tstarTheoryFigure } from '../
 import { ntkConvergenceFigure } from '../figures/finite.js';
 import { ntkConvergence } from './ntkConvergence.js';
 import { FINITE_FIGURES, finiteFigureSet } from './finiteFigureSet.js';
-import { InputError } from '../util/errors.js';
+import { InputError, quote } from '../util/errors.js';
 import type { Claim } from './claim.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { bundledDataset } from './dataset.js';
 import { lambdaScan, logspace } from './lambdaScan.js';
 import { mseOverTime } from '../dynamics/observables.js';
@@ -43,7 +44,12 @@ export type { Claim } from './claim.js';
 export async function makeFigureSet(opts: FigureSetOptions): Promise<{ written: WrittenFigure[]; claims: Claim[]; pngNote: string }> {
   const log = opts.log ?? (() => undefined);
   const wanted = new Set<FigureName>(opts.only ?? FIGURE_NAMES);
-  for (const n of wanted) if (!FIGURE_NAMES.includes(n)) throw new InputError(`unknown figure "${n}" (known: ${FIGURE_NAMES.join(', ')})`);
+  for (const n of wanted) if (!FIGURE_NAMES.includes(n)) throw new InputError(`unknown figure ${quote(n)} (known: ${FIGURE_NAMES.join(', ')})`);
+  // both folders are checked (and made) before any computing: a bad --out or --work fails at once
+  const outDir = checkWorkDir(opts.dir, 'figures');
+  if (opts.work !== undefined && resolve(opts.work) === outDir) throw new InputError('--work and --out must be different folders');
+  if (opts.work !== undefined) openWorkDir(opts.work, 'figures-work', '--work');
+  openWorkDir(opts.dir, 'figures');
   const [nTrain, nTest] = opts.full ? [2000, 2000] : [500, 1000];
   const data = bundledDataset(`mnist:${nTrain}:${nTest}`);
   const w = Math.SQRT2;

@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { InputError } from '../util/errors.js';
+import { InputError, quote } from '../util/errors.js';
 
 /** errno codes that mean "the user pointed us at a bad place", not a bug in ntk-l2. */
 const USER_FS_ERRORS: Record<string, string> = {
@@ -26,6 +26,18 @@ export function ioError(e: unknown, verb: 'read' | 'write', path: string): unkno
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   if (code && code in USER_FS_ERRORS) return new InputError(`cannot ${verb} "${path}": ${USER_FS_ERRORS[code]}`);
   return e;
+}
+
+/**
+ * One line for a file-system error that carries its own path (a Node errno error such as ENOSPC or EISDIR
+ * raised where no caller wrapped it): `cannot access "PATH": no space left on device`; null for any other error.
+ */
+export function describeFsError(e: unknown): string | null {
+  const err = e as (NodeJS.ErrnoException & { dest?: string }) | undefined;
+  const code = err?.code;
+  if (!code || !(code in USER_FS_ERRORS)) return null;
+  const path = err.path ?? err.dest;
+  return path ? `cannot access ${quote(path, 120)}: ${USER_FS_ERRORS[code]}` : `file-system error: ${USER_FS_ERRORS[code]}`;
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {

@@ -41,11 +41,17 @@ export function saveCheckpoint(dir: string, meta: Omit<CheckpointMeta, 'dataFile
 export function readMeta(dir: string): CheckpointMeta | null {
   const file = join(dir, 'checkpoint.json');
   if (!existsSync(file)) return null;
+  let meta: CheckpointMeta;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as CheckpointMeta;
+    meta = JSON.parse(readFileSync(file, 'utf8')) as CheckpointMeta;
   } catch (e) {
     throw new InputError(`${file} is not a readable checkpoint (${(e as Error).message}); delete the run folder to start over`);
   }
+  // the data file's name is read back from disk and later removed: it must name one of ntk's own files
+  if (typeof meta?.dataFile !== 'string' || !/^checkpoint-\d+\.f32$/.test(meta.dataFile)) {
+    throw new InputError(`${file} is not a checkpoint ntk wrote (bad data file name); delete the run folder to start over`);
+  }
+  return meta;
 }
 
 /** The checkpoint's tensors, split by the recorded shapes. */

@@ -1,9 +1,9 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { structuredNtk } from '../kernels/structuredNtk.js';
 import { specToJson } from '../layers/json.js';
-import { bindFinite, initParams, applyNetwork, type BoundFiniteNetwork } from '../layers/network.js';
+import { bindFinite, initParams, applyNetwork } from '../layers/network.js';
 import { denseLayerCount } from '../layers/serial.js';
 import type { NetworkSpec } from '../layers/types.js';
 import type { Mat } from '../linalg/matrix.js';
@@ -16,6 +16,8 @@ import { clearCheckpoint, loadCheckpointValues, readMeta, saveCheckpoint } from 
 import { accuracy, dataLoss, type LossName } from './loss.js';
 import { constantLambda, type LambdaPolicy } from './policy.js';
 import { acquireRunLock } from './runLock.js';
+import { checkTrainOptions, removeRunFiles } from './validate.js';
+import { openWorkDir } from '../io/outputPath.js';
 
 /** The data a run trains and evaluates on (float64 matrices; targets one row per example). */
 export interface TrainData {
@@ -52,6 +54,8 @@ export interface TrainOptions {
   kernelEvalsPerDecade?: number;
   /** Results folder: log.jsonl (one line per evaluation), checkpoint, result.json. Omit for an in-memory run. */
   dir?: string;
+  /** Start over: first remove this run's own files (result, log, checkpoint) from `dir`; nothing else there is touched. */
+  restart?: boolean;
   /** Wall-clock seconds between checkpoints (default 30). */
   checkpointSeconds?: number;
   backend?: TfBackendName;
@@ -119,11 +123,12 @@ export function evalSteps(total: number, perDecade: number): number[] {
  * DIR is locked (DIR/run.lock) while the run trains: a second process on the same folder gets an InputError.
  */
 export async function trainRun(opts: TrainOptions): Promise<TrainResult> {
-  checkOptions(opts);
+  checkTrainOptions(opts);
   if (!opts.dir) return trainRunInFolder(opts);
-  mkdirSync(opts.dir, { recursive: true });
+  openWorkDir(opts.dir, 'run');
   const release = acquireRunLock(opts.dir);
   try {
+    if (opts.restart) removeRunFiles(opts.dir);
     return await trainRunInFolder(opts);
   } finally {
     release();
@@ -144,7 +149,6 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
   const totalSteps = Math.max(1, Math.ceil(opts.budget / lr - 1e-9));
   const policy = typeof opts.lambda === 'number' ? constantLambda(opts.lambda) : opts.lambda;
   const net = bindFinite(opts.spec, data.x.cols);
-  if (net.outputDim !== data.y.cols) throw new InputError(`the network has ${net.outputDim} outputs but the targets have ${data.y.cols} columns`);
   const steps = evalSteps(totalSteps, opts.evalsPerDecade ?? 24);
   const kernelSteps = new Set(opts.kernelProbe ? evalSteps(totalSteps, opts.kernelEvalsPerDecade ?? 6) : []);
   const fingerprint = runFingerprint(opts);
@@ -403,24 +407,4 @@ function readLog(file: string, lines: number): EvalRecord[] {
 
 function rewriteLog(file: string, records: EvalRecord[]): void {
   writeFileAtomic(file, records.map((r) => JSON.stringify(r) + '\n').join(''));
-}
-
-function checkOptions(o: TrainOptions): void {
-  const pos = (v: number, name: string) => {
-    if (!(Number.isFinite(v) && v > 0)) throw new InputError(`${name} must be a positive finite number, got ${v}`);
-  };
-  pos(o.lr, 'the learning rate η');
-  pos(o.budget, 'the budget T');
-  if (typeof o.lambda === 'number' && !(Number.isFinite(o.lambda) && o.lambda >= 0)) throw new InputError(`λ must be a finite number ≥ 0, got ${o.lambda}`);
-  if (o.momentum !== undefined && !(o.momentum >= 0 && o.momentum < 1)) throw new InputError(`momentum must be in [0, 1), got ${o.momentum}`);
-  if (o.batchSize !== undefined && !(Number.isInteger(o.batchSize) && o.batchSize >= 1)) throw new InputError(`the batch size must be a positive integer, got ${o.batchSize}`);
-  if (o.loss !== undefined && o.loss !== 'mse' && o.loss !== 'xent') throw new InputError(`loss must be "mse" or "xent", got "${String(o.loss)}"`);
-  const { x, y, xTest, yTest } = o.data;
-  if (x.rows !== y.rows) throw new InputError(`X has ${x.rows} rows but Y has ${y.rows}`);
-  if (xTest.rows !== yTest.rows) throw new InputError(`X test has ${xTest.rows} rows but Y test has ${yTest.rows}`);
-  if (x.cols !== xTest.cols) throw new InputError(`X and X test differ in dimension: ${x.cols} vs ${xTest.cols}`);
-  if (y.cols !== yTest.cols) throw new InputError(`Y has ${y.cols} columns but Y test has ${yTest.cols}`);
-  for (const [m, name] of [[x, 'X'], [y, 'Y'], [xTest, 'X test'], [yTest, 'Y test']] as const) assertFinite(m, name);
-  if (o.kernelProbe !== undefined && !(Number.isInteger(o.kernelProbe) && o.kernelProbe >= 0)) throw new InputError(`kernelProbe must be an integer ≥ 0, got ${o.kernelProbe}`);
-  void ({} as BoundFiniteNetwork);
 }
