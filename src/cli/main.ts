@@ -18,9 +18,13 @@ export async function main(argv: string[]): Promise<number> {
     .name('ntk')
     .description('Infinite-width NTK/NNGP kernels and L2 (weight-decay) training dynamics, float64 theory.')
     .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      writeOut: (s) => process.stdout.write(s),
+      // commander's own usage errors (unknown option, missing value) in the same one-line form as ours
+      outputError: (s, write) => write(`ntk: error: ${oneLine(s.trim().replace(/^error:\s*/, ''))} (run with --help for usage)\n`),
+    });
   registerKernelCommand(program);
   registerFlowCommand(program);
   registerScanCommand(program);
