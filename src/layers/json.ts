@@ -23,7 +23,7 @@ export function specFromJson(value: unknown): Network {
       throw new SpecError(`spec: unknown field ${quote(key, 40)} (allowed: parameterization, layers)`);
     }
   }
-  const parameterization = Object.hasOwn(value, 'parameterization') ? value.parameterization : 'ntk';
+  const parameterization = (Object.hasOwn(value, 'parameterization') ? value.parameterization : undefined) ?? 'ntk';
   if (parameterization !== 'ntk' && parameterization !== 'standard') {
     throw new SpecError(`spec: parameterization must be "ntk" or "standard", got ${describeValue(parameterization)}`);
   }

@@ -205,6 +205,7 @@ describe('hostile specs: one short SpecError, no hang, no stack overflow', () =>
       expect(specErrorOf(() => parseSpec(join(dir, 'nope.json')))).toMatch(/architecture file not found/);
       writeFileSync(join(dir, 'empty.json'), '');
       expect(specErrorOf(() => parseSpec(join(dir, 'empty.json')))).toMatch(/is empty/);
+      expect(specErrorOf(() => parseSpec(join(dir, 'empty.json', 'x.json')))).toMatch(/a part of the path is not a folder/);
       writeFileSync(join(dir, 'nul.json'), Buffer.from('{"layers":[\u0000]}'));
       expect(specErrorOf(() => parseSpec(join(dir, 'nul.json')))).toMatch(/not a text file \(a NUL byte at byte 11; it starts "\{\\"layers\\":\[\\x00\]\}"\)/);
       writeFileSync(join(dir, 'latin1.json'), Buffer.from([0xff, 0xfe, 0x7b, 0x7d]));
