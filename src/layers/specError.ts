@@ -1,9 +1,13 @@
-import { InputError, quote } from '../util/errors.js';
+import { InputError, MAX_MESSAGE_CHARS, quote } from '../util/errors.js';
 
-/** A network spec the toolkit cannot use: malformed JSON, unknown layer, missing or invalid field. */
+/**
+ * A network spec the toolkit cannot use: malformed JSON, unknown layer, missing or invalid field.
+ * The message is cut to MAX_MESSAGE_CHARS: echoed values are already cut by quote(), but their escapes
+ * (\x1b, \u2028 …) can make a quoted excerpt several times longer than the characters it shows.
+ */
 export class SpecError extends InputError {
   constructor(message: string) {
-    super(message);
+    super(message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS - 1)}…` : message);
     this.name = 'SpecError';
   }
 }

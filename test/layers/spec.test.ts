@@ -221,3 +221,12 @@ describe('hostile specs: one short SpecError, no hang, no stack overflow', () =>
     }
   });
 });
+
+describe('SpecError', () => {
+  it('keeps messages to one short line even when escapes lengthen an echoed value', () => {
+    const type = '\u2028'.repeat(1000);
+    const msg = specErrorOf(() => parseSpec(`{"layers":[{"type":"${type}"}]}`));
+    expect(msg).toMatch(/^layers\[0\]: unknown layer type "(\\u2028)+/);
+    expect(msg.endsWith('…')).toBe(true);
+  });
+});
