@@ -2,7 +2,8 @@ import type { Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs';
 import { matMulNT } from '../tfjs/ops.js';
 import { tfRuntime } from '../tfjs/runtime.js';
 import type { Rng } from '../util/random.js';
-import { SpecError } from './specError.js';
+import { MAX_WIDTH } from './limits.js';
+import { SpecError, describeValue } from './specError.js';
 import type { CrossBlock, DiagBlock, FiniteTransform, KernelTransform, Layer, LayerContext } from './types.js';
 
 export interface DenseOptions {
@@ -27,13 +28,14 @@ export interface DenseOptions {
  * parameterization and (1, [bias present]) in the standard one: the structured NTK's per-layer factor.
  */
 export function dense(width: number, opts: DenseOptions = {}): Layer {
-  const wStd = opts.wStd ?? 1;
-  const bStd = opts.bStd ?? 0;
-  if (!Number.isInteger(width) || width < 1) {
-    throw new SpecError(`dense: width must be a positive integer, got ${String(width)}`);
+  // "=== 0 ? 0" turns −0 into 0, so the spec's JSON form reads a plain zero.
+  const wStd = opts.wStd === 0 ? 0 : (opts.wStd ?? 1);
+  const bStd = opts.bStd === 0 ? 0 : (opts.bStd ?? 0);
+  if (!Number.isInteger(width) || width < 1 || width > MAX_WIDTH) {
+    throw new SpecError(`dense: width must be a positive integer ≤ ${MAX_WIDTH}, got ${describeValue(width)}`);
   }
-  if (!Number.isFinite(wStd) || wStd < 0) throw new SpecError(`dense: wStd must be finite and ≥ 0, got ${wStd}`);
-  if (!Number.isFinite(bStd) || bStd < 0) throw new SpecError(`dense: bStd must be finite and ≥ 0, got ${bStd}`);
+  if (!Number.isFinite(wStd) || wStd < 0) throw new SpecError(`dense: wStd must be finite and ≥ 0, got ${describeValue(wStd)}`);
+  if (!Number.isFinite(bStd) || bStd < 0) throw new SpecError(`dense: bStd must be finite and ≥ 0, got ${describeValue(bStd)}`);
   const json = { type: 'dense' as const, width, wStd, bStd };
   const w2 = wStd * wStd;
   const b2 = bStd * bStd;

@@ -2,7 +2,8 @@ import { abrelu, abs, leakyRelu, relu } from './abrelu.js';
 import { dense } from './dense.js';
 import { erf } from './erf.js';
 import { identity } from './identity.js';
-import { SpecError } from './specError.js';
+import { quote } from '../util/errors.js';
+import { SpecError, describeValue } from './specError.js';
 import type { Layer, LayerType } from './types.js';
 
 /** One entry per layer type: its fields (required first, in positional order) and its constructor. */
@@ -38,33 +39,44 @@ export const LAYER_TYPES: Readonly<Record<LayerType, LayerEntry>> = {
   identity: { required: [], optional: [], build: () => identity(), doc: 'identity  x' },
 };
 
+/** Whether `name` is a layer type. An own-property test: "constructor" or "__proto__" are not layer types. */
 export function isLayerType(name: string): name is LayerType {
-  return Object.prototype.hasOwnProperty.call(LAYER_TYPES, name);
+  return Object.hasOwn(LAYER_TYPES, name);
+}
+
+/** The fields of a layer type in positional order (required first), or undefined for an unknown type. */
+export function layerFields(name: string): readonly string[] | undefined {
+  if (!isLayerType(name)) return undefined;
+  const entry = LAYER_TYPES[name];
+  return [...entry.required, ...entry.optional];
 }
 
 /**
  * Builds a layer from its type and named numeric fields, checking that every required field is there,
  * that no unknown field is (typos like "wstd" must not be silently ignored) and that each is a finite number.
+ * Only own properties of `fields` are read, and user text is echoed through quote() (cut and escaped).
  */
 export function buildLayer(type: string, fields: Readonly<Record<string, unknown>>, where: string): Layer {
   if (!isLayerType(type)) {
-    throw new SpecError(`${where}: unknown layer type "${type}" (known: ${Object.keys(LAYER_TYPES).join(', ')})`);
+    throw new SpecError(`${where}: unknown layer type ${quote(type, 40)} (known: ${Object.keys(LAYER_TYPES).join(', ')})`);
   }
   const entry = LAYER_TYPES[type];
-  const allowed = [...entry.required, ...entry.optional];
-  const nums: Record<string, number> = {};
-  for (const [key, value] of Object.entries(fields)) {
+  const allowed: readonly string[] = [...entry.required, ...entry.optional];
+  // A null-prototype map: a field named "__proto__" or "constructor" is just an unknown key, never Object.prototype.
+  const nums: Record<string, number> = Object.create(null) as Record<string, number>;
+  for (const key of Object.keys(fields)) {
+    const value = fields[key];
     if (!allowed.includes(key)) {
       const hint = allowed.length ? `allowed: ${allowed.join(', ')}` : 'it takes no fields';
-      throw new SpecError(`${where} (${type}): unknown field "${key}" (${hint})`);
+      throw new SpecError(`${where} (${type}): unknown field ${quote(key, 40)} (${hint})`);
     }
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new SpecError(`${where} (${type}): field "${key}" must be a finite number, got ${JSON.stringify(value) ?? String(value)}`);
+      throw new SpecError(`${where} (${type}): field "${key}" must be a finite number, got ${describeValue(value)}`);
     }
     nums[key] = value;
   }
   for (const key of entry.required) {
-    if (!(key in nums)) throw new SpecError(`${where} (${type}): missing field "${key}"`);
+    if (!Object.hasOwn(nums, key)) throw new SpecError(`${where} (${type}): missing field "${key}"`);
   }
   try {
     return entry.build(nums);
