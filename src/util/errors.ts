@@ -43,7 +43,7 @@ export function assertFinite(
 export function quote(value: unknown, max = 60): string {
   const text = typeof value === 'string' ? value : String(value);
   const cut = text.length > max ? text.slice(0, max) : text;
-  const escaped = cut.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufffd"\\]/g, (c) => {
+  const escaped = cut.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufffd"\\]/g, (c) => {
     if (c === '"') return '\\"';
     if (c === '\\') return '\\\\';
     if (c === '\n') return '\\n';
