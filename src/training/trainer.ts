@@ -247,6 +247,7 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
 
   const started = performance.now();
   let lastCheckpoint = performance.now();
+  let checkpointedStep = resumedFromStep; // the step of the checkpoint on disk (none is written twice)
   let lastYield = performance.now();
   const startStep = step;
   const checkpointMs = 1000 * (opts.checkpointSeconds ?? 30);
@@ -263,6 +264,7 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
       fingerprint,
     }, tensors.map((t) => t.dataSync() as Float32Array));
     lastCheckpoint = performance.now();
+    checkpointedStep = step;
   };
 
   const lossOf = (ps: Tensor[][], xb: Tensor2D, yb: Tensor2D) => dataLoss(lossName, applyNetwork(net, ps, xb), yb);
@@ -279,9 +281,11 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
         records.push(rec);
         if (logFile) appendFileSync(logFile, JSON.stringify(rec) + '\n');
         opts.onEval?.(rec, totalSteps);
-        if (performance.now() - lastCheckpoint > checkpointMs && step < totalSteps) checkpoint();
       }
       if (step >= totalSteps) break;
+      // by wall time, at any step (evaluations are log-spaced, far apart late in a long run): a kill loses at
+      // most checkpointSeconds of training. The state saved is the one at the start of this step.
+      if (step !== checkpointedStep && performance.now() - lastCheckpoint >= checkpointMs) checkpoint();
       if (performance.now() - lastYield > 250) {
         // let timers, I/O and progress output run during long runs (the loop is otherwise synchronous)
         await new Promise((resolve) => setImmediate(resolve));
