@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { structuredNtk } from '../kernels/structuredNtk.js';
@@ -7,6 +7,7 @@ import { bindFinite, initParams, applyNetwork } from '../layers/network.js';
 import { denseLayerCount } from '../layers/serial.js';
 import type { NetworkSpec } from '../layers/types.js';
 import type { Mat } from '../linalg/matrix.js';
+import { appendLine } from '../io/appendLine.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { initTfjs, type TfBackendName } from '../tfjs/backend.js';
 import { tfRuntime } from '../tfjs/runtime.js';
@@ -200,7 +201,7 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
       rewriteLog(logFile!, records);
       resumedFromStep = step;
     } else {
-      writeFileSync(logFile!, '');
+      writeFileAtomic(logFile!, '');
     }
   }
 
@@ -278,8 +279,9 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
     for (;;) {
       if (evalSet.has(step) && !(resumedFromStep === step && records.length && records[records.length - 1].step === step)) {
         const rec = evaluate();
+        // all or nothing (a failed append leaves the log as it was and stops the run); the record counts only once logged
+        if (logFile) appendLine(logFile, JSON.stringify(rec) + '\n');
         records.push(rec);
-        if (logFile) appendFileSync(logFile, JSON.stringify(rec) + '\n');
         opts.onEval?.(rec, totalSteps);
       }
       if (step >= totalSteps) break;
