@@ -60,6 +60,8 @@ export interface TrainOptions {
   /** Wall-clock seconds between checkpoints (default 30). */
   checkpointSeconds?: number;
   backend?: TfBackendName;
+  /** Refuse the run, before anything is created, when its estimated peak memory is over this (default: half the machine's memory, at most 8 GiB). */
+  maxMemoryBytes?: number;
   /** Called after each evaluation. */
   onEval?: (rec: EvalRecord, totalSteps: number) => void;
 }
