@@ -5,6 +5,7 @@ import type { TfBackendName } from '../tfjs/backend.js';
 import type { LossName } from '../training/loss.js';
 import { defaultJobs } from '../experiments/jobs.js';
 import { openWorkDir } from '../io/outputPath.js';
+import { defaultMemoryLimit, parseBytes } from '../kernels/memory.js';
 import type { TrainOptions } from '../training/trainer.js';
 import { acquireRunLock } from '../training/runLock.js';
 import { checkTrainOptions } from '../training/validate.js';
@@ -22,6 +23,7 @@ export interface TrainCliOptions extends DataCliOptions {
   backend: string;
   evals: string;
   jobs?: string;
+  maxMemory?: string;
   out: string;
   quiet?: boolean;
 }
@@ -36,6 +38,7 @@ export function addTrainOptions(cmd: Command): Command {
     .option('--momentum <μ>', 'heavy-ball momentum (0: plain SGD, the gradient flow\'s Euler steps)', '0')
     .option('--backend <b>', 'tfjs backend: auto, wasm, cpu or tensorflow (tfjs-node[-gpu], when installed)', 'auto')
     .option('--evals <k>', 'evaluations per decade of steps (log-spaced)', '24')
+    .option('--max-memory <size>', `refuse a run whose estimated peak memory exceeds this (e.g. 16G; default ${Math.round(defaultMemoryLimit() / 2 ** 30)}G, at most the machine's memory)`)
     .option('--quiet', 'no progress bar');
 }
 
@@ -65,6 +68,8 @@ export interface ParsedTrainOptions {
   evalsPerDecade: number;
   /** Parallel runs (--jobs, or the backend's default). */
   jobs: number;
+  /** --max-memory in bytes (checked against each run's estimate by checkTrainOptions). */
+  maxMemoryBytes?: number;
 }
 
 export async function parseTrainOptions(o: TrainCliOptions): Promise<ParsedTrainOptions> {
@@ -85,6 +90,7 @@ export async function parseTrainOptions(o: TrainCliOptions): Promise<ParsedTrain
     backend: o.backend as TfBackendName,
     evalsPerDecade: parseInteger(o.evals, '--evals'),
     jobs: parseJobs(o.jobs, o.backend as TfBackendName),
+    maxMemoryBytes: o.maxMemory === undefined ? undefined : parseBytes(o.maxMemory),
   };
 }
 

@@ -23,6 +23,8 @@ export interface AutoL2CompareOptions {
   momentum?: number;
   evalsPerDecade?: number;
   backend?: TfBackendName;
+  /** Memory ceiling of each run (see TrainOptions.maxMemoryBytes). */
+  maxMemoryBytes?: number;
   dir: string;
   /** Runs trained at once, each in its own worker thread (default 1: one after the other on this thread). */
   jobs?: number;
@@ -65,7 +67,7 @@ export interface AutoL2CompareResult {
 export async function compareAutoL2(o: AutoL2CompareOptions): Promise<AutoL2CompareResult> {
   if (o.seeds.length < 1) throw new InputError('compareAutoL2 needs at least one seed');
   if (o.grid.length < 1) throw new InputError('compareAutoL2 needs at least one constant λ to compare with');
-  const common = { spec: o.spec, data: o.data, lr: o.lr, budget: o.budget, loss: o.loss, batchSize: o.batchSize, momentum: o.momentum, evalsPerDecade: o.evalsPerDecade, backend: o.backend };
+  const common = { spec: o.spec, data: o.data, lr: o.lr, budget: o.budget, loss: o.loss, batchSize: o.batchSize, momentum: o.momentum, evalsPerDecade: o.evalsPerDecade, backend: o.backend, maxMemoryBytes: o.maxMemoryBytes };
   const pool = runPool(o.jobs ?? 1);
   // every arm and seed at once: the pool decides how many train side by side
   const arm = async (label: string, lambda: number | null): Promise<{ label: string; lambda: number | null; results: { seed: number; r: TrainResult }[] }> => {

@@ -32,6 +32,8 @@ export interface PredictLambdaOptions {
   momentum?: number;
   evalsPerDecade?: number;
   backend?: TfBackendName;
+  /** Memory ceiling of each run (see TrainOptions.maxMemoryBytes). */
+  maxMemoryBytes?: number;
   dir: string;
   /** Runs trained at once, each in its own worker thread (default 1: one after the other on this thread). */
   jobs?: number;
@@ -63,7 +65,7 @@ export async function predictLambda(o: PredictLambdaOptions, pool: RunPool = run
   const lambda0 = o.lambda0 ?? 1e-2;
   if (!(lambda0 > 0)) throw new InputError(`lambda0 must be > 0, got ${lambda0}`);
   if (!(o.budget > 0)) throw new InputError(`the budget must be > 0, got ${o.budget}`);
-  const common = { spec: o.spec, data: o.data, lr: o.lr, seed: o.seed ?? 0, loss: o.loss, batchSize: o.batchSize, momentum: o.momentum, evalsPerDecade: o.evalsPerDecade, backend: o.backend };
+  const common = { spec: o.spec, data: o.data, lr: o.lr, seed: o.seed ?? 0, loss: o.loss, batchSize: o.batchSize, momentum: o.momentum, evalsPerDecade: o.evalsPerDecade, backend: o.backend, maxMemoryBytes: o.maxMemoryBytes };
   const run = async (name: string, lambda: number, budget: number): Promise<TrainResult> => {
     const { result, reused } = await pool.run({ ...common, lambda, budget, dir: join(o.dir, 'runs', name) });
     o.onRun?.(name, result, reused);

@@ -21,6 +21,8 @@ export interface SweepOptions {
   momentum?: number;
   evalsPerDecade?: number;
   backend?: TfBackendName;
+  /** Memory ceiling of each run (see TrainOptions.maxMemoryBytes). */
+  maxMemoryBytes?: number;
   /** Results folder: one sub-folder per run under DIR/runs (finished runs are reused on restart). */
   dir: string;
   /** Runs trained at once, each in its own worker thread (default 1: one after the other on this thread). */
@@ -99,6 +101,7 @@ export async function lambdaSweep(opts: SweepOptions): Promise<SweepResult> {
           momentum: opts.momentum,
           evalsPerDecade: opts.evalsPerDecade,
           backend: opts.backend,
+          maxMemoryBytes: opts.maxMemoryBytes,
           dir: join(opts.dir, 'runs', name),
         },
         () => opts.onRunStart?.(i, plan.length, name),

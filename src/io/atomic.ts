@@ -12,6 +12,8 @@ const USER_FS_ERRORS: Record<string, string> = {
   EPERM: 'operation not permitted',
   EROFS: 'read-only file system',
   ENOSPC: 'no space left on device',
+  EIO: 'input/output error (the disk or the file system failed)',
+  EFBIG: 'file too large',
   EDQUOT: 'disk quota exceeded',
   ENAMETOOLONG: 'file name too long',
   EMFILE: 'too many open files',

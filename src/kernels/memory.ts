@@ -16,6 +16,7 @@ export function defaultMemoryLimit(): number {
 }
 
 export function formatBytes(b: number): string {
+  if (b >= 2 ** 40) return `${(b / 2 ** 40).toFixed(b >= 2 ** 50 ? 0 : 2)} TiB`;
   if (b >= 2 ** 30) return `${(b / 2 ** 30).toFixed(2)} GiB`;
   if (b >= 2 ** 20) return `${(b / 2 ** 20).toFixed(1)} MiB`;
   if (b >= 2 ** 10) return `${(b / 2 ** 10).toFixed(1)} KiB`;

@@ -21,7 +21,8 @@ export interface CheckpointMeta {
 
 /**
  * Writes the tensors' values (one float32 file) and then the metadata (atomically, naming the data file),
- * so a kill at any moment leaves either the previous checkpoint or the new one, never a mix.
+ * so a kill or a failed write (disk full) at any moment leaves either the previous checkpoint or the new one,
+ * never a mix.
  */
 export function saveCheckpoint(dir: string, meta: Omit<CheckpointMeta, 'dataFile'>, values: Float32Array[]): void {
   const dataFile = `checkpoint-${meta.step}.f32`;
@@ -32,12 +33,19 @@ export function saveCheckpoint(dir: string, meta: Omit<CheckpointMeta, 'dataFile
     buf.set(v, at);
     at += v.length;
   }
-  writeFileAtomic(join(dir, dataFile), new Uint8Array(buf.buffer));
   const previous = readMeta(dir);
-  writeFileAtomic(join(dir, 'checkpoint.json'), JSON.stringify({ ...meta, dataFile }) + '\n');
+  writeFileAtomic(join(dir, dataFile), new Uint8Array(buf.buffer));
+  try {
+    writeFileAtomic(join(dir, 'checkpoint.json'), JSON.stringify({ ...meta, dataFile }) + '\n');
+  } catch (e) {
+    // the previous checkpoint stays the valid one; the new data file would only take space (the disk may be full)
+    if (previous?.dataFile !== dataFile) rmSync(join(dir, dataFile), { force: true });
+    throw e;
+  }
   if (previous && previous.dataFile !== dataFile) rmSync(join(dir, previous.dataFile), { force: true });
 }
 
+/** The checkpoint metadata in `dir`, or null when there is none; an unreadable or foreign one is an InputError. */
 export function readMeta(dir: string): CheckpointMeta | null {
   const file = join(dir, 'checkpoint.json');
   if (!existsSync(file)) return null;

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { structuredNtk } from '../kernels/structuredNtk.js';
@@ -7,6 +7,7 @@ import { bindFinite, initParams, applyNetwork } from '../layers/network.js';
 import { denseLayerCount } from '../layers/serial.js';
 import type { NetworkSpec } from '../layers/types.js';
 import type { Mat } from '../linalg/matrix.js';
+import { appendLine } from '../io/appendLine.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { initTfjs, type TfBackendName } from '../tfjs/backend.js';
 import { tfRuntime } from '../tfjs/runtime.js';
@@ -59,6 +60,8 @@ export interface TrainOptions {
   /** Wall-clock seconds between checkpoints (default 30). */
   checkpointSeconds?: number;
   backend?: TfBackendName;
+  /** Refuse the run, before anything is created, when its estimated peak memory is over this (default: half the machine's memory, at most 8 GiB). */
+  maxMemoryBytes?: number;
   /** Called after each evaluation. */
   onEval?: (rec: EvalRecord, totalSteps: number) => void;
 }
@@ -200,7 +203,7 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
       rewriteLog(logFile!, records);
       resumedFromStep = step;
     } else {
-      writeFileSync(logFile!, '');
+      writeFileAtomic(logFile!, '');
     }
   }
 
@@ -247,6 +250,7 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
 
   const started = performance.now();
   let lastCheckpoint = performance.now();
+  let checkpointedStep = resumedFromStep; // the step of the checkpoint on disk (none is written twice)
   let lastYield = performance.now();
   const startStep = step;
   const checkpointMs = 1000 * (opts.checkpointSeconds ?? 30);
@@ -263,6 +267,7 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
       fingerprint,
     }, tensors.map((t) => t.dataSync() as Float32Array));
     lastCheckpoint = performance.now();
+    checkpointedStep = step;
   };
 
   const lossOf = (ps: Tensor[][], xb: Tensor2D, yb: Tensor2D) => dataLoss(lossName, applyNetwork(net, ps, xb), yb);
@@ -276,12 +281,15 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
     for (;;) {
       if (evalSet.has(step) && !(resumedFromStep === step && records.length && records[records.length - 1].step === step)) {
         const rec = evaluate();
+        // all or nothing (a failed append leaves the log as it was and stops the run); the record counts only once logged
+        if (logFile) appendLine(logFile, JSON.stringify(rec) + '\n');
         records.push(rec);
-        if (logFile) appendFileSync(logFile, JSON.stringify(rec) + '\n');
         opts.onEval?.(rec, totalSteps);
-        if (performance.now() - lastCheckpoint > checkpointMs && step < totalSteps) checkpoint();
       }
       if (step >= totalSteps) break;
+      // by wall time, at any step (evaluations are log-spaced, far apart late in a long run): a kill loses at
+      // most checkpointSeconds of training. The state saved is the one at the start of this step.
+      if (step !== checkpointedStep && performance.now() - lastCheckpoint >= checkpointMs) checkpoint();
       if (performance.now() - lastYield > 250) {
         // let timers, I/O and progress output run during long runs (the loop is otherwise synchronous)
         await new Promise((resolve) => setImmediate(resolve));

@@ -3,11 +3,13 @@ import { join } from 'node:path';
 import { bindFinite } from '../layers/network.js';
 import { InputError, assertFinite } from '../util/errors.js';
 import { clearCheckpoint } from './checkpoint.js';
+import { checkTrainMemory } from './memory.js';
 import type { TrainOptions } from './trainer.js';
 
 /**
  * Every check a training run can fail before it touches the disk or TensorFlow.js: the numbers, the data's
- * shapes and values, and whether the network fits the data (input dimension, outputs against target columns).
+ * shapes and values, whether the network fits the data (input dimension, outputs against target columns) and
+ * whether the run fits in memory (see checkTrainMemory).
  * Commands call it before they create any folder, so a refused run leaves nothing behind.
  */
 export function checkTrainOptions(o: TrainOptions): void {
@@ -29,6 +31,8 @@ export function checkTrainOptions(o: TrainOptions): void {
   if (o.kernelProbe !== undefined && !(Number.isInteger(o.kernelProbe) && o.kernelProbe >= 0)) throw new InputError(`kernelProbe must be an integer ≥ 0, got ${o.kernelProbe}`);
   const net = bindFinite(o.spec, x.cols);
   if (net.outputDim !== y.cols) throw new InputError(`the network has ${net.outputDim} outputs but the targets have ${y.cols} columns`);
+  if (o.evalTrainSize !== undefined && !(Number.isInteger(o.evalTrainSize) && o.evalTrainSize >= 1)) throw new InputError(`evalTrainSize must be a positive integer, got ${o.evalTrainSize}`);
+  checkTrainMemory(o);
 }
 
 /** The files a training run writes in its folder (besides its checkpoint's data file and the lock). */

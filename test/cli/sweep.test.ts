@@ -55,6 +55,44 @@ describe('ntk sweep', () => {
     expect(again.stdout).toBe(full.stdout);
   }, 300_000);
 
+  it.skipIf(process.platform === 'win32')('a second sweep on a folder in use is refused before it trains anything; the first completes', async () => {
+    const out = join(temp(), 'sweep');
+    const args = ['sweep', '--data', 'mnist:64:32', '--width', '16', '--lambdas', '0.1,0.05', '--budget-factor', '1', '--evals', '4', '--jobs', '1', '--quiet', '--out', out];
+    const first = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let firstOut = '';
+    let firstErr = '';
+    first.stdout.on('data', (d: Buffer) => (firstOut += d.toString()));
+    first.stderr.on('data', (d: Buffer) => (firstErr += d.toString()));
+    const firstExit = new Promise<number | null>((resolve) => first.on('close', resolve));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => {
+        if (existsSync(join(out, 'run.lock'))) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 10);
+      first.on('exit', () => {
+        clearInterval(timer);
+        reject(new Error(`the first sweep ended before its folder was locked: ${firstErr}`));
+      });
+    });
+    // hold the first sweep still while the second starts, so that however fast it trains it is still "in use"
+    first.kill('SIGSTOP');
+    try {
+      const second = await runCli(args);
+      expect(second.status, second.stderr).toBe(2);
+      expect(second.stderr.trim().split('\n')).toHaveLength(1);
+      expect(second.stderr).toMatch(new RegExp(`being trained by another process \\(pid ${first.pid}\\)`));
+      expect(second.stdout).toBe('');
+    } finally {
+      first.kill('SIGCONT');
+    }
+    expect(await firstExit, firstErr).toBe(0);
+    expect(firstOut).toMatch(/slope of log t\* vs log λ/);
+    expect(existsSync(join(out, 'tstar.csv'))).toBe(true);
+    expect(existsSync(join(out, 'run.lock'))).toBe(false);
+  }, 120_000);
+
   it('bad input: a single λ, a negative learning rate, an unknown loss, repeated or negative seeds, a bad --jobs', () => {
     const out = join(temp(), 'x');
     for (const [args, msg] of [

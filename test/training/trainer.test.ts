@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { bindFinite, initParams } from '../../src/layers/network.js';
 import { initTfjs, tf } from '../../src/tfjs/backend.js';
 import { evalSteps, trainRun, type TrainData } from '../../src/training/trainer.js';
 import { InputError } from '../../src/util/errors.js';
+import { openWorkDir } from '../../src/io/outputPath.js';
 import { randomMatrix } from '../helpers.js';
 
 const dirs: string[] = [];
@@ -100,6 +101,41 @@ describe('trainRun', () => {
     expect(rb.bestTestLoss).toBe(ra.bestTestLoss);
   });
 
+  it('checkpoints by wall time between evaluations too, and a run resumed from such a checkpoint is bit-identical', async () => {
+    const data = toyData();
+    const spec = parseOneLineSpec('dense(16, wStd=1.4) > relu > dense(3, wStd=1.4)');
+    // one evaluation per decade: steps 0, 1, 10, 60 — long stretches without an evaluation
+    const opts = { spec, data, lr: 0.05, budget: 0.05 * 60, lambda: 0.02, batchSize: 8, momentum: 0.3, evalsPerDecade: 1 } as const;
+    expect(evalSteps(60, 1)).toEqual([0, 1, 10, 60]);
+    const a = tempDir();
+    await trainRun({ ...opts, dir: a });
+    const b = tempDir();
+    let seenMidInterval = 0;
+    await expect(
+      trainRun({
+        ...opts,
+        dir: b,
+        checkpointSeconds: 0,
+        onEval: (r) => {
+          if (r.step !== 10) return;
+          // the newest checkpoint is the one taken by the clock at step 9, not at an evaluation
+          seenMidInterval = (JSON.parse(readFileSync(join(b, 'checkpoint.json'), 'utf8')) as { step: number; logLines: number }).step;
+          throw new Error('simulated kill');
+        },
+      }),
+    ).rejects.toThrow('simulated kill');
+    expect(seenMidInterval).toBe(9);
+    const meta = JSON.parse(readFileSync(join(b, 'checkpoint.json'), 'utf8')) as { step: number; logLines: number };
+    expect(meta).toMatchObject({ step: 9, logLines: 2 }); // the log's third line (step 10) is past the checkpoint
+    expect(readFileSync(join(b, 'log.jsonl'), 'utf8').trim().split('\n')).toHaveLength(3);
+    const resumed = await trainRun({ ...opts, dir: b });
+    expect(resumed.resumedFromStep).toBe(9);
+    expect(readFileSync(join(b, 'log.jsonl'), 'utf8')).toBe(readFileSync(join(a, 'log.jsonl'), 'utf8'));
+    const ra = JSON.parse(readFileSync(join(a, 'result.json'), 'utf8'));
+    const rb = JSON.parse(readFileSync(join(b, 'result.json'), 'utf8'));
+    for (const key of ['tStarAcc', 'tStarLoss', 'bestTestAcc', 'bestTestLoss', 'finalTestAcc', 'finalTestLoss']) expect(rb[key]).toBe(ra[key]);
+  });
+
   it('a folder holding another run is refused; bad options are named', async () => {
     const data = toyData();
     const spec = parseOneLineSpec('dense(8) > relu > dense(3)');
@@ -140,6 +176,7 @@ describe('run folder lock', () => {
 
   it('a folder held by a live process is refused with a clear error; the lock is released after the run', async () => {
     const dir = tempDir();
+    openWorkDir(dir, 'run'); // a run folder (ntk's marker): the lock is what stops the run
     const lock = join(dir, 'run.lock');
     // the parent of this test process is alive for as long as the test runs
     writeFileSync(lock, `${process.ppid} ${hostname()}`);
@@ -156,7 +193,7 @@ describe('run folder lock', () => {
   it('a lock left by a process that is gone (e.g. SIGKILL) is taken over', async () => {
     const dir = tempDir();
     const dead = spawnSync(process.execPath, ['-e', 'process.pid']).pid!; // has exited when spawnSync returns
-    mkdirSync(dir, { recursive: true });
+    openWorkDir(dir, 'run');
     writeFileSync(join(dir, 'run.lock'), `${dead} ${hostname()}`);
     const res = await trainRun(opts(dir));
     expect(res.steps).toBe(10);
