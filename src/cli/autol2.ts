@@ -52,7 +52,7 @@ export function registerAutoL2Command(program: Command): void {
     const budget = parsePositive(o.budget, '--budget');
     checkWorkDir(o.out, 'autol2');
     const data = loadDataset(o);
-    const release = openExperimentDir(o.out, 'autol2', { ...parsed, data, lr, budget, lambda: auto.lambda0 });
+    const release = openExperimentDir(o.out, 'autol2', { ...parsed, data, lr, budget, lambda: auto.lambda0 }, parsed.jobs);
     try {
       const { compareAutoL2 } = await import('../experiments/autoL2Compare.js');
       const res = await compareAutoL2({

@@ -40,7 +40,7 @@ export function registerPredictLambdaCommand(program: Command): void {
     const metric: 'loss' | 'acc' = o.metric;
     checkWorkDir(o.out, 'predict-lambda');
     const data = loadDataset(o);
-    const release = openExperimentDir(o.out, 'predict-lambda', { ...parsed, data, lr, budget, lambda: lambda0 });
+    const release = openExperimentDir(o.out, 'predict-lambda', { ...parsed, data, lr, budget, lambda: lambda0 }, parsed.jobs);
     try {
       const { predictLambda, predictLambdaOverSeeds } = await import('../experiments/predictLambda.js');
       const common = {

@@ -43,7 +43,7 @@ end of their budget are marked '!' and left out of the fits.`,
     if (lambdas.length < 2) throw new InputError('a sweep needs at least two λ values');
     checkWorkDir(o.out, 'sweep');
     const data = loadDataset(o);
-    const release = openExperimentDir(o.out, 'sweep', { ...parsed, data, lr: lrs[0], budget: budgetFactor / lambdas[0], lambda: lambdas[0] });
+    const release = openExperimentDir(o.out, 'sweep', { ...parsed, data, lr: lrs[0], budget: budgetFactor / lambdas[0], lambda: lambdas[0] }, parsed.jobs);
     try {
       const started = Date.now();
       const { lambdaSweep, sweepCsv } = await import('../experiments/sweep.js'); // loads TensorFlow.js only when needed

@@ -8,6 +8,7 @@ import { openWorkDir } from '../io/outputPath.js';
 import { defaultMemoryLimit, parseBytes } from '../kernels/memory.js';
 import type { TrainOptions } from '../training/trainer.js';
 import { acquireRunLock } from '../training/runLock.js';
+import { checkTrainMemory } from '../training/memory.js';
 import { checkTrainOptions } from '../training/validate.js';
 import { InputError } from '../util/errors.js';
 import { addDataOptions, type DataCliOptions } from './dataArgs.js';
@@ -119,7 +120,8 @@ export function parsePositiveList(text: string, flag: string): number[] {
  * for this process, so a second command on the same folder is refused before it trains anything. Returns the
  * release function. Call checkWorkDir first, before loading data, to fail fast on a bad --out.
  */
-export function openExperimentDir(out: string, kind: string, oneRun: TrainOptions): () => void {
+export function openExperimentDir(out: string, kind: string, oneRun: TrainOptions, jobs: number): () => void {
   checkTrainOptions(oneRun);
+  checkTrainMemory(oneRun, jobs); // --jobs runs of this size side by side
   return acquireRunLock(openWorkDir(out, kind));
 }

@@ -58,19 +58,21 @@ export function trainMemoryBytes(o: TrainOptions): TrainMemoryEstimate {
 /**
  * Refuses a run whose estimated peak memory is over `o.maxMemoryBytes` (default: defaultMemoryLimit(), half
  * the machine's memory, at most 8 GiB), naming the estimate; refuses a limit above the machine's total memory.
+ * `concurrentRuns` runs of this size training side by side (worker threads) need that many times the memory.
  */
-export function checkTrainMemory(o: TrainOptions): void {
+export function checkTrainMemory(o: TrainOptions, concurrentRuns = 1): void {
   const total = totalmem();
   if (o.maxMemoryBytes !== undefined) {
     if (!(Number.isFinite(o.maxMemoryBytes) && o.maxMemoryBytes > 0)) throw new InputError(`the memory limit (--max-memory) must be a positive size, got ${o.maxMemoryBytes}`);
     if (o.maxMemoryBytes > total) throw new InputError(`the memory limit (--max-memory) of ${formatBytes(o.maxMemoryBytes)} is above this machine's total memory (${formatBytes(total)})`);
   }
   const limit = o.maxMemoryBytes ?? defaultMemoryLimit();
-  const est = trainMemoryBytes(o);
-  if (est.total > limit) {
+  const need = trainMemoryBytes(o).total * concurrentRuns;
+  if (need > limit) {
     const p = bindFinite(o.spec, o.data.x.cols).paramCount;
+    const runs = concurrentRuns > 1 ? `${concurrentRuns} runs at once (--jobs) of ` : '';
     throw new InputError(
-      `training this network (${p < 1e6 ? p : p.toExponential(2)} parameters) needs about ${formatBytes(est.total)}, over the memory limit of ${formatBytes(limit)}; ` +
+      `training ${runs}this network (${p < 1e6 ? p : p.toExponential(2)} parameters) needs about ${formatBytes(need)}, over the memory limit of ${formatBytes(limit)}; ` +
         'use a narrower network, a smaller --batch or fewer points, or raise the limit with --max-memory (library: maxMemoryBytes)',
     );
   }
