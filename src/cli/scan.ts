@@ -147,6 +147,8 @@ function writeKernelOnly(o: ScanCliOptions, spec: ReturnType<typeof parseSpec>, 
   const bigLambdas = logspace(1e-3, 10, 60);
   const tr0 = trace(theta0);
   const ratio = bigLambdas.map((L) => trace(ntkUnderL2(spec, L, x)) / tr0);
+  const bad = ratio.findIndex((r) => !Number.isFinite(r));
+  if (bad >= 0) throw new InputError(`the predicted kernel decay is not finite at Λ = ${bigLambdas[bad].toPrecision(3)} (tr Θ_0 = ${tr0}): the inputs are too large or all zero; rescale them`);
   const rows = ['Lambda_integrated,trace_ratio', ...bigLambdas.map((L, i) => `${L},${ratio[i]}`)];
   const json = {
     architecture: o.arch,
