@@ -37,7 +37,7 @@ export {
   type KernelOptions,
   type KernelResult,
 } from './kernels/analytic.js';
-export { kernelMemoryBytes, type KernelGet } from './kernels/memory.js';
+export { kernelMemoryBytes, flowMemoryBytes, parseMemoryLimit, type FlowSize, type KernelGet } from './kernels/memory.js';
 
 export { empiricalKernel, type EmpiricalKernelOptions, type EmpiricalKernelResult, type EmpiricalMethod } from './kernels/empirical.js';
 export { monteCarloKernel, type MonteCarloOptions, type MonteCarloKernelResult } from './kernels/monteCarlo.js';
@@ -46,7 +46,8 @@ export { ntkConvergence, type NtkConvergenceOptions, type NtkConvergenceResult }
 export { ntkUnderL2 } from './kernels/underL2.js';
 export { isPositivelyHomogeneous } from './layers/serial.js';
 
-export { eigenbasis, type Eigenbasis } from './dynamics/eigenbasis.js';
+export { eigenbasis, type Eigenbasis, type EigenbasisOptions } from './dynamics/eigenbasis.js';
+export { PSD_TOLERANCE, clipSpectrum, type PsdOptions, type SpectrumClip } from './dynamics/psdSpectrum.js';
 export type { FlowProblem } from './dynamics/problem.js';
 export { spectralSolve, spectralTrajectory } from './dynamics/spectral.js';
 export { scheduledSolve, scheduledSolveBatch, scheduledTrajectories, type ScheduledFlowOptions } from './dynamics/scheduledFlow.js';
@@ -70,6 +71,7 @@ export { kernelRidgeTestMse } from './dynamics/kernelRidge.js';
 export { bundledDataset, fileDataset, type Dataset } from './experiments/dataset.js';
 export { mnistSplit, loadMnistDigits } from './data/mnist.js';
 export { standardize, oneHot, centredOneHot, type Standardization } from './data/preprocess.js';
+export { MAX_CLASSES, looksLikeLabels, readLabels } from './data/labels.js';
 
 export { figureHtml, writeFigure, startPngRenderer, type Figure } from './figures/figure.js';
 export { tstarTheoryFigure, collapseTheoryFigure, linearVsDeepFigure } from './figures/theory.js';

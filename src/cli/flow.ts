@@ -4,7 +4,10 @@ import { accuracyOverTime, bestTime, kernelScale, mseOverTime } from '../dynamic
 import { constantSchedule } from '../dynamics/schedule.js';
 import { scheduledSolve } from '../dynamics/scheduledFlow.js';
 import { spectralSolve } from '../dynamics/spectral.js';
+import { assertFiniteOverTime } from '../dynamics/finiteOutputs.js';
+import { regularizedNote } from '../dynamics/psdSpectrum.js';
 import { readMatrix } from '../io/npy.js';
+import { checkMemory, defaultMemoryLimit, flowMemoryBytes, parseMemoryLimit } from '../kernels/memory.js';
 import { checkOutputDir, writeOutputDir } from '../io/outputPath.js';
 import { InputError } from '../util/errors.js';
 import { parseInteger, parseNumber, parseTimes, readSchedule } from './parse.js';
@@ -23,6 +26,8 @@ interface FlowCliOptions {
   times: string;
   out: string;
   force?: boolean;
+  regularize?: boolean;
+  maxMemory?: string;
 }
 
 export function registerFlowCommand(program: Command): void {
@@ -42,6 +47,8 @@ export function registerFlowCommand(program: Command): void {
     .requiredOption('--times <spec>', 'output times: a file (.npy/.csv/.json) or log:A:B:N / lin:A:B:N')
     .requiredOption('--out <dir>', 'results folder: f_train.npy (T×n×k), f_test.npy (T×m×k), summary.json')
     .option('--force', 'replace an existing --out folder')
+    .option('--regularize', 'clip negative eigenvalues of an indefinite Θ to 0 (reported) instead of refusing it')
+    .option('--max-memory <size>', `refuse if the estimated peak memory exceeds this (e.g. 16G; default ${Math.round(defaultMemoryLimit() / 2 ** 30)}G)`)
     .addHelpText(
       'after',
       `
@@ -63,6 +70,7 @@ Examples:
       if (lambda !== undefined && lambda < 0) throw new InputError(`--lambda must be ≥ 0, got ${lambda}`);
       const schedule = o.schedule ? readSchedule(o.schedule) : constantSchedule(lambda!);
       const times = parseTimes(o.times);
+      const memoryLimit = o.maxMemory !== undefined ? parseMemoryLimit(o.maxMemory) : defaultMemoryLimit();
       checkOutputDir(o.out, 'flow', o.force);
       const problem = {
         thetaTrain: readMatrix(o.theta, { name: 'Θ (--theta)' }),
@@ -72,11 +80,16 @@ Examples:
         f0: o.f0 ? readMatrix(o.f0, { name: 'f0 (--f0)' }) : null,
         f0Test: o.f0Test ? readMatrix(o.f0Test, { name: 'f0 test (--f0-test)' }) : null,
       };
+      const n = problem.thetaTrain.rows;
+      const m = problem.thetaTest ? problem.thetaTest.rows : 0;
+      checkMemory(flowMemoryBytes({ n, m, k: problem.y.cols, times: times.length }), memoryLimit, `the flow (n = ${n}, m = ${m}, k = ${problem.y.cols}, ${times.length} times)`);
       const started = Date.now();
-      const eb = eigenbasis(problem);
+      const eb = eigenbasis(problem, undefined, { regularize: o.regularize });
+      if (eb.spectrum.regularized) process.stderr.write(`ntk: warning: ${regularizedNote(eb.spectrum)}\n`);
       const sol = lambda !== undefined ? spectralSolve(eb, lambda, depth, times) : scheduledSolve(eb, schedule, depth, times);
       const T = times.length;
       const trainMse = mseOverTime(sol.fTrain, problem.y, T);
+      assertFiniteOverTime(trainMse, 'train MSE', times);
       const summary: Record<string, unknown> = {
         dtype: 'float64',
         depth,
@@ -88,6 +101,7 @@ Examples:
         trainMse: Array.from(trainMse),
         kernelScale: Array.from(times, (t) => kernelScale(depth, schedule, t)),
         mseConvention: 'MSE = (1/N)Σ_i |f(x_i) − y_i|² (the loss is half of it)',
+        spectrum: eb.spectrum,
       };
       const files: Record<string, { npy: { shape: number[]; data: Float64Array } } | string> = {
         'f_train.npy': { npy: { shape: [T, eb.n, eb.k], data: sol.fTrain } },
@@ -97,6 +111,8 @@ Examples:
         if (problem.yTest) {
           const testMse = mseOverTime(sol.fTest, problem.yTest, T);
           const testAcc = accuracyOverTime(sol.fTest, problem.yTest, T);
+          assertFiniteOverTime(testMse, 'test MSE', times);
+          assertFiniteOverTime(testAcc, 'test accuracy', times);
           const bm = bestTime(testMse, times, 'min');
           const ba = bestTime(testAcc, times, 'max');
           Object.assign(summary, {

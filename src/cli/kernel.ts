@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { analyticKernel } from '../kernels/analytic.js';
-import { defaultMemoryLimit, parseBytes } from '../kernels/memory.js';
+import { assertFiniteKernel } from '../kernels/finiteKernel.js';
+import { defaultMemoryLimit, parseMemoryLimit } from '../kernels/memory.js';
 import { parseSpec } from '../layers/json.js';
 import { withHiddenWidth } from '../layers/network.js';
 import type { NetworkSpec } from '../layers/types.js';
@@ -81,6 +82,7 @@ trace over outputs divided by k, the NNGP is f·f'ᵀ/k; --seeds S gives the mea
       if (o.linalg !== 'auto' && o.linalg !== 'native' && o.linalg !== 'js') throw new InputError(`--linalg must be auto, native or js, got "${o.linalg}"`);
       const threads = o.threads === undefined ? undefined : Number(o.threads);
       if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new InputError(`--threads must be a positive integer, got "${o.threads}"`);
+      if (o.maxMemory !== undefined) parseMemoryLimit(o.maxMemory); // refused before any file is read
       const x1 = readMatrix(o.x1, { name: 'X1' });
       const x2 = o.x2 ? readMatrix(o.x2, { name: 'X2' }) : undefined;
       if (o.empirical) {
@@ -93,7 +95,7 @@ trace over outputs divided by k, the NNGP is f·f'ᵀ/k; --seeds S gives the mea
       try {
         const res = await analyticKernel(spec, x1, x2, {
           get: o.get,
-          maxMemoryBytes: o.maxMemory ? parseBytes(o.maxMemory) : undefined,
+          maxMemoryBytes: o.maxMemory ? parseMemoryLimit(o.maxMemory) : undefined,
           threads,
           linalg: getLinalg(o.linalg),
           onProgress: bar.update,
@@ -136,13 +138,17 @@ async function empiricalCommand(o: KernelCliOptions, spec: NetworkSpec, x1: Mat,
       seed0,
       method,
       backend,
-      maxMemoryBytes: o.maxMemory ? parseBytes(o.maxMemory) : undefined,
+      maxMemoryBytes: o.maxMemory ? parseMemoryLimit(o.maxMemory) : undefined,
       linalg: getLinalg(o.linalg as 'auto' | 'native' | 'js'),
       onProgress: bar.update,
     });
     bar.stop();
     const k = o.get === 'ntk' ? res.ntk : res.nngp;
     const se = o.get === 'ntk' ? res.ntkStderr : res.nngpStderr;
+    // Finite networks can overflow too (float32 products): nothing non-finite is written.
+    const maxSq = maxSquaredNorm(x1, x2);
+    assertFiniteKernel(k, `empirical ${o.get.toUpperCase()}`, maxSq);
+    if (se) assertFiniteKernel(se, `standard error of the empirical ${o.get.toUpperCase()}`, maxSq);
     makeParentDir(outPath, o.out);
     if (stderrPath && se) makeParentDir(stderrPath, o.stderr!);
     writeNpy(outPath, { shape: [k.rows, k.cols], data: k.data });
@@ -171,4 +177,17 @@ async function empiricalCommand(o: KernelCliOptions, spec: NetworkSpec, x1: Mat,
   } finally {
     bar.stop();
   }
+}
+
+/** Largest |x|² over the rows of X1 and X2, for overflow messages. */
+function maxSquaredNorm(x1: Mat, x2: Mat | undefined): number {
+  let max = 0;
+  for (const x of x2 ? [x1, x2] : [x1]) {
+    for (let i = 0; i < x.rows; i++) {
+      let s = 0;
+      for (let j = 0; j < x.cols; j++) s += x.data[i * x.cols + j] ** 2;
+      max = Math.max(max, s);
+    }
+  }
+  return max;
 }

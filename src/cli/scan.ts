@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { eigenbasis } from '../dynamics/eigenbasis.js';
+import { regularizedNote } from '../dynamics/psdSpectrum.js';
 import { lambdaScan, logspace, type ScanResult } from '../experiments/lambdaScan.js';
 import { checkOutputDir, writeOutputDir } from '../io/outputPath.js';
 import { analyticKernel } from '../kernels/analytic.js';
+import { checkMemory, defaultMemoryLimit, flowMemoryBytes, parseMemoryLimit } from '../kernels/memory.js';
 import { ntkUnderL2 } from '../kernels/underL2.js';
 import { parseSpec } from '../layers/json.js';
 import { denseLayerCount, isPositivelyHomogeneous } from '../layers/serial.js';
@@ -27,7 +29,12 @@ interface ScanCliOptions {
   force?: boolean;
   kernelOnly?: boolean;
   quiet?: boolean;
+  regularize?: boolean;
+  maxMemory?: string;
 }
+
+/** Points per λ on the λ·t grid (lambdaScan's default): fixes the scan's memory per λ. */
+const SCAN_TIMES = 300;
 
 export function registerScanCommand(program: Command): void {
   const cmd = program
@@ -41,6 +48,8 @@ export function registerScanCommand(program: Command): void {
     .requiredOption('--out <dir>', 'results folder: tstar.csv, tstar.json, curves.json')
     .option('--force', 'replace an existing --out folder')
     .option('--quiet', 'no progress bar')
+    .option('--regularize', 'clip negative eigenvalues of an indefinite Θ to 0 (reported) instead of refusing it')
+    .option('--max-memory <size>', `refuse if the estimated peak memory exceeds this (e.g. 16G; default ${Math.round(defaultMemoryLimit() / 2 ** 30)}G)`)
     .addHelpText(
       'after',
       `
@@ -61,22 +70,28 @@ Examples:
         );
       }
       const lambdas = parseLambdas(o.lambdas);
+      const memoryLimit = o.maxMemory !== undefined ? parseMemoryLimit(o.maxMemory) : defaultMemoryLimit();
       checkOutputDir(o.out, 'scan', o.force);
       if (o.data && (o.x || o.y || o.xTest || o.yTest)) throw new InputError('give either --data or --x/--y/--x-test/--y-test, not both');
       const data = loadDataset(o);
       const depth = o.model === 'linear' ? 1 : denseLayerCount(spec);
       if (depth < 1) throw new InputError('the architecture has no Dense layer');
+      if (!o.kernelOnly || homogeneous) {
+        const size = { n: data.x.rows, m: data.xTest.rows, k: data.y.cols, times: SCAN_TIMES, lambdas: lambdas.length };
+        checkMemory(flowMemoryBytes(size), memoryLimit, `the scan (n = ${size.n}, m = ${size.m}, k = ${size.k}, ${lambdas.length} λ values)`);
+      }
       const bar = progressBar('kernel rows', o.quiet);
-      const thetaTrain = (await analyticKernel(spec, data.x, undefined, { get: 'ntk', onProgress: bar.update })).ntk!;
+      const thetaTrain = (await analyticKernel(spec, data.x, undefined, { get: 'ntk', onProgress: bar.update, maxMemoryBytes: memoryLimit })).ntk!;
       bar.stop();
       if (o.kernelOnly && !homogeneous) {
         writeKernelOnly(o, spec, data.x, lambdas, thetaTrain, data.description);
         return;
       }
-      const thetaTest = (await analyticKernel(spec, data.xTest, data.x, { get: 'ntk' })).ntk!;
-      const eb = eigenbasis({ thetaTrain, thetaTest, y: data.y, yTest: data.yTest });
+      const thetaTest = (await analyticKernel(spec, data.xTest, data.x, { get: 'ntk', maxMemoryBytes: memoryLimit })).ntk!;
+      const eb = eigenbasis({ thetaTrain, thetaTest, y: data.y, yTest: data.yTest }, undefined, { regularize: o.regularize });
+      if (eb.spectrum.regularized) process.stderr.write(`ntk: warning: ${regularizedNote(eb.spectrum)}\n`);
       const bar2 = progressBar('λ values', o.quiet);
-      const result = lambdaScan(eb, lambdas, depth, { onProgress: bar2.update });
+      const result = lambdaScan(eb, lambdas, depth, { onProgress: bar2.update, lambdaTimeGrid: [1e-3, 1e2, SCAN_TIMES] });
       bar2.stop();
       const meta = {
         architecture: o.arch,
@@ -87,7 +102,8 @@ Examples:
         m: data.xTest.rows,
         k: data.y.cols,
         dtype: 'float64',
-        lambdaTimeGrid: '300 log-spaced values of λ·t in [1e-3, 1e2]',
+        lambdaTimeGrid: `${SCAN_TIMES} log-spaced values of λ·t in [1e-3, 1e2]`,
+        spectrum: eb.spectrum,
         seconds: (Date.now() - started) / 1000,
       };
       writeOutputDir(
@@ -132,6 +148,8 @@ function writeKernelOnly(o: ScanCliOptions, spec: ReturnType<typeof parseSpec>, 
   const bigLambdas = logspace(1e-3, 10, 60);
   const tr0 = trace(theta0);
   const ratio = bigLambdas.map((L) => trace(ntkUnderL2(spec, L, x)) / tr0);
+  const bad = ratio.findIndex((r) => !Number.isFinite(r));
+  if (bad >= 0) throw new InputError(`the predicted kernel decay is not finite at Λ = ${bigLambdas[bad].toPrecision(3)} (tr Θ_0 = ${tr0}): the inputs are too large or all zero; rescale them`);
   const rows = ['Lambda_integrated,trace_ratio', ...bigLambdas.map((L, i) => `${L},${ratio[i]}`)];
   const json = {
     architecture: o.arch,

@@ -16,6 +16,13 @@ export interface FlowProblem {
   f0Test?: Mat | null;
 }
 
+/**
+ * Largest accepted |Θ_ij − Θ_ji| relative to max|Θ|: kernels computed in float64 are symmetric to ~1e-16
+ * (ntk kernel mirrors one triangle, so exactly); a kernel saved as float32 is still symmetric, each entry rounded
+ * alike. A larger difference means the matrix is not a kernel (a wrong file, or X and X* swapped).
+ */
+export const SYMMETRY_TOLERANCE = 1e-10;
+
 /** Checks shapes, finiteness and symmetry of a flow problem; throws InputError naming the problem. */
 export function checkFlowProblem(p: FlowProblem): void {
   const { thetaTrain: th, y } = p;
@@ -29,8 +36,11 @@ export function checkFlowProblem(p: FlowProblem): void {
     for (let j = 0; j < i; j++) {
       const a = th.data[i * n + j];
       const b = th.data[j * n + i];
-      if (Math.abs(a - b) > 1e-10 * Math.max(maxAbs, 1e-300)) {
-        throw new InputError(`Θ (train) is not symmetric: entry (${i}, ${j}) = ${a} but (${j}, ${i}) = ${b}`);
+      if (Math.abs(a - b) > SYMMETRY_TOLERANCE * Math.max(maxAbs, 1e-300)) {
+        throw new InputError(
+          `Θ (train) is not symmetric: entry (${i}, ${j}) = ${a} but (${j}, ${i}) = ${b} ` +
+            `(beyond the round-off tolerance ${SYMMETRY_TOLERANCE}·max|Θ| = ${(SYMMETRY_TOLERANCE * maxAbs).toPrecision(3)})`,
+        );
       }
     }
   }

@@ -2,6 +2,7 @@ import { getLinalg } from '../linalg/index.js';
 import type { Linalg } from '../linalg/types.js';
 import type { Mat } from '../linalg/matrix.js';
 import type { Eigenbasis } from './eigenbasis.js';
+import { assertFiniteOverTime } from './finiteOutputs.js';
 import { accuracyOverTime, mseOverTime } from './observables.js';
 
 /**
@@ -46,7 +47,10 @@ export function trajectoryOutputs(eb: Eigenbasis, tr: EigenTrajectory, linalg: L
   const rotated = linalg.gemm(eb.v, { rows: n, cols: T * k, data: coords }).data;
   const fTrain = new Float64Array(n * T * k);
   for (let i = 0; i < n; i++) for (let j = 0; j < T; j++) for (let c = 0; c < k; c++) fTrain[j * n * k + i * k + c] = rotated[i * T * k + j * k + c];
-  return { times: tr.times, fTrain, fTest: testOutputs(eb, tr, linalg) };
+  const fTest = testOutputs(eb, tr, linalg);
+  assertFiniteOverTime(fTrain, 'f_train', tr.times);
+  if (fTest) assertFiniteOverTime(fTest, 'f_test', tr.times);
+  return { times: tr.times, fTrain, fTest };
 }
 
 /** Per eigenbasis, the (m·k)×n matrices W_y[(p, c), i] = C[p, i]·ỹ[i, c] (and W_0 with f̃0), built once. */
@@ -130,11 +134,15 @@ export function trajectoryCurves(
     }
     trainMse[j] = s / n;
   }
+  assertFiniteOverTime(trainMse, 'train MSE', tr.times);
   const fTest = testOutputs(eb, tr, linalg);
+  if (fTest) assertFiniteOverTime(fTest, 'f_test', tr.times);
   const yTest: Mat | null = eb.yTest;
+  const testMse = fTest && yTest ? mseOverTime(fTest, yTest, T) : null;
+  if (testMse) assertFiniteOverTime(testMse, 'test MSE', tr.times);
   return {
     trainMse,
-    testMse: fTest && yTest ? mseOverTime(fTest, yTest, T) : null,
+    testMse,
     testAcc: fTest && yTest ? accuracyOverTime(fTest, yTest, T) : null,
     fTest,
   };

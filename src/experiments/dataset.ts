@@ -1,8 +1,10 @@
 import { mnistSplit } from '../data/mnist.js';
 import { centredOneHot, oneHot, standardize, type Standardization } from '../data/preprocess.js';
+import { classCount, looksLikeLabels, readLabels } from '../data/labels.js';
 import { readMatrix } from '../io/npy.js';
+import { checkMemory, defaultMemoryLimit } from '../kernels/memory.js';
 import type { Mat } from '../linalg/matrix.js';
-import { InputError } from '../util/errors.js';
+import { InputError, assertFinite } from '../util/errors.js';
 
 export type TargetEncoding = 'centred' | 'onehot';
 
@@ -19,6 +21,8 @@ export interface DatasetOptions {
   standardize?: Standardization;
   targets?: TargetEncoding;
   seed?: number;
+  /** Ceiling for the one-hot targets of label files (default: defaultMemoryLimit()). */
+  maxMemoryBytes?: number;
 }
 
 /**
@@ -43,27 +47,38 @@ export function bundledDataset(spec: string, opts: DatasetOptions = {}): Dataset
   };
 }
 
-/** The user's own arrays: X (n×d), Y (n×k or n labels), X*, Y*. Labels (a 1-D integer array) become one-hot. */
+/**
+ * The user's own arrays: X (n×d), Y (n×k or n labels), X*, Y*, all finite. Y is read as class labels when it is
+ * one column of integers ≥ 0 (not all 0): both Y and Y* become one-hot with k = max label + 1 (≤ MAX_CLASSES), and
+ * a Y* that is not such labels is an error (never a silent fall-back to regression). Any other Y is used as given.
+ */
 export function fileDataset(paths: { x: string; y: string; xTest: string; yTest: string }, opts: DatasetOptions = {}): Dataset {
   const x = readMatrix(paths.x, { name: 'X (--x)' });
   const xt = readMatrix(paths.xTest, { name: 'X test (--x-test)' });
   let y = readMatrix(paths.y, { name: 'Y (--y)' });
   let yt = readMatrix(paths.yTest, { name: 'Y test (--y-test)' });
+  assertFinite(x, 'X (--x)');
+  assertFinite(xt, 'X test (--x-test)');
+  assertFinite(y, 'Y (--y)');
+  assertFinite(yt, 'Y test (--y-test)');
   if (x.rows !== y.rows) throw new InputError(`X has ${x.rows} rows but Y has ${y.rows}`);
   if (xt.rows !== yt.rows) throw new InputError(`X test has ${xt.rows} rows but Y test has ${yt.rows}`);
   if (x.cols !== xt.cols) throw new InputError(`X and X test differ in dimension: ${x.cols} vs ${xt.cols}`);
   const enc = opts.targets ?? 'centred';
-  const isLabels = (m: Mat) => m.cols === 1 && m.data.every((v) => Number.isInteger(v) && v >= 0);
-  if (isLabels(y) && isLabels(yt)) {
-    const k = Math.max(...y.data, ...yt.data) + 1;
-    if (k >= 2) {
-      const enc1 = (m: Mat) => (enc === 'centred' ? centredOneHot(Int32Array.from(m.data), k) : oneHot(Int32Array.from(m.data), k));
-      y = enc1(y);
-      yt = enc1(yt);
-    }
+  let targets = `targets as given (${y.cols} output${y.cols === 1 ? '' : 's'})`;
+  if (looksLikeLabels(y)) {
+    const labels = readLabels(y, 'Y (--y)');
+    const labelsTest = readLabels(yt, 'Y test (--y-test) (Y holds integer labels)');
+    const k = classCount(labels, labelsTest);
+    // One-hot targets are (n + m)·k floats: refused before allocating them.
+    checkMemory(8 * (labels.length + labelsTest.length) * k, opts.maxMemoryBytes ?? defaultMemoryLimit(), `one-hot targets for ${k} classes`);
+    const encode = (l: Int32Array) => (enc === 'centred' ? centredOneHot(l, k) : oneHot(l, k));
+    y = encode(labels);
+    yt = encode(labelsTest);
+    targets = `labels 0..${k - 1} as ${enc} one-hot targets (${k} outputs)`;
   }
   if (y.cols !== yt.cols) throw new InputError(`Y has ${y.cols} columns but Y test has ${yt.cols}`);
   const how = opts.standardize ?? 'none';
   const s = standardize(x, xt, how);
-  return { x: s.train, y, xTest: s.test!, yTest: yt, description: `files ${paths.x}, ${paths.y}, ${paths.xTest}, ${paths.yTest}; inputs ${how}` };
+  return { x: s.train, y, xTest: s.test!, yTest: yt, description: `files ${paths.x}, ${paths.y}, ${paths.xTest}, ${paths.yTest}; inputs ${how}; ${targets}` };
 }

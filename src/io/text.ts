@@ -6,6 +6,7 @@
  * skipped; nan / inf / -inf are read as such. Every row must have the same number of values.
  *
  * JSON: a 2-D array of numbers ([[1, 2], [3, 4]]), a 1-D array (read as N×1), or {"data": <one of those>}.
+ * JSON has no Inf, so a value that parsed as ±Inf was a literal beyond the float64 range: refused.
  */
 import { readFileSync } from 'node:fs';
 import type { Mat } from '../linalg/matrix.js';
@@ -15,9 +16,13 @@ import { ioError } from './atomic.js';
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const SPECIAL = /^([+-]?)(nan|inf|infinity)$/i;
 
+function unquote(tok: string): string {
+  return tok.length >= 2 && tok[0] === '"' && tok[tok.length - 1] === '"' ? tok.slice(1, -1).trim() : tok;
+}
+
 /** The number a CSV token spells, or undefined. Surrounding double quotes are allowed ("1.5"). */
 function parseNumber(tok: string): number | undefined {
-  if (tok.length >= 2 && tok[0] === '"' && tok[tok.length - 1] === '"') tok = tok.slice(1, -1).trim();
+  tok = unquote(tok);
   if (NUMBER.test(tok)) return Number(tok);
   const m = SPECIAL.exec(tok);
   if (m) return m[2].toLowerCase() === 'nan' ? NaN : m[1] === '-' ? -Infinity : Infinity;
@@ -56,9 +61,20 @@ export function parseCsv(text: string, name = 'CSV input'): Mat {
     if (line === '' || line[0] === '#') continue;
 
     const toks = tokenize(line, comma ?? line.includes(','));
-    if (rows === 0 && !headerSeen && toks.some((t) => parseNumber(t) === undefined)) {
-      headerSeen = true; // a non-numeric first row is a header
-      continue;
+    if (rows === 0 && !headerSeen) {
+      const numeric = toks.map((t) => parseNumber(t) !== undefined);
+      if (!numeric.some(Boolean)) {
+        headerSeen = true; // a first row without a single number is a header
+        continue;
+      }
+      const j = numeric.indexOf(false);
+      if (j >= 0) {
+        // Numbers and words in one row: a typo in the first data row, not a header (dropping it would lose a point).
+        throw new InputError(
+          `${name}: line ${lineNo}, field ${j + 1} ${toks[j] === '' ? 'is empty' : `is ${show(toks[j])}, not a number`}; ` +
+            'the first row mixes numbers and text (a header row must have no numbers)',
+        );
+      }
     }
     if (comma === undefined) {
       comma = line.includes(',');
@@ -82,6 +98,9 @@ export function parseCsv(text: string, name = 'CSV input'): Mat {
         const what = toks[j] === '' ? 'is empty' : `is ${show(toks[j])}, not a number`;
         const hint = toks[j].includes(';') ? ' (separate values with commas or whitespace)' : '';
         throw new InputError(`${name}: line ${lineNo}, field ${j + 1} ${what}${hint}`);
+      }
+      if (v === Infinity || v === -Infinity) {
+        if (!SPECIAL.test(unquote(toks[j]))) throw new InputError(`${name}: line ${lineNo}, field ${j + 1} is ${show(toks[j])}, beyond the float64 range (±1.8e308)`);
       }
       data[n++] = v;
     }
@@ -116,6 +135,7 @@ export function parseJsonMatrix(text: string, name = 'JSON input'): Mat {
     const out = new Float64Array(v.length);
     v.forEach((x: unknown, i: number) => {
       if (typeof x !== 'number') throw new InputError(`${name}: ${at(i)} is ${bad(x)}, not a number (${expected})`);
+      if (!Number.isFinite(x)) throw new InputError(`${name}: ${at(i)} is beyond the float64 range (±1.8e308)`);
       out[i] = x;
     });
     return { rows: v.length, cols: 1, data: out };
@@ -132,6 +152,7 @@ export function parseJsonMatrix(text: string, name = 'JSON input'): Mat {
     for (let j = 0; j < cols; j++) {
       const x: unknown = r[j];
       if (typeof x !== 'number') throw new InputError(`${name}: ${at(i, j)} is ${bad(x)}, not a number`);
+      if (!Number.isFinite(x)) throw new InputError(`${name}: ${at(i, j)} is beyond the float64 range (±1.8e308)`);
       out[i * cols + j] = x;
     }
   }

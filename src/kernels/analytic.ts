@@ -9,6 +9,7 @@ import type { Mat } from '../linalg/matrix.js';
 import { InputError, assertFinite } from '../util/errors.js';
 import { startWorker, workerUrl } from '../util/workers.js';
 import type { KernelWorkerData } from './kernelWorker.js';
+import { assertFiniteKernel, checkSquaredNorms } from './finiteKernel.js';
 import { checkMemory, defaultMemoryLimit, kernelMemoryBytes, type KernelGet } from './memory.js';
 import { computeRows, diagonalChain, splitRows, type RowTask } from './recursion.js';
 
@@ -73,7 +74,11 @@ export async function nngpKernel(spec: NetworkSpec, x1: Mat, x2?: Mat, opts: Omi
 export function kernelDiagonal(spec: NetworkSpec, x: Mat): { nngp: Float64Array; ntk: Float64Array } {
   checkInput(x, 'X');
   const transforms = bindKernel(spec, x.cols);
-  const { nngp, ntk } = diagonalChain(transforms, squaredNorms(x), x.cols);
+  const norms = squaredNorms(x);
+  const maxSq = checkSquaredNorms(norms, 'X');
+  const { nngp, ntk } = diagonalChain(transforms, norms, x.cols);
+  assertFiniteKernel({ rows: nngp.length, cols: 1, data: nngp }, 'NNGP diagonal', maxSq);
+  assertFiniteKernel({ rows: ntk.length, cols: 1, data: ntk }, 'NTK diagonal', maxSq);
   return { nngp, ntk };
 }
 
@@ -88,6 +93,8 @@ interface Prepared {
   chain2: Float64Array[];
   diag: { nngp: Float64Array; ntk: Float64Array } | null;
   transforms: ReturnType<typeof bindKernel>;
+  /** Largest |x|² over X1 and X2, for the overflow message. */
+  maxSqNorm: number;
 }
 
 function prepare(spec: NetworkSpec, x1: Mat, x2: Mat | undefined, opts: KernelOptions): Prepared {
@@ -106,6 +113,10 @@ function prepare(spec: NetworkSpec, x1: Mat, x2: Mat | undefined, opts: KernelOp
   const n2 = other.rows;
   const d = x1.cols;
   const transforms = bindKernel(spec, d);
+  // Inputs whose |x|² overflows are refused before any work (the whole kernel would be Inf/NaN).
+  const norms1 = squaredNorms(x1);
+  const norms2 = symmetric ? norms1 : squaredNorms(other);
+  const maxSqNorm = Math.max(checkSquaredNorms(norms1, 'X1'), symmetric ? 0 : checkSquaredNorms(norms2, 'X2'));
   checkMemory(
     kernelMemoryBytes(n1, n2, d, spec.layers.length, get),
     opts.maxMemoryBytes ?? defaultMemoryLimit(),
@@ -118,10 +129,10 @@ function prepare(spec: NetworkSpec, x1: Mat, x2: Mat | undefined, opts: KernelOp
   kBuf.set(gram.data);
   const wantNtk = get !== 'nngp';
   const tBuf = wantNtk ? new Float64Array(new SharedArrayBuffer(8 * n1 * n2)) : null;
-  const c1 = diagonalChain(transforms, squaredNorms(x1), d);
-  const c2 = symmetric ? c1 : diagonalChain(transforms, squaredNorms(other), d);
+  const c1 = diagonalChain(transforms, norms1, d);
+  const c2 = symmetric ? c1 : diagonalChain(transforms, norms2, d);
   return {
-    n1, n2, d, symmetric, kBuf, tBuf, transforms,
+    n1, n2, d, symmetric, kBuf, tBuf, transforms, maxSqNorm,
     chain1: c1.before,
     chain2: c2.before,
     diag: symmetric ? { nngp: c1.nngp, ntk: c1.ntk } : null,
@@ -177,12 +188,16 @@ function runWorkers(spec: NetworkSpec, p: Prepared, threads: number, opts: Kerne
   });
 }
 
+/** The requested kernels, refused (InputError) if any entry overflowed: no caller ever sees an Inf/NaN kernel. */
 function finish(p: Prepared, get: KernelGet): KernelResult {
   const asMat = (buf: Float64Array): Mat => ({ rows: p.n1, cols: p.n2, data: buf });
-  return {
+  const result: KernelResult = {
     nngp: get === 'ntk' ? null : asMat(p.kBuf),
     ntk: p.tBuf && get !== 'nngp' ? asMat(p.tBuf) : null,
   };
+  if (result.nngp) assertFiniteKernel(result.nngp, 'NNGP', p.maxSqNorm);
+  if (result.ntk) assertFiniteKernel(result.ntk, 'NTK', p.maxSqNorm);
+  return result;
 }
 
 function checkInput(x: Mat, name: string): void {

@@ -39,3 +39,45 @@ export function checkMemory(needed: number, limit: number, what: string): void {
     );
   }
 }
+
+/**
+ * A --max-memory value: parsed like `parseBytes`, and refused above the machine's total memory (a limit the
+ * machine cannot honour would let a run swap or be killed instead of being refused up front).
+ */
+export function parseMemoryLimit(text: string, flag = '--max-memory'): number {
+  const bytes = parseBytes(text);
+  if (bytes <= 0) throw new InputError(`${flag} must be positive, got "${text}"`);
+  const total = totalmem();
+  if (bytes > total) {
+    throw new InputError(`${flag} ${formatBytes(bytes)} is more than this machine's total memory (${formatBytes(total)})`);
+  }
+  return bytes;
+}
+
+/** Shape of an L2-flow computation, for `flowMemoryBytes`. */
+export interface FlowSize {
+  /** Training points. */
+  n: number;
+  /** Test points (0 without a test set). */
+  m: number;
+  /** Outputs per point. */
+  k: number;
+  /** Output times per λ. */
+  times: number;
+  /** Number of λ values of a scan; absent for a single flow, whose f_train and f_test are all kept. */
+  lambdas?: number;
+}
+
+/**
+ * Peak bytes of the closed-form flow (dynamics/spectral.ts + trajectory.ts), float64:
+ * Θ, its scaled copy and eigenvectors (3n²) and Θ(X*, X) (mn); per λ the mode responses g, h, zg, zh (4nT),
+ * the test weights (2mkn) and, for f on T times, three T×(points)×k buffers (coordinates, gemm result, output).
+ * A single flow keeps f_train and f_test (T·(n+m)·k each way); a scan forms only f_test per λ and keeps, for
+ * every λ, four curves of T values (counted at 32 bytes each: the float and its JSON text).
+ */
+export function flowMemoryBytes(s: FlowSize): number {
+  const { n, m, k, times: T } = s;
+  const base = 3 * n * n + m * n + 4 * n * T + 2 * m * k * n;
+  if (s.lambdas === undefined) return 8 * (base + 3 * T * (n + m) * k);
+  return 8 * (base + 3 * T * m * k) + s.lambdas * 4 * T * 32;
+}

@@ -231,7 +231,7 @@ describe('bad input', () => {
     expect(() => eigenbasis({ ...p, thetaTrain: { rows: 12, cols: 11, data: new Float64Array(132) } })).toThrow(/must be square/);
     const asym = Float64Array.from(p.thetaTrain.data);
     asym[1] += 1;
-    expect(() => eigenbasis({ ...p, thetaTrain: { rows: 12, cols: 12, data: asym } })).toThrow(/not symmetric/);
+    expect(() => eigenbasis({ ...p, thetaTrain: { rows: 12, cols: 12, data: asym } })).toThrow(/not symmetric: entry .* \(beyond the round-off tolerance 1e-10·max\|Θ\| = /);
     expect(() => eigenbasis({ ...p, y: randomMatrix(11, 2, 1) })).toThrow(/Y has 11 rows/);
     const nan = Float64Array.from(p.y.data);
     nan[3] = NaN;

@@ -36,7 +36,7 @@ describe('appendLine', () => {
     vi.mocked(fs.writeSync).mockImplementationOnce(((fd: number, buf: Uint8Array, off: number) => {
       fs.appendFileSync(file, Buffer.from(buf).subarray(off, off + 5)); // 5 bytes reach the disk
       throw fsError(code);
-    }) as typeof fs.writeSync);
+    }) as unknown as typeof fs.writeSync);
     let err: unknown;
     try {
       appendLine(file, '{"step":1,"loss":0.5}\n');

@@ -90,9 +90,35 @@ describe('parseCsv', () => {
     expectInputError(() => parseCsv('', 'e.csv'), /^e\.csv: no rows of numbers found$/);
     expectInputError(() => parseCsv('# only a comment\n\nname,age\n'), /no rows of numbers/);
   });
+
+  it('a first row with a typo is an error naming line 1 and the field, not a header that drops a point', () => {
+    expectInputError(() => parseCsv('0.1,0.2x,0.3\n1,2,3\n', 'X (x.csv)'), /^X \(x\.csv\): line 1, field 2 is "0\.2x", not a number; the first row mixes numbers and text/);
+    expectInputError(() => parseCsv('# c\n1 2 oops\n3 4 5\n'), /line 2, field 3 is "oops"/);
+    expectInputError(() => parseCsv('1,,3\n4,5,6\n'), /line 1, field 2 is empty/);
+    // a header without a single number is still a header, quoted or not
+    expect(rowsOf(parseCsv('"x","y"\n1,2\n'))).toEqual([[1, 2]]);
+    expect(rowsOf(parseCsv('x y z\n1 2 3\n'))).toEqual([[1, 2, 3]]);
+  });
+
+  it('refuses numbers beyond the float64 range instead of reading them as Inf', () => {
+    expectInputError(() => parseCsv('1,2\n3,1e400\n', 'f.csv'), /^f\.csv: line 2, field 2 is "1e400", beyond the float64 range/);
+    expectInputError(() => parseCsv('-1e999\n'), /line 1, field 1 is "-1e999", beyond/);
+    expect(parseCsv('inf,"-inf"\n').data[1]).toBe(-Infinity); // spelled-out Inf is still read as numpy writes it
+  });
+
+  it('trailing garbage on a row is an error, never cut off', () => {
+    expectInputError(() => parseCsv('1,2\n3,4 abc\n'), /line 2, field 2 is "4 abc"/);
+    expectInputError(() => parseCsv('1 2\n3 4 abc\n'), /line 2 has 3 values but line 1 has 2/);
+  });
 });
 
 describe('parseJsonMatrix', () => {
+  it('refuses literals beyond the float64 range (JSON has no Inf)', () => {
+    expectInputError(() => parseJsonMatrix('[[1, 2], [3, 1e400]]', 'j'), /^j: \[1\]\[1\] is beyond the float64 range/);
+    expectInputError(() => parseJsonMatrix('[1, -1e999]', 'j'), /^j: \[1\] is beyond the float64 range/);
+    expectInputError(() => parseJsonMatrix('[[1], [[2]]]', 'j'), /\[1\]\[0\] is an array, not a number/);
+  });
+
   it('reads a 2-D array, {"data": ...} and a 1-D array as N×1', () => {
     expect(rowsOf(parseJsonMatrix('[[1, 2.5], [-3e2, 4]]'))).toEqual([
       [1, 2.5],

@@ -13,7 +13,7 @@ import { randomMatrix } from '../helpers.js';
  * A disk that fills up under a training run. openSync and writeSync are wrapped: once `fault` is armed, the
  * `after`-th write (counted from arming) to a file whose name matches `file` writes 7 bytes and fails with `code`.
  */
-const fault: { file: RegExp; code: string; after: number } | { file: null } = { file: null };
+const fault: { file: RegExp | null; code: string; after: number } = { file: null, code: '', after: 0 };
 const fdPath = new Map<number, string>();
 vi.mock('node:fs', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:fs')>();

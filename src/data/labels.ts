@@ -1,0 +1,47 @@
+/**
+ * Class labels read from a file (a column of integers) before one-hot encoding. k = max label + 1 outputs, so
+ * one stray value (2^31, 1e9) would ask for billions of columns: labels are bounded, and every bad one is named
+ * by row and value rather than wrapped (Int32) or turned into a regression target.
+ */
+import type { Mat } from '../linalg/matrix.js';
+import { InputError } from '../util/errors.js';
+
+/** Most classes a label file may define (k = max label + 1). */
+export const MAX_CLASSES = 10_000;
+
+/**
+ * True for a column whose values are all integers ≥ 0 with at least one ≥ 1: read as class labels. A column with
+ * a fraction or a negative value (e.g. ±1 targets) is a regression target, taken as given.
+ */
+export function looksLikeLabels(m: Mat): boolean {
+  if (m.cols !== 1) return false;
+  let max = -1;
+  for (let i = 0; i < m.rows; i++) {
+    const v = m.data[i];
+    if (!Number.isInteger(v) || v < 0) return false;
+    if (v > max) max = v;
+  }
+  return max >= 1;
+}
+
+/** The labels of an n×1 column as Int32, each an integer in 0..MAX_CLASSES−1; otherwise an InputError naming row and value. */
+export function readLabels(m: Mat, name: string): Int32Array {
+  if (m.cols !== 1) throw new InputError(`${name} must be one column of integer labels, got ${m.rows}×${m.cols}`);
+  const out = new Int32Array(m.rows);
+  for (let i = 0; i < m.rows; i++) {
+    const v = m.data[i];
+    if (!Number.isInteger(v) || v < 0 || v >= MAX_CLASSES) {
+      const why = !Number.isInteger(v) ? 'not an integer' : v < 0 ? 'negative' : `over the limit of ${MAX_CLASSES} classes (labels 0..${MAX_CLASSES - 1})`;
+      throw new InputError(`${name} row ${i} is ${v}: ${why}; labels must be integers 0..k−1`);
+    }
+    out[i] = v;
+  }
+  return out;
+}
+
+/** Number of classes k = max label + 1 over several label sets. */
+export function classCount(...sets: Int32Array[]): number {
+  let max = 0;
+  for (const s of sets) for (const v of s) if (v > max) max = v;
+  return max + 1;
+}
