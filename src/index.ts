@@ -19,7 +19,7 @@
  * I/O:                readNpy, writeNpy, readMatrix
  * Errors:             InputError (bad user input), SpecError (bad architecture)
  */
-export { serial, denseLayerCount, outputWidth, type Network } from './layers/serial.js';
+export { serial, weightLayerCount, homogeneityDegree, outputWidth, type Network } from './layers/serial.js';
 export { withHiddenWidth, type NetworkParams } from './layers/network.js';
 export { dense, type DenseOptions } from './layers/dense.js';
 export { relu, abrelu, leakyRelu, abs } from './layers/abrelu.js';

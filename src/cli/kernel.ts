@@ -153,7 +153,7 @@ async function empiricalCommand(o: KernelCliOptions, spec: NetworkSpec, x1: Mat,
     if (stderrPath && se) makeParentDir(stderrPath, o.stderr!);
     writeNpy(outPath, { shape: [k.rows, k.cols], data: k.data });
     if (stderrPath && se) writeNpy(stderrPath, { shape: [se.rows, se.cols], data: se.data });
-    const widths = net.layers.filter((l) => l.json.type === 'dense').map((l) => (l.json as { width: number }).width);
+    const widths = net.layers.flatMap((l) => (l.width === undefined ? [] : [l.width]));
     process.stdout.write(
       JSON.stringify({
         out: o.out,

@@ -7,7 +7,7 @@ import { analyticKernel } from '../kernels/analytic.js';
 import { checkMemory, defaultMemoryLimit, flowMemoryBytes, parseMemoryLimit } from '../kernels/memory.js';
 import { ntkUnderL2 } from '../kernels/underL2.js';
 import { parseSpec } from '../layers/json.js';
-import { denseLayerCount, isPositivelyHomogeneous } from '../layers/serial.js';
+import { homogeneityDegree, weightLayerCount, isPositivelyHomogeneous } from '../layers/serial.js';
 import { InputError } from '../util/errors.js';
 import { parseLambdas } from './parse.js';
 import { progressBar } from './progress.js';
@@ -74,7 +74,7 @@ Examples:
       checkOutputDir(o.out, 'scan', o.force);
       if (o.data && (o.x || o.y || o.xTest || o.yTest)) throw new InputError('give either --data or --x/--y/--x-test/--y-test, not both');
       const data = loadDataset(o);
-      const depth = o.model === 'linear' ? 1 : denseLayerCount(spec);
+      const depth = o.model === 'linear' ? 1 : (homogeneityDegree(spec) ?? weightLayerCount(spec));
       if (depth < 1) throw new InputError('the architecture has no Dense layer');
       if (!o.kernelOnly || homogeneous) {
         const size = { n: data.x.rows, m: data.xTest.rows, k: data.y.cols, times: SCAN_TIMES, lambdas: lambdas.length };

@@ -3,7 +3,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { checkWorkDir, openWorkDir } from '../io/outputPath.js';
 import { analyticKernel } from '../kernels/analytic.js';
 import { parseSpec } from '../layers/json.js';
-import { denseLayerCount } from '../layers/serial.js';
+import { weightLayerCount } from '../layers/serial.js';
 import { startPngRenderer, writeFigure, type Figure, type WrittenFigure } from '../figures/figure.js';
 import { collapseTheoryFigure, linearVsDeepFigure, tstarTheoryFigure } from '../figures/theory.js';
 import { ntkConvergenceFigure } from '../figures/finite.js';
@@ -55,7 +55,7 @@ export async function makeFigureSet(opts: FigureSetOptions): Promise<{ written: 
   const w = Math.SQRT2;
   const arch = `dense(1024, wStd=${w}) > relu > dense(1024, wStd=${w}) > relu > dense(10, wStd=${w})`;
   const spec = parseSpec(arch);
-  const depth = denseLayerCount(spec);
+  const depth = weightLayerCount(spec);
   const context = `MNIST ${nTrain} train / ${nTest} test (bundled digits, unit-norm inputs, centred one-hot), bias-free ReLU NTK, 3 Dense layers, σ_w = √2`;
   const theoryWanted = (['tstar_vs_lambda_theory', 'collapse_theory', 'linear_vs_deep'] as const).some((n) => wanted.has(n));
   const theory = theoryWanted ? await theoryScan() : null;

@@ -5,7 +5,7 @@ import { trajectoryCurves } from '../dynamics/trajectory.js';
 import { analyticKernel } from '../kernels/analytic.js';
 import { ntkUnderL2 } from '../kernels/underL2.js';
 import { applyNetwork, bindFinite, initParams, withHiddenWidth } from '../layers/network.js';
-import { denseLayerCount, isPositivelyHomogeneous } from '../layers/serial.js';
+import { weightLayerCount, isPositivelyHomogeneous } from '../layers/serial.js';
 import type { NetworkSpec } from '../layers/types.js';
 import { mat, type Mat } from '../linalg/matrix.js';
 import { initTfjs, type TfBackendName } from '../tfjs/backend.js';
@@ -69,7 +69,7 @@ export async function finiteVsInfinite(o: FiniteVsInfiniteOptions): Promise<Fini
   if (o.widths.length < 1) throw new InputError('give at least one width');
   if (!(o.lambda > 0)) throw new InputError(`λ must be > 0, got ${o.lambda}`);
   if (o.spec.parameterization !== 'ntk') throw new InputError('finite versus infinite needs the NTK parameterization');
-  const depth = denseLayerCount(o.spec);
+  const depth = weightLayerCount(o.spec);
   const homogeneous = isPositivelyHomogeneous(o.spec);
   const budget = o.budget ?? 2 / o.lambda;
   const probe = Math.min(o.probe ?? 64, o.data.x.rows);

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
+import { isBuiltin } from '../layers/builtin.js';
 import { bindKernel } from '../layers/serial.js';
 import { specToJson } from '../layers/json.js';
 import type { NetworkSpec } from '../layers/types.js';
@@ -39,13 +40,15 @@ const INLINE_WORK = 2_000_000;
  * The analytic NNGP and NTK of `spec` between the rows of `x1` (N1×d) and `x2` (N2×d, default X1), float64.
  * Input covariance x·x'/d, then the layer recursions (see each layer's module and README "Kernels").
  * The work is split by rows over worker threads sharing the output; X2 = X1 computes one triangle and mirrors
- * it, with the diagonal from the exact θ = 0 formulas.
+ * it, with the diagonal from the exact θ = 0 formulas. A spec holding a layer written in user code is computed
+ * on the calling thread (workers cannot rebuild it): same numbers, one core.
  */
 export async function analyticKernel(spec: NetworkSpec, x1: Mat, x2?: Mat, opts: KernelOptions = {}): Promise<KernelResult> {
   const prep = prepare(spec, x1, x2, opts);
   const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
   const work = prep.n1 * prep.n2 * spec.layers.length / (prep.symmetric ? 2 : 1);
-  if (threads === 1 || work < INLINE_WORK) {
+  // worker threads rebuild the spec from JSON: only ntk-l2's own layers can be rebuilt there
+  if (threads === 1 || work < INLINE_WORK || !spec.layers.every(isBuiltin)) {
     runInline(prep, opts);
   } else {
     await runWorkers(spec, prep, threads, opts);

@@ -1,4 +1,3 @@
-import { dense } from '../layers/dense.js';
 import type { NetworkSpec } from '../layers/types.js';
 import type { Mat } from '../linalg/matrix.js';
 import { InputError } from '../util/errors.js';
@@ -18,9 +17,7 @@ export function ntkUnderL2(spec: NetworkSpec, bigLambda: number, x1: Mat, x2?: M
   const s = Math.exp(-bigLambda);
   const scaled: NetworkSpec = {
     parameterization: spec.parameterization,
-    layers: spec.layers.map((l) =>
-      l.json.type === 'dense' ? dense(l.json.width, { wStd: (l.json.wStd ?? 1) * s, bStd: (l.json.bStd ?? 0) * s }) : l,
-    ),
+    layers: spec.layers.map((l) => l.scaleParams(s)), // each layer's own L2 rule
   };
   const k = analyticKernelSync(scaled, x1, x2, { ...opts, get: 'ntk' }).ntk as Mat;
   const f = Math.exp(2 * bigLambda);

@@ -1,3 +1,4 @@
+import { builtin } from './builtin.js';
 import type { Tensor2D } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { elementwiseFinite } from './elementwise.js';
@@ -53,12 +54,16 @@ export function abrelu(a: number, b: number, json?: LayerJson): Layer {
       }
     },
   };
-  return {
+  const layer: Layer = builtin({
     json: json ?? { type: 'abrelu', a, b },
     outWidth: (w) => w,
+    hasWeights: false,
+    homogeneity: 0, // φ(c·x) = c·φ(x) for c > 0
+    scaleParams: () => layer,
     kernel: () => transform,
     finite: () => abreluFinite(a, b),
-  };
+  });
+  return layer;
 }
 
 /** Finite φ(x) = a·min(x, 0) + b·max(x, 0), φ'(x) = b for x > 0 and a otherwise (tfjs's convention for ReLU at 0). */

@@ -1,3 +1,4 @@
+import { builtin } from './builtin.js';
 import type { Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs';
 import { matMulNT } from '../tfjs/ops.js';
 import { tfRuntime } from '../tfjs/runtime.js';
@@ -39,9 +40,14 @@ export function dense(width: number, opts: DenseOptions = {}): Layer {
   const json = { type: 'dense' as const, width, wStd, bStd };
   const w2 = wStd * wStd;
   const b2 = bStd * bStd;
-  return {
+  return builtin({
     json,
     outWidth: () => width,
+    hasWeights: true,
+    homogeneity: bStd === 0 ? 1 : null,
+    scaleParams: (s: number) => dense(width, { wStd: wStd * s, bStd: bStd * s }),
+    width,
+    withWidth: (w: number) => dense(w, { wStd, bStd }),
     kernel(ctx: LayerContext): KernelTransform {
       if (ctx.parameterization === 'ntk') {
         const apply = (k: Float64Array, t: Float64Array | null, n: number): void => {
@@ -71,7 +77,7 @@ export function dense(width: number, opts: DenseOptions = {}): Layer {
       };
     },
     finite: (ctx: LayerContext) => denseFinite(width, wStd, bStd, ctx),
-  };
+  });
 }
 
 function denseFinite(width: number, wStd: number, bStd: number, ctx: LayerContext): FiniteTransform {

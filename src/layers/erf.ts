@@ -1,3 +1,4 @@
+import { builtin } from './builtin.js';
 import type { Tensor2D } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { elementwiseFinite } from './elementwise.js';
@@ -46,5 +47,6 @@ export function erf(): Layer {
       return tf.mul(tf.exp(tf.neg(tf.square(x))), 2 / Math.sqrt(Math.PI));
     },
   );
-  return { json: { type: 'erf' }, outWidth: (w) => w, kernel: () => transform, finite: () => finite };
+  const layer: Layer = builtin({ json: { type: 'erf' }, outWidth: (w) => w, hasWeights: false, homogeneity: null, scaleParams: () => layer, kernel: () => transform, finite: () => finite });
+  return layer;
 }

@@ -1,3 +1,4 @@
+import { builtin } from './builtin.js';
 import type { Tensor2D } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { elementwiseFinite } from './elementwise.js';
@@ -10,5 +11,6 @@ export function identity(): Layer {
     (x: Tensor2D) => x,
     (x: Tensor2D) => tfRuntime().onesLike(x),
   );
-  return { json: { type: 'identity' }, outWidth: (w) => w, kernel: () => transform, finite: () => finite };
+  const layer: Layer = builtin({ json: { type: 'identity' }, outWidth: (w) => w, hasWeights: false, homogeneity: 0, scaleParams: () => layer, kernel: () => transform, finite: () => finite });
+  return layer;
 }

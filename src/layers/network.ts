@@ -2,7 +2,6 @@ import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { InputError } from '../util/errors.js';
 import { Rng } from '../util/random.js';
-import { buildLayer } from './registry.js';
 import { SpecError } from './specError.js';
 import type { FiniteTransform, Layer, NetworkSpec } from './types.js';
 
@@ -91,17 +90,13 @@ export function applyNetwork(net: BoundFiniteNetwork, params: readonly (readonly
 }
 
 /**
- * The spec with the width of every Dense layer except the last (the readout) set to `width`: how the CLI's
- * `--width` and the width sweeps vary a network while keeping its shape.
+ * The spec with the width of every layer that has one (Dense) except the last (the readout) set to `width`:
+ * how the CLI's `--width` and the width sweeps vary a network while keeping its shape.
  */
 export function withHiddenWidth(spec: NetworkSpec, width: number): NetworkSpec {
   if (!Number.isInteger(width) || width < 1) throw new InputError(`width must be a positive integer, got ${width}`);
-  const denseIdx = spec.layers.flatMap((l, i) => (l.json.type === 'dense' ? [i] : []));
-  const readout = denseIdx[denseIdx.length - 1];
-  const layers = spec.layers.map((layer, i) => {
-    if (layer.json.type !== 'dense' || i === readout) return layer;
-    const { type, ...fields } = layer.json;
-    return buildLayer(type, { ...fields, width }, `layers[${i}]`);
-  });
+  const sized = spec.layers.flatMap((l, i) => (l.withWidth ? [i] : []));
+  const readout = sized[sized.length - 1];
+  const layers = spec.layers.map((layer, i) => (layer.withWidth && i !== readout ? layer.withWidth(width) : layer));
   return { ...spec, layers };
 }

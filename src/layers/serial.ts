@@ -53,9 +53,9 @@ export function bindKernel(spec: NetworkSpec, inputDim: number): KernelTransform
   });
 }
 
-/** Number of Dense layers: the homogeneity degree L of a bias-free ReLU/linear network. */
-export function denseLayerCount(spec: NetworkSpec): number {
-  return spec.layers.filter((l) => l.json.type === 'dense').length;
+/** Number of weight layers (Dense): the depth L, and the homogeneity degree of a bias-free ReLU/linear network. */
+export function weightLayerCount(spec: NetworkSpec): number {
+  return spec.layers.filter((l) => l.hasWeights).length;
 }
 
 /** Output width of the network for a given input width (the number of outputs k). */
@@ -72,22 +72,20 @@ export function checkSpec(spec: NetworkSpec): void {
 }
 
 /**
- * True when f(aθ) = a^L f(θ) for a > 0 with L = the number of Dense layers: no biases and only positively
- * homogeneous activations (the ReLU family and the identity). The output ODE with the −Lλf term needs it.
+ * The degree L with f(a·θ) = a^L·f(θ) for a > 0 when every layer declares itself positively homogeneous (see
+ * Layer.homogeneity: no biases, ReLU-family or identity activations), else null. The output ODE's −Lλf term
+ * needs it.
  */
+export function homogeneityDegree(spec: NetworkSpec): number | null {
+  let degree = 0;
+  for (const l of spec.layers) {
+    if (l.homogeneity === null) return null;
+    degree += l.homogeneity;
+  }
+  return degree;
+}
+
+/** Whether the network is positively homogeneous in its parameters (homogeneityDegree is not null). */
 export function isPositivelyHomogeneous(spec: NetworkSpec): boolean {
-  return spec.layers.every((l) => {
-    switch (l.json.type) {
-      case 'dense':
-        return (l.json.bStd ?? 0) === 0;
-      case 'relu':
-      case 'abrelu':
-      case 'leakyrelu':
-      case 'abs':
-      case 'identity':
-        return true;
-      default:
-        return false;
-    }
-  });
+  return homogeneityDegree(spec) !== null;
 }

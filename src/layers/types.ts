@@ -62,6 +62,24 @@ export interface Layer {
   readonly json: LayerJson;
   /** Width of the output, given the width of the input (elementwise layers keep it). */
   outWidth(fanIn: number): number;
+  /** Whether the layer has trainable weights (what "depth" counts: L is the number of weight layers). */
+  readonly hasWeights: boolean;
+  /**
+   * Positive homogeneity: when the layer's output satisfies z(a·θ, b·x) = a^p·b·z(θ, x) for a, b > 0, the degree
+   * p in its own parameters (1 for a weight layer without bias, 0 for ReLU-family activations and the identity);
+   * null when it does not (biases, Erf). A network is homogeneous of degree L = Σp when no layer is null.
+   */
+  readonly homogeneity: number | null;
+  /**
+   * How the layer moves under L2: the same layer with every one of its parameters (weights and biases alike)
+   * multiplied by s > 0, as L2 shrinks them (θ_t = e^{−Λ}θ_0 at infinite width). Parameter-free layers return
+   * themselves. The kernel under L2 is computed through this rule, so a new weighted layer cannot be left out.
+   */
+  scaleParams(s: number): Layer;
+  /** Units of a layer that has a width (Dense: its output width); undefined for layers that keep their input's. */
+  readonly width?: number;
+  /** The same layer with another width (layers that have one): how width sweeps vary a network. */
+  withWidth?(width: number): Layer;
   /** The kernel transform at this place in the network. */
   kernel(ctx: LayerContext): KernelTransform;
   /**

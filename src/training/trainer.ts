@@ -4,7 +4,7 @@ import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { structuredNtk } from '../kernels/structuredNtk.js';
 import { specToJson } from '../layers/json.js';
 import { bindFinite, initParams, applyNetwork } from '../layers/network.js';
-import { denseLayerCount } from '../layers/serial.js';
+import { weightLayerCount } from '../layers/serial.js';
 import type { NetworkSpec } from '../layers/types.js';
 import type { Mat } from '../linalg/matrix.js';
 import { appendLine } from '../io/appendLine.js';
@@ -346,7 +346,7 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
   const wallSeconds = (performance.now() - started) / 1000;
   const result = summarize(records, {
     steps: totalSteps,
-    depth: denseLayerCount(opts.spec),
+    depth: weightLayerCount(opts.spec),
     paramCount: net.paramCount,
     backend: backend.backend,
     examplesPerSecond: ((step - startStep) * batchSize) / Math.max(wallSeconds, 1e-9),

@@ -5,7 +5,8 @@ import { dense } from '../../src/layers/dense.js';
 import { erf } from '../../src/layers/erf.js';
 import { identity } from '../../src/layers/identity.js';
 import { serial } from '../../src/layers/serial.js';
-import type { NetworkSpec } from '../../src/layers/types.js';
+import type { Layer, NetworkSpec } from '../../src/layers/types.js';
+import { ntkUnderL2 } from '../../src/kernels/underL2.js';
 import { getLinalg } from '../../src/linalg/index.js';
 import type { Mat } from '../../src/linalg/matrix.js';
 import { dot, maxRelErr, randomMatrix, row } from '../helpers.js';
@@ -198,5 +199,29 @@ describe('standard parameterization', () => {
         }
       }
     }
+  });
+});
+
+describe('user-written layers', () => {
+  it('run through analyticKernel at N = 1200 with threads (on the calling thread) and equal the built-in layer', async () => {
+    // a ReLU written in user code: the same transform as relu(), but not one of ntk-l2's own objects
+    const builtinRelu = relu();
+    // its own type name, which no worker could rebuild from JSON (the threaded path used to fail on it)
+    const userRelu: Layer = { ...builtinRelu, json: { type: 'myRelu' } as unknown as Layer['json'] };
+    const x = randomMatrix(1200, 5, 11);
+    const mine = await analyticKernel(serial(dense(16), userRelu, dense(1)), x, undefined, { threads: 2, get: 'ntk' });
+    const ref = await analyticKernel(serial(dense(16), builtinRelu, dense(1)), x, undefined, { threads: 2, get: 'ntk' });
+    expect(mine.ntk!.data).toEqual(ref.ntk!.data); // bit for bit: the same recursion, in another thread layout
+  }, 60_000);
+
+  it('ntkUnderL2 rescales a user-written weighted layer through its own scaleParams rule', () => {
+    const x = randomMatrix(6, 4, 12);
+    const plain = dense(8, { wStd: 1.3, bStd: 0.2 });
+    const wrapped: Layer = { ...plain, scaleParams: (s: number) => plain.scaleParams(s) };
+    const spec = serial(wrapped, erf(), dense(1, { wStd: 0.9, bStd: 0.1 }));
+    const ref = serial(plain, erf(), dense(1, { wStd: 0.9, bStd: 0.1 }));
+    expect(maxRelErr(ntkUnderL2(spec, 0.7, x).data, ntkUnderL2(ref, 0.7, x).data)).toBe(0);
+    // and the rule is what moves the kernel: Λ = 0.7 differs from Λ = 0
+    expect(maxRelErr(ntkUnderL2(spec, 0.7, x).data, ntkUnderL2(spec, 0, x).data)).toBeGreaterThan(1e-3);
   });
 });

@@ -153,7 +153,14 @@ describe('Monte Carlo kernels against the analytic ones', () => {
 describe('bad input gets a clear error', () => {
   const x = randomMatrix(4, 3, 6);
   it('a layer without a finite form is named', async () => {
-    const kernelOnly: Layer = { json: { type: 'identity' }, outWidth: (w) => w, kernel: () => ({ cross: () => undefined, diag: () => undefined }) };
+    const kernelOnly: Layer = {
+      json: { type: 'identity' },
+      outWidth: (w) => w,
+      hasWeights: false,
+      homogeneity: 0,
+      scaleParams: () => kernelOnly,
+      kernel: () => ({ cross: () => undefined, diag: () => undefined }),
+    };
     const spec = serial(dense(8), kernelOnly, dense(1));
     await expect(empiricalKernel(spec, x)).rejects.toThrow(/layers\[1\] \(identity\) has no finite form/);
   });

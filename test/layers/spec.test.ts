@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseOneLineSpec, parseSpec, specFromJson, specToJson } from '../../src/layers/json.js';
-import { denseLayerCount } from '../../src/layers/serial.js';
+import { weightLayerCount } from '../../src/layers/serial.js';
 import { MAX_SPEC_CHARS } from '../../src/layers/limits.js';
 import { SpecError } from '../../src/layers/specError.js';
 import { InputError, MAX_MESSAGE_CHARS } from '../../src/util/errors.js';
@@ -55,7 +55,7 @@ describe('one-line form', () => {
       { type: 'relu' },
       { type: 'dense', width: 10, wStd: 1, bStd: 0.05 },
     ]);
-    expect(denseLayerCount(spec)).toBe(3);
+    expect(weightLayerCount(spec)).toBe(3);
   });
   it('reads the parameterization prefix and every layer type', () => {
     const spec = parseSpec('standard: dense(8) > erf > abrelu(0.1, 1) > leakyrelu(0.2) > abs > identity > Relu');
