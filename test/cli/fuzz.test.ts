@@ -26,7 +26,7 @@ import { buildCorpus, buildFixtures, sampleCorpus, type FuzzCase } from '../fuzz
 const BIN = new URL('../../bin/ntk.js', import.meta.url).pathname;
 const SEED = Number(process.env.FUZZ_SEED ?? 20260401) >>> 0;
 const ONLY = process.env.FUZZ_ONLY;
-const CASE_TIMEOUT_MS = 20_000;
+const CASE_TIMEOUT_MS = 15_000; // a refusal takes 1–3 s; anything near this is a hang
 const CONCURRENCY = 2;
 const MAX_MESSAGE = 300;
 const PREFIX = 'ntk: error: ';
@@ -102,7 +102,7 @@ function runCase(c: FuzzCase, cwd: string): Promise<Omit<Outcome, 'fsDiff' | 'pr
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    let child;
+    let child: ReturnType<typeof spawn>;
     try {
       child = spawn(process.execPath, [BIN, ...c.args], { cwd, env: { ...process.env, NTK_QUIET: '1' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (e) {
@@ -111,9 +111,9 @@ function runCase(c: FuzzCase, cwd: string): Promise<Omit<Outcome, 'fsDiff' | 'pr
     }
     const kill = () => {
       try {
-        process.kill(-child.pid!, 'SIGKILL'); // the whole process group (Chromium, workers…)
+        process.kill(-child!.pid!, 'SIGKILL'); // the whole process group (Chromium, workers…)
       } catch {
-        child.kill('SIGKILL');
+        child!.kill('SIGKILL');
       }
     };
     const timer = setTimeout(() => {

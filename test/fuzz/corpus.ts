@@ -477,16 +477,18 @@ export function buildCorpus(fx: string, seed: number): FuzzCase[] {
   {
     const cmd = ['scan'];
     const arch = 'dense(16, wStd=1.41421356) > relu > dense(10, wStd=1.41421356)';
-    const base: Args = [['--arch', arch], ['--data', 'mnist:64:32'], ['--lambdas', '1e-3:1e-1:3'], ['--out', 'scan1']];
+    const mbase: Args = [['--arch', arch], ['--data', 'mnist:64:32'], ['--lambdas', '1e-3:1e-1:3'], ['--out', 'scan1']];
+    // file data (8 points) for every mutation but --data's: no MNIST loading
+    const base: Args = [['--arch', arch], ['--x', F('X.npy')], ['--y', F('labels.npy')], ['--x-test', F('Xt.npy')], ['--y-test', F('labelsT.npy')], ['--lambdas', '1e-3:1e-1:3'], ['--out', 'scan1']];
     const g = 'scan';
-    add('valid', 'scan', line(cmd, base));
+    add('valid', 'scan', line(cmd, mbase));
     for (const [what, s] of pick(badSpecs, 14)) add(g, `--arch ${what}`, line(cmd, setOpt(base, '--arch', s)));
     add(g, '--arch standard parameterization', line(cmd, setOpt(base, '--arch', 'standard: dense(16) > relu > dense(10)')));
     mutate(g, cmd, base, '--lambdas', [
       '', '0:1:5', '1e-3:1e-1:1', '1e-3:1e-1:0', '1e-3:1e-1:1e9', '1e-3:1e-1:9007199254740993', '1e-3:NaN:5', 'Inf:1:5', '1e-3:1e-1:2.5',
       '-0.1,0.1', '0.1,,0.2', '0.1,abc', '0', ',', ':::', '1e309',
     ]);
-    mutate(g, cmd, base, '--data', ['', 'mnist', 'mnist:64', 'mnist:0:32', 'mnist:64:0', 'mnist:-1:32', 'mnist:1e9:32', 'mnist:64:1e9', 'mnist:2147483648:32', 'mnist:64.5:32', 'cifar:64:32', 'mnist:64:32:7', 'mnist:9007199254740993:1']);
+    mutate(g, cmd, mbase, '--data', ['', 'mnist', 'mnist:64', 'mnist:0:32', 'mnist:64:0', 'mnist:-1:32', 'mnist:1e9:32', 'mnist:64:1e9', 'mnist:2147483648:32', 'mnist:64.5:32', 'cifar:64:32', 'mnist:64:32:7', 'mnist:9007199254740993:1']);
     mutate(g, cmd, base, '--seed', badNumbers('int0', pick));
     mutate(g, cmd, base, '--standardize', ['', 'zscore', 'constructor']);
     mutate(g, cmd, base, '--targets', ['', 'one-hot', '__proto__']);
@@ -507,12 +509,23 @@ export function buildCorpus(fx: string, seed: number): FuzzCase[] {
     add(g, '--y 5 labels vs 8 rows', line(cmd, setOpt(files, '--y', F('labels-rows5.npy'))));
     mutate(g, cmd, base, '--out', ['', '.', './', '..', 'results', 'thesis.tex', 'thesis.tex/scan1', 'data/keep.csv', '/']);
     add(g, '--out results --force', line(cmd, setOpt(base, '--out', 'results'), ['--force']));
-    add(g, '--force with bad --data', line(cmd, setOpt(base, '--data', 'mnist:0:0'), ['--force']));
+    add(g, '--force with bad --data', line(cmd, setOpt(mbase, '--data', 'mnist:0:0'), ['--force']));
     for (let i = 0; i < 2; i++) add(g, 'junk-suffixed --seed', line(cmd, setOpt(base, '--seed', `1${junkSuffix()}`)));
   }
 
   // ================================================================ the training commands' shared options
-  const trainShared = (g: string, cmd: string[], base: Args, fileArch: string, sample: number) => {
+  const FILE_ARCH = '[dense(16, wStd=1.41421356) > relu] > dense(3, wStd=1.41421356)';
+  /** the same command line on the small file data (8 points, 3 classes) instead of bundled MNIST: cheaper */
+  const toFiles = (mbase: Args): Args => [
+    ...setOpt(setOpt(mbase, '--data', null), '--arch', FILE_ARCH),
+    ['--x', F('X.npy')],
+    ['--y', F('labels.npy')],
+    ['--x-test', F('Xt.npy')],
+    ['--y-test', F('labelsT.npy')],
+  ];
+  /** `base` on file data; `mbase` (bundled MNIST) is used for the --data mutations only */
+  const trainShared = (g: string, cmd: string[], mbase: Args, fileArch: string, sample: number) => {
+    const base = toFiles(mbase);
     const all: [string, string[]][] = [
       ['--width', [...badNumbers('int1', pick), '4294967296']],
       ['--data', ['', 'mnist', 'mnist:0:32', 'mnist:64:0', 'mnist:1e9:32', 'mnist:2147483648:32', 'mnist:64:32:7', 'fashion:64:32', 'mnist:-5:32']],
@@ -526,11 +539,13 @@ export function buildCorpus(fx: string, seed: number): FuzzCase[] {
       ['--targets', ['', 'one-hot']],
     ];
     const flat: [string, string][] = all.flatMap(([flag, vs]) => vs.map((v) => [flag, v] as [string, string]));
-    for (const [flag, v] of pick(flat, sample)) add(g, `${flag}=${JSON.stringify(v)}`, line(cmd, setOpt(base, flag, v)));
+    for (const [flag, v] of pick(flat, sample)) add(g, `${flag}=${JSON.stringify(v)}`, line(cmd, setOpt(flag === '--data' ? mbase : base, flag, v)));
     for (const [what, s] of pick(badSpecs, 8)) add(g, `--arch ${what}`, line(cmd, setOpt(setOpt(base, '--width', null), '--arch', s)));
-    add(g, '--arch readout 3 vs 10 classes', line(cmd, setOpt(setOpt(base, '--width', null), '--arch', 'dense(16) > relu > dense(3)')));
-    const files: Args = [...setOpt(setOpt(base, '--data', null), '--arch', fileArch), ['--x', F('X.npy')], ['--y', F('labels.npy')], ['--x-test', F('Xt.npy')], ['--y-test', F('labelsT.npy')]];
-    add('valid', g, line(cmd, base));
+    add(g, '--arch readout 7 vs 3 classes', line(cmd, setOpt(setOpt(base, '--width', null), '--arch', 'dense(16) > relu > dense(7)')));
+    add(g, '--arch readout 3 vs 10 classes (MNIST)', line(cmd, setOpt(setOpt(mbase, '--width', null), '--arch', 'dense(16) > relu > dense(3)')));
+    add(g, '--data with --x given too', line(cmd, [...base, ['--data', 'mnist:64:32']]));
+    const files: Args = [...setOpt(setOpt(mbase, '--data', null), '--arch', fileArch), ['--x', F('X.npy')], ['--y', F('labels.npy')], ['--x-test', F('Xt.npy')], ['--y-test', F('labelsT.npy')]];
+    add('valid', g, line(cmd, mbase));
     add('valid', `${g} files`, line(cmd, setOpt(files, '--out', 'files1')));
     add(g, '--x without --y', line(cmd, setOpt(files, '--y', null)));
     for (const [what, f] of pick(badMatrixFiles, 5)) add(g, `--x ${what}`, line(cmd, setOpt(files, '--x', f)));
@@ -548,16 +563,17 @@ export function buildCorpus(fx: string, seed: number): FuzzCase[] {
   // ================================================================ train
   {
     const cmd = ['train'];
-    const base: Args = [['--lambda', '0.01'], ['--budget', '1'], ['--data', 'mnist:64:32'], ['--width', '16'], ['--batch', '32'], ['--out', 'run1']];
+    const mbase: Args = [['--lambda', '0.01'], ['--budget', '1'], ['--data', 'mnist:64:32'], ['--width', '16'], ['--batch', '32'], ['--out', 'run1']];
     const g = 'train';
+    const base = toFiles(mbase);
     mutate(g, cmd, base, '--lambda', badNumbers('nonneg', pick));
     mutate(g, cmd, base, '--lr', badNumbers('pos', pick));
     mutate(g, cmd, base, '--budget', [...badNumbers('pos', pick), '1e300']);
     mutate(g, cmd, base, '--net-seed', badNumbers('int0', pick));
-    mutate(g, cmd, base, '--kernel-probe', ['-1', '1.5', 'NaN', '', '2147483648', '65']);
-    trainShared(g, cmd, base, '[dense(16, wStd=1.41421356) > relu] > dense(3, wStd=1.41421356)', 22);
-    add(g, '--force with bad --data', line(cmd, setOpt(base, '--data', 'mnist:0:0'), ['--force']));
-    add(g, '--force with bad --x (NaN)', line(cmd, [...setOpt(base, '--data', null), ['--x', F('X-nan.npy')], ['--y', F('labels.npy')], ['--x-test', F('Xt.npy')], ['--y-test', F('labelsT.npy')]], ['--force']));
+    mutate(g, cmd, base, '--kernel-probe', ['-1', '1.5', 'NaN', '', '2147483648', '9']);
+    trainShared(g, cmd, mbase, FILE_ARCH, 22);
+    add(g, '--force with bad --data', line(cmd, setOpt(mbase, '--data', 'mnist:0:0'), ['--force']));
+    add(g, '--force with bad --x (NaN)', line(cmd, setOpt(base, '--x', F('X-nan.npy')), ['--force']));
     add(g, '--force --out results', line(cmd, setOpt(base, '--out', 'results'), ['--force']));
     add(g, '--force --out data', line(cmd, setOpt(base, '--out', 'data'), ['--force']));
     add(g, '--force --out .', line(cmd, setOpt(base, '--out', '.'), ['--force']));
@@ -567,21 +583,23 @@ export function buildCorpus(fx: string, seed: number): FuzzCase[] {
   // ================================================================ sweep
   {
     const cmd = ['sweep'];
-    const base: Args = [['--lambdas', '1e-2:1e-1:2'], ['--budget-factor', '0.01'], ['--data', 'mnist:64:32'], ['--width', '16'], ['--batch', '32'], ['--jobs', '1'], ['--out', 'sweep1']];
+    const mbase: Args = [['--lambdas', '1e-2:1e-1:2'], ['--budget-factor', '0.01'], ['--data', 'mnist:64:32'], ['--width', '16'], ['--batch', '32'], ['--jobs', '1'], ['--out', 'sweep1']];
     const g = 'sweep';
+    const base = toFiles(mbase);
     mutate(g, cmd, base, '--lambdas', ['', '0.1', '1e-2:1e-1:1', '0:1:3', '1e-2:1e-1:1e9', '-0.1,0.1', '0.1,abc', 'NaN,0.1', '1e-2:1e-1:2.5']);
     mutate(g, cmd, base, '--lrs', ['', '0', '-0.5', '0.5,', 'abc', '0.5:1:0', '0.5:1:1e9', 'Infinity']);
     mutate(g, cmd, base, '--budget-factor', badNumbers('pos', pick).slice(0, 6));
     mutate(g, cmd, base, '--net-seeds', ['', '0,0', '-1', '1.5', '0,,1', 'a', '9007199254740993']);
     mutate(g, cmd, base, '--jobs', ['0', '-1', '1.5', 'abc', '']);
-    trainShared(g, cmd, base, '[dense(16, wStd=1.41421356) > relu] > dense(3, wStd=1.41421356)', 12);
+    trainShared(g, cmd, mbase, FILE_ARCH, 12);
   }
 
   // ================================================================ predict-lambda
   {
     const cmd = ['predict-lambda'];
-    const base: Args = [['--budget', '1'], ['--grid', 'none'], ['--data', 'mnist:64:32'], ['--width', '16'], ['--batch', '32'], ['--jobs', '1'], ['--out', 'pl1']];
+    const mbase: Args = [['--budget', '1'], ['--grid', 'none'], ['--data', 'mnist:64:32'], ['--width', '16'], ['--batch', '32'], ['--jobs', '1'], ['--out', 'pl1']];
     const g = 'predict-lambda';
+    const base = toFiles(mbase);
     mutate(g, cmd, base, '--budget', badNumbers('pos', pick).slice(0, 6));
     mutate(g, cmd, base, '--lr', ['0', '-1', 'NaN']);
     mutate(g, cmd, base, '--lambda0', ['0', '-0.1', 'Inf', '']);
@@ -590,14 +608,15 @@ export function buildCorpus(fx: string, seed: number): FuzzCase[] {
     mutate(g, cmd, base, '--metric', ['', 'accuracy', 'constructor']);
     mutate(g, cmd, base, '--net-seeds', ['', '0,0', '-1', 'x']);
     mutate(g, cmd, base, '--jobs', ['0', 'abc']);
-    trainShared(g, cmd, base, '[dense(16, wStd=1.41421356) > relu] > dense(3, wStd=1.41421356)', 8);
+    trainShared(g, cmd, mbase, FILE_ARCH, 8);
   }
 
   // ================================================================ autol2
   {
     const cmd = ['autol2'];
-    const base: Args = [['--budget', '1'], ['--grid', '0.01,0.1'], ['--net-seeds', '0'], ['--data', 'mnist:64:32'], ['--width', '16'], ['--batch', '32'], ['--jobs', '1'], ['--out', 'al1']];
+    const mbase: Args = [['--budget', '1'], ['--grid', '0.01,0.1'], ['--net-seeds', '0'], ['--data', 'mnist:64:32'], ['--width', '16'], ['--batch', '32'], ['--jobs', '1'], ['--out', 'al1']];
     const g = 'autol2';
+    const base = toFiles(mbase);
     mutate(g, cmd, base, '--budget', ['0', '-1', 'NaN', '']);
     mutate(g, cmd, base, '--lambda0', ['0', '-1', 'Inf']);
     mutate(g, cmd, base, '--interval', ['0', '-1', '1.5', 'abc']);
@@ -607,7 +626,7 @@ export function buildCorpus(fx: string, seed: number): FuzzCase[] {
     mutate(g, cmd, base, '--grid', ['', 'none', '0,0.1', '1e-4:1e-2:0', '1e-4:1e-2:1e9']);
     mutate(g, cmd, base, '--net-seeds', ['', '0,0', '-1']);
     mutate(g, cmd, base, '--jobs', ['0', '-2']);
-    trainShared(g, cmd, base, '[dense(16, wStd=1.41421356) > relu] > dense(3, wStd=1.41421356)', 6);
+    trainShared(g, cmd, mbase, FILE_ARCH, 6);
   }
 
   // ================================================================ figures / figure
