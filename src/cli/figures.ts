@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { FIGURE_NAMES, makeFigureSet, type FigureName } from '../experiments/figureSet.js';
+import { FIGURE_NAMES, type FigureName } from '../experiments/figureNames.js';
 import { InputError } from '../util/errors.js';
 import { addJobsOption, parseJobs } from './trainArgs.js';
 
@@ -14,6 +14,7 @@ export function registerFigureCommands(program: Command): void {
   const run = async (names: FigureName[] | undefined, o: FiguresCliOptions): Promise<void> => {
     const started = Date.now();
     const jobs = parseJobs(o.jobs, 'auto');
+    const { makeFigureSet } = await import('../experiments/figureSet.js'); // loads TensorFlow.js only when needed
     const { claims, pngNote } = await makeFigureSet({ dir: o.out, only: names, full: o.full, work: o.work, jobs, log: (l) => process.stderr.write(`${l}\n`) });
     process.stdout.write(`# figures in ${o.out}/ (${pngNote}); index: ${o.out}/index.html; ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     for (const c of claims) process.stdout.write(`[${c.figure}] ${c.claim}\n    measured: ${c.measured}\n    ${c.holds ? 'holds' : 'DOES NOT HOLD'} in this run\n`);

@@ -1,3 +1,4 @@
+import { FIGURE_NAMES, type FigureName } from './figureNames.js';
 import { eigenbasis } from '../dynamics/eigenbasis.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { checkWorkDir, openWorkDir } from '../io/outputPath.js';
@@ -20,8 +21,7 @@ import { mseOverTime } from '../dynamics/observables.js';
 import { kernelRidgeTestMse } from '../dynamics/kernelRidge.js';
 
 /** The figures `ntk figures` can make now, by name. */
-export const FIGURE_NAMES = ['tstar_vs_lambda_theory', 'collapse_theory', 'linear_vs_deep', 'ntk_convergence', ...FINITE_FIGURES] as const;
-export type FigureName = (typeof FIGURE_NAMES)[number];
+export { FIGURE_NAMES, type FigureName } from './figureNames.js';
 
 export interface FigureSetOptions {
   dir: string;

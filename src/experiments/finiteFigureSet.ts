@@ -9,8 +9,7 @@ import { finiteVsInfinite } from './finiteVsInfinite.js';
 import { predictLambdaOverSeeds } from './predictLambda.js';
 import { lambdaSweep } from './sweep.js';
 
-export const FINITE_FIGURES = ['tstar_vs_lambda_finite', 'collapse_finite', 'fixed_budget_vs_lambda', 'autol2_vs_constant', 'kernel_scale'] as const;
-export type FiniteFigureName = (typeof FINITE_FIGURES)[number];
+export { FINITE_FIGURES, type FiniteFigureName } from './figureNames.js';
 
 
 /**

@@ -1,0 +1,11 @@
+/**
+ * The names of the figures `ntk figures` makes, in a module of their own so that the CLI can list and check
+ * them without loading the experiments (and TensorFlow.js) behind them.
+ */
+export const FINITE_FIGURES = ['tstar_vs_lambda_finite', 'collapse_finite', 'fixed_budget_vs_lambda', 'autol2_vs_constant', 'kernel_scale'] as const;
+/** A figure trained from finite networks. */
+export type FiniteFigureName = (typeof FINITE_FIGURES)[number];
+/** Every figure, theory first. */
+export const FIGURE_NAMES = ['tstar_vs_lambda_theory', 'collapse_theory', 'linear_vs_deep', 'ntk_convergence', ...FINITE_FIGURES] as const;
+/** A figure's name. */
+export type FigureName = (typeof FIGURE_NAMES)[number];
