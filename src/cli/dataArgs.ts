@@ -22,7 +22,7 @@ export function addDataOptions(cmd: Command, defaultData?: string): Command {
   if (defaultData) {
     cmd.hook('preAction', (c) => {
       const o = c.opts<DataCliOptions>();
-      if (o.data === undefined && !(o.x || o.y || o.xTest || o.yTest)) c.setOptionValue('data', defaultData);
+      if (o.data === undefined && !anyDataFile(o)) c.setOptionValue('data', defaultData);
     });
   }
   return cmd
@@ -41,12 +41,17 @@ export function loadDataset(o: DataCliOptions): Dataset {
   if (o.targets !== 'centred' && o.targets !== 'onehot') throw new InputError(`--targets must be centred or onehot, got "${o.targets}"`);
   if (o.standardize !== undefined && !['none', 'features', 'unit-norm'].includes(o.standardize)) throw new InputError(`--standardize must be unit-norm, features or none, got ${quote(o.standardize)}`);
   const opts = { standardize: o.standardize as Standardization | undefined, targets: o.targets as TargetEncoding, seed: parseInteger(o.seed, '--seed', 0) };
-  const files = o.x || o.y || o.xTest || o.yTest;
+  const files = anyDataFile(o);
   if (files && o.data !== undefined) throw new InputError('give either --data or --x/--y/--x-test/--y-test, not both');
   if (files) {
-    if (!o.x || !o.y || !o.xTest || !o.yTest) throw new InputError('give all of --x, --y, --x-test, --y-test (or --data mnist:N:M)');
+    if (o.x === undefined || o.y === undefined || o.xTest === undefined || o.yTest === undefined) throw new InputError('give all of --x, --y, --x-test, --y-test (or --data mnist:N:M)');
     return fileDataset({ x: o.x, y: o.y, xTest: o.xTest, yTest: o.yTest }, opts);
   }
   if (!o.data) throw new InputError('give --data mnist:N:M, or all of --x, --y, --x-test, --y-test');
   return bundledDataset(o.data, opts);
+}
+
+/** Whether any of --x, --y, --x-test, --y-test was given (an empty value counts: it is refused as a path later). */
+function anyDataFile(o: DataCliOptions): boolean {
+  return o.x !== undefined || o.y !== undefined || o.xTest !== undefined || o.yTest !== undefined;
 }

@@ -14,9 +14,13 @@ export function parseNumber(text: string, flag: string): number {
   return v;
 }
 
+/**
+ * An integer from a flag, at least `min`. Only integers a double holds exactly (|v| ≤ 2^53 − 1) are accepted:
+ * 9007199254740993 would silently become …992, a different seed.
+ */
 export function parseInteger(text: string, flag: string, min = 1): number {
   const v = parseNumber(text, flag);
-  if (!Number.isInteger(v) || v < min) throw new InputError(`${flag} must be an integer ≥ ${min}, got "${text}"`);
+  if (!Number.isSafeInteger(v) || v < min) throw new InputError(`${flag} must be an integer ≥ ${min} (at most 2^53 − 1), got ${quote(text)}`);
   return v;
 }
 

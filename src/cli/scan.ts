@@ -72,7 +72,6 @@ Examples:
       const lambdas = parseLambdas(o.lambdas);
       const memoryLimit = o.maxMemory !== undefined ? parseMemoryLimit(o.maxMemory) : defaultMemoryLimit();
       checkOutputDir(o.out, 'scan', o.force);
-      if (o.data && (o.x || o.y || o.xTest || o.yTest)) throw new InputError('give either --data or --x/--y/--x-test/--y-test, not both');
       const data = loadDataset(o);
       const depth = o.model === 'linear' ? 1 : (homogeneityDegree(spec) ?? weightLayerCount(spec));
       if (depth < 1) throw new InputError('the architecture has no Dense layer');

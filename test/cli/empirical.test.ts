@@ -56,7 +56,7 @@ describe('ntk kernel --empirical', () => {
 
   const x = () => join(dir, 'x.npy');
   const bad: Array<[string, () => string[], RegExp]> = [
-    ['width 0', () => ['--arch', ARCH, '--x1', x(), '--empirical', '--width', '0'], /--width must be an integer ≥ 1, got "0"/],
+    ['width 0', () => ['--arch', ARCH, '--x1', x(), '--empirical', '--width', '0'], /--width must be an integer ≥ 1 .*got "0"/],
     ['mismatched input dimension', () => ['--arch', ARCH, '--x1', x(), '--x2', join(dir, 'x_d4.npy'), '--empirical'], /different input dimensions: X1 is 6×5, X2 is 4×4/],
     ['--stderr with one seed', () => ['--arch', ARCH, '--x1', x(), '--empirical', '--stderr', join(dir, 'se.npy')], /--stderr needs --seeds 2 or more/],
     ['an unknown method', () => ['--arch', ARCH, '--x1', x(), '--empirical', '--method', 'fast'], /--method must be structured or jacobian/],
