@@ -10,9 +10,9 @@ import type { TrainOptions } from '../training/trainer.js';
 import { acquireRunLock } from '../training/runLock.js';
 import { checkTrainMemory } from '../training/memory.js';
 import { checkTrainOptions } from '../training/validate.js';
-import { InputError } from '../util/errors.js';
+import { InputError, quote } from '../util/errors.js';
 import { addDataOptions, type DataCliOptions } from './dataArgs.js';
-import { parseInteger, parseNumber } from './parse.js';
+import { MAX_LAMBDAS, parseInteger, parseNumber } from './parse.js';
 
 /** Flags shared by every command that trains finite networks. */
 export interface TrainCliOptions extends DataCliOptions {
@@ -55,8 +55,10 @@ export function parseJobs(text: string | undefined, backend: TfBackendName): num
 
 /** `--net-seeds`: distinct non-negative integers, comma-separated. */
 export function parseSeedList(text: string): number[] {
-  const seeds = text.split(',').map((v) => parseInteger(v.trim(), '--net-seeds', 0));
-  if (new Set(seeds).size !== seeds.length) throw new InputError(`--net-seeds must differ, got "${text}"`);
+  const items = text.split(',');
+  if (items.length > MAX_LAMBDAS) throw new InputError(`--net-seeds has ${items.length} values, over the limit of ${MAX_LAMBDAS}`);
+  const seeds = items.map((v) => parseInteger(v.trim(), '--net-seeds', 0));
+  if (new Set(seeds).size !== seeds.length) throw new InputError(`--net-seeds must differ, got ${quote(text)}`);
   return seeds;
 }
 
@@ -109,9 +111,13 @@ export function parsePositiveList(text: string, flag: string): number[] {
     const a = parsePositive(parts[0], flag);
     const b = parsePositive(parts[1], flag);
     const n = parseInteger(parts[2], `${flag} count`, 1);
+    // every value is at least one training run: a count beyond this is a typo, refused before any allocation
+    if (n > MAX_LAMBDAS) throw new InputError(`${flag} count is ${n}, over the limit of ${MAX_LAMBDAS}`);
     return Array.from({ length: n }, (_, i) => (n === 1 ? a : a * (b / a) ** (i / (n - 1))));
   }
-  return text.split(',').map((s) => parsePositive(s, flag));
+  const items = text.split(',');
+  if (items.length > MAX_LAMBDAS) throw new InputError(`${flag} has ${items.length} values, over the limit of ${MAX_LAMBDAS}`);
+  return items.map((s) => parsePositive(s, flag));
 }
 
 /**

@@ -12,7 +12,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Mat } from '../linalg/matrix.js';
-import { InputError } from '../util/errors.js';
+import { InputError, quote } from '../util/errors.js';
 import { ioError, writeFileAtomic } from './atomic.js';
 import { readCsv, readJsonMatrix } from './text.js';
 
@@ -174,11 +174,14 @@ function parseHeaderDict(b: Uint8Array, name: string): Header {
   try {
     dict = new PyLiteral(text).parseAll();
   } catch (e) {
-    throw new InputError(`${name}: cannot parse the .npy header ${JSON.stringify(text.trim().slice(0, 200))} (${(e as Error).message})`);
+    throw new InputError(`${name}: cannot parse the .npy header ${quote(text.trim(), 120)} (${(e as Error).message})`);
   }
   if (!isDict(dict) || !('descr' in dict) || !('fortran_order' in dict) || !('shape' in dict)) {
-    throw new InputError(`${name}: the .npy header ${JSON.stringify(text.trim().slice(0, 200))} lacks descr, fortran_order or shape`);
+    throw new InputError(`${name}: the .npy header ${quote(text.trim(), 120)} lacks descr, fortran_order or shape`);
   }
+  // numpy accepts exactly these three keys; anything else means the file is not what it claims to be
+  const extra = Object.keys(dict).find((key) => key !== 'descr' && key !== 'fortran_order' && key !== 'shape');
+  if (extra !== undefined) throw new InputError(`${name}: the .npy header has an unexpected key ${quote(extra, 40)} (numpy writes only descr, fortran_order and shape)`);
   const { descr, fortran_order: fortran, shape } = dict;
 
   if (typeof descr !== 'string') {
