@@ -39,7 +39,7 @@ describe('checkTrainMemory', () => {
   const o: TrainOptions = { spec, data: data(64, 32, 784, 10), lr: 0.5, budget: 1, lambda: 0 };
 
   it('refuses a network too wide for the limit, naming the estimate, before anything is created', () => {
-    const wide = { ...o, spec: withHiddenWidth(spec, 100_000_000) };
+    const wide = { ...o, spec: withHiddenWidth(spec, 5_000_000) };
     expect(() => checkTrainOptions(wide)).toThrow(InputError);
     expect(() => checkTrainOptions(wide)).toThrow(/needs about [\d.]+ TiB, over the memory limit of [\d.]+ GiB; .*--max-memory/);
     expect(() => checkTrainMemory(o)).not.toThrow();
