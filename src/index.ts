@@ -19,13 +19,14 @@
  * I/O:                readNpy, writeNpy, readMatrix
  * Errors:             InputError (bad user input), SpecError (bad architecture)
  */
-export { serial, weightLayerCount, homogeneityDegree, outputWidth, type Network } from './layers/serial.js';
+export { weightLayerCount, homogeneityDegree, outputWidth } from './layers/serial.js';
+export { serial, network, parseSpec, parseOneLineSpec, specFromJson, type Network } from './network/network.js';
 export { withHiddenWidth, type NetworkParams } from './layers/network.js';
 export { dense, type DenseOptions } from './layers/dense.js';
 export { relu, abrelu, leakyRelu, abs } from './layers/abrelu.js';
 export { erf } from './layers/erf.js';
 export { identity } from './layers/identity.js';
-export { parseSpec, parseOneLineSpec, specFromJson, specToJson } from './layers/json.js';
+export { specToJson } from './layers/json.js';
 export type { Layer, LayerJson, NetworkSpec, NetworkSpecJson, Parameterization, FiniteTransform, StructuredNtkRule } from './layers/types.js';
 
 export {

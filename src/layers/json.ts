@@ -4,7 +4,7 @@ import { checkJsonStructure } from './jsonScan.js';
 import { MAX_LAYERS, MAX_NESTING, MAX_SPEC_CHARS } from './limits.js';
 import { parseOneLineSpec } from './oneLine.js';
 import { LAYER_TYPES, buildLayer } from './registry.js';
-import { checkSpec, serial, type Network } from './serial.js';
+import { checkSpec, serial } from './serial.js';
 import { readSpecFile } from './specFile.js';
 import { SpecError, describeValue } from './specError.js';
 import type { Layer, NetworkSpec, NetworkSpecJson, Parameterization } from './types.js';
@@ -16,7 +16,7 @@ export { parseOneLineSpec };
  * {"parameterization":"ntk","layers":[{"type":"dense","width":512,"wStd":1.5,"bStd":0.05},{"type":"relu"}]}
  * Only own properties are read, so "__proto__" or "constructor" keys are unknown fields like any other.
  */
-export function specFromJson(value: unknown): Network {
+export function specFromJson(value: unknown): NetworkSpec {
   if (!isPlainObject(value)) throw new SpecError('spec must be a JSON object with a "layers" array');
   for (const key of Object.keys(value)) {
     if (key !== 'parameterization' && key !== 'layers') {
@@ -40,7 +40,7 @@ export function specFromJson(value: unknown): Network {
     for (const key of Object.keys(raw)) if (key !== 'type') fields[key] = raw[key];
     return buildLayer(type, fields, where);
   });
-  const spec: Network = { ...serial(...layers), parameterization: parameterization as Parameterization };
+  const spec: NetworkSpec = { ...serial(...layers), parameterization: parameterization as Parameterization };
   checkSpec(spec);
   return spec;
 }
@@ -54,7 +54,7 @@ export function specToJson(spec: NetworkSpec): NetworkSpecJson {
  * JSON, a key given twice in one object (JSON.parse would keep the last silently) or nesting deeper than a spec
  * has. JSON.parse's own message is cut and escaped: V8 quotes the offending text, which may hold raw bytes.
  */
-export function specFromJsonText(text: string, source: string): Network {
+export function specFromJsonText(text: string, source: string): NetworkSpec {
   if (text.length > MAX_SPEC_CHARS) throw new SpecError(`${source} is ${text.length} characters long; at most ${MAX_SPEC_CHARS} are read`);
   let value: unknown;
   try {
@@ -72,7 +72,7 @@ export function specFromJsonText(text: string, source: string): Network {
  * Reads a spec from what a user typed: a path to a .json file, a JSON string, or the one-line form.
  * Every bad input, hostile or mistyped, is a one-line SpecError (an InputError).
  */
-export function parseSpec(arg: string): Network {
+export function parseSpec(arg: string): NetworkSpec {
   if (arg.length > MAX_SPEC_CHARS) throw new SpecError(`the architecture is ${arg.length} characters long; at most ${MAX_SPEC_CHARS} are read`);
   const text = arg.trim();
   if (text === '') throw new SpecError('the architecture is empty: give a .json file, a JSON string or the one-line form');

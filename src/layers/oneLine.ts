@@ -1,9 +1,9 @@
 import { quote } from '../util/errors.js';
 import { MAX_LAYERS, MAX_NESTING, MAX_REPEAT, MAX_SPEC_CHARS } from './limits.js';
 import { buildLayer, layerFields } from './registry.js';
-import { checkSpec, serial, type Network } from './serial.js';
+import { checkSpec, serial } from './serial.js';
 import { SpecError } from './specError.js';
-import type { Layer, Parameterization } from './types.js';
+import type { Layer, NetworkSpec, Parameterization } from './types.js';
 
 /**
  * The one-line form for the command line:
@@ -15,7 +15,7 @@ import type { Layer, Parameterization } from './types.js';
  * Repeat counts, the expanded layer count and the group nesting are bounded (src/layers/limits.ts) before
  * anything is expanded; errors give the column in `text` and a short escaped excerpt of it.
  */
-export function parseOneLineSpec(text: string): Network {
+export function parseOneLineSpec(text: string): NetworkSpec {
   if (text.length > MAX_SPEC_CHARS) {
     throw new SpecError(`the architecture is ${text.length} characters long; at most ${MAX_SPEC_CHARS} are read`);
   }
@@ -23,7 +23,7 @@ export function parseOneLineSpec(text: string): Network {
   const parameterization = parser.parsePrefix();
   const layers = parser.parseSequence(0);
   parser.expectEnd();
-  const spec: Network = { ...serial(...layers), parameterization };
+  const spec: NetworkSpec = { ...serial(...layers), parameterization };
   checkSpec(spec);
   return spec;
 }

@@ -1,45 +1,13 @@
-import type { Tensor2D } from '@tensorflow/tfjs';
-import type { KernelOptions, KernelResult } from '../kernels/analytic.js';
-import type { Mat } from '../linalg/matrix.js';
-import { applyNetwork, bindFinite, initParams, type NetworkParams } from './network.js';
 import { SpecError } from './specError.js';
 import type { KernelTransform, Layer, NetworkSpec, Parameterization } from './types.js';
 
 /**
- * A network spec with its three faces, like neural-tangents' `(init_fn, apply_fn, kernel_fn)`:
- * the finite network (`init`, `apply`: float32 on TensorFlow.js, after `await initTfjs()`) and the
- * infinite-width kernels (`kernel`: float64). All three read the spec they are called on.
+ * Composes layers in order, like neural-tangents' `stax.serial`, as a spec in the NTK parameterization; for
+ * the standard one write `{ ...serial(...), parameterization: 'standard' }`. The public `serial` (src/network/)
+ * adds the three faces init / apply / kernel on top of this.
  */
-export interface Network extends NetworkSpec {
-  /** Seeded initial parameters for inputs of dimension `inputDim` (same seed → same network everywhere). */
-  init(inputDim: number, seed?: number): NetworkParams;
-  /** The finite network's outputs on the rows of x (N × d → N × k). */
-  apply(params: NetworkParams, x: Tensor2D): Tensor2D;
-  /** Analytic NNGP and NTK between the rows of X1 and X2 (default X1), float64. */
-  kernel(x1: Mat, x2?: Mat, opts?: KernelOptions): Promise<KernelResult>;
-}
-
-/**
- * Composes layers in order, like neural-tangents' `stax.serial`. The result uses the NTK
- * parameterization; for the standard one write `{ ...serial(...), parameterization: 'standard' }`
- * (the methods read `this`, so the copy keeps them working with the new parameterization).
- */
-export function serial(...layers: Layer[]): Network {
-  return {
-    parameterization: 'ntk',
-    layers,
-    init(this: NetworkSpec, inputDim: number, seed = 0): NetworkParams {
-      return initParams(bindFinite(this, inputDim), seed);
-    },
-    apply(this: NetworkSpec, params: NetworkParams, x: Tensor2D): Tensor2D {
-      return applyNetwork(bindFinite(this, params.inputDim), params.layers, x);
-    },
-    async kernel(this: NetworkSpec, x1: Mat, x2?: Mat, opts?: KernelOptions): Promise<KernelResult> {
-      // Loaded on demand: the analytic module starts worker threads that themselves load this file.
-      const { analyticKernel } = await import('../kernels/analytic.js');
-      return analyticKernel(this, x1, x2, opts);
-    },
-  };
+export function serial(...layers: Layer[]): NetworkSpec {
+  return { parameterization: 'ntk', layers };
 }
 
 /** The layers' kernel transforms bound to their places for inputs of dimension `inputDim`. */

@@ -1,0 +1,60 @@
+import type { Tensor2D } from '@tensorflow/tfjs';
+import { analyticKernel, type KernelOptions, type KernelResult } from '../kernels/analytic.js';
+import { parseSpec as parseSpecLayers, specFromJson as specFromJsonLayers } from '../layers/json.js';
+import { applyNetwork, bindFinite, initParams, type NetworkParams } from '../layers/network.js';
+import { parseOneLineSpec as parseOneLineLayers } from '../layers/oneLine.js';
+import { serial as serialSpec } from '../layers/serial.js';
+import type { Layer, NetworkSpec } from '../layers/types.js';
+import type { Mat } from '../linalg/matrix.js';
+
+/**
+ * A network spec with its three faces, like neural-tangents' `(init_fn, apply_fn, kernel_fn)`: the finite
+ * network (`init`, `apply`: float32 on TensorFlow.js, after `await initTfjs()`) and the infinite-width kernels
+ * (`kernel`: float64). All three read the spec they are called on, so `{ ...net, parameterization: 'standard' }`
+ * keeps working. This module sits above src/layers/ and src/kernels/: layers never import the kernel engine.
+ */
+export interface Network extends NetworkSpec {
+  /** Seeded initial parameters for inputs of dimension `inputDim` (same seed → same network everywhere). */
+  init(inputDim: number, seed?: number): NetworkParams;
+  /** The finite network's outputs on the rows of x (N × d → N × k). */
+  apply(params: NetworkParams, x: Tensor2D): Tensor2D;
+  /** Analytic NNGP and NTK between the rows of X1 and X2 (default X1), float64. */
+  kernel(x1: Mat, x2?: Mat, opts?: KernelOptions): Promise<KernelResult>;
+}
+
+/** Gives a spec its three faces (a new object; the spec is not changed). */
+export function network(spec: NetworkSpec): Network {
+  return {
+    parameterization: spec.parameterization,
+    layers: spec.layers,
+    init(this: NetworkSpec, inputDim: number, seed = 0): NetworkParams {
+      return initParams(bindFinite(this, inputDim), seed);
+    },
+    apply(this: NetworkSpec, params: NetworkParams, x: Tensor2D): Tensor2D {
+      return applyNetwork(bindFinite(this, params.inputDim), params.layers, x);
+    },
+    kernel(this: NetworkSpec, x1: Mat, x2?: Mat, opts?: KernelOptions): Promise<KernelResult> {
+      return analyticKernel(this, x1, x2, opts);
+    },
+  };
+}
+
+/** Composes layers in order (neural-tangents' `stax.serial`), NTK parameterization, with the three faces. */
+export function serial(...layers: Layer[]): Network {
+  return network(serialSpec(...layers));
+}
+
+/** parseSpec (a .json file, a JSON string or the one-line form) with the three faces. */
+export function parseSpec(arg: string): Network {
+  return network(parseSpecLayers(arg));
+}
+
+/** The one-line form, e.g. "[dense(512, wStd=1.4) > relu]*2 > dense(10)", with the three faces. */
+export function parseOneLineSpec(text: string): Network {
+  return network(parseOneLineLayers(text));
+}
+
+/** The JSON form (an object with "layers"), with the three faces. */
+export function specFromJson(value: unknown): Network {
+  return network(specFromJsonLayers(value));
+}
