@@ -9,6 +9,7 @@ import { regularizedNote } from '../dynamics/psdSpectrum.js';
 import { readMatrix } from '../io/npy.js';
 import { checkMemory, defaultMemoryLimit, flowMemoryBytes, parseMemoryLimit } from '../kernels/memory.js';
 import { checkOutputDir, writeOutputDir } from '../io/outputPath.js';
+import { MAX_LAYERS } from '../layers/limits.js';
 import { InputError } from '../util/errors.js';
 import { parseInteger, parseNumber, parseTimes, readSchedule } from './parse.js';
 
@@ -66,6 +67,7 @@ Examples:
       if (o.model === 'linear' && o.depth !== undefined && o.depth !== '1') throw new InputError('--model linear means --depth 1');
       if (o.model === 'deep' && o.depth === undefined) throw new InputError('--depth L is required for --model deep (the number of Dense layers)');
       const depth = o.model === 'linear' ? 1 : parseInteger(o.depth!, '--depth');
+      if (depth > MAX_LAYERS) throw new InputError(`--depth is ${depth}, over the limit of ${MAX_LAYERS} weight layers`);
       const lambda = o.lambda !== undefined ? parseNumber(o.lambda, '--lambda') : undefined;
       if (lambda !== undefined && lambda < 0) throw new InputError(`--lambda must be ≥ 0, got ${lambda}`);
       const schedule = o.schedule ? readSchedule(o.schedule) : constantSchedule(lambda!);

@@ -18,6 +18,9 @@ export function checkTrainOptions(o: TrainOptions): void {
   };
   pos(o.lr, 'the learning rate η');
   pos(o.budget, 'the budget T');
+  const steps = Math.ceil(o.budget / o.lr - 1e-9);
+  // more steps than any run could take (10^9 steps is weeks at the fastest rates measured here): a typo
+  if (!(steps <= MAX_STEPS)) throw new InputError(`the budget T = ${o.budget} at η = ${o.lr} is ${steps.toExponential(2)} steps, over the limit of ${MAX_STEPS.toExponential(0)}`);
   if (typeof o.lambda === 'number' && !(Number.isFinite(o.lambda) && o.lambda >= 0)) throw new InputError(`λ must be a finite number ≥ 0, got ${o.lambda}`);
   if (o.momentum !== undefined && !(o.momentum >= 0 && o.momentum < 1)) throw new InputError(`momentum must be in [0, 1), got ${o.momentum}`);
   if (o.batchSize !== undefined && !(Number.isInteger(o.batchSize) && o.batchSize >= 1)) throw new InputError(`the batch size must be a positive integer, got ${o.batchSize}`);
@@ -29,11 +32,15 @@ export function checkTrainOptions(o: TrainOptions): void {
   if (y.cols !== yTest.cols) throw new InputError(`Y has ${y.cols} columns but Y test has ${yTest.cols}`);
   for (const [m, name] of [[x, 'X'], [y, 'Y'], [xTest, 'X test'], [yTest, 'Y test']] as const) assertFinite(m, name);
   if (o.kernelProbe !== undefined && !(Number.isInteger(o.kernelProbe) && o.kernelProbe >= 0)) throw new InputError(`kernelProbe must be an integer ≥ 0, got ${o.kernelProbe}`);
+  if (o.kernelProbe !== undefined && o.kernelProbe > x.rows) throw new InputError(`the kernel probe of ${o.kernelProbe} points is larger than the training set (${x.rows} points)`);
   const net = bindFinite(o.spec, x.cols);
   if (net.outputDim !== y.cols) throw new InputError(`the network has ${net.outputDim} outputs but the targets have ${y.cols} columns`);
   if (o.evalTrainSize !== undefined && !(Number.isInteger(o.evalTrainSize) && o.evalTrainSize >= 1)) throw new InputError(`evalTrainSize must be a positive integer, got ${o.evalTrainSize}`);
   checkTrainMemory(o);
 }
+
+/** Most SGD steps one run may take. */
+export const MAX_STEPS = 1e9;
 
 /** The files a training run writes in its folder (besides its checkpoint's data file and the lock). */
 const RUN_FILES = ['result.json', 'log.jsonl'];
