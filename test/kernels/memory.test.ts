@@ -5,7 +5,7 @@ import { flowMemoryBytes, parseMemoryLimit } from '../../src/kernels/memory.js';
 describe('memory limits', () => {
   it('parseMemoryLimit refuses more than the machine has, and zero', () => {
     expect(parseMemoryLimit('1G')).toBe(2 ** 30);
-    expect(() => parseMemoryLimit('100T')).toThrow(/--max-memory 102400\.00 GiB is more than this machine's total memory/);
+    expect(() => parseMemoryLimit('100T')).toThrow(/--max-memory 100\.00 TiB is more than this machine's total memory/);
     expect(() => parseMemoryLimit(String(totalmem() + 1))).toThrow(/total memory/);
     expect(() => parseMemoryLimit('0')).toThrow(/must be positive/);
     expect(() => parseMemoryLimit('lots')).toThrow(/cannot read memory size/);
