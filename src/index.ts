@@ -26,6 +26,8 @@ export { dense, type DenseOptions } from './layers/dense.js';
 export { relu, abrelu, leakyRelu, abs } from './layers/abrelu.js';
 export { erf } from './layers/erf.js';
 export { identity } from './layers/identity.js';
+export { layerNorm, LAYER_NORM_EPS } from './layers/layerNorm.js';
+export { batchNorm } from './layers/batchNorm.js';
 export { specToJson } from './layers/json.js';
 export type { Layer, LayerJson, NetworkSpec, NetworkSpecJson, Parameterization, FiniteTransform, StructuredNtkRule } from './layers/types.js';
 

@@ -44,6 +44,7 @@ export function dense(width: number, opts: DenseOptions = {}): Layer {
     json,
     outWidth: () => width,
     hasWeights: true,
+    gaussianOutput: 'always',
     homogeneity: bStd === 0 ? 1 : null,
     scaleParams: (s: number) => dense(width, { wStd: wStd * s, bStd: bStd * s }),
     width,

@@ -11,6 +11,6 @@ export function identity(): Layer {
     (x: Tensor2D) => x,
     (x: Tensor2D) => tfRuntime().onesLike(x),
   );
-  const layer: Layer = builtin({ json: { type: 'identity' }, outWidth: (w) => w, hasWeights: false, homogeneity: 0, scaleParams: () => layer, kernel: () => transform, finite: () => finite });
+  const layer: Layer = builtin({ json: { type: 'identity' }, outWidth: (w) => w, hasWeights: false, gaussianOutput: 'ifInput', homogeneity: 0, scaleParams: () => layer, kernel: () => transform, finite: () => finite });
   return layer;
 }

@@ -41,7 +41,14 @@ export function bindFinite(spec: NetworkSpec, inputDim: number): BoundFiniteNetw
     if (typeof layer.finite !== 'function') {
       throw new SpecError(`layers[${i}] (${layer.json.type}) has no finite form: it defines only an infinite-width kernel, so it cannot be part of a finite network or an empirical kernel`);
     }
-    const f = layer.finite({ parameterization: spec.parameterization, fanIn: width });
+    let f: FiniteTransform;
+    try {
+      f = layer.finite({ parameterization: spec.parameterization, fanIn: width });
+    } catch (e) {
+      // A layer that refuses a finite form (batchNorm for now) is named by position.
+      if (e instanceof SpecError) throw new SpecError(`layers[${i}] (${layer.json.type}): ${e.message}`);
+      throw e;
+    }
     for (const shape of f.paramShapes) paramCount += shape.reduce((a, b) => a * b, 1);
     width = layer.outWidth(width);
     widths.push(width);

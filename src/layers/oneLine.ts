@@ -1,6 +1,6 @@
 import { quote } from '../util/errors.js';
 import { MAX_LAYERS, MAX_NESTING, MAX_REPEAT, MAX_SPEC_CHARS } from './limits.js';
-import { buildLayer, layerFields } from './registry.js';
+import { buildLayer, layerFields, layerTypeFromName } from './registry.js';
 import { checkSpec, serial } from './serial.js';
 import { SpecError } from './specError.js';
 import type { Layer, NetworkSpec, Parameterization } from './types.js';
@@ -107,7 +107,7 @@ class OneLineParser {
     const m = this.match(/[A-Za-z_][A-Za-z0-9_]*/y);
     if (m === null) this.fail('expected a layer name');
     const where = `layer ${quote(m[0], 30)} at column ${start + 1}`;
-    const type = m[0].toLowerCase();
+    const type = layerTypeFromName(m[0]) ?? m[0].toLowerCase(); // an unknown name is reported by buildLayer
     this.skipSpace();
     const args: LayerArgs = this.src[this.pos] === '(' ? this.parseArgs(where) : { positional: [], named: new Map() };
     // Null prototype: a field called "__proto__" or "constructor" stays an ordinary (unknown) key.

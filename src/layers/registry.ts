@@ -1,7 +1,9 @@
 import { abrelu, abs, leakyRelu, relu } from './abrelu.js';
 import { dense } from './dense.js';
+import { batchNorm } from './batchNorm.js';
 import { erf } from './erf.js';
 import { identity } from './identity.js';
+import { layerNorm } from './layerNorm.js';
 import { quote } from '../util/errors.js';
 import { SpecError, describeValue } from './specError.js';
 import type { Layer, LayerType } from './types.js';
@@ -37,11 +39,33 @@ export const LAYER_TYPES: Readonly<Record<LayerType, LayerEntry>> = {
   },
   abs: { required: [], optional: [], build: () => abs(), doc: 'abs  |x|' },
   identity: { required: [], optional: [], build: () => identity(), doc: 'identity  x' },
+  layerNorm: {
+    required: [],
+    optional: [],
+    build: () => layerNorm(),
+    doc: 'layernorm  (z − mean(z))/std(z) over the features of each example, no affine part',
+  },
+  batchNorm: {
+    required: [],
+    optional: [],
+    build: () => batchNorm(),
+    doc: 'batchnorm  parsed only: no closed-form kernel, no finite form yet',
+  },
 };
 
 /** Whether `name` is a layer type. An own-property test: "constructor" or "__proto__" are not layer types. */
 export function isLayerType(name: string): name is LayerType {
   return Object.hasOwn(LAYER_TYPES, name);
+}
+
+/**
+ * The layer type a one-line name stands for, ignoring case ("layernorm" → "layerNorm"), or undefined. The JSON
+ * form matches types exactly; the one-line form is case-insensitive throughout.
+ */
+export function layerTypeFromName(name: string): LayerType | undefined {
+  if (isLayerType(name)) return name;
+  const lower = name.toLowerCase();
+  return (Object.keys(LAYER_TYPES) as LayerType[]).find((t) => t.toLowerCase() === lower);
 }
 
 /** The fields of a layer type in positional order (required first), or undefined for an unknown type. */

@@ -14,9 +14,18 @@ export function serial(...layers: Layer[]): NetworkSpec {
 export function bindKernel(spec: NetworkSpec, inputDim: number): KernelTransform[] {
   checkSpec(spec);
   let width = inputDim;
-  return spec.layers.map((layer) => {
-    const t = layer.kernel({ parameterization: spec.parameterization, fanIn: width });
+  let gaussian = false; // the network's inputs are data, not Gaussian units
+  return spec.layers.map((layer, i) => {
+    let t: KernelTransform;
+    try {
+      t = layer.kernel({ parameterization: spec.parameterization, fanIn: width, inputGaussian: gaussian });
+    } catch (e) {
+      // A layer that refuses its place (layerNorm after a nonlinearity, batchNorm) is named by position.
+      if (e instanceof SpecError) throw new SpecError(`layers[${i}] (${layer.json.type}): ${e.message}`);
+      throw e;
+    }
     width = layer.outWidth(width);
+    gaussian = layer.gaussianOutput === 'always' || (layer.gaussianOutput === 'ifInput' && gaussian);
     return t;
   });
 }

@@ -43,6 +43,12 @@ export interface LayerContext {
   readonly parameterization: Parameterization;
   /** Width of this layer's input (the input dimension d for the first layer). */
   readonly fanIn: number;
+  /**
+   * Whether, at infinite width, this layer's input units are i.i.d. centred Gaussian given the inputs (see
+   * Layer.gaussianOutput): bindKernel works it out along the network. False at the network input and after a
+   * nonlinearity; undefined from a caller that does not say, which layers needing it (layerNorm) read as false.
+   */
+  readonly inputGaussian?: boolean;
 }
 
 /** JSON form of each layer, exactly as files and the CLI carry it. */
@@ -53,7 +59,9 @@ export type LayerJson =
   | { type: 'abrelu'; a: number; b: number }
   | { type: 'leakyrelu'; alpha: number }
   | { type: 'abs' }
-  | { type: 'identity' };
+  | { type: 'identity' }
+  | { type: 'layerNorm' }
+  | { type: 'batchNorm' };
 
 export type LayerType = LayerJson['type'];
 
@@ -80,7 +88,14 @@ export interface Layer {
   readonly width?: number;
   /** The same layer with another width (layers that have one): how width sweeps vary a network. */
   withWidth?(width: number): Layer;
-  /** The kernel transform at this place in the network. */
+  /**
+   * The law of the output units at infinite width, for layers downstream whose kernel needs i.i.d. centred
+   * Gaussian units (layerNorm needs their mean over units to vanish): 'always' for a weight layer (each unit a
+   * sum of infinitely many independent zero-mean terms plus a zero-mean bias), 'ifInput' for a layer that maps
+   * centred Gaussian units to centred Gaussian units (identity, layerNorm); absent when not (nonlinearities).
+   */
+  readonly gaussianOutput?: 'always' | 'ifInput';
+  /** The kernel transform at this place in the network; throws SpecError when there is none (batchNorm). */
   kernel(ctx: LayerContext): KernelTransform;
   /**
    * The finite form at this place in the network. Optional so that a kernel-only layer can be written;
