@@ -129,7 +129,7 @@ describe('gelu and tanh finite forms', () => {
     for (const make of [gelu, tanh]) {
       const fin = make().finite!(CTX);
       const x = tf.tensor2d(Array.from({ length: 41 }, (_, i) => -5 + i / 4), [41, 1]) as Tensor2D;
-      const auto = tf.grad((y: Tensor2D) => tf.sum(fin.apply([], y)))(x);
+      const auto = tf.grad((y) => tf.sum(fin.apply([], y as Tensor2D)))(x);
       const delta = tf.ones([1, 41, 1]) as Tensor3D;
       const written = fin.structured!.backward([], x, delta).reshape([41, 1]);
       const diff = tf.max(tf.abs(tf.sub(auto, written))).dataSync()[0];
