@@ -1,7 +1,8 @@
 /**
  * ntk-l2 public API. Everything numeric here is float64 unless stated otherwise.
  *
- * Layers and specs:   serial, dense, relu, erf, abrelu, leakyRelu, abs, identity, parseSpec, specFromJson, specToJson
+ * Layers and specs:   serial, dense, relu, erf, gelu, tanh, abrelu, leakyRelu, abs, identity, elementwise (any φ,
+ *                     kernel by Gauss–Hermite quadrature), parseSpec, specFromJson, specToJson
  * Analytic kernels:   analyticKernel (async, worker threads), analyticKernelSync, ntkKernel, nngpKernel, kernelDiagonal
  * Finite networks:    serial(...).init / .apply (TensorFlow.js, float32; call initTfjs first), withHiddenWidth
  * Empirical kernels:  empiricalKernel (structured or Jacobian method), monteCarloKernel (mean ± standard error
@@ -25,6 +26,9 @@ export { withHiddenWidth, type NetworkParams } from './layers/network.js';
 export { dense, type DenseOptions } from './layers/dense.js';
 export { relu, abrelu, leakyRelu, abs } from './layers/abrelu.js';
 export { erf } from './layers/erf.js';
+export { gelu } from './layers/gelu.js';
+export { tanh } from './layers/tanh.js';
+export { elementwise, hermiteRule, type ElementwiseFunctions, type ElementwiseOptions, type HermiteRule } from './layers/elementwiseNumerical.js';
 export { identity } from './layers/identity.js';
 export { layerNorm, LAYER_NORM_EPS } from './layers/layerNorm.js';
 export { batchNorm } from './layers/batchNorm.js';

@@ -68,7 +68,7 @@ Examples:
       --out Kemp.npy --stderr Kemp_se.npy
 
 One-line architecture form: [ntk: | standard:] layer > layer > ...; [group]*N repeats a group.
-Layers: dense(width, wStd=1, bStd=0), relu, erf, abrelu(a, b), leakyrelu(alpha), abs, identity,
+Layers: dense(width, wStd=1, bStd=0), relu, erf, gelu, tanh, abrelu(a, b), leakyrelu(alpha), abs, identity,
 layernorm (right after a dense layer for the analytic kernel), batchnorm (parsed; no kernel, no finite form yet).
 On success stdout gets one JSON line describing the result; errors go to stderr with exit code 2.
 Empirical kernels: float32 products on the tfjs backend (the JSON line names it), float64 sums; the NTK is the

@@ -2,6 +2,8 @@ import { abrelu, abs, leakyRelu, relu } from './abrelu.js';
 import { dense } from './dense.js';
 import { batchNorm } from './batchNorm.js';
 import { erf } from './erf.js';
+import { gelu } from './gelu.js';
+import { tanh } from './tanh.js';
 import { identity } from './identity.js';
 import { layerNorm } from './layerNorm.js';
 import { quote } from '../util/errors.js';
@@ -25,6 +27,8 @@ export const LAYER_TYPES: Readonly<Record<LayerType, LayerEntry>> = {
   },
   relu: { required: [], optional: [], build: () => relu(), doc: 'relu  max(x, 0)' },
   erf: { required: [], optional: [], build: () => erf(), doc: 'erf  the error function' },
+  gelu: { required: [], optional: [], build: () => gelu(), doc: 'gelu  x·Φ(x), the exact (erf) form' },
+  tanh: { required: [], optional: [], build: () => tanh(), doc: 'tanh  the hyperbolic tangent' },
   abrelu: {
     required: ['a', 'b'],
     optional: [],
@@ -81,6 +85,9 @@ export function layerFields(name: string): readonly string[] | undefined {
  * Only own properties of `fields` are read, and user text is echoed through quote() (cut and escaped).
  */
 export function buildLayer(type: string, fields: Readonly<Record<string, unknown>>, where: string): Layer {
+  if (type === 'elementwise') {
+    throw new SpecError(`${where}: an "elementwise" layer is built in code from functions (elementwise({ phi, tfPhi })) and cannot be read from JSON`);
+  }
   if (!isLayerType(type)) {
     throw new SpecError(`${where}: unknown layer type ${quote(type, 40)} (known: ${Object.keys(LAYER_TYPES).join(', ')})`);
   }

@@ -56,14 +56,22 @@ export type LayerJson =
   | { type: 'dense'; width: number; wStd?: number; bStd?: number }
   | { type: 'relu' }
   | { type: 'erf' }
+  | { type: 'gelu' }
+  | { type: 'tanh' }
   | { type: 'abrelu'; a: number; b: number }
   | { type: 'leakyrelu'; alpha: number }
   | { type: 'abs' }
   | { type: 'identity' }
   | { type: 'layerNorm' }
-  | { type: 'batchNorm' };
+  | { type: 'batchNorm' }
+  /**
+   * A layer built in code by `elementwise(functions)`: the JSON form only names it, since functions cannot be
+   * written to JSON; reading it back is refused, and it is not in the registry.
+   */
+  | { type: 'elementwise'; name: string };
 
-export type LayerType = LayerJson['type'];
+/** The layer types that JSON and the one-line form can build (the registry's keys): all but 'elementwise'. */
+export type LayerType = Exclude<LayerJson['type'], 'elementwise'>;
 
 /** A layer of the spec. */
 export interface Layer {

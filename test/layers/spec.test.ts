@@ -25,7 +25,7 @@ describe('JSON form', () => {
   });
   const bad: Array<[string, string, RegExp]> = [
     ['malformed JSON', '{"layers": [', /not valid JSON/],
-    ['unknown layer', '{"layers":[{"type":"tanh"}]}', /unknown layer type "tanh"/],
+    ['unknown layer', '{"layers":[{"type":"sigmoid"}]}', /unknown layer type "sigmoid"/],
     ['missing width', '{"layers":[{"type":"dense","wStd":1}]}', /missing field "width"/],
     ['negative wStd', '{"layers":[{"type":"dense","width":4,"wStd":-1}]}', /wStd must be finite and ≥ 0/],
     ['non-finite wStd', '{"layers":[{"type":"dense","width":4,"wStd":"Infinity"}]}', /must be a finite number/],
