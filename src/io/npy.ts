@@ -60,8 +60,9 @@ export interface ReadNpyOptions {
   /** Names the array in error messages, e.g. "X1" → "X1 (path): …". */
   name?: string;
   /**
-   * Called with the parsed header before the data is read: throw (an InputError) to refuse the file, e.g. for
-   * the wrong number of dimensions or too many bytes, without allocating the array first.
+   * Called with the parsed header before the data is read (and before the file size is checked against it):
+   * throw (an InputError) to refuse the file, e.g. for the wrong number of dimensions or too many bytes, without
+   * allocating the array first.
    */
   check?: (header: NpyHeader) => void;
 }
@@ -102,8 +103,8 @@ interface Header {
 export function parseNpy(buf: Uint8Array, name = 'npy data', opts?: Pick<ReadNpyOptions, 'check'>): NdArray {
   const dataOffset = parsePrelude(buf, name, buf.length);
   const h = parseHeaderDict(buf.subarray(0, dataOffset), name);
-  checkSize(h, buf.length - dataOffset, name);
   opts?.check?.(headerInfo(h));
+  checkSize(h, buf.length - dataOffset, name);
   return decode(buf.subarray(dataOffset, dataOffset + h.nbytes), h, false);
 }
 
@@ -130,8 +131,8 @@ export function readNpy(path: string, opts?: ReadNpyOptions): NdArray {
     const size = st.size;
     const dataOffset = parsePrelude(readAt(fd, 0, Math.min(size, 12), label), label, size);
     const h = parseHeaderDict(readAt(fd, 0, dataOffset, label), label);
+    opts?.check?.(headerInfo(h)); // first: "wrong rank" says more than "truncated" about a file of the wrong kind
     checkSize(h, size - dataOffset, label);
-    opts?.check?.(headerInfo(h));
     if (LITTLE_ENDIAN_HOST && (h.code === 'f8' || h.code === 'f4')) {
       // Read straight into the result: no copy, aligned, and no 2 GiB readFileSync limit.
       const data = h.code === 'f8' ? new Float64Array(h.count) : new Float32Array(h.count);
