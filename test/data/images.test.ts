@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -209,5 +210,43 @@ describe('image helpers', () => {
     expect(standardizeImages(train, test, 'none').train).toBe(train);
     expect(() => standardizeImages(train, images(1, 3, 4, 2), 'none')).toThrow(/differ in size: 4×3×2 vs 3×4×2/);
     expect(() => standardizeImages(train, null, 'features' as 'none')).toThrow(/none, unit-norm or channels/);
+  });
+});
+
+// numpy writes the images (the way people will save them), readImages must give numpy's float64 values in C order
+const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
+const NUMPY_IMAGES = String.raw`
+import sys
+import numpy as np
+d = sys.argv[1]
+rng = np.random.default_rng(7)
+arrays = {
+  'u1_nhwc': rng.integers(0, 256, (5, 28, 28, 1), dtype=np.uint8),
+  'u1_nhw': rng.integers(0, 256, (4, 14, 14), dtype=np.uint8),
+  'f4_rgb': rng.standard_normal((3, 8, 6, 3)).astype(np.float32),
+  'f4_fortran': np.asfortranarray(rng.standard_normal((3, 8, 6, 3)).astype(np.float32)),
+  'u1_fortran': np.asfortranarray(rng.integers(0, 256, (4, 7, 7, 2), dtype=np.uint8)),
+  'f8_nchw_as_nhwc': rng.standard_normal((2, 3, 5, 4)).transpose(0, 2, 3, 1),
+}
+for name, x in arrays.items():
+    np.save(f'{d}/{name}.npy', x)
+    ref = x if x.ndim == 4 else x[..., None]
+    open(f'{d}/{name}.ref', 'wb').write(np.ascontiguousarray(ref, dtype='<f8').tobytes())
+print(' '.join(arrays))
+`;
+
+describe.skipIf(!hasNumpy)('readImages against numpy', () => {
+  it('uint8, float32, Fortran-order and transposed (N×C×H×W → N×H×W×C) arrays, bit for bit as float64', () => {
+    const r = spawnSync('python3', ['-c', NUMPY_IMAGES, dir], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const names = r.stdout.trim().split(' ');
+    expect(names).toHaveLength(6);
+    for (const name of names) {
+      const x = readImages(join(dir, `${name}.npy`));
+      const ref = readFileSync(join(dir, `${name}.ref`));
+      expect(x.shape.length, name).toBe(4);
+      expect(x.data.length * 8, name).toBe(ref.length);
+      expect(Buffer.compare(Buffer.from(x.data.buffer, x.data.byteOffset, x.data.byteLength), ref), name).toBe(0);
+    }
   });
 });
