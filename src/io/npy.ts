@@ -177,7 +177,7 @@ export function ndToMat(a: NdArray, label: string): Mat {
   if (a.shape.length > 2) {
     throw new InputError(
       `${label}: expected a 1-D or 2-D array (points × features), got a ${a.shape.length}-D array of shape ${pyShape(a.shape)}; ` +
-        'images (N×H×W×C) need a network that starts with conv or flatten, or flatten them in numpy first, e.g. x.reshape(len(x), -1)',
+        'images (N×H×W×C) need a network that starts with conv or flatten, or flatten in numpy: x.reshape(len(x), -1)',
     );
   }
   const rows = a.shape[0];
