@@ -75,7 +75,9 @@ export interface ImageDatasetOptions {
   size?: MnistImageSize;
   /** Default 'unit-norm' (|x|² = H·W·C per image, like the flat data); see ImageStandardization. */
   standardize?: ImageStandardization;
+  /** Default 'centred' (on = 0.9, off = −0.1), as bundledDataset. */
   targets?: TargetEncoding;
+  /** Seed of the train/test split (default 0), as bundledDataset. */
   seed?: number;
 }
 

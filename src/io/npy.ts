@@ -53,6 +53,7 @@ export interface NpyHeader {
   count: number;
   /** Bytes the result will take in memory (8 per entry, or 4 for float32). */
   resultBytes: number;
+  /** Stored column-major (numpy's `fortran_order: True`); readNpy transposes it, so this costs a second copy. */
   fortranOrder: boolean;
 }
 
