@@ -75,7 +75,8 @@ export {
 } from './dynamics/observables.js';
 export { lambdaScan, logspace, type ScanResult, type ScanRow, type ScanOptions } from './experiments/lambdaScan.js';
 export { kernelRidgeTestMse } from './dynamics/kernelRidge.js';
-export { bundledDataset, fileDataset, type Dataset } from './experiments/dataset.js';
+export { bundledDataset, bundledImages, fileDataset, type Dataset, type ImageDataset, type ImageDatasetOptions, type MnistImageSize } from './experiments/dataset.js';
+export { readImages, asImages, flattenImages, matToImages, downsampleImages, standardizeImages, type Images, type ImageStandardization, type ReadImagesOptions } from './data/images.js';
 export { mnistSplit, loadMnistDigits } from './data/mnist.js';
 export { standardize, oneHot, centredOneHot, type Standardization } from './data/preprocess.js';
 export { MAX_CLASSES, looksLikeLabels, readLabels } from './data/labels.js';
@@ -98,7 +99,7 @@ export { getLinalg, linalgInfo } from './linalg/index.js';
 export type { Linalg } from './linalg/types.js';
 export { mat, fromRows, type Mat } from './linalg/matrix.js';
 
-export { readNpy, writeNpy, readMatrix, type NdArray } from './io/npy.js';
+export { readNpy, writeNpy, readMatrix, MAX_NPY_RANK, MAX_NPY_ELEMENTS, type NdArray, type NdArray64, type NpyHeader, type ReadNpyOptions } from './io/npy.js';
 export { InputError } from './util/errors.js';
 export { SpecError } from './layers/specError.js';
 export { Rng } from './util/random.js';

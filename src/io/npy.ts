@@ -2,12 +2,15 @@
  * NumPy `.npy` files, so kernels and inputs move to and from numpy / JAX without conversion scripts.
  *
  * Read: format versions 1.0, 2.0 and 3.0; dtypes float64 and float32 (kept as such) and, converted to float64,
- * the integer and bool types people save labels in (int8/16/32/64, uint8/16/32/64, bool); little-endian, C order,
- * 1-D, 2-D or 3-D. Write: float64 or float32, version 1.0 (2.0 only if the header would not fit), header padded
- * so the data starts on a 64-byte boundary, exactly as `np.save` does.
+ * the integer and bool types people save labels and images in (int8/16/32/64, uint8/16/32/64, bool);
+ * little-endian; 1 to 8 dimensions (MAX_NPY_RANK); C order, or Fortran order (`np.asfortranarray`, which
+ * `fortran_order: True` marks), transposed on reading so the result is always C order (row-major: the last index
+ * varies fastest). At most MAX_NPY_ELEMENTS entries: the toolkit's native code and index arrays are 32-bit.
+ * Write: float64 or float32, 1 to 8 dimensions, C order, version 1.0 (2.0 only if the header would not fit),
+ * header padded so the data starts on a 64-byte boundary, exactly as `np.save` does.
  *
- * Anything the reader cannot use (not a .npy file, truncated, big-endian, Fortran order, unsupported dtype or
- * dimensionality) is a one-line InputError naming the file and saying how to fix it from numpy.
+ * Anything the reader cannot use (not a .npy file, truncated, big-endian, unsupported dtype or dimensionality,
+ * too many entries) is a one-line InputError naming the file and saying how to fix it from numpy.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { extname } from 'node:path';
@@ -16,22 +19,59 @@ import { InputError, quote } from '../util/errors.js';
 import { ioError, writeFileAtomic } from './atomic.js';
 import { readCsv, readJsonMatrix } from './text.js';
 
+/**
+ * An array read from .npy: `shape` (1 to 8 dimensions) and its entries in C order (row-major: entry
+ * (i0, …, ik) is data[((i0·s1 + i1)·s2 + …)·sk + ik]). float32 files stay float32; every other dtype is float64.
+ */
 export interface NdArray {
   shape: number[];
   data: Float64Array | Float32Array;
   dtype: 'float64' | 'float32';
 }
 
-/** What `encodeNpy` / `writeNpy` take: float64 or float32 data in C order with `shape` (1 to 3 dimensions). */
+/** An NdArray known to hold float64 (what the image readers return, whatever dtype the file had). */
+export type NdArray64 = NdArray & { data: Float64Array; dtype: 'float64' };
+
+/** What `encodeNpy` / `writeNpy` take: float64 or float32 data in C order with `shape` (1 to 8 dimensions). */
 export interface NdArrayLike {
   readonly shape: readonly number[];
   readonly data: Float64Array | Float32Array;
 }
 
 export interface EncodeNpyOptions {
-  /** Force a format version. Default: 1.0, or 2.0 when the header is over 65535 bytes (never for ≤ 3-D arrays). */
+  /** Force a format version. Default: 1.0, or 2.0 when the header is over 65535 bytes (never for ≤ 8-D arrays). */
   version?: 1 | 2;
 }
+
+/** What a .npy header says, passed to `ReadNpyOptions.check` before any data is read or allocated. */
+export interface NpyHeader {
+  /** The shape as stored (for Fortran-order files too: the result has this shape, in C order). */
+  shape: readonly number[];
+  /** numpy's name for the stored dtype: 'float64', 'float32', 'uint8', 'bool', … */
+  dtype: string;
+  /** Number of entries (product of the shape). */
+  count: number;
+  /** Bytes the result will take in memory (8 per entry, or 4 for float32). */
+  resultBytes: number;
+  /** Stored column-major (numpy's `fortran_order: True`); readNpy transposes it, so this costs a second copy. */
+  fortranOrder: boolean;
+}
+
+export interface ReadNpyOptions {
+  /** Names the array in error messages, e.g. "X1" → "X1 (path): …". */
+  name?: string;
+  /**
+   * Called with the parsed header before the data is read (and before the file size is checked against it):
+   * throw (an InputError) to refuse the file, e.g. for the wrong number of dimensions or too many bytes, without
+   * allocating the array first.
+   */
+  check?: (header: NpyHeader) => void;
+}
+
+/** Most dimensions a .npy array may have here (numpy allows 64; nothing in this toolkit needs over 8). */
+export const MAX_NPY_RANK = 8;
+/** Most entries a .npy array may have here: the native linear algebra and index arrays use 32-bit integers. */
+export const MAX_NPY_ELEMENTS = 2 ** 31 - 1;
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 const ALIGN = 64;
@@ -52,6 +92,7 @@ interface Header {
   shape: number[];
   count: number;
   nbytes: number;
+  fortran: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------- reading
@@ -60,15 +101,24 @@ interface Header {
  * Parses the bytes of a .npy file. `name` (default "npy data") prefixes error messages.
  * The returned data never aliases `buf`.
  */
-export function parseNpy(buf: Uint8Array, name = 'npy data'): NdArray {
+export function parseNpy(buf: Uint8Array, name = 'npy data', opts?: Pick<ReadNpyOptions, 'check'>): NdArray {
   const dataOffset = parsePrelude(buf, name, buf.length);
   const h = parseHeaderDict(buf.subarray(0, dataOffset), name);
+  opts?.check?.(headerInfo(h));
   checkSize(h, buf.length - dataOffset, name);
   return decode(buf.subarray(dataOffset, dataOffset + h.nbytes), h, false);
 }
 
-/** Reads a .npy file (see the module comment for what is supported). `opts.name` (e.g. "X1") goes in errors. */
-export function readNpy(path: string, opts?: { name?: string }): NdArray {
+function headerInfo(h: Header): NpyHeader {
+  const resultBytes = h.count * (h.code === 'f4' ? 4 : 8);
+  return { shape: h.shape.slice(), dtype: DTYPE_NAMES[h.code], count: h.count, resultBytes, fortranOrder: h.fortran };
+}
+
+/**
+ * Reads a .npy file (see the module comment for what is supported), in C order whatever order it was stored in.
+ * `opts.name` (e.g. "X1") goes in errors; `opts.check` can refuse the file from its header before any allocation.
+ */
+export function readNpy(path: string, opts?: ReadNpyOptions): NdArray {
   const label = opts?.name ? `${opts.name} (${path})` : path;
   let fd: number;
   try {
@@ -82,12 +132,13 @@ export function readNpy(path: string, opts?: { name?: string }): NdArray {
     const size = st.size;
     const dataOffset = parsePrelude(readAt(fd, 0, Math.min(size, 12), label), label, size);
     const h = parseHeaderDict(readAt(fd, 0, dataOffset, label), label);
+    opts?.check?.(headerInfo(h)); // first: "wrong rank" says more than "truncated" about a file of the wrong kind
     checkSize(h, size - dataOffset, label);
     if (LITTLE_ENDIAN_HOST && (h.code === 'f8' || h.code === 'f4')) {
       // Read straight into the result: no copy, aligned, and no 2 GiB readFileSync limit.
       const data = h.code === 'f8' ? new Float64Array(h.count) : new Float32Array(h.count);
       readInto(fd, new Uint8Array(data.buffer), dataOffset, label);
-      return { shape: h.shape, data, dtype: h.code === 'f8' ? 'float64' : 'float32' };
+      return { shape: h.shape, data: h.fortran ? fortranToC(data, h.shape) : data, dtype: h.code === 'f8' ? 'float64' : 'float32' };
     }
     return decode(readAt(fd, dataOffset, h.nbytes, label), h, true);
   } catch (e) {
@@ -119,12 +170,15 @@ export function readMatrix(path: string, opts?: { name?: string }): Mat {
   }
 }
 
-/** A 1-D (→ N×1) or 2-D NdArray as a float64 Mat; anything else is an InputError. */
+/**
+ * A 1-D (→ N×1) or 2-D NdArray as a float64 Mat; anything else is an InputError. Rank 3 and 4 are most likely
+ * images (N×H×W×C), so the message says how those are used instead of silently flattening them.
+ */
 export function ndToMat(a: NdArray, label: string): Mat {
   if (a.shape.length > 2) {
     throw new InputError(
       `${label}: expected a 1-D or 2-D array (points × features), got a ${a.shape.length}-D array of shape ${pyShape(a.shape)}; ` +
-        'flatten it in numpy first, e.g. x.reshape(len(x), -1)',
+        'images (N×H×W×C) need a network that starts with conv or flatten, or flatten in numpy: x.reshape(len(x), -1)',
     );
   }
   const rows = a.shape[0];
@@ -193,21 +247,22 @@ function parseHeaderDict(b: Uint8Array, name: string): Header {
     throw new InputError(`${name}: invalid shape ${JSON.stringify(shape)} in the .npy header`);
   }
   const dims = shape as number[];
-  if (dims.length < 1 || dims.length > 3) {
+  if (dims.length < 1 || dims.length > MAX_NPY_RANK) {
     throw new InputError(
-      `${name}: ${dims.length === 0 ? 'a 0-D (scalar) array' : `a ${dims.length}-D array of shape ${pyShape(dims)}`} is not supported; ` +
-        'need 1-D, 2-D or 3-D',
+      `${name}: ${dims.length === 0 ? 'a 0-D (scalar) array' : `a ${dims.length}-D array of shape ${dims.length > 12 ? `(${dims.slice(0, 12).join(', ')}, …)` : pyShape(dims)}`} is not supported; ` +
+        `need 1 to ${MAX_NPY_RANK} dimensions`,
     );
   }
   if (typeof fortran !== 'boolean') throw new InputError(`${name}: invalid fortran_order ${JSON.stringify(fortran)} in the .npy header`);
-  if (fortran) {
+  const count = dims.reduce((a, d) => a * d, 1);
+  // Refused from the header alone, before the size check or any allocation (a forged header costs nothing).
+  if (count > MAX_NPY_ELEMENTS) {
     throw new InputError(
-      `${name}: the array is stored in Fortran (column-major) order, only C order is supported; ` +
-        'save np.ascontiguousarray(arr) instead',
+      `${name}: shape ${pyShape(dims)} has ${count > Number.MAX_SAFE_INTEGER ? count.toExponential(3) : count} entries, ` +
+        `over the limit of ${MAX_NPY_ELEMENTS} (2^31 − 1) per array; split it into smaller files`,
     );
   }
-  const count = dims.reduce((a, d) => a * d, 1);
-  return { code, shape: dims, count, nbytes: count * ITEMSIZE[code] };
+  return { code, shape: dims, count, nbytes: count * ITEMSIZE[code], fortran };
 }
 
 function dtypeCode(descr: string, name: string): Code {
@@ -248,6 +303,14 @@ function checkSize(h: Header, available: number, name: string): void {
  * aligned float64/float32 view can be returned without copying.
  */
 function decode(raw: Uint8Array, h: Header, owned: boolean): NdArray {
+  const a = decodeStored(raw, h, owned);
+  if (!h.fortran) return a;
+  // decodeStored made a fresh array unless it viewed an owned buffer; either way transposing into a new one is safe.
+  return { ...a, data: fortranToC(a.data, h.shape) };
+}
+
+/** The entries in stored order (C or Fortran), as decode describes. */
+function decodeStored(raw: Uint8Array, h: Header, owned: boolean): NdArray {
   const { code, count, shape } = h;
   const size = ITEMSIZE[code];
   if (!LITTLE_ENDIAN_HOST) return { shape, ...decodeDataView(raw, code, count) };
@@ -275,6 +338,33 @@ function decode(raw: Uint8Array, h: Header, owned: boolean): NdArray {
       return { shape, data: out, dtype: 'float64' };
     }
   }
+}
+
+/**
+ * The C-order copy of `src`, which holds an array of `shape` in Fortran order (first index fastest). Walks `src`
+ * once with an odometer over the indices, keeping the C-order offset up to date, so any rank costs O(count).
+ */
+function fortranToC<T extends Float64Array | Float32Array>(src: T, shape: readonly number[]): T {
+  const rank = shape.length;
+  const count = src.length;
+  if (rank < 2 || count === 0) return src; // 1-D (and empty) arrays are the same in both orders
+  const dst = (src instanceof Float64Array ? new Float64Array(count) : new Float32Array(count)) as T;
+  const cStride = new Array<number>(rank);
+  cStride[rank - 1] = 1;
+  for (let j = rank - 2; j >= 0; j--) cStride[j] = cStride[j + 1] * shape[j + 1];
+  const idx = new Array<number>(rank).fill(0);
+  let off = 0;
+  for (let k = 0; k < count; k++) {
+    dst[off] = src[k];
+    // advance the Fortran-order index (dimension 0 fastest), carrying into later dimensions
+    for (let j = 0; j < rank; j++) {
+      off += cStride[j];
+      if (++idx[j] < shape[j]) break;
+      off -= cStride[j] * shape[j];
+      idx[j] = 0;
+    }
+  }
+  return dst;
 }
 
 /** Byte-order-independent decoding, used on big-endian hosts. */
@@ -340,8 +430,8 @@ function npyParts(arr: NdArrayLike, opts?: EncodeNpyOptions): [Uint8Array, Uint8
   if (data instanceof Float64Array) code = 'f8';
   else if (data instanceof Float32Array) code = 'f4';
   else throw new TypeError('encodeNpy: data must be a Float64Array or Float32Array');
-  if (!Array.isArray(shape) || shape.length < 1 || shape.length > 3 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw new RangeError(`encodeNpy: shape must be 1 to 3 non-negative integers, got ${JSON.stringify(shape)}`);
+  if (!Array.isArray(shape) || shape.length < 1 || shape.length > MAX_NPY_RANK || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new RangeError(`encodeNpy: shape must be 1 to ${MAX_NPY_RANK} non-negative integers, got ${JSON.stringify(shape)}`);
   }
   const count = shape.reduce((a, d) => a * d, 1);
   if (count !== data.length) throw new RangeError(`encodeNpy: shape ${pyShape(shape)} has ${count} entries but data has ${data.length}`);
@@ -383,8 +473,8 @@ function npyParts(arr: NdArrayLike, opts?: EncodeNpyOptions): [Uint8Array, Uint8
   return [header, bytes];
 }
 
-/** Python's repr of a shape tuple: (3,), (2, 3). */
-function pyShape(shape: readonly number[]): string {
+/** Python's repr of a shape tuple, (3,) or (2, 3), as numpy prints shapes; used in error messages. */
+export function pyShape(shape: readonly number[]): string {
   return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
 }
 
