@@ -12,18 +12,8 @@ import type { Layer, NetworkSpec } from '../../src/layers/types.js';
 import { getLinalg } from '../../src/linalg/index.js';
 import { initTfjs } from '../../src/tfjs/backend.js';
 import { InputError } from '../../src/util/errors.js';
-import { randomMatrix } from '../helpers.js';
+import { randomMatrix, relToMax } from '../helpers.js';
 
-/** max |a − b| / max |b|: the scale-aware error used for float32 results. */
-function relToMax(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  return d / m;
-}
 
 function mlp(act: () => Layer, depth: number, outputs: number, width: number, parameterization: 'ntk' | 'standard' = 'ntk'): NetworkSpec {
   const layers: Layer[] = [];

@@ -13,7 +13,7 @@ import type { Tensor } from '@tensorflow/tfjs';
 import { initTfjs, tf } from '../../src/tfjs/backend.js';
 import { erf } from '../../src/util/special.js';
 import { Rng } from '../../src/util/random.js';
-import { maxRelErr, randomMatrix } from '../helpers.js';
+import { maxRelErr, randomMatrix, relToMax } from '../helpers.js';
 
 const CTX = { parameterization: 'ntk' as const, fanIn: 4 };
 
@@ -199,15 +199,6 @@ describe('elementwise layer: contract', () => {
     const x2 = randomMatrix(4, 6, 22);
     const s = await empiricalKernel(spec, x1, x2, { method: 'structured', seed: 5, full: true });
     const j = await empiricalKernel(spec, x1, x2, { method: 'jacobian', seed: 5, full: true });
-    const relToMax = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-      let d = 0;
-      let m = 0;
-      for (let i = 0; i < a.length; i++) {
-        d = Math.max(d, Math.abs(a[i] - b[i]));
-        m = Math.max(m, Math.abs(b[i]));
-      }
-      return d / m;
-    };
     expect(relToMax(s.ntk.data, j.ntk.data)).toBeLessThan(1e-4);
     expect(relToMax(s.full!, j.full!)).toBeLessThan(1e-4);
   });

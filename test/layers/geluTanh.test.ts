@@ -13,7 +13,7 @@ import type { Tensor2D, Tensor3D } from '@tensorflow/tfjs';
 import { initTfjs, tf } from '../../src/tfjs/backend.js';
 import { Rng } from '../../src/util/random.js';
 import { normalCdf, normalPdf } from '../../src/util/special.js';
-import { maxRelErr, randomMatrix } from '../helpers.js';
+import { maxRelErr, randomMatrix, relToMax } from '../helpers.js';
 
 const CTX = { parameterization: 'ntk' as const, fanIn: 4 };
 const geluF = (x: number) => x * normalCdf(x);
@@ -149,15 +149,6 @@ describe('gelu and tanh finite forms', () => {
     const x2 = randomMatrix(4, 6, 2);
     const s = await empiricalKernel(spec, x1, x2, { method: 'structured', seed: 9, full: true });
     const j = await empiricalKernel(spec, x1, x2, { method: 'jacobian', seed: 9, full: true });
-    const relToMax = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-      let d = 0;
-      let m = 0;
-      for (let i = 0; i < a.length; i++) {
-        d = Math.max(d, Math.abs(a[i] - b[i]));
-        m = Math.max(m, Math.abs(b[i]));
-      }
-      return d / m;
-    };
     expect(relToMax(s.ntk.data, j.ntk.data)).toBeLessThan(1e-4);
     expect(relToMax(s.full!, j.full!)).toBeLessThan(1e-4);
     expect(relToMax(s.nngp.data, j.nngp.data)).toBeLessThan(1e-5);

@@ -17,22 +17,12 @@ import type { Layer, NetworkSpec, Parameterization } from '../../src/layers/type
 import type { Mat } from '../../src/linalg/matrix.js';
 import { initTfjs, tf } from '../../src/tfjs/backend.js';
 import { Rng } from '../../src/util/random.js';
-import { randomMatrix } from '../helpers.js';
+import { randomMatrix, relToMax } from '../helpers.js';
 
 beforeAll(async () => {
   await initTfjs('auto');
 });
 
-/** max |a − b| / max |b|: the scale-aware error. */
-function relToMax(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  return d / m;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // An independent float64 reference: the recursion written out for one pair at a time, from the formulas alone
