@@ -11,7 +11,7 @@ import { appendLine } from '../io/appendLine.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { initTfjs, type TfBackendName } from '../tfjs/backend.js';
 import { tfRuntime } from '../tfjs/runtime.js';
-import { InputError, assertFinite } from '../util/errors.js';
+import { InputError } from '../util/errors.js';
 import { createBatchSource, type BatchSource } from './batchSource.js';
 import { clearCheckpoint, loadCheckpointValues, readMeta, saveCheckpoint } from './checkpoint.js';
 import { accuracy, dataLoss, type LossName } from './loss.js';

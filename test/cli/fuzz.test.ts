@@ -88,7 +88,7 @@ function snapshot(dir: string): Map<string, string> {
 
 function diff(before: Map<string, string>, after: Map<string, string>): string[] {
   const d: string[] = [];
-  for (const [p, h] of after) if (!before.has(p)) d.push(`+${p}`);
+  for (const p of after.keys()) if (!before.has(p)) d.push(`+${p}`);
   for (const [p, h] of before) {
     if (!after.has(p)) d.push(`-${p}`);
     else if (after.get(p) !== h) d.push(`~${p}`);
