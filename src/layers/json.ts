@@ -44,7 +44,10 @@ interface ParseBudget {
 
 /** A list of layer objects at `where` (nested lists of composites are read recursively, at most MAX_NESTING deep). */
 function layerListFromJson(raws: readonly unknown[], where: string, budget: ParseBudget, depth: number): Layer[] {
-  if (depth > MAX_NESTING) throw new SpecError(`${where}: layer lists nested more than ${MAX_NESTING} deep (the limit)`);
+  if (depth > MAX_NESTING) {
+    const at = where.length > 100 ? `…${where.slice(-100)}` : where;
+    throw new SpecError(`layer lists nested more than ${MAX_NESTING} deep (the limit) at ${at}`);
+  }
   budget.count += raws.length;
   if (budget.count > MAX_LAYERS) throw new SpecError(`spec: more than ${MAX_LAYERS} layers; a network has at most ${MAX_LAYERS}`);
   return raws.map((raw: unknown, i: number) => layerFromJson(raw, `${where}[${i}]`, budget, depth));

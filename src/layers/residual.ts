@@ -15,14 +15,19 @@ import type { Layer } from './types.js';
 export function residual(...layers: Layer[]): Layer {
   // the composition's faces (kernel, finite form, derived properties), without its spec fields
   const { parameterization: _p, layers: _l, children: _c, withChildren: _w, ...inner } = serial(parallel(layers, [identity()]), fanInSum());
+  const block = serial(...layers);
+  const keepsWidth = (fanIn: number): number => {
+    const w = block.outWidth(fanIn);
+    if (w !== fanIn) throw new SpecError(`residual: the block maps width ${fanIn} to ${w}; it must keep its input's width`);
+    return w;
+  };
   const layer: Layer = {
     ...inner,
     json: { type: 'residual', layers: layers.map((l) => l.json) },
-    outWidth(fanIn: number): number {
-      const w = serial(...layers).outWidth(fanIn);
-      if (w !== fanIn) throw new SpecError(`residual: the block maps width ${fanIn} to ${w}; it must keep its input's width`);
-      return w;
-    },
+    outWidth: keepsWidth,
+    // the width check first, so that the message names the block rather than the inner parallel
+    kernel: (ctx) => (keepsWidth(ctx.fanIn), inner.kernel(ctx)),
+    finite: (ctx) => (keepsWidth(ctx.fanIn), inner.finite!(ctx)),
     scaleParams: (s: number) => residual(...layers.map((l) => l.scaleParams(s))),
     children: layers,
     withChildren: (c: readonly Layer[]) => residual(...c),
