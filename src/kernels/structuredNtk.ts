@@ -1,7 +1,8 @@
 import type { Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs';
-import { applyNetwork, type BoundFiniteNetwork } from '../layers/network.js';
+import type { BoundFiniteNetwork } from '../layers/network.js';
 import { sweepSequence } from '../layers/serial.js';
-import type { NtkAccumulator } from '../layers/types.js';
+import type { FiniteValue, NtkAccumulator } from '../layers/types.js';
+import { singleValue } from '../layers/values.js';
 import { matMulNT } from '../tfjs/ops.js';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { InputError } from '../util/errors.js';
@@ -44,11 +45,11 @@ export function structuredNtk(
   const ntk = new Float64Array(n1 * n2);
   const fullAcc = full ? new Float64Array(k * n1 * k * n2) : null; // [c, i, c', j] while accumulating
 
-  const f1 = tf.tidy(() => applyNetwork(net, params, x1));
-  const f2 = x2 ? tf.tidy(() => applyNetwork(net, params, x2)) : f1;
-  const nngp = addInto(new Float64Array(n1 * n2), tf.tidy(() => matMulNT(f1, f2)), 1 / k);
-  f1.dispose();
-  if (x2) f2.dispose();
+  const nngp = new Float64Array(n1 * n2);
+  const atOutput = (f1: FiniteValue, f2: FiniteValue | null): void => {
+    const a = singleValue(f1, 'the network output');
+    addInto(nngp, tf.tidy(() => matMulNT(a, f2 === null ? a : singleValue(f2, 'the network output'))), 1 / k);
+  };
 
   // Each layer's share, summed in float64 in the order the shares arrive (last layer first).
   const acc: NtkAccumulator = {
@@ -76,7 +77,7 @@ export function structuredNtk(
   const d1 = seed(n1);
   const d2 = x2 ? seed(n2) : null;
   try {
-    sweepSequence(net.layers, params, x1, x2, d1, d2, acc, false);
+    sweepSequence(net.layers, params, x1, x2, d1, d2, acc, false, atOutput);
   } finally {
     d1.dispose();
     d2?.dispose();

@@ -216,7 +216,8 @@ export function runSweep(
  * The structured rule of layers in sequence: one forward pass keeping each child's input, then from the last
  * child to the first, its parameter share (into `acc`, when given) and δ carried back to its input. Shares arrive
  * last layer first, as the float64 sums always have. Sensitivities are freed as soon as the next ones exist (the
- * caller's `d1`, `d2` are never freed). Returns δ at the sequence's input when `wantInput`, else null.
+ * caller's `d1`, `d2` are never freed). `atOutput` sees the outputs of the forward pass (the structured NTK's NNGP
+ * comes from them). Returns δ at the sequence's input when `wantInput`, else null.
  */
 export function sweepSequence(
   children: readonly FiniteTransform[],
@@ -227,6 +228,7 @@ export function sweepSequence(
   d2: FiniteDelta | null,
   acc: NtkAccumulator | null,
   wantInput: boolean,
+  atOutput?: (f1: FiniteValue, f2: FiniteValue | null) => void,
 ): readonly [FiniteDelta, FiniteDelta] | null {
   const forward = (x: FiniteValue): FiniteValue[] => {
     const hs = [x];
@@ -235,6 +237,7 @@ export function sweepSequence(
   };
   const hs1 = forward(x1);
   const hs2 = x2 === null ? null : forward(x2);
+  atOutput?.(hs1[hs1.length - 1], hs2 ? hs2[hs2.length - 1] : null);
   const given = new Set<Tensor>([...tensorsOf(d1), ...(d2 ? tensorsOf(d2) : [])]);
   let a = d1;
   let b = d2;
