@@ -2,7 +2,8 @@
  * ntk-l2 public API. Everything numeric here is float64 unless stated otherwise.
  *
  * Layers and specs:   serial, dense, relu, erf, gelu, tanh, abrelu, leakyRelu, abs, identity, elementwise (any φ,
- *                     kernel by Gauss–Hermite quadrature), parseSpec, specFromJson, specToJson
+ *                     kernel by Gauss–Hermite quadrature), parseSpec, specFromJson, specToJson;
+ *                     composites parallel, fanInSum, residual (layers themselves: closed composition)
  * Analytic kernels:   analyticKernel (async, worker threads), analyticKernelSync, ntkKernel, nngpKernel, kernelDiagonal
  * Finite networks:    serial(...).init / .apply (TensorFlow.js, float32; call initTfjs first), withHiddenWidth
  * Empirical kernels:  empiricalKernel (structured or Jacobian method), monteCarloKernel (mean ± standard error
@@ -32,8 +33,12 @@ export { elementwise, hermiteRule, type ElementwiseFunctions, type ElementwiseOp
 export { identity } from './layers/identity.js';
 export { layerNorm, LAYER_NORM_EPS } from './layers/layerNorm.js';
 export { batchNorm } from './layers/batchNorm.js';
+export { parallel } from './layers/parallel.js';
+export { fanInSum } from './layers/fanInSum.js';
+export { residual } from './layers/residual.js';
+export { pointwiseKernel, pointwiseTransform, type PointwiseKernelFn } from './layers/pointwise.js';
 export { specToJson } from './layers/json.js';
-export type { Layer, LayerJson, NetworkSpec, NetworkSpecJson, Parameterization, FiniteTransform, StructuredNtkRule } from './layers/types.js';
+export type { Layer, LayerJson, NetworkSpec, NetworkSpecJson, Parameterization, FiniteTransform, StructuredNtkRule, KernelBlock, KernelValue, KernelFn, KernelTransform, FiniteValue, FiniteDelta, NtkAccumulator } from './layers/types.js';
 
 export {
   analyticKernel,

@@ -12,7 +12,7 @@ import { startWorker, workerUrl } from '../util/workers.js';
 import type { KernelWorkerData } from './kernelWorker.js';
 import { assertFiniteKernel, checkSquaredNorms } from './finiteKernel.js';
 import { checkMemory, defaultMemoryLimit, kernelMemoryBytes, type KernelGet } from './memory.js';
-import { computeRows, diagonalChain, splitRows, type RowTask } from './recursion.js';
+import { computeRows, selfParts, splitRows, type EngineInput, type RowTask } from './recursion.js';
 
 export interface KernelOptions {
   /** Which kernels to compute (default 'both'). */
@@ -40,7 +40,7 @@ const INLINE_WORK = 2_000_000;
  * The analytic NNGP and NTK of `spec` between the rows of `x1` (N1×d) and `x2` (N2×d, default X1), float64.
  * Input covariance x·x'/d, then the layer recursions (see each layer's module and README "Kernels").
  * The work is split by rows over worker threads sharing the output; X2 = X1 computes one triangle and mirrors
- * it, with the diagonal from the exact θ = 0 formulas. A spec holding a layer written in user code is computed
+ * it, with the diagonal from the self parts (the exact θ = 0 formulas). A spec holding a layer written in user code is computed
  * on the calling thread (workers cannot rebuild it): same numbers, one core.
  */
 export async function analyticKernel(spec: NetworkSpec, x1: Mat, x2?: Mat, opts: KernelOptions = {}): Promise<KernelResult> {
@@ -76,10 +76,10 @@ export async function nngpKernel(spec: NetworkSpec, x1: Mat, x2?: Mat, opts: Omi
 /** The diagonals K(x_i, x_i) and Θ(x_i, x_i) alone: O(N·d) time, O(N) memory. Float64. */
 export function kernelDiagonal(spec: NetworkSpec, x: Mat): { nngp: Float64Array; ntk: Float64Array } {
   checkInput(x, 'X');
-  const transforms = bindKernel(spec, x.cols);
+  const fn = bindKernel(spec, x.cols);
   const norms = squaredNorms(x);
   const maxSq = checkSquaredNorms(norms, 'X');
-  const { nngp, ntk } = diagonalChain(transforms, norms, x.cols);
+  const { nngp, ntk } = selfParts(fn, norms, x.cols);
   assertFiniteKernel({ rows: nngp.length, cols: 1, data: nngp }, 'NNGP diagonal', maxSq);
   assertFiniteKernel({ rows: ntk.length, cols: 1, data: ntk }, 'NTK diagonal', maxSq);
   return { nngp, ntk };
@@ -92,10 +92,8 @@ interface Prepared {
   symmetric: boolean;
   kBuf: Float64Array;
   tBuf: Float64Array | null;
-  chain1: Float64Array[];
-  chain2: Float64Array[];
-  diag: { nngp: Float64Array; ntk: Float64Array } | null;
-  transforms: ReturnType<typeof bindKernel>;
+  /** The network's kernel and the inputs' squared norms (the self parts start from them in every tile). */
+  engine: EngineInput;
   /** Largest |x|² over X1 and X2, for the overflow message. */
   maxSqNorm: number;
 }
@@ -115,7 +113,7 @@ function prepare(spec: NetworkSpec, x1: Mat, x2: Mat | undefined, opts: KernelOp
   const n1 = x1.rows;
   const n2 = other.rows;
   const d = x1.cols;
-  const transforms = bindKernel(spec, d);
+  const fn = bindKernel(spec, d);
   // Inputs whose |x|² overflows are refused before any work (the whole kernel would be Inf/NaN).
   const norms1 = squaredNorms(x1);
   const norms2 = symmetric ? norms1 : squaredNorms(other);
@@ -132,20 +130,13 @@ function prepare(spec: NetworkSpec, x1: Mat, x2: Mat | undefined, opts: KernelOp
   kBuf.set(gram.data);
   const wantNtk = get !== 'nngp';
   const tBuf = wantNtk ? new Float64Array(new SharedArrayBuffer(8 * n1 * n2)) : null;
-  const c1 = diagonalChain(transforms, norms1, d);
-  const c2 = symmetric ? c1 : diagonalChain(transforms, norms2, d);
-  return {
-    n1, n2, d, symmetric, kBuf, tBuf, transforms, maxSqNorm,
-    chain1: c1.before,
-    chain2: c2.before,
-    diag: symmetric ? { nngp: c1.nngp, ntk: c1.ntk } : null,
-  };
+  return { n1, n2, d, symmetric, kBuf, tBuf, maxSqNorm, engine: { fn, norms1, norms2, inputDim: d } };
 }
 
 function runInline(p: Prepared, opts: KernelOptions): void {
   let done = 0;
   const task: RowTask = { r0: 0, r1: p.n1, symmetric: p.symmetric };
-  computeRows(p.transforms, p.chain1, p.chain2, p.diag, p.n2, p.kBuf, p.tBuf, task, (rows) => {
+  computeRows(p.engine, p.n2, p.kBuf, p.tBuf, task, (rows) => {
     done += rows;
     opts.onProgress?.(done, p.n1);
   });
@@ -169,9 +160,8 @@ function runWorkers(spec: NetworkSpec, p: Prepared, threads: number, opts: Kerne
         n2: p.n2,
         k: p.kBuf.buffer as SharedArrayBuffer,
         t: p.tBuf ? (p.tBuf.buffer as SharedArrayBuffer) : null,
-        chain1: p.chain1,
-        chain2: p.chain2,
-        diag: p.diag,
+        norms1: p.engine.norms1,
+        norms2: p.engine.norms2,
         task,
       };
       const w = startWorker(url, data);

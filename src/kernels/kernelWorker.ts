@@ -11,19 +11,16 @@ export interface KernelWorkerData {
   n2: number;
   k: SharedArrayBuffer;
   t: SharedArrayBuffer | null;
-  chain1: Float64Array[];
-  chain2: Float64Array[];
-  diag: { nngp: Float64Array; ntk: Float64Array } | null;
+  /** |x|² of the rows of X1 and X2: the self parts start from them in every tile. */
+  norms1: Float64Array;
+  norms2: Float64Array;
   task: RowTask;
 }
 
 const data = workerData as KernelWorkerData;
-const transforms = bindKernel(specFromJson(data.spec), data.inputDim);
+const fn = bindKernel(specFromJson(data.spec), data.inputDim);
 computeRows(
-  transforms,
-  data.chain1,
-  data.chain2,
-  data.diag,
+  { fn, norms1: data.norms1, norms2: data.norms2, inputDim: data.inputDim },
   data.n2,
   new Float64Array(data.k),
   data.t ? new Float64Array(data.t) : null,

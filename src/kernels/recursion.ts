@@ -1,48 +1,58 @@
-import type { KernelTransform } from '../layers/types.js';
+import type { KernelBlock, KernelFn } from '../layers/types.js';
+import { isList } from '../layers/values.js';
 
 /**
- * The scalar recursions of the analytic kernels, shared by the main thread and the worker threads.
- * Everything here is float64 and allocation-light: the hot loops live in the layer modules.
+ * The tiled engine of the analytic kernels, shared by the main thread and the worker threads. Each tile is a
+ * KernelBlock of the input covariances (x·x'/d with the self parts |x|²/d, Θ = 0), passed through the network's
+ * KernelFn; the self parts travel with the tile, so nothing is precomputed per layer. Float64, allocation-light:
+ * the hot loops live in the layer modules.
  */
 
-/**
- * Runs the diagonal through the network. `sqNorms[i]` = |x_i|²; the input covariance is |x|²/d.
- * Returns the NNGP diagonal before each layer (`before[l]`, l = 0..depth-1) and the final NNGP/NTK diagonals.
- */
-export function diagonalChain(
-  transforms: readonly KernelTransform[],
-  sqNorms: Float64Array,
+/** Runs a record through the network's kernel, which must end with a single record. */
+function run(fn: KernelFn, block: KernelBlock): KernelBlock {
+  const out = fn(block);
+  if (isList(out)) throw new Error('internal: the network ends with a list');
+  return out;
+}
+
+/** The input record of a tile: pair part `nngp` as given (the input covariance), self parts |x|²/d, Θ = 0. */
+function inputBlock(
+  nr: number,
+  nc: number,
+  nngp: Float64Array,
+  ntk: Float64Array | null,
+  norms1: Float64Array,
+  r0: number,
+  norms2: Float64Array,
+  c0: number,
   inputDim: number,
-): { before: Float64Array[]; nngp: Float64Array; ntk: Float64Array } {
-  const n = sqNorms.length;
-  const k = new Float64Array(n);
-  for (let i = 0; i < n; i++) k[i] = sqNorms[i] / inputDim;
-  const t = new Float64Array(n); // Θ = 0 before the first layer with parameters
-  const before: Float64Array[] = [];
-  for (const tr of transforms) {
-    before.push(k.slice());
-    tr.diag({ n, k, t });
-  }
-  return { before, nngp: k, ntk: t };
+): KernelBlock {
+  const cov1 = new Float64Array(nr);
+  for (let r = 0; r < nr; r++) cov1[r] = norms1[r0 + r] / inputDim;
+  const cov2 = new Float64Array(nc);
+  for (let c = 0; c < nc; c++) cov2[c] = norms2[c0 + c] / inputDim;
+  const wantNtk = ntk !== null;
+  return {
+    nr,
+    nc,
+    spatial: [],
+    mode: 'diagonal',
+    nngp,
+    ntk,
+    cov1,
+    ntk1: wantNtk ? new Float64Array(nr) : null,
+    cov2,
+    ntk2: wantNtk ? new Float64Array(nc) : null,
+  };
 }
 
 /**
- * Applies the layers to one block of cross entries in place. On entry `k` holds the input covariance
- * x_i·x'_j/d and `t` zeros; on exit the NNGP and NTK. `chain1[l]`, `chain2[l]` are the diagonals before
- * layer l, already offset to the block's first row / column.
+ * The self parts alone (K(x, x), Θ(x, x) of every point: a record with no columns), the same engine as the
+ * tiles. `sqNorms[i]` = |x_i|²; the input covariance is |x|²/d.
  */
-export function crossBlock(
-  transforms: readonly KernelTransform[],
-  chain1: readonly Float64Array[],
-  chain2: readonly Float64Array[],
-  nr: number,
-  nc: number,
-  k: Float64Array,
-  t: Float64Array | null,
-): void {
-  for (let l = 0; l < transforms.length; l++) {
-    transforms[l].cross({ nr, nc, k, t, k11: chain1[l], k22: chain2[l] });
-  }
+export function selfParts(fn: KernelFn, sqNorms: Float64Array, inputDim: number): { nngp: Float64Array; ntk: Float64Array } {
+  const out = run(fn, inputBlock(sqNorms.length, 0, new Float64Array(0), new Float64Array(0), sqNorms, 0, new Float64Array(0), 0, inputDim));
+  return { nngp: out.cov1, ntk: out.ntk1 as Float64Array };
 }
 
 /** Which rows a worker computes; see `computeRows`. */
@@ -52,8 +62,8 @@ export interface RowTask {
   readonly r1: number;
   /**
    * Symmetric case (X2 = X1): rows are processed in TILE×TILE tiles on and above the diagonal; each tile is
-   * written to both (I, J) and (J, I), and the diagonal comes from the exact θ = 0 formulas. r0 and r1 are
-   * then multiples of TILE (or n).
+   * written to both (I, J) and (J, I), and the diagonal comes from the self parts (the exact θ = 0 formulas).
+   * r0 and r1 are then multiples of TILE (or n).
    */
   readonly symmetric: boolean;
 }
@@ -61,15 +71,23 @@ export interface RowTask {
 /** Tile edge for the symmetric case: a 64×64 float64 tile (32 KiB) and its transpose stay in cache. */
 export const TILE = 64;
 
+/** Entries per tile in the general case (TILE rows × up to 1024 columns, 512 KiB per array). */
+const TILE_ENTRIES = 65536;
+
+/** What the engine reads: the network's kernel and the inputs' squared norms. */
+export interface EngineInput {
+  readonly fn: KernelFn;
+  readonly norms1: Float64Array;
+  readonly norms2: Float64Array;
+  readonly inputDim: number;
+}
+
 /**
  * Computes rows [r0, r1) of the N1×N2 kernel in place in `k` (holding the input covariance on entry) and `t`
- * (zeros on entry, or null for NNGP only). Work goes in small pieces so progress can be reported.
+ * (zeros on entry, or null for NNGP only), tile by tile. Progress is reported per strip of rows.
  */
 export function computeRows(
-  transforms: readonly KernelTransform[],
-  chain1: readonly Float64Array[],
-  chain2: readonly Float64Array[],
-  diag: { nngp: Float64Array; ntk: Float64Array } | null,
+  input: EngineInput,
   n2: number,
   k: Float64Array,
   t: Float64Array | null,
@@ -77,23 +95,50 @@ export function computeRows(
   onRows?: (rows: number) => void,
 ): void {
   if (task.symmetric) {
-    computeSymmetricTiles(transforms, chain1, diag, n2, k, t, task, onRows);
+    computeSymmetricTiles(input, n2, k, t, task, onRows);
     return;
   }
-  const chunk = Math.max(1, Math.floor(65536 / Math.max(1, n2)));
-  for (let r = task.r0; r < task.r1; r += chunk) {
-    const nr = Math.min(chunk, task.r1 - r);
-    const off = r * n2;
-    const c1 = chain1.map((c) => c.subarray(r, r + nr));
-    crossBlock(transforms, c1, chain2, nr, n2, k.subarray(off, off + nr * n2), t ? t.subarray(off, off + nr * n2) : null);
+  // General case: tiles of TILE rows; the self parts cost (nr + nc)/(nr·nc) of the pair work per tile.
+  const rows = Math.min(TILE, task.r1 - task.r0);
+  const cols = Math.min(n2, Math.max(TILE, Math.floor(TILE_ENTRIES / Math.max(1, rows))));
+  const kTile = new Float64Array(rows * cols);
+  const tTile = t ? new Float64Array(rows * cols) : null;
+  for (let i0 = task.r0; i0 < task.r1; i0 += TILE) {
+    const nr = Math.min(TILE, task.r1 - i0);
+    for (let j0 = 0; j0 < n2; j0 += cols) {
+      const nc = Math.min(cols, n2 - j0);
+      const m = nr * nc;
+      // a tile spanning whole rows is contiguous: computed in place, no copies
+      const inPlace = nc === n2;
+      let kb: Float64Array;
+      let tb: Float64Array | null;
+      if (inPlace) {
+        kb = k.subarray(i0 * n2, i0 * n2 + m);
+        tb = t ? t.subarray(i0 * n2, i0 * n2 + m) : null;
+      } else {
+        kb = kTile.subarray(0, m);
+        tb = tTile ? tTile.subarray(0, m) : null;
+        for (let r = 0; r < nr; r++) {
+          const src = (i0 + r) * n2 + j0;
+          for (let c = 0; c < nc; c++) kb[r * nc + c] = k[src + c];
+        }
+        tb?.fill(0);
+      }
+      const out = run(input.fn, inputBlock(nr, nc, kb, tb, input.norms1, i0, input.norms2, j0, input.inputDim));
+      if (!inPlace || out.nngp !== kb || out.ntk !== tb) {
+        for (let r = 0; r < nr; r++) {
+          const dst = (i0 + r) * n2 + j0;
+          for (let c = 0; c < nc; c++) k[dst + c] = out.nngp[r * nc + c];
+          if (t && out.ntk) for (let c = 0; c < nc; c++) t[dst + c] = out.ntk[r * nc + c];
+        }
+      }
+    }
     onRows?.(nr);
   }
 }
 
 function computeSymmetricTiles(
-  transforms: readonly KernelTransform[],
-  chain: readonly Float64Array[],
-  diag: { nngp: Float64Array; ntk: Float64Array } | null,
+  input: EngineInput,
   n: number,
   k: Float64Array,
   t: Float64Array | null,
@@ -104,40 +149,43 @@ function computeSymmetricTiles(
   const tTile = t ? new Float64Array(TILE * TILE) : null;
   for (let i0 = task.r0; i0 < task.r1; i0 += TILE) {
     const nr = Math.min(TILE, n - i0);
-    const c1 = chain.map((c) => c.subarray(i0, i0 + nr));
     for (let j0 = i0; j0 < n; j0 += TILE) {
       const nc = Math.min(TILE, n - j0);
+      const m = nr * nc;
+      const kb = kTile.subarray(0, m);
+      const tb = tTile ? tTile.subarray(0, m) : null;
       // gather the (I, J) tile contiguously
       for (let r = 0; r < nr; r++) {
         const src = (i0 + r) * n + j0;
-        for (let c = 0; c < nc; c++) kTile[r * nc + c] = k[src + c];
+        for (let c = 0; c < nc; c++) kb[r * nc + c] = k[src + c];
       }
-      if (tTile) tTile.fill(0, 0, nr * nc);
-      const c2 = chain.map((c) => c.subarray(j0, j0 + nc));
-      crossBlock(transforms, c1, c2, nr, nc, kTile, tTile);
+      tb?.fill(0);
+      const out = run(input.fn, inputBlock(nr, nc, kb, tb, input.norms1, i0, input.norms2, j0, input.inputDim));
+      const ko = out.nngp;
+      const to = out.ntk;
       // scatter to (I, J) and its transpose (J, I); the recursion is symmetric in its two arguments,
       // so a diagonal tile computed in full is already exactly symmetric
       for (let r = 0; r < nr; r++) {
         const dst = (i0 + r) * n + j0;
         for (let c = 0; c < nc; c++) {
-          const v = kTile[r * nc + c];
+          const v = ko[r * nc + c];
           k[dst + c] = v;
           k[(j0 + c) * n + i0 + r] = v;
         }
-        if (t && tTile) {
+        if (t && to) {
           for (let c = 0; c < nc; c++) {
-            const v = tTile[r * nc + c];
+            const v = to[r * nc + c];
             t[dst + c] = v;
             t[(j0 + c) * n + i0 + r] = v;
           }
         }
       }
-    }
-    // the diagonal from the θ = 0 formulas: acos of a cosine that rounds near 1 loses half the digits
-    if (diag) {
-      for (let r = i0; r < i0 + nr; r++) {
-        k[r * n + r] = diag.nngp[r];
-        if (t) t[r * n + r] = diag.ntk[r];
+      // the diagonal from the self parts (θ = 0 formulas): acos of a cosine that rounds near 1 loses half the digits
+      if (j0 === i0) {
+        for (let r = 0; r < nr; r++) {
+          k[(i0 + r) * n + i0 + r] = out.cov1[r];
+          if (t && out.ntk1) t[(i0 + r) * n + i0 + r] = out.ntk1[r];
+        }
       }
     }
     onRows?.(nr);

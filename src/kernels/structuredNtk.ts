@@ -1,5 +1,8 @@
 import type { Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs';
 import type { BoundFiniteNetwork } from '../layers/network.js';
+import { sweepSequence } from '../layers/serial.js';
+import type { FiniteValue, NtkAccumulator } from '../layers/types.js';
+import { singleValue } from '../layers/values.js';
 import { matMulNT } from '../tfjs/ops.js';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { InputError } from '../util/errors.js';
@@ -42,53 +45,43 @@ export function structuredNtk(
   const ntk = new Float64Array(n1 * n2);
   const fullAcc = full ? new Float64Array(k * n1 * k * n2) : null; // [c, i, c', j] while accumulating
 
-  // Inputs of every layer (index i = input of layer i; the last = the outputs).
-  const forward = (x: Tensor2D): Tensor2D[] => {
-    const hs = [x];
-    net.layers.forEach((layer, i) => hs.push(tf.tidy(() => layer.apply(params[i], hs[i]))));
-    return hs;
+  const nngp = new Float64Array(n1 * n2);
+  const atOutput = (f1: FiniteValue, f2: FiniteValue | null): void => {
+    const a = singleValue(f1, 'the network output');
+    addInto(nngp, tf.tidy(() => matMulNT(a, f2 === null ? a : singleValue(f2, 'the network output'))), 1 / k);
   };
-  const hs1 = forward(x1);
-  const hs2 = x2 ? forward(x2) : hs1;
-  const nngp = addInto(new Float64Array(n1 * n2), tf.tidy(() => matMulNT(hs1[hs1.length - 1], hs2[hs2.length - 1])), 1 / k);
 
-  // δ at the outputs: ∂f_c/∂f_u = [c = u] for every example.
-  const seed = (n: number): Tensor3D => tf.tidy(() => tf.broadcastTo(tf.reshape(tf.eye(k), [k, 1, k]), [k, n, k]) as Tensor3D);
-  let d1 = seed(n1);
-  let d2 = x2 ? seed(n2) : d1;
-  for (let i = net.layers.length - 1; i >= 0; i--) {
-    const rule = net.layers[i].structured!;
-    const p = params[i];
-    if (rule.paramGram) {
-      const width = net.widths[i + 1];
+  // Each layer's share, summed in float64 in the order the shares arrive (last layer first).
+  const acc: NtkAccumulator = {
+    addSharedGram(gram: () => Tensor2D, d1: Tensor3D, d2: Tensor3D): void {
+      const width = d1.shape[2];
       if (fullAcc) {
         addInto(fullAcc, tf.tidy(() => {
-          const g = rule.paramGram!(p, hs1[i], hs2[i]);
+          const g = gram();
           const dd = matMulNT(tf.reshape(d1, [k * n1, width]), tf.reshape(d2, [k * n2, width]));
           return tf.mul(tf.reshape(dd, [k, n1, k, n2]), tf.reshape(g, [1, n1, 1, n2]));
         }), 1);
       }
       addInto(ntk, tf.tidy(() => {
-        const g = rule.paramGram!(p, hs1[i], hs2[i]);
+        const g = gram();
         // Σ_c δ_c δ_cᵀ as one product: rows i, columns (c, u).
         const flat = (d: Tensor3D, n: number): Tensor2D => tf.reshape(tf.transpose(d, [1, 0, 2]), [n, k * width]);
-        const dd = matMulNT(flat(d1, n1), x2 ? flat(d2, n2) : flat(d1, n1));
+        const dd = matMulNT(flat(d1, n1), flat(d2, n2));
         return tf.mul(dd, g);
       }), 1 / k);
-    }
-    if (i > 0) {
-      const next1 = tf.tidy(() => rule.backward(p, hs1[i], d1));
-      const next2 = x2 ? tf.tidy(() => rule.backward(p, hs2[i], d2)) : next1;
-      if (x2) d2.dispose();
-      d1.dispose();
-      d1 = next1;
-      d2 = next2;
-    }
+    },
+  };
+
+  // δ at the outputs: ∂f_c/∂f_u = [c = u] for every example; then the root's rule (the layers in sequence).
+  const seed = (n: number): Tensor3D => tf.tidy(() => tf.broadcastTo(tf.reshape(tf.eye(k), [k, 1, k]), [k, n, k]) as Tensor3D);
+  const d1 = seed(n1);
+  const d2 = x2 ? seed(n2) : null;
+  try {
+    sweepSequence(net.layers, params, x1, x2, d1, d2, acc, false, atOutput);
+  } finally {
+    d1.dispose();
+    d2?.dispose();
   }
-  d1.dispose();
-  if (x2) d2.dispose();
-  hs1.slice(1).forEach((t) => t.dispose());
-  if (x2) hs2.slice(1).forEach((t) => t.dispose());
   return { ntk, nngp, full: fullAcc ? toPairsLast(fullAcc, k, n1, n2) : null };
 }
 

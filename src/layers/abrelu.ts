@@ -3,6 +3,7 @@ import type { Tensor2D } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { elementwiseFinite } from './elementwise.js';
 import { SpecError } from './specError.js';
+import { pointwiseKernel } from './pointwise.js';
 import type { CrossBlock, DiagBlock, FiniteTransform, KernelTransform, Layer, LayerJson } from './types.js';
 
 const TWO_PI = 2 * Math.PI;
@@ -54,13 +55,14 @@ export function abrelu(a: number, b: number, json?: LayerJson): Layer {
       }
     },
   };
+  const kernelFn = pointwiseKernel(transform, json?.type ?? 'abrelu');
   const layer: Layer = builtin({
     json: json ?? { type: 'abrelu', a, b },
     outWidth: (w) => w,
     hasWeights: false,
     homogeneity: 0, // φ(c·x) = c·φ(x) for c > 0
     scaleParams: () => layer,
-    kernel: () => transform,
+    kernel: () => kernelFn,
     finite: () => abreluFinite(a, b),
   });
   return layer;
@@ -78,7 +80,7 @@ function abreluFinite(a: number, b: number): FiniteTransform {
     const tf = tfRuntime();
     return tf.where(tf.greater(x, 0), tf.fill(x.shape, b), tf.fill(x.shape, a));
   };
-  return elementwiseFinite(phi, dphi);
+  return elementwiseFinite(phi, dphi, 'abrelu');
 }
 
 /** max(x, 0). */

@@ -1,6 +1,6 @@
 import { builtin } from './builtin.js';
 import { SpecError } from './specError.js';
-import type { FiniteTransform, KernelTransform, Layer } from './types.js';
+import type { FiniteTransform, KernelFn, Layer } from './types.js';
 
 /**
  * Batch normalization (no affine part), accepted in specs so that files naming it parse, but with neither form
@@ -15,7 +15,7 @@ export function batchNorm(): Layer {
     hasWeights: false,
     homogeneity: null, // scale-invariant in its input, like layerNorm
     scaleParams: () => layer,
-    kernel(): KernelTransform {
+    kernel(): KernelFn {
       throw new SpecError(
         'batchNorm has no closed-form kernel: batch normalization couples the examples of a batch; use layerNorm (per-example normalization) for an analytic kernel',
       );

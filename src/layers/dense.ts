@@ -1,11 +1,13 @@
 import { builtin } from './builtin.js';
-import type { Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs';
+import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { matMulNT } from '../tfjs/ops.js';
 import { tfRuntime } from '../tfjs/runtime.js';
 import type { Rng } from '../util/random.js';
 import { MAX_WIDTH } from './limits.js';
 import { SpecError, describeValue } from './specError.js';
-import type { CrossBlock, DiagBlock, FiniteTransform, KernelTransform, Layer, LayerContext } from './types.js';
+import { pointwiseKernel } from './pointwise.js';
+import { singleDelta, singleValue } from './values.js';
+import type { CrossBlock, DiagBlock, FiniteDelta, FiniteTransform, FiniteValue, KernelFn, KernelTransform, Layer, LayerContext, NtkAccumulator } from './types.js';
 
 export interface DenseOptions {
   /** Weight standard deviation σ_w (default 1). */
@@ -49,36 +51,41 @@ export function dense(width: number, opts: DenseOptions = {}): Layer {
     scaleParams: (s: number) => dense(width, { wStd: wStd * s, bStd: bStd * s }),
     width,
     withWidth: (w: number) => dense(w, { wStd, bStd }),
-    kernel(ctx: LayerContext): KernelTransform {
-      if (ctx.parameterization === 'ntk') {
-        const apply = (k: Float64Array, t: Float64Array | null, n: number): void => {
-          for (let i = 0; i < n; i++) {
-            const kn = w2 * k[i] + b2;
-            k[i] = kn;
-            if (t) t[i] = w2 * t[i] + kn;
-          }
-        };
-        return {
-          cross: (b: CrossBlock) => apply(b.k, b.t, b.nr * b.nc),
-          diag: (b: DiagBlock) => apply(b.k, b.t, b.n),
-        };
-      }
-      const fanIn = ctx.fanIn;
-      const biasTerm = bStd > 0 ? 1 : 0;
+    kernel(ctx: LayerContext): KernelFn {
+      return pointwiseKernel(denseTransform(ctx), 'dense');
+    },
+    finite: (ctx: LayerContext) => denseFinite(width, wStd, bStd, ctx),
+  });
+
+  /** The entry-by-entry update: the same on pair entries and on self entries. */
+  function denseTransform(ctx: LayerContext): KernelTransform {
+    if (ctx.parameterization === 'ntk') {
       const apply = (k: Float64Array, t: Float64Array | null, n: number): void => {
         for (let i = 0; i < n; i++) {
-          const ko = k[i];
-          k[i] = w2 * ko + b2;
-          if (t) t[i] = w2 * t[i] + fanIn * ko + biasTerm;
+          const kn = w2 * k[i] + b2;
+          k[i] = kn;
+          if (t) t[i] = w2 * t[i] + kn;
         }
       };
       return {
         cross: (b: CrossBlock) => apply(b.k, b.t, b.nr * b.nc),
         diag: (b: DiagBlock) => apply(b.k, b.t, b.n),
       };
-    },
-    finite: (ctx: LayerContext) => denseFinite(width, wStd, bStd, ctx),
-  });
+    }
+    const fanIn = ctx.fanIn;
+    const biasTerm = bStd > 0 ? 1 : 0;
+    const apply = (k: Float64Array, t: Float64Array | null, n: number): void => {
+      for (let i = 0; i < n; i++) {
+        const ko = k[i];
+        k[i] = w2 * ko + b2;
+        if (t) t[i] = w2 * t[i] + fanIn * ko + biasTerm;
+      }
+    };
+    return {
+      cross: (b: CrossBlock) => apply(b.k, b.t, b.nr * b.nc),
+      diag: (b: DiagBlock) => apply(b.k, b.t, b.n),
+    };
+  }
 }
 
 function denseFinite(width: number, wStd: number, bStd: number, ctx: LayerContext): FiniteTransform {
@@ -96,22 +103,31 @@ function denseFinite(width: number, wStd: number, bStd: number, ctx: LayerContex
       const w = rng.normalsFloat32(fanIn * width, ntk ? 1 : wStd / Math.sqrt(fanIn));
       return hasBias ? [w, rng.normalsFloat32(width, ntk ? 1 : bStd)] : [w];
     },
-    apply(params: readonly Tensor[], x: Tensor2D): Tensor2D {
+    apply(params: readonly Tensor[], xValue: FiniteValue): Tensor2D {
       const tf = tfRuntime();
-      let z = tf.matMul(x, params[0] as Tensor2D) as Tensor2D;
+      let z = tf.matMul(singleValue(xValue, 'dense'), params[0] as Tensor2D) as Tensor2D;
       if (wMul !== 1) z = tf.mul(z, wMul) as Tensor2D;
       if (hasBias) z = tf.add(z, bMul === 1 ? params[1] : tf.mul(params[1], bMul)) as Tensor2D;
       return z;
     },
     structured: {
-      paramGram(_params: readonly Tensor[], x1: Tensor2D, x2: Tensor2D): Tensor2D {
-        const tf = tfRuntime();
-        let g = matMulNT(x1, x2);
-        if (gramScale !== 1) g = tf.mul(g, gramScale) as Tensor2D;
-        return biasGram > 0 ? (tf.add(g, biasGram) as Tensor2D) : g;
+      addParamNtk(_params: readonly Tensor[], x1: FiniteValue, x2: FiniteValue | null, d1: FiniteDelta, d2: FiniteDelta | null, acc: NtkAccumulator): void {
+        const a = singleValue(x1, 'dense');
+        const b = x2 === null ? a : singleValue(x2, 'dense');
+        acc.addSharedGram(
+          () => {
+            const tf = tfRuntime();
+            let g = matMulNT(a, b);
+            if (gramScale !== 1) g = tf.mul(g, gramScale) as Tensor2D;
+            return biasGram > 0 ? (tf.add(g, biasGram) as Tensor2D) : g;
+          },
+          singleDelta(d1, 'dense'),
+          singleDelta(d2 ?? d1, 'dense'),
+        );
       },
-      backward(params: readonly Tensor[], _x: Tensor2D, delta: Tensor3D): Tensor3D {
+      backward(params: readonly Tensor[], _x: FiniteValue, deltaValue: FiniteDelta): FiniteDelta {
         const tf = tfRuntime();
+        const delta = singleDelta(deltaValue, 'dense');
         const [k, n] = delta.shape;
         let d = matMulNT(tf.reshape(delta, [k * n, width]), params[0] as Tensor2D);
         if (wMul !== 1) d = tf.mul(d, wMul) as Tensor2D;

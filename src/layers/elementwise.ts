@@ -1,5 +1,6 @@
 import type { Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs';
-import type { FiniteTransform } from './types.js';
+import { singleDelta, singleValue } from './values.js';
+import type { FiniteDelta, FiniteTransform, FiniteValue } from './types.js';
 
 /**
  * The finite form shared by every activation: no parameters, φ applied entrywise, and for the structured
@@ -7,15 +8,15 @@ import type { FiniteTransform } from './types.js';
  * `phi` must be built from tfjs ops (autodiff runs through it in the Jacobian method); `dphi` is its
  * derivative written out, which the structured method uses instead of autodiff.
  */
-export function elementwiseFinite(phi: (x: Tensor2D) => Tensor2D, dphi: (x: Tensor2D) => Tensor2D): FiniteTransform {
+export function elementwiseFinite(phi: (x: Tensor2D) => Tensor2D, dphi: (x: Tensor2D) => Tensor2D, name = 'activation'): FiniteTransform {
   return {
     paramShapes: [],
     init: () => [],
-    apply: (_params: readonly Tensor[], x: Tensor2D) => phi(x),
+    apply: (_params: readonly Tensor[], x: FiniteValue) => phi(singleValue(x, name)),
     structured: {
-      paramGram: null,
+      addParamNtk: () => undefined, // no parameters
       // φ'(x) is [N, width]; broadcasting over the leading output axis applies it to every δ_c.
-      backward: (_params: readonly Tensor[], x: Tensor2D, delta: Tensor3D) => delta.mul(dphi(x)) as Tensor3D,
+      backward: (_params: readonly Tensor[], x: FiniteValue, delta: FiniteDelta): FiniteDelta => singleDelta(delta, name).mul(dphi(singleValue(x, name))) as Tensor3D,
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { elementwiseFinite } from './elementwise.js';
 import { SpecError } from './specError.js';
+import { pointwiseKernel } from './pointwise.js';
 import type { CrossBlock, DiagBlock, KernelTransform, Layer } from './types.js';
 
 /** An activation given as functions: float64 for the kernel, tfjs ops for the finite network. */
@@ -212,7 +213,7 @@ export function elementwise(fns: ElementwiseFunctions, opts: ElementwiseOptions 
     hasWeights: false,
     homogeneity: opts.homogeneous === true ? 0 : null,
     scaleParams: () => layer,
-    kernel: () => transform,
+    kernel: () => pointwiseKernel(transform, name),
     finite: () => finite,
   };
   return layer;

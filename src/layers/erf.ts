@@ -2,6 +2,7 @@ import { builtin } from './builtin.js';
 import type { Tensor2D } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { elementwiseFinite } from './elementwise.js';
+import { pointwiseKernel } from './pointwise.js';
 import type { CrossBlock, DiagBlock, KernelTransform, Layer } from './types.js';
 
 const TWO_OVER_PI = 2 / Math.PI;
@@ -47,6 +48,6 @@ export function erf(): Layer {
       return tf.mul(tf.exp(tf.neg(tf.square(x))), 2 / Math.sqrt(Math.PI));
     },
   );
-  const layer: Layer = builtin({ json: { type: 'erf' }, outWidth: (w) => w, hasWeights: false, homogeneity: null, scaleParams: () => layer, kernel: () => transform, finite: () => finite });
+  const layer: Layer = builtin({ json: { type: 'erf' }, outWidth: (w) => w, hasWeights: false, homogeneity: null, scaleParams: () => layer, kernel: () => pointwiseKernel(transform, 'erf'), finite: () => finite });
   return layer;
 }

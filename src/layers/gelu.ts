@@ -2,6 +2,7 @@ import { builtin } from './builtin.js';
 import type { Tensor2D } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { elementwiseFinite } from './elementwise.js';
+import { pointwiseKernel } from './pointwise.js';
 import type { CrossBlock, DiagBlock, KernelTransform, Layer } from './types.js';
 
 const TWO_PI = 2 * Math.PI;
@@ -53,7 +54,7 @@ export function gelu(): Layer {
       return tf.add(cdf, tf.mul(x, pdf)) as Tensor2D;
     },
   );
-  const layer: Layer = builtin({ json: { type: 'gelu' }, outWidth: (w) => w, hasWeights: false, homogeneity: null, scaleParams: () => layer, kernel: () => transform, finite: () => finite });
+  const layer: Layer = builtin({ json: { type: 'gelu' }, outWidth: (w) => w, hasWeights: false, homogeneity: null, scaleParams: () => layer, kernel: () => pointwiseKernel(transform, 'gelu'), finite: () => finite });
   return layer;
 }
 

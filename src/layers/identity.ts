@@ -2,6 +2,7 @@ import { builtin } from './builtin.js';
 import type { Tensor2D } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { elementwiseFinite } from './elementwise.js';
+import { pointwiseKernel } from './pointwise.js';
 import type { KernelTransform, Layer } from './types.js';
 
 /** φ(x) = x. The kernel passes through unchanged (exactly; ABReLU(1, 1) gives the same up to rounding). */
@@ -11,6 +12,6 @@ export function identity(): Layer {
     (x: Tensor2D) => x,
     (x: Tensor2D) => tfRuntime().onesLike(x),
   );
-  const layer: Layer = builtin({ json: { type: 'identity' }, outWidth: (w) => w, hasWeights: false, gaussianOutput: 'ifInput', homogeneity: 0, scaleParams: () => layer, kernel: () => transform, finite: () => finite });
+  const layer: Layer = builtin({ json: { type: 'identity' }, outWidth: (w) => w, hasWeights: false, gaussianOutput: 'ifInput', homogeneity: 0, scaleParams: () => layer, kernel: () => pointwiseKernel(transform, 'identity'), finite: () => finite });
   return layer;
 }

@@ -7,7 +7,9 @@ import { LAYER_TYPES, buildLayer } from './registry.js';
 import { checkSpec, serial } from './serial.js';
 import { readSpecFile } from './specFile.js';
 import { SpecError, describeValue } from './specError.js';
-import type { Layer, NetworkSpec, NetworkSpecJson, Parameterization } from './types.js';
+import { parallel } from './parallel.js';
+import { residual } from './residual.js';
+import type { CompositeType, Layer, NetworkSpec, NetworkSpecJson, Parameterization } from './types.js';
 
 export { parseOneLineSpec };
 
@@ -29,24 +31,71 @@ export function specFromJson(value: unknown): NetworkSpec {
   }
   const raws = Object.hasOwn(value, 'layers') ? value.layers : undefined;
   if (!Array.isArray(raws)) throw new SpecError('spec: "layers" must be an array of layer objects');
-  if (raws.length > MAX_LAYERS) throw new SpecError(`spec: ${raws.length} layers; a network has at most ${MAX_LAYERS}`);
-  const layers: Layer[] = raws.map((raw: unknown, i: number) => {
-    const where = `layers[${i}]`;
-    if (!isPlainObject(raw)) throw new SpecError(`${where}: each layer must be an object like {"type":"relu"}`);
-    const type = Object.hasOwn(raw, 'type') ? raw.type : undefined;
-    if (type === undefined) throw new SpecError(`${where}: missing "type" (one of ${Object.keys(LAYER_TYPES).join(', ')})`);
-    if (typeof type !== 'string') throw new SpecError(`${where}: "type" must be a string, got ${describeValue(type)}`);
-    const fields: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-    for (const key of Object.keys(raw)) if (key !== 'type') fields[key] = raw[key];
-    return buildLayer(type, fields, where);
-  });
+  const layers = layerListFromJson(raws, 'layers', { count: 0 }, 0);
   const spec: NetworkSpec = { ...serial(...layers), parameterization: parameterization as Parameterization };
   checkSpec(spec);
   return spec;
 }
 
+/** Layers read so far across every nested list: the whole spec is held to MAX_LAYERS. */
+interface ParseBudget {
+  count: number;
+}
+
+/** A list of layer objects at `where` (nested lists of composites are read recursively, at most MAX_NESTING deep). */
+function layerListFromJson(raws: readonly unknown[], where: string, budget: ParseBudget, depth: number): Layer[] {
+  if (depth > MAX_NESTING) {
+    const at = where.length > 100 ? `…${where.slice(-100)}` : where;
+    throw new SpecError(`layer lists nested more than ${MAX_NESTING} deep (the limit) at ${at}`);
+  }
+  budget.count += raws.length;
+  if (budget.count > MAX_LAYERS) throw new SpecError(`spec: more than ${MAX_LAYERS} layers; a network has at most ${MAX_LAYERS}`);
+  return raws.map((raw: unknown, i: number) => layerFromJson(raw, `${where}[${i}]`, budget, depth));
+}
+
+/** The composites and the field holding their layers: parallel a list of lists, residual and serial a list. */
+const COMPOSITE_FIELDS: Readonly<Record<CompositeType, 'branches' | 'layers'>> = { parallel: 'branches', residual: 'layers', serial: 'layers' };
+
+function layerFromJson(raw: unknown, where: string, budget: ParseBudget, depth: number): Layer {
+  if (!isPlainObject(raw)) throw new SpecError(`${where}: each layer must be an object like {"type":"relu"}`);
+  const type = Object.hasOwn(raw, 'type') ? raw.type : undefined;
+  if (type === undefined) throw new SpecError(`${where}: missing "type" (one of ${[...Object.keys(LAYER_TYPES), ...Object.keys(COMPOSITE_FIELDS)].join(', ')})`);
+  if (typeof type !== 'string') throw new SpecError(`${where}: "type" must be a string, got ${describeValue(type)}`);
+  if (Object.hasOwn(COMPOSITE_FIELDS, type)) {
+    const ctype = type as CompositeType;
+    const field = COMPOSITE_FIELDS[ctype];
+    for (const key of Object.keys(raw)) {
+      if (key !== 'type' && key !== field) throw new SpecError(`${where} (${type}): unknown field ${quote(key, 40)} (allowed: ${field})`);
+    }
+    const list = Object.hasOwn(raw, field) ? raw[field] : undefined;
+    if (ctype === 'parallel') {
+      if (!Array.isArray(list) || list.length === 0 || !list.every(Array.isArray)) {
+        throw new SpecError(`${where} (parallel): "branches" must be a non-empty array of layer arrays, like [[{"type":"dense","width":8}],[]]`);
+      }
+      const branches = (list as unknown[][]).map((b, i) => layerListFromJson(b, `${where}.branches[${i}]`, budget, depth + 1));
+      return wrapSpecError(where, () => parallel(...branches));
+    }
+    if (!Array.isArray(list)) throw new SpecError(`${where} (${type}): "layers" must be an array of layer objects`);
+    const layers = layerListFromJson(list, `${where}.layers`, budget, depth + 1);
+    return wrapSpecError(where, () => (ctype === 'residual' ? residual(...layers) : serial(...layers)));
+  }
+  const fields: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const key of Object.keys(raw)) if (key !== 'type') fields[key] = raw[key];
+  return buildLayer(type, fields, where);
+}
+
+function wrapSpecError(where: string, build: () => Layer): Layer {
+  try {
+    return build();
+  } catch (e) {
+    if (e instanceof SpecError) throw new SpecError(`${where}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** The JSON form of a spec (composites carry their nested layer lists). */
 export function specToJson(spec: NetworkSpec): NetworkSpecJson {
-  return { parameterization: spec.parameterization, layers: spec.layers.map((l) => ({ ...l.json })) };
+  return { parameterization: spec.parameterization, layers: spec.layers.map((l) => structuredClone(l.json)) };
 }
 
 /**

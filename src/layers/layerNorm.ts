@@ -2,7 +2,9 @@ import { builtin } from './builtin.js';
 import type { Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { SpecError } from './specError.js';
-import type { CrossBlock, DiagBlock, FiniteTransform, KernelTransform, Layer, LayerContext } from './types.js';
+import { pointwiseKernel } from './pointwise.js';
+import { singleDelta, singleValue } from './values.js';
+import type { CrossBlock, DiagBlock, FiniteDelta, FiniteTransform, FiniteValue, KernelFn, KernelTransform, Layer, LayerContext } from './types.js';
 
 /**
  * ε added to the variance in the finite form, as in neural-tangents' stax.LayerNorm (eps = 1e-12). It only keeps
@@ -57,6 +59,7 @@ export function layerNorm(): Layer {
       }
     },
   };
+  const kernelFn = pointwiseKernel(transform, 'layerNorm');
   const layer: Layer = builtin({
     json: { type: 'layerNorm' },
     outWidth: (w) => w,
@@ -64,13 +67,13 @@ export function layerNorm(): Layer {
     gaussianOutput: 'ifInput', // z_u/√K(x, x) is centred Gaussian when z is
     homogeneity: null, // scale-invariant in its input, see above
     scaleParams: () => layer,
-    kernel(ctx: LayerContext): KernelTransform {
+    kernel(ctx: LayerContext): KernelFn {
       if (ctx.inputGaussian !== true) {
         throw new SpecError(
           'layerNorm has an analytic kernel only on centred Gaussian units: put it right after a dense layer (not first, not after a nonlinearity)',
         );
       }
-      return transform;
+      return kernelFn;
     },
     finite: () => layerNormFinite(),
   });
@@ -95,12 +98,13 @@ function layerNormFinite(): FiniteTransform {
   return {
     paramShapes: [],
     init: () => [],
-    apply: (_params: readonly Tensor[], x: Tensor2D) => normalize(x).y,
+    apply: (_params: readonly Tensor[], x: FiniteValue) => normalize(singleValue(x, 'layerNorm')).y,
     structured: {
-      paramGram: null,
-      backward(_params: readonly Tensor[], x: Tensor2D, delta: Tensor3D): Tensor3D {
+      addParamNtk: () => undefined, // no parameters
+      backward(_params: readonly Tensor[], x: FiniteValue, deltaValue: FiniteDelta): FiniteDelta {
         const tf = tfRuntime();
-        const { y, sigma } = normalize(x); // [N, n] and [N, 1], broadcast against [k, N, n]
+        const delta = singleDelta(deltaValue, 'layerNorm');
+        const { y, sigma } = normalize(singleValue(x, 'layerNorm')); // [N, n] and [N, 1], broadcast against [k, N, n]
         const meanDelta = tf.mean(delta, 2, true);
         const meanDeltaY = tf.mean(tf.mul(delta, y), 2, true);
         return tf.div(tf.sub(tf.sub(delta, meanDelta), tf.mul(y, meanDeltaY)), sigma) as Tensor3D;

@@ -3,7 +3,9 @@ import { tfRuntime } from '../tfjs/runtime.js';
 import { InputError } from '../util/errors.js';
 import { Rng } from '../util/random.js';
 import { SpecError } from './specError.js';
+import { applySequence, bindSequence, checkSingleOutput, finiteOf, leafLayers } from './serial.js';
 import type { FiniteTransform, Layer, NetworkSpec } from './types.js';
+import { singleValue } from './values.js';
 
 /** A finite network's layers bound to their places, for inputs of a given dimension. */
 export interface BoundFiniteNetwork {
@@ -34,27 +36,22 @@ export interface NetworkParams {
 export function bindFinite(spec: NetworkSpec, inputDim: number): BoundFiniteNetwork {
   if (!Number.isInteger(inputDim) || inputDim < 1) throw new InputError(`input dimension must be a positive integer, got ${inputDim}`);
   if (spec.layers.length === 0) throw new SpecError('the network has no layers');
-  let width = inputDim;
-  const widths = [inputDim];
-  let paramCount = 0;
-  const layers = spec.layers.map((layer: Layer, i: number) => {
+  spec.layers.forEach((layer, i) => {
     if (typeof layer.finite !== 'function') {
       throw new SpecError(`layers[${i}] (${layer.json.type}) has no finite form: it defines only an infinite-width kernel, so it cannot be part of a finite network or an empirical kernel`);
     }
-    let f: FiniteTransform;
-    try {
-      f = layer.finite({ parameterization: spec.parameterization, fanIn: width });
-    } catch (e) {
-      // A layer that refuses a finite form (batchNorm for now) is named by position.
-      if (e instanceof SpecError) throw new SpecError(`layers[${i}] (${layer.json.type}): ${e.message}`);
-      throw e;
-    }
+  });
+  const widths = [inputDim];
+  let paramCount = 0;
+  // the same walk as the kernel's: places, list checks and errors named by position
+  const { bound: layers, out } = bindSequence(spec.layers, { parameterization: spec.parameterization, fanIn: inputDim }, (layer: Layer, ctx) => {
+    const f = finiteOf(layer, ctx);
     for (const shape of f.paramShapes) paramCount += shape.reduce((a, b) => a * b, 1);
-    width = layer.outWidth(width);
-    widths.push(width);
+    widths.push(layer.outWidth(ctx.fanIn));
     return f;
   });
-  return { inputDim, outputDim: width, layers, widths, paramCount };
+  checkSingleOutput(out);
+  return { inputDim, outputDim: out.fanIn, layers, widths, paramCount };
 }
 
 /**
@@ -89,11 +86,7 @@ export function applyNetwork(net: BoundFiniteNetwork, params: readonly (readonly
   if (x.rank !== 2 || x.shape[1] !== net.inputDim) {
     throw new InputError(`input has shape [${x.shape.join(', ')}] but the network expects N × ${net.inputDim}`);
   }
-  let h = x;
-  net.layers.forEach((layer, i) => {
-    h = layer.apply(params[i], h);
-  });
-  return h;
+  return singleValue(applySequence(net.layers, params, x), 'the network output');
 }
 
 /**
@@ -102,8 +95,14 @@ export function applyNetwork(net: BoundFiniteNetwork, params: readonly (readonly
  */
 export function withHiddenWidth(spec: NetworkSpec, width: number): NetworkSpec {
   if (!Number.isInteger(width) || width < 1) throw new InputError(`width must be a positive integer, got ${width}`);
-  const sized = spec.layers.flatMap((l, i) => (l.withWidth ? [i] : []));
-  const readout = sized[sized.length - 1];
-  const layers = spec.layers.map((layer, i) => (layer.withWidth && i !== readout ? layer.withWidth(width) : layer));
-  return { ...spec, layers };
+  // a generic walk through composites' children: the readout is the last sized leaf, depth first
+  // (by position: one layer object may appear several times, as "[dense(8)]*3" builds)
+  const readout = leafLayers(spec.layers).filter((l) => l.withWidth).length - 1;
+  let seen = 0;
+  const resize = (layer: Layer): Layer => {
+    if (layer.children && layer.withChildren) return layer.withChildren(layer.children.map(resize));
+    if (!layer.withWidth) return layer;
+    return seen++ === readout ? layer : layer.withWidth(width);
+  };
+  return { ...spec, layers: spec.layers.map(resize) };
 }

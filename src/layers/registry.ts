@@ -2,6 +2,7 @@ import { abrelu, abs, leakyRelu, relu } from './abrelu.js';
 import { dense } from './dense.js';
 import { batchNorm } from './batchNorm.js';
 import { erf } from './erf.js';
+import { fanInSum } from './fanInSum.js';
 import { gelu } from './gelu.js';
 import { tanh } from './tanh.js';
 import { identity } from './identity.js';
@@ -49,6 +50,7 @@ export const LAYER_TYPES: Readonly<Record<LayerType, LayerEntry>> = {
     build: () => layerNorm(),
     doc: 'layernorm  (z − mean(z))/std(z) over the features of each example, no affine part',
   },
+  fanInSum: { required: [], optional: [], build: () => fanInSum(), doc: 'faninsum  sums the list of values after parallel' },
   batchNorm: {
     required: [],
     optional: [],

@@ -1,38 +1,148 @@
+import type { Tensor } from '@tensorflow/tfjs';
+import { builtin, isBuiltin } from './builtin.js';
 import { SpecError } from './specError.js';
-import type { KernelTransform, Layer, NetworkSpec, Parameterization } from './types.js';
+import type {
+  FiniteDelta,
+  FiniteTransform,
+  FiniteValue,
+  KernelFn,
+  KernelValue,
+  Layer,
+  LayerContext,
+  NetworkSpec,
+  NtkAccumulator,
+  Parameterization,
+  StructuredNtkRule,
+} from './types.js';
+import { disposeValue, isList, tensorsOf, tidyValue } from './values.js';
+
+/** A composite of layers in order that is also a network spec (its `layers`, NTK parameterization). */
+export interface SerialLayer extends Layer, NetworkSpec {
+  readonly children: readonly Layer[];
+}
 
 /**
- * Composes layers in order, like neural-tangents' `stax.serial`, as a spec in the NTK parameterization; for
- * the standard one write `{ ...serial(...), parameterization: 'standard' }`. The public `serial` (src/network/)
- * adds the three faces init / apply / kernel on top of this.
+ * Composes layers in order, like neural-tangents' `stax.serial`: a Layer (usable inside parallel, residual or
+ * another serial) and a spec in the NTK parameterization; for the standard one write
+ * `{ ...serial(...), parameterization: 'standard' }`. The public `serial` (src/network/) adds the three faces
+ * init / apply / kernel on top of this. Its properties derive from its children: hasWeights (any), homogeneity
+ * (the sum, null if any is null), scaleParams (each child's).
  */
-export function serial(...layers: Layer[]): NetworkSpec {
-  return { parameterization: 'ntk', layers };
+export function serial(...layers: Layer[]): SerialLayer {
+  const children = [...layers];
+  const degrees = children.map((l) => l.homogeneity);
+  const layer: SerialLayer = {
+    parameterization: 'ntk',
+    layers: children,
+    children,
+    json: { type: 'serial', layers: children.map((l) => l.json) },
+    outWidth: (fanIn: number) => children.reduce((w, l) => l.outWidth(w), fanIn),
+    listOut: (list: number | undefined) => children.reduce((n, l) => listAfter(l, n), list),
+    hasWeights: children.some((l) => l.hasWeights),
+    homogeneity: degrees.some((d) => d === null) ? null : (degrees as number[]).reduce((a, b) => a + b, 0),
+    scaleParams: (s: number) => serial(...children.map((l) => l.scaleParams(s))),
+    withChildren: (c: readonly Layer[]) => serial(...c),
+    gaussianOutput: derivedGaussian((g) => children.reduce((acc, l) => gaussianAfter(l, acc), g)),
+    kernel: (ctx: LayerContext) => composeKernels(bindSequence(children, ctx, (l, c) => l.kernel(c)).bound),
+    finite: (ctx: LayerContext) => serialFinite(bindSequence(children, ctx, (l, c) => finiteOf(l, c)).bound, 'serial'),
+  };
+  return children.every(isBuiltin) ? builtin(layer) : layer;
 }
 
-/** The layers' kernel transforms bound to their places for inputs of dimension `inputDim`. */
-export function bindKernel(spec: NetworkSpec, inputDim: number): KernelTransform[] {
-  checkSpec(spec);
-  let width = inputDim;
-  let gaussian = false; // the network's inputs are data, not Gaussian units
-  return spec.layers.map((layer, i) => {
-    let t: KernelTransform;
+/**
+ * Walks `layers` in order from the place `ctx`, binding each one at its place with `bind`, and returns the bound
+ * values and the place after the last layer. A SpecError is named by position ("layers[2] (layerNorm): …"). The
+ * width, the Gaussian law of the units (for layerNorm) and the list length (after parallel) are carried along;
+ * a list reaching a layer that takes single values is refused here.
+ */
+export function bindSequence<T>(
+  layers: readonly Layer[],
+  ctx: LayerContext,
+  bind: (layer: Layer, ctx: LayerContext) => T,
+  where = 'layers',
+): { bound: T[]; out: LayerContext } {
+  let place = ctx;
+  const bound = layers.map((layer, i) => {
     try {
-      t = layer.kernel({ parameterization: spec.parameterization, fanIn: width, inputGaussian: gaussian });
+      const list = listAfter(layer, place.listLength);
+      const t = bind(layer, place);
+      place = {
+        parameterization: place.parameterization,
+        fanIn: layer.outWidth(place.fanIn),
+        inputGaussian: gaussianAfter(layer, place.inputGaussian === true),
+        ...(list === undefined ? {} : { listLength: list }),
+      };
+      return t;
     } catch (e) {
-      // A layer that refuses its place (layerNorm after a nonlinearity, batchNorm) is named by position.
-      if (e instanceof SpecError) throw new SpecError(`layers[${i}] (${layer.json.type}): ${e.message}`);
+      if (e instanceof SpecError) throw new SpecError(`${where}[${i}] (${layer.json.type}): ${e.message}`);
       throw e;
     }
-    width = layer.outWidth(width);
-    gaussian = layer.gaussianOutput === 'always' || (layer.gaussianOutput === 'ifInput' && gaussian);
-    return t;
   });
+  return { bound, out: place };
 }
 
-/** Number of weight layers (Dense): the depth L, and the homogeneity degree of a bias-free ReLU/linear network. */
+/** The list length after `layer`; a layer without `listOut` takes and gives single values. */
+function listAfter(layer: Layer, list: number | undefined): number | undefined {
+  if (layer.listOut) return layer.listOut(list);
+  if (list !== undefined) throw new SpecError(`takes a single input, got a list of ${list}: add fanInSum after parallel`);
+  return undefined;
+}
+
+/** Whether the units after `layer` are i.i.d. centred Gaussian at infinite width, given whether its input's are. */
+function gaussianAfter(layer: Layer, gaussian: boolean): boolean {
+  return layer.gaussianOutput === 'always' || (layer.gaussianOutput === 'ifInput' && gaussian);
+}
+
+/** A composite's `gaussianOutput` from the map "input Gaussian → output Gaussian" of its children. */
+export function derivedGaussian(map: (inputGaussian: boolean) => boolean): 'always' | 'ifInput' | undefined {
+  if (map(false)) return 'always';
+  return map(true) ? 'ifInput' : undefined;
+}
+
+/** The kernels of layers in order, as one function. */
+export function composeKernels(fns: readonly KernelFn[]): KernelFn {
+  return (k: KernelValue) => {
+    let v = k;
+    for (const f of fns) v = f(v);
+    return v;
+  };
+}
+
+/** The network's kernel bound for inputs of dimension `inputDim`: record of the inputs → record of the outputs. */
+export function bindKernel(spec: NetworkSpec, inputDim: number): KernelFn {
+  checkSpec(spec);
+  // the network's inputs are data, not Gaussian units
+  const { bound, out } = bindSequence(spec.layers, { parameterization: spec.parameterization, fanIn: inputDim, inputGaussian: false }, (l, c) =>
+    l.kernel(c),
+  );
+  checkSingleOutput(out);
+  return composeKernels(bound);
+}
+
+/** The network must end with a single value. */
+export function checkSingleOutput(out: LayerContext): void {
+  if (out.listLength !== undefined) throw new SpecError(`the network ends with a list of ${out.listLength} values: add fanInSum after parallel`);
+}
+
+/** A layer's finite form, or a one-line SpecError for a kernel-only layer. */
+export function finiteOf(layer: Layer, ctx: LayerContext): FiniteTransform {
+  if (typeof layer.finite !== 'function') {
+    throw new SpecError('has no finite form: it defines only an infinite-width kernel, so it cannot be part of a finite network or an empirical kernel');
+  }
+  return layer.finite(ctx);
+}
+
+/**
+ * The leaf layers in order, depth first through composites' children: what "depth" counts and where hidden
+ * widths live.
+ */
+export function leafLayers(layers: readonly Layer[]): Layer[] {
+  return layers.flatMap((l) => (l.children && l.withChildren ? leafLayers(l.children) : [l]));
+}
+
+/** Number of weight layers (Dense, inside composites too): the depth L, and the homogeneity degree of a bias-free ReLU/linear MLP. */
 export function weightLayerCount(spec: NetworkSpec): number {
-  return spec.layers.filter((l) => l.hasWeights).length;
+  return leafLayers(spec.layers).filter((l) => l.hasWeights).length;
 }
 
 /** Output width of the network for a given input width (the number of outputs k). */
@@ -40,6 +150,7 @@ export function outputWidth(spec: NetworkSpec, inputDim: number): number {
   return spec.layers.reduce((w, l) => l.outWidth(w), inputDim);
 }
 
+/** Refuses a spec with an unknown parameterization or no layers (one-line SpecError). */
 export function checkSpec(spec: NetworkSpec): void {
   const p: Parameterization = spec.parameterization;
   if (p !== 'ntk' && p !== 'standard') {
@@ -50,8 +161,8 @@ export function checkSpec(spec: NetworkSpec): void {
 
 /**
  * The degree L with f(a·θ) = a^L·f(θ) for a > 0 when every layer declares itself positively homogeneous (see
- * Layer.homogeneity: no biases, ReLU-family or identity activations), else null. The output ODE's −Lλf term
- * needs it.
+ * Layer.homogeneity: no biases, ReLU-family or identity activations; composites derive theirs), else null.
+ * The output ODE's −Lλf term needs it.
  */
 export function homogeneityDegree(spec: NetworkSpec): number | null {
   let degree = 0;
@@ -65,4 +176,111 @@ export function homogeneityDegree(spec: NetworkSpec): number | null {
 /** Whether the network is positively homogeneous in its parameters (homogeneityDegree is not null). */
 export function isPositivelyHomogeneous(spec: NetworkSpec): boolean {
   return homogeneityDegree(spec) !== null;
+}
+
+// ---- finite forms of layers in sequence ----
+
+/** Splits a composite's flat parameter list into its children's groups. */
+export function splitParams(children: readonly FiniteTransform[], params: readonly Tensor[]): (readonly Tensor[])[] {
+  let at = 0;
+  return children.map((c) => params.slice(at, (at += c.paramShapes.length)));
+}
+
+/** The outputs of layers in sequence on x. */
+export function applySequence(children: readonly FiniteTransform[], groups: readonly (readonly Tensor[])[], x: FiniteValue): FiniteValue {
+  let h = x;
+  children.forEach((c, i) => {
+    h = c.apply(groups[i], h);
+  });
+  return h;
+}
+
+/** A rule's share and input sensitivities in one pass: its `sweep`, or addParamNtk then backward. */
+export function runSweep(
+  rule: StructuredNtkRule,
+  params: readonly Tensor[],
+  x1: FiniteValue,
+  x2: FiniteValue | null,
+  d1: FiniteDelta,
+  d2: FiniteDelta | null,
+  acc: NtkAccumulator | null,
+): readonly [FiniteDelta, FiniteDelta] {
+  if (rule.sweep) return rule.sweep(params, x1, x2, d1, d2, acc);
+  if (acc) rule.addParamNtk(params, x1, x2, d1, d2, acc);
+  const a = tidyValue(() => rule.backward(params, x1, d1));
+  const b = x2 === null ? a : tidyValue(() => rule.backward(params, x2, d2 ?? d1));
+  return [a, b];
+}
+
+/**
+ * The structured rule of layers in sequence: one forward pass keeping each child's input, then from the last
+ * child to the first, its parameter share (into `acc`, when given) and δ carried back to its input. Shares arrive
+ * last layer first, as the float64 sums always have. Sensitivities are freed as soon as the next ones exist (the
+ * caller's `d1`, `d2` are never freed). `atOutput` sees the outputs of the forward pass (the structured NTK's NNGP
+ * comes from them). Returns δ at the sequence's input when `wantInput`, else null.
+ */
+export function sweepSequence(
+  children: readonly FiniteTransform[],
+  groups: readonly (readonly Tensor[])[],
+  x1: FiniteValue,
+  x2: FiniteValue | null,
+  d1: FiniteDelta,
+  d2: FiniteDelta | null,
+  acc: NtkAccumulator | null,
+  wantInput: boolean,
+  atOutput?: (f1: FiniteValue, f2: FiniteValue | null) => void,
+): readonly [FiniteDelta, FiniteDelta] | null {
+  const forward = (x: FiniteValue): FiniteValue[] => {
+    const hs = [x];
+    children.forEach((c, i) => hs.push(tidyValue(() => c.apply(groups[i], hs[i]))));
+    return hs;
+  };
+  const hs1 = forward(x1);
+  const hs2 = x2 === null ? null : forward(x2);
+  atOutput?.(hs1[hs1.length - 1], hs2 ? hs2[hs2.length - 1] : null);
+  const given = new Set<Tensor>([...tensorsOf(d1), ...(d2 ? tensorsOf(d2) : [])]);
+  let a = d1;
+  let b = d2;
+  for (let i = children.length - 1; i >= 0; i--) {
+    const rule = children[i].structured;
+    if (!rule) throw new SpecError(`layers[${i}] has no structured NTK rule: use the Jacobian method (--method jacobian)`);
+    const h2 = hs2 ? hs2[i] : null;
+    if (i === 0 && !wantInput) {
+      if (acc) rule.addParamNtk(groups[i], hs1[i], h2, a, b, acc);
+      break;
+    }
+    const [na, nb] = runSweep(rule, groups[i], hs1[i], h2, a, b, acc);
+    disposeValue(a, given);
+    if (b !== null) disposeValue(b, given);
+    a = na;
+    b = hs2 ? nb : null;
+  }
+  // free the activations made here, never the inputs (identity passes its input through)
+  const inputs = new Set<Tensor>([...tensorsOf(x1), ...(x2 ? tensorsOf(x2) : [])]);
+  for (const hs of hs2 ? [hs1, hs2] : [hs1]) for (const h of hs.slice(1)) disposeValue(h, inputs);
+  if (!wantInput) return null;
+  if (children.length === 0) return [tidyValue(() => cloneDelta(a)), tidyValue(() => cloneDelta(b ?? a))];
+  return [a, b ?? a];
+}
+
+/** New tensors holding δ (rules return new tensors, which their callers free). */
+export function cloneDelta(d: FiniteDelta): FiniteDelta {
+  return isList(d) ? d.map((t) => t.clone()) : d.clone();
+}
+
+/** The finite form of children in sequence: their parameters concatenated, applied in order, a recursive rule. */
+export function serialFinite(children: readonly FiniteTransform[], _name: string): FiniteTransform {
+  const structured: StructuredNtkRule | null = children.every((c) => c.structured !== null)
+    ? {
+        addParamNtk: (params, x1, x2, d1, d2, acc) => void sweepSequence(children, splitParams(children, params), x1, x2, d1, d2, acc, false),
+        backward: (params, x, delta) => sweepSequence(children, splitParams(children, params), x, null, delta, null, null, true)![0],
+        sweep: (params, x1, x2, d1, d2, acc) => sweepSequence(children, splitParams(children, params), x1, x2, d1, d2, acc, true)!,
+      }
+    : null;
+  return {
+    paramShapes: children.flatMap((c) => c.paramShapes),
+    init: (rng) => children.flatMap((c) => c.init(rng)),
+    apply: (params, x) => applySequence(children, splitParams(children, params), x),
+    structured,
+  };
 }

@@ -3,6 +3,7 @@ import type { Tensor2D } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { elementwiseFinite } from './elementwise.js';
 import { quadratureTransform } from './elementwiseNumerical.js';
+import { pointwiseKernel } from './pointwise.js';
 import type { Layer } from './types.js';
 
 /** tanh and its derivative 1 − tanh², float64. */
@@ -33,6 +34,6 @@ export function tanh(): Layer {
       return tf.sub(1, tf.square(tf.tanh(x))) as Tensor2D;
     },
   );
-  const layer: Layer = builtin({ json: { type: 'tanh' }, outWidth: (w) => w, hasWeights: false, homogeneity: null, scaleParams: () => layer, kernel: () => transform, finite: () => finite });
+  const layer: Layer = builtin({ json: { type: 'tanh' }, outWidth: (w) => w, hasWeights: false, homogeneity: null, scaleParams: () => layer, kernel: () => pointwiseKernel(transform, 'tanh'), finite: () => finite });
   return layer;
 }

@@ -32,11 +32,49 @@ export interface DiagBlock {
   readonly t: Float64Array | null;
 }
 
-/** A layer's infinite-width kernel transform, bound to its place in the network. */
+/**
+ * A pointwise layer's kernel loops (activations, dense): `cross` on the pair entries of a block given the
+ * variances before the layer, `diag` on the self entries K(x, x), Θ(x, x) (the exact θ = 0 formulas). Turned
+ * into the layer's KernelFn by `pointwiseKernel` (src/layers/pointwise.ts), which applies both to a KernelBlock.
+ */
 export interface KernelTransform {
   cross(block: CrossBlock): void;
   diag(block: DiagBlock): void;
 }
+
+/**
+ * The kernel record (float64) between a block of nr row points x_i and nc column points x'_j at one place in the
+ * network, with the self parts of both sets travelling along, so that a layer needs nothing but its input record
+ * (and branches of `parallel` work unchanged). Entries per pair P = Π spatial (diagonal mode); this step has flat
+ * values only (spatial = [], P = 1). A layer's KernelFn may update the arrays in place and return the same record:
+ * whoever hands one record to several consumers (parallel) gives each its own copy.
+ */
+export interface KernelBlock {
+  readonly nr: number;
+  readonly nc: number;
+  /** Spatial extent of each value, e.g. [H, W]; [] for flat values. */
+  readonly spatial: readonly number[];
+  /** 'diagonal': entries (s, s) only, P = S; 'full': entries (s, t), P = S² (s major). Flat values: 'diagonal'. */
+  readonly mode: 'diagonal' | 'full';
+  /** NNGP K(x_i, x'_j), [nr][nc][P]. */
+  readonly nngp: Float64Array;
+  /** NTK Θ(x_i, x'_j), [nr][nc][P]; null when only the NNGP is wanted. */
+  readonly ntk: Float64Array | null;
+  /** K(x_i, x_i), [nr][P]. */
+  readonly cov1: Float64Array;
+  /** Θ(x_i, x_i), [nr][P]; null when no NTK is wanted. */
+  readonly ntk1: Float64Array | null;
+  /** K(x'_j, x'_j), [nc][P]. */
+  readonly cov2: Float64Array;
+  /** Θ(x'_j, x'_j), [nc][P]; null when no NTK is wanted. */
+  readonly ntk2: Float64Array | null;
+}
+
+/** What flows between layers' kernels: one record, or a list of records after `parallel`. */
+export type KernelValue = KernelBlock | readonly KernelBlock[];
+
+/** A layer's infinite-width kernel bound to its place in the network: input record(s) → output record(s). */
+export type KernelFn = (k: KernelValue) => KernelValue;
 
 /** Where a layer sits: what it needs from its neighbours to define its kernel and its finite map. */
 export interface LayerContext {
@@ -49,6 +87,11 @@ export interface LayerContext {
    * nonlinearity; undefined from a caller that does not say, which layers needing it (layerNorm) read as false.
    */
   readonly inputGaussian?: boolean;
+  /**
+   * The input is a list of this many values (after `parallel`), each of width `fanIn`; absent for a single
+   * value. Only layers declaring `listOut` take lists (fanInSum); the binder refuses a list anywhere else.
+   */
+  readonly listLength?: number;
 }
 
 /** JSON form of each layer, exactly as files and the CLI carry it. */
@@ -64,20 +107,46 @@ export type LayerJson =
   | { type: 'identity' }
   | { type: 'layerNorm' }
   | { type: 'batchNorm' }
+  /** Fans the single input out to the branches (each a list of layers) and outputs the list of their outputs. */
+  | { type: 'parallel'; branches: LayerJson[][] }
+  /** Sums a list of values (after parallel). */
+  | { type: 'fanInSum' }
+  /** x ↦ x + block(x): serial(parallel(serial(layers), identity), fanInSum). */
+  | { type: 'residual'; layers: LayerJson[] }
+  /** Layers in order, as one layer. */
+  | { type: 'serial'; layers: LayerJson[] }
   /**
    * A layer built in code by `elementwise(functions)`: the JSON form only names it, since functions cannot be
    * written to JSON; reading it back is refused, and it is not in the registry.
    */
   | { type: 'elementwise'; name: string };
 
-/** The layer types that JSON and the one-line form can build (the registry's keys): all but 'elementwise'. */
-export type LayerType = Exclude<LayerJson['type'], 'elementwise'>;
+/**
+ * The layer types of the registry (built from numeric fields, in JSON and the one-line form): all but
+ * 'elementwise' (functions cannot be read) and the composites holding layer lists, which the JSON parser builds.
+ */
+export type LayerType = Exclude<LayerJson['type'], 'elementwise' | CompositeType>;
+
+/** The layer types that hold lists of layers (parsed by src/layers/json.ts, recursively). */
+export type CompositeType = 'parallel' | 'residual' | 'serial';
 
 /** A layer of the spec. */
 export interface Layer {
   readonly json: LayerJson;
-  /** Width of the output, given the width of the input (elementwise layers keep it). */
+  /**
+   * Width of the output, given the width of the input (elementwise layers keep it; for a list, the common width
+   * of its values). Throws SpecError when the layer cannot take that width (branches of unequal widths).
+   */
   outWidth(fanIn: number): number;
+  /**
+   * Layers that take or give lists: the list length of the output given that of the input (undefined: a single
+   * value); throws SpecError for an input it cannot take. Absent: a single value in, a single value out.
+   */
+  listOut?(listLength: number | undefined): number | undefined;
+  /** The layers a composite is made of (serial: its layers; parallel: its branches; residual: the block's layers). */
+  readonly children?: readonly Layer[];
+  /** The same composite made of other children (same count and roles): how generic walks rebuild it. */
+  withChildren?(children: readonly Layer[]): Layer;
   /** Whether the layer has trainable weights (what "depth" counts: L is the number of weight layers). */
   readonly hasWeights: boolean;
   /**
@@ -103,8 +172,11 @@ export interface Layer {
    * centred Gaussian units to centred Gaussian units (identity, layerNorm); absent when not (nonlinearities).
    */
   readonly gaussianOutput?: 'always' | 'ifInput';
-  /** The kernel transform at this place in the network; throws SpecError when there is none (batchNorm). */
-  kernel(ctx: LayerContext): KernelTransform;
+  /**
+   * The kernel at this place in the network, a function of the input record(s); throws SpecError when there is
+   * none (batchNorm). Pointwise layers build it from their cross/diag loops with `pointwiseKernel`.
+   */
+  kernel(ctx: LayerContext): KernelFn;
   /**
    * The finite form at this place in the network. Optional so that a kernel-only layer can be written;
    * finite networks and empirical kernels refuse specs containing one, naming it.
@@ -112,34 +184,61 @@ export interface Layer {
   finite?(ctx: LayerContext): FiniteTransform;
 }
 
+/** A finite value flowing between layers: one batch (one example per row), or a list of them after `parallel`. */
+export type FiniteValue = Tensor2D | readonly Tensor2D[];
+
+/** Sensitivities δ[c, i, u] = ∂f_c(x_i)/∂z_u(x_i) of a FiniteValue for every network output c: [k, N, width] (or a list). */
+export type FiniteDelta = Tensor3D | readonly Tensor3D[];
+
 /**
  * A layer's finite form, float32 on TensorFlow.js. Tensors hold one example per row.
  * tfjs is reached through `tfRuntime()` (src/tfjs/runtime.ts), never imported by layer modules.
  */
 export interface FiniteTransform {
-  /** Shapes of this layer's parameter tensors, in order (empty for activations). */
+  /** Shapes of this layer's parameter tensors, in order (empty for activations; a composite's children's, concatenated). */
   readonly paramShapes: readonly (readonly number[])[];
   /** Draws the initial parameters (in `paramShapes` order) from `rng`: seeded, backend-independent. */
   init(rng: Rng): Float32Array[];
-  /** The forward map of a batch (N × fanIn → N × width). Built from tfjs ops, so autodiff applies. */
-  apply(params: readonly Tensor[], x: Tensor2D): Tensor2D;
+  /** The forward map of a batch (N × fanIn → N × width, or lists). Built from tfjs ops, so autodiff applies. */
+  apply(params: readonly Tensor[], x: FiniteValue): FiniteValue;
   /** The rule the structured empirical NTK uses; null for a layer it cannot handle (then use the Jacobian method). */
   readonly structured: StructuredNtkRule | null;
 }
 
 /**
+ * Where a structured rule adds its parameters' share of Θ. The accumulator sums in float64 (the trace over
+ * outputs, and every output pair when asked for), in the order the shares arrive.
+ */
+export interface NtkAccumulator {
+  /**
+   * The share of parameters whose gradient Gram is the same for every unit u and zero across units —
+   * Σ_μ ∂z_u(x)/∂θ_μ · ∂z_v(x')/∂θ_μ = [u = v]·G(x, x') — namely Θ_cc'(x, x') += G(x, x')·Σ_u δ_c(x)_u δ_c'(x')_u.
+   * `gram` returns the N1×N2 matrix G (called inside the accumulator's tidy scope).
+   */
+  addSharedGram(gram: () => Tensor2D, d1: Tensor3D, d2: Tensor3D): void;
+}
+
+/**
  * What the structured empirical NTK needs from a layer z = layer(x), with sensitivities carried for every
- * output c of the network at once as δ[c, i, u] = ∂f_c(x_i)/∂z_u(x_i).
+ * output c of the network at once. `x2`/`d2` null: the same points as x1 (then d2 is d1), computed once.
  */
 export interface StructuredNtkRule {
+  /** Adds this layer's (and its children's) parameter share of Θ to `acc`, given δ at its output. */
+  addParamNtk(params: readonly Tensor[], x1: FiniteValue, x2: FiniteValue | null, d1: FiniteDelta, d2: FiniteDelta | null, acc: NtkAccumulator): void;
+  /** Back-propagates δ from this layer's output to its input: [k, N, width] → [k, N, fanIn] (lists alike). Returns new tensors. */
+  backward(params: readonly Tensor[], x: FiniteValue, delta: FiniteDelta): FiniteDelta;
   /**
-   * For a layer with parameters θ whose gradient Gram is the same for every unit u and zero across units —
-   * Σ_μ ∂z_u(x)/∂θ_μ · ∂z_v(x')/∂θ_μ = [u = v]·G(x, x') — the N1×N2 matrix G (Dense: scaled x·x'ᵀ plus the bias
-   * term). Its contribution to Θ_cc'(x, x') is G(x, x')·Σ_u δ[c, x, u]·δ[c', x', u]. Null for a layer without parameters.
+   * Both in one pass (composites, whose inner passes would otherwise run twice): adds the share to `acc` (when
+   * given) and returns δ at the input for x1 and x2 (the same object when x2 is null).
    */
-  paramGram: ((params: readonly Tensor[], x1: Tensor2D, x2: Tensor2D) => Tensor2D) | null;
-  /** Back-propagates δ from this layer's output to its input: [k, N, width] → [k, N, fanIn]. */
-  backward(params: readonly Tensor[], x: Tensor2D, delta: Tensor3D): Tensor3D;
+  sweep?(
+    params: readonly Tensor[],
+    x1: FiniteValue,
+    x2: FiniteValue | null,
+    d1: FiniteDelta,
+    d2: FiniteDelta | null,
+    acc: NtkAccumulator | null,
+  ): readonly [FiniteDelta, FiniteDelta];
 }
 
 /** A network: the layers in order and the parameterization they share. */

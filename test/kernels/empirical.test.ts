@@ -149,7 +149,7 @@ describe('bad input gets a clear error', () => {
       hasWeights: false,
       homogeneity: 0,
       scaleParams: () => kernelOnly,
-      kernel: () => ({ cross: () => undefined, diag: () => undefined }),
+      kernel: () => (k) => k,
     };
     const spec = serial(dense(8), kernelOnly, dense(1));
     await expect(empiricalKernel(spec, x)).rejects.toThrow(/layers\[1\] \(identity\) has no finite form/);

@@ -7,6 +7,7 @@ import { dense } from '../../src/layers/dense.js';
 import { erf as erfLayer } from '../../src/layers/erf.js';
 import { DEFAULT_DEGREE, elementwise, hermiteRule, type ElementwiseFunctions } from '../../src/layers/elementwiseNumerical.js';
 import { parseOneLineSpec, specFromJson, specToJson } from '../../src/layers/json.js';
+import { pointwiseTransform } from '../../src/layers/pointwise.js';
 import { homogeneityDegree, serial } from '../../src/layers/serial.js';
 import type { KernelTransform, Layer, NetworkSpec } from '../../src/layers/types.js';
 import type { Tensor } from '@tensorflow/tfjs';
@@ -58,8 +59,8 @@ function applyBlock(tr: KernelTransform, b: ReturnType<typeof psdBlock>) {
 
 /** Worst relative error of every output (NNGP, NTK factor, diagonal NNGP, diagonal NTK factor) against the closed form. */
 function errors(layer: Layer, closed: Layer, b: ReturnType<typeof psdBlock>): { k: number; t: number; dk: number; dt: number } {
-  const q = applyBlock(layer.kernel(CTX), b);
-  const c = applyBlock(closed.kernel(CTX), b);
+  const q = applyBlock(pointwiseTransform(layer.kernel(CTX)), b);
+  const c = applyBlock(pointwiseTransform(closed.kernel(CTX)), b);
   // relative to the largest entry: an NNGP entry near 0 (anti-correlated ReLU inputs) has no relative accuracy to give
   const rel = (a: Float64Array, r: Float64Array) => maxRelErr(a, r, Math.max(...r.map(Math.abs)));
   return { k: rel(q.k, c.k), t: rel(q.t, c.t), dk: maxRelErr(q.dk, c.dk), dt: maxRelErr(q.dt, c.dt) };
@@ -154,8 +155,8 @@ describe('elementwise(φ) by quadrature against the closed forms', () => {
 
   it('without dphi, the central difference (h = 6e-6·max(1, |x|)) gives the NTK to 1e-9', () => {
     const b = psdBlock(8, 4, 0.1, 1);
-    const withD = applyBlock(elementwise(ERF).kernel(CTX), b);
-    const fd = applyBlock(elementwise({ phi: ERF.phi, tfPhi: ERF.tfPhi }).kernel(CTX), b);
+    const withD = applyBlock(pointwiseTransform(elementwise(ERF).kernel(CTX)), b);
+    const fd = applyBlock(pointwiseTransform(elementwise({ phi: ERF.phi, tfPhi: ERF.tfPhi }).kernel(CTX)), b);
     expect(maxRelErr(fd.k, withD.k)).toBe(0);
     expect(maxRelErr(fd.t, withD.t)).toBeLessThan(1e-9);
     expect(maxRelErr(fd.dt, withD.dt)).toBeLessThan(1e-9);
@@ -165,7 +166,7 @@ describe('elementwise(φ) by quadrature against the closed forms', () => {
     const shifted: ElementwiseFunctions = { phi: (x) => Math.exp(x), tfPhi: (x: Tensor) => tf.exp(x) };
     const k = new Float64Array([0]);
     const t = new Float64Array([1]);
-    elementwise(shifted).kernel(CTX).cross({ nr: 1, nc: 1, k, t, k11: new Float64Array([0]), k22: new Float64Array([0.5]) });
+    pointwiseTransform(elementwise(shifted).kernel(CTX)).cross({ nr: 1, nc: 1, k, t, k11: new Float64Array([0]), k22: new Float64Array([0.5]) });
     expect(k[0]).toBeCloseTo(Math.exp(0.25), 12); // E[e^v] = e^{K22/2}
     expect(t[0]).toBeCloseTo(Math.exp(0.25), 8);
   });

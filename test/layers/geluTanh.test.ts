@@ -6,6 +6,7 @@ import { isBuiltin } from '../../src/layers/builtin.js';
 import { quadratureTransform } from '../../src/layers/elementwiseNumerical.js';
 import { gelu } from '../../src/layers/gelu.js';
 import { parseOneLineSpec, specFromJson, specToJson } from '../../src/layers/json.js';
+import { pointwiseTransform } from '../../src/layers/pointwise.js';
 import { serial } from '../../src/layers/serial.js';
 import { tanh } from '../../src/layers/tanh.js';
 import type { KernelTransform, Layer } from '../../src/layers/types.js';
@@ -61,7 +62,7 @@ const CASES: readonly [number, number, number][] = [
 
 describe('gelu and tanh kernels', () => {
   it('gelu closed form (arXiv:2002.08517) equals Gauss–Hermite quadrature at degree 150 to 1e-12', () => {
-    const closed = gelu().kernel(CTX);
+    const closed = pointwiseTransform(gelu().kernel(CTX));
     const quad = quadratureTransform(geluF, geluD, 150);
     for (const [k11, k22, k12] of [...CASES, [0.05, 0.1, 0.01], [0, 1, 0]] as const) {
       const c = moments(closed, k11, k22, k12);
@@ -72,7 +73,7 @@ describe('gelu and tanh kernels', () => {
 
   for (const [name, layer, f, df] of [['gelu', gelu, geluF, geluD], ['tanh', tanh, Math.tanh, tanhD]] as const) {
     it(`${name}: E[φ(u)φ(v)] and E[φ'(u)φ'(v)] agree with 1e6 seeded Monte Carlo samples within 4 standard errors`, () => {
-      const tr = layer().kernel(CTX);
+      const tr = pointwiseTransform(layer().kernel(CTX));
       CASES.forEach(([k11, k22, k12], i) => {
         const m = moments(tr, k11, k22, k12);
         const mc = monteCarlo(f, df, k11, k22, k12, 1_000_000, 100 + i);
@@ -87,7 +88,7 @@ describe('gelu and tanh kernels', () => {
   }
 
   it('tanh at degree 60 agrees with degree 150 to 1e-6 (NNGP) and 3e-5 (NTK) at variances ≤ 1.5', () => {
-    const tr = tanh().kernel(CTX);
+    const tr = pointwiseTransform(tanh().kernel(CTX));
     const ref = quadratureTransform(Math.tanh, tanhD, 150);
     for (const [k11, k22, k12] of CASES) {
       const a = moments(tr, k11, k22, k12);
@@ -129,9 +130,9 @@ describe('gelu and tanh finite forms', () => {
     for (const make of [gelu, tanh]) {
       const fin = make().finite!(CTX);
       const x = tf.tensor2d(Array.from({ length: 41 }, (_, i) => -5 + i / 4), [41, 1]) as Tensor2D;
-      const auto = tf.grad((y) => tf.sum(fin.apply([], y as Tensor2D)))(x);
+      const auto = tf.grad((y) => tf.sum(fin.apply([], y as Tensor2D) as Tensor2D))(x);
       const delta = tf.ones([1, 41, 1]) as Tensor3D;
-      const written = fin.structured!.backward([], x, delta).reshape([41, 1]);
+      const written = (fin.structured!.backward([], x, delta) as Tensor3D).reshape([41, 1]);
       const diff = tf.max(tf.abs(tf.sub(auto, written))).dataSync()[0];
       expect(diff).toBeLessThan(1e-5);
     }
@@ -139,7 +140,7 @@ describe('gelu and tanh finite forms', () => {
 
   it('gelu forward is x·Φ(x) (exact erf form), to float32 accuracy', () => {
     const xs = [-3, -1, -0.2, 0, 0.5, 2, 4];
-    const out = gelu().finite!(CTX).apply([], tf.tensor2d(xs, [7, 1])).dataSync();
+    const out = (gelu().finite!(CTX).apply([], tf.tensor2d(xs, [7, 1])) as Tensor2D).dataSync();
     xs.forEach((x, i) => expect(Math.abs(out[i] - geluF(x))).toBeLessThan(2e-6));
   });
 

@@ -197,10 +197,10 @@ describe('layerNorm finite form', () => {
     for (let i = 0; i < xData.length; i++) xData[i] += i % n < 6 ? 1.2 : -0.3; // a non-centred input
     const x = tf.tensor2d(xData, [N, n]);
     const delta = tf.tensor3d(rng.normalsFloat32(k * N * n, 1), [k, N, n]) as Tensor3D;
-    const mine = ln.structured!.backward([], x, delta).arraySync();
+    const mine = (ln.structured!.backward([], x, delta) as Tensor3D).arraySync();
     for (let c = 0; c < k; c++) {
       const dc = tf.squeeze(tf.slice(delta, [c, 0, 0], [1, N, n]), [0]);
-      const grad = tf.grad((z: Tensor) => tf.sum(tf.mul(ln.apply([], z as Tensor2D), dc)))(x).arraySync() as number[][];
+      const grad = tf.grad((z: Tensor) => tf.sum(tf.mul(ln.apply([], z as Tensor2D) as Tensor2D, dc)))(x).arraySync() as number[][];
       let err = 0;
       let scale = 0;
       for (let i = 0; i < N; i++) {
