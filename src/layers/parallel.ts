@@ -46,6 +46,14 @@ function parallelOf(arms: readonly SerialLayer[]): Layer {
     // each value of the list is Gaussian when every branch's output is
     gaussianOutput: derivedGaussian((g) => arms.every((a) => a.gaussianOutput === 'always' || (a.gaussianOutput === 'ifInput' && g))),
     kernel(ctx: LayerContext) {
+      // The kernels of the branches are summed by fanInSum as if their outputs were independent. A branch ending in
+      // fresh zero-mean weights (gaussianOutput 'always': dense) is independent of every other branch at infinite
+      // width; two branches that are not (identity, an activation) are correlated, and their sum's kernel would be
+      // wrong, so it is refused rather than computed.
+      const shared = arms.filter((a) => a.gaussianOutput !== 'always').length;
+      if (shared > 1) {
+        throw new SpecError(`parallel: ${shared} branches do not end in a weight layer, so their outputs are correlated and the analytic kernel of their sum is not the sum of their kernels; end all but one branch with dense`);
+      }
       const fns = arms.map((a, i) => bindBranch(i, () => a.kernel(ctx)));
       return (v: KernelValue): KernelValue => {
         if (isList(v)) throw new SpecError(`parallel takes a single input, got a list of ${v.length}: add fanInSum first`);

@@ -63,8 +63,8 @@ describe('composite layers: JSON, properties, checks', () => {
   it('widths and lists are checked at bind time with one line', () => {
     expect(specError(() => bindKernel(serial(dense(4), parallel([dense(4)], [dense(5)]), fanInSum()), 3))).toMatch(/branches give widths 4, 5/);
     expect(specError(() => bindKernel(serial(dense(4), residual(dense(6))), 3))).toMatch(/residual: the block maps width 4 to 6/);
-    expect(specError(() => bindKernel(serial(dense(4), parallel([relu()], [])), 3))).toMatch(/ends with a list of 2 values: add fanInSum/);
-    expect(specError(() => bindKernel(serial(dense(4), parallel([relu()], []), relu()), 3))).toMatch(/layers\[2\] \(relu\): takes a single input, got a list of 2/);
+    expect(specError(() => bindKernel(serial(dense(4), parallel([dense(4)], [])), 3))).toMatch(/ends with a list of 2 values: add fanInSum/);
+    expect(specError(() => bindKernel(serial(dense(4), parallel([dense(4)], []), relu()), 3))).toMatch(/layers\[2\] \(relu\): takes a single input, got a list of 2/);
     expect(specError(() => bindKernel(serial(dense(4), fanInSum()), 3))).toMatch(/fanInSum sums a list/);
     expect(specError(() => bindFinite(serial(dense(4), parallel([dense(4)], [dense(5)]), fanInSum()), 3))).toMatch(/branches give widths/);
   });
@@ -99,5 +99,17 @@ describe('composite layers: JSON, properties, checks', () => {
     expect(res.steps).toBe(5);
     expect(Number.isFinite(res.finalTestLoss)).toBe(true);
     expect(bindFinite(spec, 5).layers.map((l) => l.paramShapes.length)).toEqual([1, 1, 0, 1]);
+  });
+});
+
+describe('fanInSum of correlated branches', () => {
+  it('refuses the analytic kernel when two branches do not end in fresh weights (their sum is not the sum of kernels)', () => {
+    const x = randomMatrix(3, 2, 41);
+    const correlated = serial(dense(8), parallel(serial(identity()), serial(relu())), fanInSum(), dense(1));
+    expect(() => analyticKernelSync(correlated, x)).toThrow(SpecError);
+    expect(() => analyticKernelSync(correlated, x)).toThrow(/2 branches do not end in a weight layer/);
+    // one identity skip beside a block ending in dense is the residual case, and is computed
+    const resid = serial(dense(8), residual(relu(), dense(8)), dense(1));
+    expect(analyticKernelSync(resid, x).ntk!.data.every(Number.isFinite)).toBe(true);
   });
 });
