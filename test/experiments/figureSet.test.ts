@@ -29,5 +29,5 @@ describe('figure set (theory figures)', () => {
     expect(lin.holds).toBe(true);
     const index = readFileSync(join(dir, 'index.html'), 'utf8');
     for (const c of claims) expect(index).toContain(c.holds ? 'Holds' : 'Does not hold');
-  });
+  }, 240_000); // the analytic NTK of 1500 digits and two λ scans: ~30 s alone, minutes on a loaded 2-core machine
 });
