@@ -1,5 +1,5 @@
 import type { Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs';
-import type { BoundFiniteNetwork } from '../layers/network.js';
+import { shapeInput, type BoundFiniteNetwork } from '../layers/network.js';
 import { sweepSequence } from '../layers/serial.js';
 import type { FiniteValue, NtkAccumulator } from '../layers/types.js';
 import { singleValue } from '../layers/values.js';
@@ -76,11 +76,16 @@ export function structuredNtk(
   const seed = (n: number): Tensor3D => tf.tidy(() => tf.broadcastTo(tf.reshape(tf.eye(k), [k, 1, k]), [k, n, k]) as Tensor3D);
   const d1 = seed(n1);
   const d2 = x2 ? seed(n2) : null;
+  // image inputs arrive flattened: the layers take them N×H×W×C
+  const s1 = shapeInput(net, x1);
+  const s2 = x2 ? shapeInput(net, x2) : null;
   try {
-    sweepSequence(net.layers, params, x1, x2, d1, d2, acc, false, atOutput);
+    sweepSequence(net.layers, params, s1, s2, d1, d2, acc, false, atOutput);
   } finally {
     d1.dispose();
     d2?.dispose();
+    if (s1 !== x1) s1.dispose();
+    if (s2 !== null && s2 !== x2) s2.dispose();
   }
   return { ntk, nngp, full: fullAcc ? toPairsLast(fullAcc, k, n1, n2) : null };
 }

@@ -1,6 +1,7 @@
-import type { Tensor, Tensor4D } from '@tensorflow/tfjs';
+import type { Tensor } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { builtin } from './builtin.js';
+import { windowPatches } from './patches.js';
 import { singleBlock } from './pointwise.js';
 import { requireFull, requireSpatial, spatialSize } from './spatial.js';
 import { SpecError } from './specError.js';
@@ -20,7 +21,7 @@ export interface AvgPoolOptions {
 /**
  * Average pooling over windows, channels kept, as neural-tangents' stax.AvgPool. Kernel: K'(q1, q2) = mean over the
  * window pairs (o1, o2) of K(q1+o1, q2+o2) (every pair of positions: it needs the 'full' record); Θ' likewise.
- * Finite form: tf.avgPool (a 1-D input is pooled as a 1×L image). No structured NTK rule yet: the Jacobian method.
+ * Finite form: window patches summed and divided by the count inside (tf.avgPool's numbers, differentiable on every backend). No structured NTK rule yet: the Jacobian method.
  */
 export function avgPool(opts: AvgPoolOptions): Layer {
   const name = 'avgPool';
@@ -53,9 +54,10 @@ export function avgPool(opts: AvgPoolOptions): Layer {
     },
     finite(ctx: LayerContext) {
       const spatial = requireSpatial(ctx.spatial, name, rank);
-      const c = ctx.fanIn;
-      const out = windowTable(spatial, window, strides, padding, name).out;
-      const pad = padding === 'SAME' ? 'same' : 'valid';
+      const tab = windowTable(spatial, window, strides, padding, name);
+      const out = tab.out;
+      // 1/(window positions inside the input) per output position: padding is left out of the mean, as tf.avgPool
+      const inv = Float32Array.from(tab.inside, (m) => 1 / m);
       return {
         paramShapes: [],
         init: () => [],
@@ -63,10 +65,9 @@ export function avgPool(opts: AvgPoolOptions): Layer {
           if (Array.isArray(x)) throw new SpecError(`${name} takes a single input, got a list: add fanInSum after parallel`);
           const tf = tfRuntime();
           const t = x as unknown as Tensor;
-          if (rank === 2) return tf.avgPool(t as Tensor4D, [window[0], window[1]], [strides[0], strides[1]], pad) as unknown as FiniteValue;
-          const img = tf.reshape(t, [t.shape[0], 1, spatial[0], c]) as Tensor4D;
-          const pooled = tf.avgPool(img, [1, window[0]], [1, strides[0]], pad);
-          return tf.reshape(pooled, [t.shape[0], out[0], c]) as unknown as FiniteValue;
+          // the sum over each window's patches (padding is zeros), times 1/count: slices and sums, differentiable anywhere
+          const sum = tf.sum(windowPatches(t, spatial, out, window, strides, padding), rank + 1);
+          return tf.mul(sum, tf.tensor(inv, [1, ...out, 1])) as unknown as FiniteValue;
         },
         structured: null,
       };

@@ -1,8 +1,9 @@
-import type { Tensor, Tensor4D } from '@tensorflow/tfjs';
+import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
 import type { Rng } from '../util/random.js';
 import { builtin } from './builtin.js';
 import { MAX_WIDTH } from './limits.js';
+import { windowPatches } from './patches.js';
 import { singleBlock } from './pointwise.js';
 import { requireSpatial, spatialSize } from './spatial.js';
 import { SpecError, describeValue } from './specError.js';
@@ -33,7 +34,7 @@ export interface ConvOptions {
  * (s, s) from diagonal entries only. Standard parameterization: W ~ N(0, σ_w²/(C_in·|f|)), b ~ N(0, σ_b²); same
  * NNGP, Θ' = σ_w²·map(Θ) + C_in·|f|·map(K) + [bias present].
  *
- * Finite form: tf.conv1d / tf.conv2d. It has no structured NTK rule yet: the empirical NTK of a network with conv
+ * Finite form: patches (im2col) times the weights, float32. It has no structured NTK rule yet: the empirical NTK of a network with conv
  * goes through the Jacobian method (the structured method refuses it in one line).
  */
 export function conv(channels: number, opts: ConvOptions): Layer {
@@ -106,7 +107,10 @@ export function conv(channels: number, opts: ConvOptions): Layer {
     const hasBias = bStd > 0;
     const wMul = ntk ? wStd / Math.sqrt(cin * F) : 1;
     const bMul = ntk ? bStd : 1;
-    const pad = padding === 'SAME' ? 'same' : 'valid';
+    const spatial = requireSpatial(ctx.spatial, name, rank);
+    const tab = windowTable(spatial, filter, strides, padding, name);
+    // z = patches · W; the patches' features (offset, channel) are ordered as the weights [f…, C_in] flattened
+    const patches = (x: Tensor): Tensor => windowPatches(x, spatial, tab.out, filter, strides, padding);
     return {
       paramShapes: hasBias ? [[...filter, cin, channels], [channels]] : [[...filter, cin, channels]],
       init(rng: Rng): Float32Array[] {
@@ -117,14 +121,15 @@ export function conv(channels: number, opts: ConvOptions): Layer {
         const tf = tfRuntime();
         if (Array.isArray(xValue)) throw new SpecError(`${name} takes a single input, got a list: add fanInSum after parallel`);
         const x = xValue as unknown as Tensor;
-        let z: Tensor =
-          rank === 2
-            ? tf.conv2d(x as Tensor4D, params[0] as Tensor4D, [strides[0], strides[1]], pad)
-            : tf.conv1d(x as Parameters<typeof tf.conv1d>[0], params[0] as Parameters<typeof tf.conv1d>[1], strides[0], pad);
+        // z = patches · W: [N, out…, |f|·C_in] × [|f|·C_in, C_out]
+        const p = patches(x);
+        const n = x.shape[0];
+        const rows = tf.reshape(p, [-1, F * cin]) as Tensor2D;
+        let z: Tensor = tf.matMul(rows, tf.reshape(params[0], [F * cin, channels]) as Tensor2D);
         if (wMul !== 1) z = tf.mul(z, wMul);
         if (hasBias) z = tf.add(z, bMul === 1 ? params[1] : tf.mul(params[1], bMul));
         // finite values are typed as batches of vectors; spatial ones travel as the same tensors, rank 3 or 4
-        return z as unknown as FiniteValue;
+        return tf.reshape(z, [n, ...tab.out, channels]) as unknown as FiniteValue;
       },
       structured: null,
     };
