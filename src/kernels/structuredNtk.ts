@@ -70,6 +70,22 @@ export function structuredNtk(
         return tf.mul(dd, g);
       }), 1 / k);
     },
+    addGradients(grads: () => readonly [Tensor3D, Tensor3D]): void {
+      if (fullAcc) {
+        addInto(fullAcc, tf.tidy(() => {
+          const [g1, g2] = grads();
+          const m = g1.shape[2];
+          return matMulNT(tf.reshape(g1, [k * n1, m]) as Tensor2D, tf.reshape(g2, [k * n2, m]) as Tensor2D);
+        }), 1);
+      }
+      addInto(ntk, tf.tidy(() => {
+        const [g1, g2] = grads();
+        const m = g1.shape[2];
+        // Σ_c g_c(x_i)·g_c(x'_j) as one product: rows i, columns (c, m)
+        const flat = (g: Tensor3D, n: number): Tensor2D => tf.reshape(tf.transpose(g, [1, 0, 2]), [n, k * m]);
+        return matMulNT(flat(g1, n1), flat(g2, n2));
+      }), 1 / k);
+    },
   };
 
   // δ at the outputs: ∂f_c/∂f_u = [c = u] for every example; then the root's rule (the layers in sequence).

@@ -5,7 +5,7 @@ import { windowPatches } from './patches.js';
 import { singleBlock } from './pointwise.js';
 import { requireFull, requireSpatial, spatialSize } from './spatial.js';
 import { SpecError } from './specError.js';
-import type { FiniteValue, KernelValue, Layer, LayerContext, LayerShape } from './types.js';
+import type { FiniteDelta, FiniteValue, KernelValue, Layer, LayerContext, LayerShape } from './types.js';
 import { checkExtents, checkPadding, windowPairMean, windowTable, withArrays, type Padding } from './window.js';
 
 /** Options of `avgPool`. */
@@ -21,7 +21,7 @@ export interface AvgPoolOptions {
 /**
  * Average pooling over windows, channels kept, as neural-tangents' stax.AvgPool. Kernel: K'(q1, q2) = mean over the
  * window pairs (o1, o2) of K(q1+o1, q2+o2) (every pair of positions: it needs the 'full' record); Θ' likewise.
- * Finite form: window patches summed and divided by the count inside (tf.avgPool's numbers, differentiable on every backend). No structured NTK rule yet: the Jacobian method.
+ * Finite form: window patches summed and divided by the count inside (tf.avgPool's numbers, differentiable on every backend). Structured rule: δ back through the pooling's adjoint.
  */
 export function avgPool(opts: AvgPoolOptions): Layer {
   const name = 'avgPool';
@@ -58,18 +58,30 @@ export function avgPool(opts: AvgPoolOptions): Layer {
       const out = tab.out;
       // 1/(window positions inside the input) per output position: padding is left out of the mean, as tf.avgPool
       const inv = Float32Array.from(tab.inside, (m) => 1 / m);
+      // the sum over each window's patches (padding is zeros), times 1/count: slices and sums, differentiable anywhere
+      const pool = (t: Tensor): Tensor => {
+        const tf = tfRuntime();
+        return tf.mul(tf.sum(windowPatches(t, spatial, out, window, strides, padding), rank + 1), tf.tensor(inv, [1, ...out, 1]));
+      };
       return {
         paramShapes: [],
         init: () => [],
         apply: (_p: readonly Tensor[], x: FiniteValue): FiniteValue => {
           if (Array.isArray(x)) throw new SpecError(`${name} takes a single input, got a list: add fanInSum after parallel`);
-          const tf = tfRuntime();
-          const t = x as unknown as Tensor;
-          // the sum over each window's patches (padding is zeros), times 1/count: slices and sums, differentiable anywhere
-          const sum = tf.sum(windowPatches(t, spatial, out, window, strides, padding), rank + 1);
-          return tf.mul(sum, tf.tensor(inv, [1, ...out, 1])) as unknown as FiniteValue;
+          return pool(x as unknown as Tensor) as unknown as FiniteValue;
         },
-        structured: null,
+        structured: {
+          addParamNtk: () => undefined, // no parameters
+          backward(_p: readonly Tensor[], _x: FiniteValue, delta: FiniteDelta): FiniteDelta {
+            // the adjoint of the (linear) pooling, by tfjs autodiff at any point
+            const tf = tfRuntime();
+            const d = delta as unknown as Tensor;
+            const [k, n] = d.shape;
+            const c = d.shape[d.shape.length - 1];
+            const dx = tf.grad((x: Tensor) => pool(x))(tf.zeros([k * n, ...spatial, c]), tf.reshape(d, [k * n, ...out, c]));
+            return tf.reshape(dx, [k, n, ...spatial, c]) as unknown as FiniteDelta;
+          },
+        },
       };
     },
   });

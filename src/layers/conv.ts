@@ -1,4 +1,5 @@
-import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
+import type { Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs';
+import { matMulNT } from '../tfjs/ops.js';
 import { tfRuntime } from '../tfjs/runtime.js';
 import type { Rng } from '../util/random.js';
 import { builtin } from './builtin.js';
@@ -7,7 +8,7 @@ import { windowPatches } from './patches.js';
 import { singleBlock } from './pointwise.js';
 import { requireSpatial, spatialSize } from './spatial.js';
 import { SpecError, describeValue } from './specError.js';
-import type { FiniteTransform, FiniteValue, KernelBlock, KernelFn, KernelValue, Layer, LayerContext, LayerShape } from './types.js';
+import type { FiniteDelta, FiniteTransform, FiniteValue, KernelBlock, NtkAccumulator, KernelFn, KernelValue, Layer, LayerContext, LayerShape } from './types.js';
 import { checkExtents, checkPadding, sameOffsetMean, windowTable, type Padding } from './window.js';
 
 /** Options of `conv`. */
@@ -34,8 +35,9 @@ export interface ConvOptions {
  * (s, s) from diagonal entries only. Standard parameterization: W ~ N(0, σ_w²/(C_in·|f|)), b ~ N(0, σ_b²); same
  * NNGP, Θ' = σ_w²·map(Θ) + C_in·|f|·map(K) + [bias present].
  *
- * Finite form: patches (im2col) times the weights, float32. It has no structured NTK rule yet: the empirical NTK of a network with conv
- * goes through the Jacobian method (the structured method refuses it in one line).
+ * Finite form: patches (im2col) times the weights, float32. Structured NTK rule: per-example weight gradients
+ * (patches ⊗ δ) contracted across examples (units share weights across positions, so no per-unit Gram factorizes);
+ * δ goes back through the adjoint of the patch extraction.
  */
 export function conv(channels: number, opts: ConvOptions): Layer {
   const name = 'conv';
@@ -131,7 +133,46 @@ export function conv(channels: number, opts: ConvOptions): Layer {
         // finite values are typed as batches of vectors; spatial ones travel as the same tensors, rank 3 or 4
         return tf.reshape(z, [n, ...tab.out, channels]) as unknown as FiniteValue;
       },
-      structured: null,
+      structured: {
+        addParamNtk(_params: readonly Tensor[], x1: FiniteValue, x2: FiniteValue | null, d1: FiniteDelta, d2: FiniteDelta | null, acc: NtkAccumulator): void {
+          // per-example gradients: ∂f_c(x_i)/∂W = wMul·P(x_i)ᵀ·δ_c(x_i) (patches ⊗ δ), ∂f_c(x_i)/∂b = bMul·Σ_q δ_c(x_i)
+          const grads = (x: FiniteValue, d: FiniteDelta): Tensor3D => {
+            const tf = tfRuntime();
+            const t = x as unknown as Tensor;
+            const delta = d as unknown as Tensor;
+            const n = t.shape[0];
+            const k = delta.shape[0];
+            const Q = spatialSize(tab.out);
+            const p = tf.reshape(patches(t), [n, Q, F * cin]) as Tensor3D;
+            const dq = tf.reshape(tf.transpose(tf.reshape(delta, [k, n, Q, channels]), [1, 2, 0, 3]), [n, Q, k * channels]) as Tensor3D;
+            let gw: Tensor = tf.matMul(p, dq, true, false); // [n, F·C_in, k·C_out]
+            gw = tf.transpose(tf.reshape(gw, [n, F * cin, k, channels]), [2, 0, 1, 3]);
+            gw = tf.reshape(gw, [k, n, F * cin * channels]);
+            if (wMul !== 1) gw = tf.mul(gw, wMul);
+            if (!hasBias) return gw as Tensor3D;
+            const gb = tf.mul(tf.sum(tf.reshape(delta, [k, n, Q, channels]), 2), bMul);
+            return tf.concat([gw as Tensor3D, gb as Tensor3D], 2);
+          };
+          acc.addGradients(() => {
+            const g1 = grads(x1, d1);
+            return [g1, x2 === null ? g1 : grads(x2, d2 ?? d1)];
+          });
+        },
+        backward(params: readonly Tensor[], _x: FiniteValue, deltaValue: FiniteDelta): FiniteDelta {
+          // δ at the patches (δ·Wᵀ), then carried back through the patch extraction by its adjoint (tfjs autodiff of
+          // a linear map of pads and slices: exact, and available on every backend)
+          const tf = tfRuntime();
+          const delta = deltaValue as unknown as Tensor;
+          const [k, n] = delta.shape;
+          const Q = spatialSize(tab.out);
+          let dp: Tensor = matMulNT(tf.reshape(delta, [k * n * Q, channels]) as Tensor2D, tf.reshape(params[0], [F * cin, channels]) as Tensor2D);
+          if (wMul !== 1) dp = tf.mul(dp, wMul);
+          dp = tf.reshape(dp, [k * n, ...tab.out, F, cin]);
+          const x0 = tf.zeros([k * n, ...spatial, cin]);
+          const dx = tf.grad((x: Tensor) => patches(x))(x0, dp);
+          return tf.reshape(dx, [k, n, ...spatial, cin]) as unknown as FiniteDelta;
+        },
+      },
     };
   }
 }

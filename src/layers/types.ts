@@ -252,6 +252,12 @@ export interface NtkAccumulator {
    * `gram` returns the N1×N2 matrix G (called inside the accumulator's tidy scope).
    */
   addSharedGram(gram: () => Tensor2D, d1: Tensor3D, d2: Tensor3D): void;
+  /**
+   * The share of parameters given by their per-example gradients g[c, i, m] = ∂f_c(x_i)/∂θ_m (conv: patches ⊗ δ,
+   * where units share weights across positions so no Gram factorizes): Θ_cc'(x_i, x'_j) += Σ_m g1[c, i, m]·g2[c', j, m].
+   * `grads` returns [g1, g2] (the same tensor twice when x2 = x1), called inside the accumulator's tidy scope.
+   */
+  addGradients(grads: () => readonly [Tensor3D, Tensor3D]): void;
 }
 
 /**

@@ -14,7 +14,6 @@ import { applyNetwork, bindFinite, initParams } from '../../src/layers/network.j
 import { serial } from '../../src/layers/serial.js';
 import { initTfjs } from '../../src/tfjs/backend.js';
 import { tfRuntime } from '../../src/tfjs/runtime.js';
-import { InputError } from '../../src/util/errors.js';
 import { Rng } from '../../src/util/random.js';
 
 beforeAll(async () => {
@@ -74,10 +73,21 @@ describe('finite CNNs converge to the analytic kernel (channels 384, 8 seeds)', 
     expectWithin(mc.ntk.data, mc.ntkStderr!.data, want);
   }, 120_000);
 
-  it('the structured method refuses conv in one line (the Jacobian method is the route)', async () => {
-    const spec = serial(conv(4, { filter: [3, 3] }), relu(), flatten(), dense(1));
-    await expect(empiricalKernel(spec, images(2, 4, 4, 1, 3))).rejects.toThrow(InputError);
-    await expect(empiricalKernel(spec, images(2, 4, 4, 1, 3))).rejects.toThrow(/no structured NTK rule: use the Jacobian method/);
+  it('structured ≡ Jacobian on conv nets (SAME/VALID, strides, bias, avgPool, globalAvgPool, 2 outputs, full Θ_cc′)', async () => {
+    const xa = images(3, 5, 4, 2, 21);
+    const xb = images(2, 5, 4, 2, 22);
+    const specs = [
+      serial(conv(6, { filter: [3, 3], wStd: 1.4, bStd: 0.3 }), relu(), conv(5, { filter: [2, 3], strides: [2, 1], padding: 'VALID', wStd: 1.3 }), relu(), flatten(), dense(2)),
+      serial(conv(6, { filter: [3, 2], strides: [2, 2], wStd: 1.4 }), relu(), avgPool({ window: [2, 1] }), conv(4, { filter: [1, 1], bStd: 0.2 }), relu(), globalAvgPool(), dense(2, { bStd: 0.1 })),
+    ];
+    for (const spec of specs) {
+      for (const x2 of [undefined, xb]) {
+        const a = await empiricalKernel(spec, xa, x2, { method: 'structured', seed: 5, full: true });
+        const b = await empiricalKernel(spec, xa, x2, { method: 'jacobian', seed: 5, full: true });
+        for (let i = 0; i < a.ntk.data.length; i++) expect(Math.abs(a.ntk.data[i] - b.ntk.data[i])).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(b.ntk.data[i])));
+        for (let i = 0; i < a.full!.length; i++) expect(Math.abs(a.full![i] - b.full![i])).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(b.full![i])));
+      }
+    }
   });
 
   it('structured ≡ Jacobian on an image net without conv (flatten, globalAvgPool rules)', async () => {
