@@ -283,3 +283,38 @@ describe('spatial specs: one-line errors', () => {
     expect(msg(() => specFromJson({ layers: [{ type: 'flatten', x: 1 }] }))).toMatch(/unknown field/);
   });
 });
+
+describe('spatial engine: tiles, memory, layer properties', () => {
+  it('tiles shrink with P and give the same entries as one pair at a time (full mode, 12×12)', () => {
+    const x = images(7, 12, 12, 1, 5);
+    const y = images(3, 12, 12, 1, 6);
+    const spec = serial(conv(2, { filter: [3, 3], wStd: 1.4, bStd: 0.1 }), relu(), globalAvgPool(), dense(1));
+    const one = (a: Images, i: number): Images => ({ shape: [1, 12, 12, 1], data: a.data.slice(i * 144, (i + 1) * 144), dtype: 'float64' });
+    const all = analyticKernelSync(spec, x);
+    const cross = analyticKernelSync(spec, x, y);
+    for (let i = 0; i < 7; i++) {
+      for (let j = 0; j < 7; j++) {
+        const want = i === j ? analyticKernelSync(spec, one(x, i)) : analyticKernelSync(spec, one(x, i), one(x, j));
+        expect(all.ntk!.data[i * 7 + j]).toBe(want.ntk!.data[0]);
+        expect(all.nngp!.data[i * 7 + j]).toBe(want.nngp!.data[0]);
+      }
+      for (let j = 0; j < 3; j++) expect(cross.nngp!.data[i * 3 + j]).toBe(analyticKernelSync(spec, one(x, i), one(y, j)).nngp!.data[0]);
+    }
+  });
+  it('the memory estimate counts P and refuses up front with the estimate', () => {
+    const x = images(2, 16, 16, 1, 5);
+    const spec = serial(conv(2, { filter: [3, 3] }), relu(), globalAvgPool(), dense(1));
+    expect(() => analyticKernelSync(spec, x, undefined, { maxMemoryBytes: 1e6 })).toThrow(/full spatial covariances\) needs about [\d.]+ MiB, over the memory limit/);
+    // the same net ending in flatten needs only the diagonal entries: far less
+    expect(() => analyticKernelSync(serial(conv(2, { filter: [3, 3] }), relu(), flatten(), dense(1)), x, undefined, { maxMemoryBytes: 1e6 })).not.toThrow();
+  });
+  it('conv: withWidth, scaleParams, homogeneity, JSON round trip', () => {
+    const c = conv(8, { filter: [3, 3], strides: [2, 2], padding: 'VALID', wStd: 1.5 });
+    expect(c.withWidth!(32).json).toEqual({ type: 'conv', channels: 32, filter: [3, 3], strides: [2, 2], padding: 'VALID', wStd: 1.5, bStd: 0 });
+    expect(c.scaleParams(2).json).toMatchObject({ wStd: 3, bStd: 0 });
+    expect(c.homogeneity).toBe(1);
+    expect(conv(8, { filter: [3, 3], bStd: 0.1 }).homogeneity).toBeNull();
+    const spec = specFromJson({ layers: [c.json, { type: 'flatten' }, { type: 'dense', width: 1 }] });
+    expect(spec.layers[0].json).toEqual(c.json);
+  });
+});
