@@ -8,6 +8,7 @@ import { dense } from '../../src/layers/dense.js';
 import { flatten } from '../../src/layers/flatten.js';
 import { globalAvgPool } from '../../src/layers/globalAvgPool.js';
 import { specFromJson } from '../../src/layers/json.js';
+import { residual } from '../../src/layers/residual.js';
 import { serial } from '../../src/layers/serial.js';
 import { SpecError } from '../../src/layers/specError.js';
 import type { Layer } from '../../src/layers/types.js';
@@ -35,7 +36,8 @@ type RefLayer =
   | { kind: 'flatten' }
   | { kind: 'gap' }
   | { kind: 'pool'; f: [number, number]; st: [number, number] }
-  | { kind: 'dense'; w2: number; b2: number };
+  | { kind: 'dense'; w2: number; b2: number }
+  | { kind: 'residualConv'; f: [number, number]; w2: number; b2: number };
 
 function refInput(x: Images, i: number, y: Images, j: number): Ref {
   const [, h, w, c] = x.shape;
@@ -61,6 +63,12 @@ function outExtent(n: number, f: number, st: number, pad: 'SAME' | 'VALID'): { o
 
 function refStep(r: Ref, l: RefLayer): Ref {
   const S = r.h * r.w;
+  if (l.kind === 'residualConv') {
+    // x + conv(x): the branches are independent (conv ends in fresh weights), so the kernels add
+    const c = refStep(r, { kind: 'conv', f: l.f, st: [1, 1], pad: 'SAME', w2: l.w2, b2: l.b2 });
+    const add = (a: number[][][], b: number[][][]): number[][][] => a.map((m, w) => m.map((row, s) => row.map((v, u) => v + b[w][s][u])));
+    return { h: r.h, w: r.w, k: add(r.k, c.k), t: add(r.t, c.t) };
+  }
   if (l.kind === 'relu') {
     const k: number[][][] = [];
     const t: number[][][] = [];
@@ -226,6 +234,19 @@ describe('spatial kernels against a direct float64 implementation', () => {
       { kind: 'conv', f: [2, 2], st: [1, 1], pad: 'SAME', w2: 2.25, b2: 0.09 },
       { kind: 'relu' },
       { kind: 'flatten' },
+      { kind: 'dense', w2: 1, b2: 0 },
+    ];
+    check(layers, ref, x, null);
+    check(layers, ref, x, y);
+  });
+  it('conv > relu > residual(conv) > relu > globalAvgPool > dense', () => {
+    const layers = [conv(3, { filter: [3, 3], wStd: 1.5 }), relu(), residual(conv(3, { filter: [2, 2], wStd: 1.2, bStd: 0.3 })), relu(), globalAvgPool(), dense(1)];
+    const ref: RefLayer[] = [
+      { kind: 'conv', f: [3, 3], st: [1, 1], pad: 'SAME', w2: 2.25, b2: 0 },
+      { kind: 'relu' },
+      { kind: 'residualConv', f: [2, 2], w2: 1.44, b2: 0.09 },
+      { kind: 'relu' },
+      { kind: 'gap' },
       { kind: 'dense', w2: 1, b2: 0 },
     ];
     check(layers, ref, x, null);
