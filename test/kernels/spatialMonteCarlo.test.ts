@@ -11,6 +11,7 @@ import { dense } from '../../src/layers/dense.js';
 import { flatten } from '../../src/layers/flatten.js';
 import { globalAvgPool } from '../../src/layers/globalAvgPool.js';
 import { applyNetwork, bindFinite, initParams } from '../../src/layers/network.js';
+import { residual } from '../../src/layers/residual.js';
 import { serial } from '../../src/layers/serial.js';
 import { initTfjs } from '../../src/tfjs/backend.js';
 import { tfRuntime } from '../../src/tfjs/runtime.js';
@@ -79,6 +80,7 @@ describe('finite CNNs converge to the analytic kernel (channels 384, 8 seeds)', 
     const specs = [
       serial(conv(6, { filter: [3, 3], wStd: 1.4, bStd: 0.3 }), relu(), conv(5, { filter: [2, 3], strides: [2, 1], padding: 'VALID', wStd: 1.3 }), relu(), flatten(), dense(2)),
       serial(conv(6, { filter: [3, 2], strides: [2, 2], wStd: 1.4 }), relu(), avgPool({ window: [2, 1] }), conv(4, { filter: [1, 1], bStd: 0.2 }), relu(), globalAvgPool(), dense(2, { bStd: 0.1 })),
+      serial(conv(4, { filter: [3, 3], wStd: 1.4 }), relu(), residual(conv(4, { filter: [2, 2], bStd: 0.2 }), relu()), globalAvgPool(), dense(2)),
     ];
     for (const spec of specs) {
       for (const x2 of [undefined, xb]) {
