@@ -114,17 +114,31 @@ export function computeImageKernel(
   const n2 = y.shape[0];
   const k = new Float64Array(n1 * n2);
   const t = wantNtk ? new Float64Array(n1 * n2) : null;
-  const { rows, cols } = imageTile(n1, n2, inputEntriesPerPair(x1, inputMode));
+  const tile = imageTile(n1, n2, inputEntriesPerPair(x1, inputMode));
+  // X2 = X1: square tiles on and above the diagonal, each written to (I, J) and (J, I): half the work, and an
+  // exactly symmetric result
+  const symmetric = x2 === null;
+  const rows = symmetric ? Math.min(tile.rows, tile.cols) : tile.rows;
+  const cols = symmetric ? rows : tile.cols;
   for (let i0 = 0; i0 < n1; i0 += rows) {
     const nr = Math.min(rows, n1 - i0);
-    for (let j0 = 0; j0 < n2; j0 += cols) {
+    for (let j0 = symmetric ? i0 : 0; j0 < n2; j0 += cols) {
       const nc = Math.min(cols, n2 - j0);
       const out = run(fn, imageInputBlock(x1, i0, nr, y, j0, nc, inputMode, wantNtk));
       for (let r = 0; r < nr; r++) {
         for (let c = 0; c < nc; c++) {
-          const same = x2 === null && i0 + r === j0 + c;
-          k[(i0 + r) * n2 + j0 + c] = same ? out.cov1[r] : out.nngp[r * nc + c];
-          if (t && out.ntk && out.ntk1) t[(i0 + r) * n2 + j0 + c] = same ? out.ntk1[r] : out.ntk[r * nc + c];
+          const i = i0 + r;
+          const j = j0 + c;
+          if (symmetric && j < i) continue; // the lower part of a diagonal tile: mirrored from its upper part
+          const same = symmetric && i === j;
+          const kv = same ? out.cov1[r] : out.nngp[r * nc + c];
+          k[i * n2 + j] = kv;
+          if (symmetric) k[j * n2 + i] = kv;
+          if (t && out.ntk && out.ntk1) {
+            const tv = same ? out.ntk1[r] : out.ntk[r * nc + c];
+            t[i * n2 + j] = tv;
+            if (symmetric) t[j * n2 + i] = tv;
+          }
         }
       }
     }
