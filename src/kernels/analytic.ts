@@ -213,13 +213,13 @@ function squaredNorms(x: Mat): Float64Array {
   return out;
 }
 
-/** Whether a kernel input is a batch of images (an N×H×W×C array) rather than an N×d matrix. */
+/** Whether a kernel input is a batch of images (an N×H×W×C or N×L×C array) rather than an N×d matrix. */
 export function isImages(x: Mat | Images): x is Images {
   return 'shape' in x;
 }
 
 /**
- * The analytic kernels on images (N×H×W×C, channels last): the spatial engine (src/kernels/spatialEngine.ts) on
+ * The analytic kernels on images (N×H×W×C, channels last; sequences N×L×C alike): the spatial engine (src/kernels/spatialEngine.ts) on
  * the calling thread. The memory estimate counts the entries per pair P of the input record and refuses up front.
  */
 function imageKernel(spec: NetworkSpec, a: Mat | Images, b: Mat | Images | undefined, opts: KernelOptions): KernelResult {
@@ -228,17 +228,19 @@ function imageKernel(spec: NetworkSpec, a: Mat | Images, b: Mat | Images | undef
   const x1 = checkImages(a, 'X1');
   const symmetric = b === undefined || b === a;
   const x2 = symmetric ? null : checkImages(b, 'X2');
-  const [n1, h, w, c] = x1.shape;
-  if (x2 && (x2.shape[1] !== h || x2.shape[2] !== w || x2.shape[3] !== c)) {
+  const n1 = x1.shape[0];
+  const spatial = x1.shape.slice(1, -1);
+  const c = x1.shape[x1.shape.length - 1];
+  if (x2 && x2.shape.slice(1).join('×') !== x1.shape.slice(1).join('×')) {
     throw new InputError(`X1 and X2 have different image shapes: ${x1.shape.join('×')} and ${x2.shape.join('×')}`);
   }
   const n2 = x2 ? x2.shape[0] : n1;
-  const { fn, inputMode } = bindKernelShaped(spec, { spatial: [h, w], width: c });
+  const { fn, inputMode } = bindKernelShaped(spec, { spatial, width: c });
   const matrices = get === 'nngp' ? 1 : 2;
   checkMemory(
     imageKernelMemoryBytes(n1, n2, inputEntriesPerPair(x1, inputMode), matrices),
     opts.maxMemoryBytes ?? defaultMemoryLimit(),
-    `the ${n1}×${n2} ${get === 'both' ? 'NNGP and NTK' : get.toUpperCase()} of ${h}×${w}×${c} images (${inputMode} spatial covariances)`,
+    `the ${n1}×${n2} ${get === 'both' ? 'NNGP and NTK' : get.toUpperCase()} of ${[...spatial, c].join('×')} images (${inputMode} spatial covariances)`,
   );
   let done = 0;
   const { k, t } = computeImageKernel(fn, inputMode, x1, x2, get !== 'nngp', (rows) => {
@@ -258,7 +260,9 @@ function imageKernel(spec: NetworkSpec, a: Mat | Images, b: Mat | Images | undef
 /** A kernel input that must be images: rank 4, non-empty, finite. */
 function checkImages(x: Mat | Images, name: string): Images {
   if (!isImages(x)) throw new InputError(`${name} is an N×d matrix but the other input is images; give both as N×H×W×C images`);
-  if (x.shape.length !== 4 || x.shape.some((d) => d < 1)) throw new InputError(`${name} must be N×H×W×C images with every extent ≥ 1, got shape ${x.shape.join('×')}`);
+  if ((x.shape.length !== 4 && x.shape.length !== 3) || x.shape.some((d) => d < 1)) {
+    throw new InputError(`${name} must be N×H×W×C images or N×L×C sequences with every extent ≥ 1, got shape ${x.shape.join('×')}`);
+  }
   for (let i = 0; i < x.data.length; i++) {
     if (!Number.isFinite(x.data[i])) throw new InputError(`${name} has a non-finite value (${x.data[i]}) at flat index ${i}`);
   }

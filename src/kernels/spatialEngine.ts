@@ -3,7 +3,7 @@ import { isList } from '../layers/values.js';
 import type { Images } from '../data/images.js';
 
 /**
- * The engine of the analytic kernels on images (N×H×W×C float64, channels last): tiles of point pairs whose input
+ * The engine of the analytic kernels on images (N×H×W×C float64, channels last; sequences N×L×C alike): tiles of point pairs whose input
  * record holds, per spatial pair (s, t), K(x_s, x'_t) = Σ_c x[s, c]·x'[t, c]/C ('diagonal' mode: s = t only),
  * self parts likewise, passed through the network's KernelFn, which ends flat. Tiles shrink as the entries per
  * pair P grow (S in 'diagonal' mode, S² in 'full'), so a tile's arrays stay within a few MB. Single-threaded.
@@ -14,7 +14,7 @@ const TILE_ENTRIES = 1 << 19;
 
 /** Entries per pair of the input record: S = H·W in 'diagonal' mode, S² in 'full'. */
 export function inputEntriesPerPair(x: Images, mode: SpatialMode): number {
-  const s = x.shape[1] * x.shape[2];
+  const s = positions(x);
   return mode === 'full' ? s * s : s;
 }
 
@@ -35,6 +35,16 @@ export function imageKernelMemoryBytes(n1: number, n2: number, p: number, matric
   return 8 * (n1 * n2 * matrices + 3 * 2 * (rows * cols + rows + cols) * p);
 }
 
+/** Spatial positions per example S (H·W for N×H×W×C, L for sequences N×L×C). */
+function positions(x: Images): number {
+  return x.shape.slice(1, -1).reduce((a, b) => a * b, 1);
+}
+
+/** Channels per position C (the last axis). */
+function channels(x: Images): number {
+  return x.shape[x.shape.length - 1];
+}
+
 /** Σ_c a[ia + c]·b[ib + c] / C. */
 function dot(a: Float64Array, ia: number, b: Float64Array, ib: number, C: number): number {
   let s = 0;
@@ -44,8 +54,8 @@ function dot(a: Float64Array, ia: number, b: Float64Array, ib: number, C: number
 
 /** The covariances of points [i0, i0 + ni) of x with points [j0, j0 + nj) of y, [ni][nj][P]. */
 function covariances(x: Images, i0: number, ni: number, y: Images, j0: number, nj: number, mode: SpatialMode): Float64Array {
-  const S = x.shape[1] * x.shape[2];
-  const C = x.shape[3];
+  const S = positions(x);
+  const C = channels(x);
   const P = mode === 'full' ? S * S : S;
   const out = new Float64Array(ni * nj * P);
   for (let i = 0; i < ni; i++) {
@@ -65,7 +75,7 @@ function covariances(x: Images, i0: number, ni: number, y: Images, j0: number, n
 
 /** The self parts of points [i0, i0 + n) of x: [n][P]. */
 function selfCovariances(x: Images, i0: number, n: number, mode: SpatialMode): Float64Array {
-  const S = x.shape[1] * x.shape[2];
+  const S = positions(x);
   const P = mode === 'full' ? S * S : S;
   const out = new Float64Array(n * P);
   for (let i = 0; i < n; i++) out.set(covariances(x, i0 + i, 1, x, i0 + i, 1, mode), i * P);
@@ -74,12 +84,12 @@ function selfCovariances(x: Images, i0: number, n: number, mode: SpatialMode): F
 
 /** The input record of the tile rows [i0, i0 + nr) of x1 × columns [j0, j0 + nc) of x2 (Θ = 0). */
 export function imageInputBlock(x1: Images, i0: number, nr: number, x2: Images, j0: number, nc: number, mode: SpatialMode, wantNtk: boolean): KernelBlock {
-  const S = x1.shape[1] * x1.shape[2];
+  const S = positions(x1);
   const P = mode === 'full' ? S * S : S;
   return {
     nr,
     nc,
-    spatial: [x1.shape[1], x1.shape[2]],
+    spatial: x1.shape.slice(1, -1),
     mode,
     nngp: covariances(x1, i0, nr, x2, j0, nc, mode),
     ntk: wantNtk ? new Float64Array(nr * nc * P) : null,

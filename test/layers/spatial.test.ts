@@ -340,3 +340,25 @@ describe('spatial engine: tiles, memory, layer properties', () => {
     expect(spec.layers[0].json).toEqual(c.json);
   });
 });
+
+describe('1-D: sequences N×L×C', () => {
+  it('conv 1-D (filter [f]) on N×L×C equals conv 2-D (filter [1, f]) on N×1×L×C, with avgPool and globalAvgPool', () => {
+    const x2d = images(4, 1, 7, 2, 8);
+    const x1d: Images = { shape: [4, 7, 2], data: x2d.data, dtype: 'float64' };
+    const net = (d2: boolean): Layer[] => [
+      conv(3, { filter: d2 ? [1, 3] : [3], strides: d2 ? [1, 2] : [2], wStd: 1.4, bStd: 0.2 }),
+      relu(),
+      avgPool({ window: d2 ? [1, 2] : [2], padding: 'SAME' }),
+      conv(2, { filter: d2 ? [1, 2] : [2], padding: 'VALID' }),
+      relu(),
+      globalAvgPool(),
+      dense(1),
+    ];
+    const a = analyticKernelSync(serial(...net(false)), x1d);
+    const b = analyticKernelSync(serial(...net(true)), x2d);
+    for (let i = 0; i < 16; i++) {
+      expect(a.nngp!.data[i]).toBe(b.nngp!.data[i]);
+      expect(a.ntk!.data[i]).toBe(b.ntk!.data[i]);
+    }
+  });
+});
