@@ -1,5 +1,6 @@
 import type { Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs';
 import { shapeInput, type BoundFiniteNetwork } from '../layers/network.js';
+import { getLinalg } from '../linalg/index.js';
 import { sweepSequence } from '../layers/serial.js';
 import type { FiniteValue, NtkAccumulator } from '../layers/types.js';
 import { singleValue } from '../layers/values.js';
@@ -71,20 +72,27 @@ export function structuredNtk(
       }), 1 / k);
     },
     addGradients(grads: () => readonly [Tensor3D, Tensor3D]): void {
-      if (fullAcc) {
-        addInto(fullAcc, tf.tidy(() => {
-          const [g1, g2] = grads();
-          const m = g1.shape[2];
-          return matMulNT(tf.reshape(g1, [k * n1, m]) as Tensor2D, tf.reshape(g2, [k * n2, m]) as Tensor2D);
-        }), 1);
-      }
-      addInto(ntk, tf.tidy(() => {
+      // the contraction runs over every parameter of the layer (|f|·C_in·C_out for conv): a float32 product would
+      // lose ~1e-4 at C = 384, so the gradients are read back and contracted in float64 (one gemm, rows (c, i))
+      const kept: Tensor3D[] = tf.tidy(() => {
         const [g1, g2] = grads();
-        const m = g1.shape[2];
-        // Σ_c g_c(x_i)·g_c(x'_j) as one product: rows i, columns (c, m)
-        const flat = (g: Tensor3D, n: number): Tensor2D => tf.reshape(tf.transpose(g, [1, 0, 2]), [n, k * m]);
-        return matMulNT(flat(g1, n1), flat(g2, n2));
-      }), 1 / k);
+        return g2 === g1 ? [g1] : [g1, g2];
+      });
+      const a = kept[0].dataSync() as Float32Array;
+      const b = kept.length > 1 ? (kept[1].dataSync() as Float32Array) : null;
+      const m = kept[0].shape[2];
+      for (const t of kept) t.dispose();
+      const la = getLinalg();
+      const rowsA = { rows: k * n1, cols: m, data: Float64Array.from(a) };
+      const prod = b === null ? la.syrk(rowsA) : la.gemm(rowsA, { rows: k * n2, cols: m, data: Float64Array.from(b) }, { transB: true });
+      const w = k * n2;
+      if (fullAcc) for (let i = 0; i < fullAcc.length; i++) fullAcc[i] += prod.data[i];
+      for (let c = 0; c < k; c++) {
+        for (let i = 0; i < n1; i++) {
+          const row = (c * n1 + i) * w + c * n2;
+          for (let j = 0; j < n2; j++) ntk[i * n2 + j] += prod.data[row + j] / k;
+        }
+      }
     },
   };
 

@@ -74,6 +74,17 @@ describe('finite CNNs converge to the analytic kernel (channels 384, 8 seeds)', 
     expectWithin(mc.ntk.data, mc.ntkStderr!.data, want);
   }, 120_000);
 
+  it('standard parameterization: NTK of conv > relu > conv > relu > globalAvgPool > dense by the Jacobian method', async () => {
+    const spec = { ...serial(conv(C, { filter: [2, 2], wStd: 1.4, bStd: 0.3 }), relu(), conv(C, { filter: [2, 2], padding: 'VALID', wStd: 1.4 }), relu(), globalAvgPool(), dense(1, { bStd: 0.2 })), parameterization: 'standard' as const };
+    const small = images(3, 4, 4, 1, 12);
+    const want = analyticKernelSync(spec, small).ntk!.data;
+    const mc = await monteCarloKernel(spec, small, undefined, { seeds: S, method: 'jacobian' });
+    expectWithin(mc.ntk.data, mc.ntkStderr!.data, want);
+    const st = await empiricalKernel(spec, small, undefined, { method: 'structured', seed: 1 });
+    const jc = await empiricalKernel(spec, small, undefined, { method: 'jacobian', seed: 1 });
+    for (let i = 0; i < 9; i++) expect(Math.abs(st.ntk.data[i] - jc.ntk.data[i])).toBeLessThanOrEqual(1e-4 * Math.abs(jc.ntk.data[i]));
+  }, 120_000);
+
   it('structured ≡ Jacobian on conv nets (SAME/VALID, strides, bias, avgPool, globalAvgPool, 2 outputs, full Θ_cc′)', async () => {
     const xa = images(3, 5, 4, 2, 21);
     const xb = images(2, 5, 4, 2, 22);
