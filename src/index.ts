@@ -3,8 +3,10 @@
  *
  * Layers and specs:   serial, dense, relu, erf, gelu, tanh, abrelu, leakyRelu, abs, identity, elementwise (any φ,
  *                     kernel by Gauss–Hermite quadrature), parseSpec, specFromJson, specToJson;
- *                     composites parallel, fanInSum, residual (layers themselves: closed composition)
- * Analytic kernels:   analyticKernel (async, worker threads), analyticKernelSync, ntkKernel, nngpKernel, kernelDiagonal
+ *                     composites parallel, fanInSum, residual (layers themselves: closed composition);
+ *                     on images (N×H×W×C, channels last): conv, flatten, globalAvgPool, avgPool
+ * Analytic kernels:   analyticKernel (async, worker threads), analyticKernelSync, ntkKernel, nngpKernel, kernelDiagonal;
+ *                     the first four take images too (then single-threaded)
  * Finite networks:    serial(...).init / .apply (TensorFlow.js, float32; call initTfjs first), withHiddenWidth
  * Empirical kernels:  empiricalKernel (structured or Jacobian method), monteCarloKernel (mean ± standard error
  *                     over seeds), ntkConvergence (error against the analytic NTK versus width)
@@ -32,13 +34,18 @@ export { tanh } from './layers/tanh.js';
 export { elementwise, hermiteRule, type ElementwiseFunctions, type ElementwiseOptions, type HermiteRule } from './layers/elementwiseNumerical.js';
 export { identity } from './layers/identity.js';
 export { layerNorm, LAYER_NORM_EPS } from './layers/layerNorm.js';
+export { conv, type ConvOptions } from './layers/conv.js';
+export { flatten } from './layers/flatten.js';
+export { globalAvgPool } from './layers/globalAvgPool.js';
+export { avgPool, type AvgPoolOptions } from './layers/avgPool.js';
+export type { Padding } from './layers/window.js';
 export { batchNorm } from './layers/batchNorm.js';
 export { parallel } from './layers/parallel.js';
 export { fanInSum } from './layers/fanInSum.js';
 export { residual } from './layers/residual.js';
 export { pointwiseKernel, pointwiseTransform, type PointwiseKernelFn } from './layers/pointwise.js';
 export { specToJson } from './layers/json.js';
-export type { Layer, LayerJson, NetworkSpec, NetworkSpecJson, Parameterization, FiniteTransform, StructuredNtkRule, KernelBlock, KernelValue, KernelFn, KernelTransform, FiniteValue, FiniteDelta, NtkAccumulator } from './layers/types.js';
+export type { Layer, LayerJson, NetworkSpec, NetworkSpecJson, Parameterization, FiniteTransform, StructuredNtkRule, KernelBlock, KernelValue, KernelFn, KernelTransform, FiniteValue, FiniteDelta, NtkAccumulator, LayerShape, SpatialMode } from './layers/types.js';
 
 export {
   analyticKernel,

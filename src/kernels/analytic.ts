@@ -1,7 +1,9 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { isBuiltin } from '../layers/builtin.js';
-import { bindKernel } from '../layers/serial.js';
+import { bindKernel, bindKernelShaped } from '../layers/serial.js';
+import type { Images } from '../data/images.js';
+import { computeImageKernel, imageKernelMemoryBytes, inputEntriesPerPair } from './spatialEngine.js';
 import { specToJson } from '../layers/json.js';
 import type { NetworkSpec } from '../layers/types.js';
 import { getLinalg } from '../linalg/index.js';
@@ -43,7 +45,8 @@ const INLINE_WORK = 2_000_000;
  * it, with the diagonal from the self parts (the exact θ = 0 formulas). A spec holding a layer written in user code is computed
  * on the calling thread (workers cannot rebuild it): same numbers, one core.
  */
-export async function analyticKernel(spec: NetworkSpec, x1: Mat, x2?: Mat, opts: KernelOptions = {}): Promise<KernelResult> {
+export async function analyticKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: KernelOptions = {}): Promise<KernelResult> {
+  if (isImages(x1) || (x2 !== undefined && isImages(x2))) return imageKernel(spec, x1, x2, opts);
   const prep = prepare(spec, x1, x2, opts);
   const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
   const work = prep.n1 * prep.n2 * spec.layers.length / (prep.symmetric ? 2 : 1);
@@ -57,19 +60,20 @@ export async function analyticKernel(spec: NetworkSpec, x1: Mat, x2?: Mat, opts:
 }
 
 /** Synchronous, single-threaded version of `analyticKernel` (same numbers, bit for bit). */
-export function analyticKernelSync(spec: NetworkSpec, x1: Mat, x2?: Mat, opts: KernelOptions = {}): KernelResult {
+export function analyticKernelSync(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: KernelOptions = {}): KernelResult {
+  if (isImages(x1) || (x2 !== undefined && isImages(x2))) return imageKernel(spec, x1, x2, opts);
   const prep = prepare(spec, x1, x2, opts);
   runInline(prep, opts);
   return finish(prep, opts.get ?? 'both');
 }
 
 /** The NTK alone, N1×N2 float64. */
-export async function ntkKernel(spec: NetworkSpec, x1: Mat, x2?: Mat, opts: Omit<KernelOptions, 'get'> = {}): Promise<Mat> {
+export async function ntkKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: Omit<KernelOptions, 'get'> = {}): Promise<Mat> {
   return (await analyticKernel(spec, x1, x2, { ...opts, get: 'ntk' })).ntk as Mat;
 }
 
 /** The NNGP alone, N1×N2 float64. */
-export async function nngpKernel(spec: NetworkSpec, x1: Mat, x2?: Mat, opts: Omit<KernelOptions, 'get'> = {}): Promise<Mat> {
+export async function nngpKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: Omit<KernelOptions, 'get'> = {}): Promise<Mat> {
   return (await analyticKernel(spec, x1, x2, { ...opts, get: 'nngp' })).nngp as Mat;
 }
 
@@ -204,6 +208,75 @@ function squaredNorms(x: Mat): Float64Array {
     let s = 0;
     const off = i * x.cols;
     for (let j = 0; j < x.cols; j++) s += x.data[off + j] * x.data[off + j];
+    out[i] = s;
+  }
+  return out;
+}
+
+/** Whether a kernel input is a batch of images (an N×H×W×C or N×L×C array) rather than an N×d matrix. */
+export function isImages(x: Mat | Images): x is Images {
+  return 'shape' in x;
+}
+
+/**
+ * The analytic kernels on images (N×H×W×C, channels last; sequences N×L×C alike): the spatial engine (src/kernels/spatialEngine.ts) on
+ * the calling thread. The memory estimate counts the entries per pair P of the input record and refuses up front.
+ */
+function imageKernel(spec: NetworkSpec, a: Mat | Images, b: Mat | Images | undefined, opts: KernelOptions): KernelResult {
+  const get = opts.get ?? 'both';
+  if (get !== 'nngp' && get !== 'ntk' && get !== 'both') throw new InputError(`get must be "nngp", "ntk" or "both", got "${String(get)}"`);
+  const x1 = checkImages(a, 'X1');
+  const symmetric = b === undefined || b === a;
+  const x2 = symmetric ? null : checkImages(b, 'X2');
+  const n1 = x1.shape[0];
+  const spatial = x1.shape.slice(1, -1);
+  const c = x1.shape[x1.shape.length - 1];
+  if (x2 && x2.shape.slice(1).join('×') !== x1.shape.slice(1).join('×')) {
+    throw new InputError(`X1 and X2 have different image shapes: ${x1.shape.join('×')} and ${x2.shape.join('×')}`);
+  }
+  const n2 = x2 ? x2.shape[0] : n1;
+  const { fn, inputMode } = bindKernelShaped(spec, { spatial, width: c });
+  const matrices = get === 'nngp' ? 1 : 2;
+  checkMemory(
+    imageKernelMemoryBytes(n1, n2, inputEntriesPerPair(x1, inputMode), matrices),
+    opts.maxMemoryBytes ?? defaultMemoryLimit(),
+    `the ${n1}×${n2} ${get === 'both' ? 'NNGP and NTK' : get.toUpperCase()} of ${[...spatial, c].join('×')} images (${inputMode} spatial covariances)`,
+  );
+  let done = 0;
+  const { k, t } = computeImageKernel(fn, inputMode, x1, x2, get !== 'nngp', (rows) => {
+    done += rows;
+    opts.onProgress?.(done, n1);
+  });
+  const maxSq = Math.max(...[x1, x2 ?? x1].map((x) => checkSquaredNorms(imageSquaredNorms(x), symmetric ? 'X' : 'X1/X2')));
+  const result: KernelResult = {
+    nngp: get === 'ntk' ? null : { rows: n1, cols: n2, data: k },
+    ntk: t && get !== 'nngp' ? { rows: n1, cols: n2, data: t } : null,
+  };
+  if (result.nngp) assertFiniteKernel(result.nngp, 'NNGP', maxSq);
+  if (result.ntk) assertFiniteKernel(result.ntk, 'NTK', maxSq);
+  return result;
+}
+
+/** A kernel input that must be images: rank 4, non-empty, finite. */
+function checkImages(x: Mat | Images, name: string): Images {
+  if (!isImages(x)) throw new InputError(`${name} is an N×d matrix but the other input is images; give both as N×H×W×C images`);
+  if ((x.shape.length !== 4 && x.shape.length !== 3) || x.shape.some((d) => d < 1)) {
+    throw new InputError(`${name} must be N×H×W×C images or N×L×C sequences with every extent ≥ 1, got shape ${x.shape.join('×')}`);
+  }
+  for (let i = 0; i < x.data.length; i++) {
+    if (!Number.isFinite(x.data[i])) throw new InputError(`${name} has a non-finite value (${x.data[i]}) at flat index ${i}`);
+  }
+  return x;
+}
+
+/** |x_i|² of each image (its H·W·C values). */
+function imageSquaredNorms(x: Images): Float64Array {
+  const n = x.shape[0];
+  const m = x.data.length / n;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < m; j++) s += x.data[i * m + j] ** 2;
     out[i] = s;
   }
   return out;

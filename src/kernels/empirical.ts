@@ -1,6 +1,8 @@
 import type { Tensor2D } from '@tensorflow/tfjs';
 import { bindFinite, initParams } from '../layers/network.js';
-import type { NetworkSpec } from '../layers/types.js';
+import type { LayerShape, NetworkSpec } from '../layers/types.js';
+import type { Images } from '../data/images.js';
+import { isImages } from './analytic.js';
 import { mat, type Mat } from '../linalg/matrix.js';
 import type { Linalg } from '../linalg/types.js';
 import { initTfjs, type TfBackendName } from '../tfjs/backend.js';
@@ -51,7 +53,7 @@ export interface EmpiricalKernelResult {
  * The empirical NTK (and NNGP) of the finite network `spec` initialised with `seed`, between the rows of
  * X1 (N1×d) and X2 (N2×d, default X1). Dense widths are those of the spec (see `withHiddenWidth`).
  */
-export async function empiricalKernel(spec: NetworkSpec, x1: Mat, x2?: Mat, opts: EmpiricalKernelOptions = {}): Promise<EmpiricalKernelResult> {
+export async function empiricalKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: EmpiricalKernelOptions = {}): Promise<EmpiricalKernelResult> {
   const run = await prepareEmpirical(spec, x1, x2, opts);
   try {
     const parts = run.compute(opts.seed ?? 0);
@@ -62,7 +64,11 @@ export async function empiricalKernel(spec: NetworkSpec, x1: Mat, x2?: Mat, opts
 }
 
 /** Shared set-up of one or many seeded empirical kernels on the same inputs (used by the Monte Carlo mean). */
-export async function prepareEmpirical(spec: NetworkSpec, x1: Mat, x2: Mat | undefined, opts: EmpiricalKernelOptions) {
+export async function prepareEmpirical(spec: NetworkSpec, a: Mat | Images, b: Mat | Images | undefined, opts: EmpiricalKernelOptions) {
+  // images are taken flattened (C order, free) with the network told their shape
+  const shape: LayerShape | null = isImages(a) ? { spatial: a.shape.slice(1, -1), width: a.shape[a.shape.length - 1] } : null;
+  const x1 = asRows(a, shape, 'X1');
+  const x2 = b === undefined || b === a ? undefined : asRows(b, shape, 'X2');
   const method = opts.method ?? 'structured';
   if (method !== 'structured' && method !== 'jacobian') {
     throw new InputError(`method must be "structured" or "jacobian", got "${String(method)}"`);
@@ -73,7 +79,7 @@ export async function prepareEmpirical(spec: NetworkSpec, x1: Mat, x2: Mat | und
     checkPoints(x2, 'X2');
     if (x2.cols !== x1.cols) throw new InputError(`X1 and X2 have different input dimensions: X1 is ${x1.rows}×${x1.cols}, X2 is ${x2.rows}×${x2.cols}`);
   }
-  const net = bindFinite(spec, x1.cols);
+  const net = bindFinite(spec, shape ?? x1.cols);
   const n1 = x1.rows;
   const n2 = symmetric ? n1 : x2.rows;
   const k = net.outputDim;
@@ -127,4 +133,18 @@ export async function prepareEmpirical(spec: NetworkSpec, x1: Mat, x2: Mat | und
 function checkPoints(x: Mat, name: string): void {
   if (x.rows === 0 || x.cols === 0) throw new InputError(`${name} is empty (${x.rows}×${x.cols}); it needs at least one point and one feature`);
   assertFinite(x, name);
+}
+
+/** An input as the rows the finite network takes: a matrix as is, images flattened, both of the same kind. */
+function asRows(x: Mat | Images, shape: LayerShape | null, name: string): Mat {
+  if (!isImages(x)) {
+    if (shape) throw new InputError(`${name} is an N×d matrix but X1 is images; give both as N×H×W×C images`);
+    return x;
+  }
+  if (!shape) throw new InputError(`${name} is images but X1 is an N×d matrix; give both as matrices or both as images`);
+  if (x.shape.length !== 2 + shape.spatial.length || x.shape.slice(1, -1).some((n, i) => n !== shape.spatial[i]) || x.shape[x.shape.length - 1] !== shape.width) {
+    throw new InputError(`${name} has image shape ${x.shape.slice(1).join('×')}, X1 has ${[...shape.spatial, shape.width].join('×')}`);
+  }
+  const n = x.shape[0];
+  return { rows: n, cols: x.data.length / Math.max(1, n), data: x.data };
 }

@@ -1,4 +1,5 @@
 import type { NetworkSpec } from '../layers/types.js';
+import type { Images } from '../data/images.js';
 import { mat, type Mat } from '../linalg/matrix.js';
 import { InputError } from '../util/errors.js';
 import { prepareEmpirical, type EmpiricalKernelOptions, type EmpiricalMethod } from './empirical.js';
@@ -36,7 +37,7 @@ export interface MonteCarloKernelResult {
  * error of every entry (Welford's running mean and variance in float64). As the width grows the mean tends
  * to the analytic kernel and a single network's error shrinks like width^(−1/2).
  */
-export async function monteCarloKernel(spec: NetworkSpec, x1: Mat, x2?: Mat, opts: MonteCarloOptions = {}): Promise<MonteCarloKernelResult> {
+export async function monteCarloKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: MonteCarloOptions = {}): Promise<MonteCarloKernelResult> {
   const seeds = opts.seeds ?? 8;
   const seed0 = opts.seed0 ?? 0;
   if (!Number.isInteger(seeds) || seeds < 1) throw new InputError(`seeds must be a positive integer, got ${seeds}`);

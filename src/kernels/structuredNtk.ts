@@ -1,5 +1,6 @@
 import type { Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs';
-import type { BoundFiniteNetwork } from '../layers/network.js';
+import { shapeInput, type BoundFiniteNetwork } from '../layers/network.js';
+import { getLinalg } from '../linalg/index.js';
 import { sweepSequence } from '../layers/serial.js';
 import type { FiniteValue, NtkAccumulator } from '../layers/types.js';
 import { singleValue } from '../layers/values.js';
@@ -70,17 +71,45 @@ export function structuredNtk(
         return tf.mul(dd, g);
       }), 1 / k);
     },
+    addGradients(grads: () => readonly [Tensor3D, Tensor3D]): void {
+      // the contraction runs over every parameter of the layer (|f|·C_in·C_out for conv): a float32 product would
+      // lose ~1e-4 at C = 384, so the gradients are read back and contracted in float64 (one gemm, rows (c, i))
+      const kept: Tensor3D[] = tf.tidy(() => {
+        const [g1, g2] = grads();
+        return g2 === g1 ? [g1] : [g1, g2];
+      });
+      const a = kept[0].dataSync() as Float32Array;
+      const b = kept.length > 1 ? (kept[1].dataSync() as Float32Array) : null;
+      const m = kept[0].shape[2];
+      for (const t of kept) t.dispose();
+      const la = getLinalg();
+      const rowsA = { rows: k * n1, cols: m, data: Float64Array.from(a) };
+      const prod = b === null ? la.syrk(rowsA) : la.gemm(rowsA, { rows: k * n2, cols: m, data: Float64Array.from(b) }, { transB: true });
+      const w = k * n2;
+      if (fullAcc) for (let i = 0; i < fullAcc.length; i++) fullAcc[i] += prod.data[i];
+      for (let c = 0; c < k; c++) {
+        for (let i = 0; i < n1; i++) {
+          const row = (c * n1 + i) * w + c * n2;
+          for (let j = 0; j < n2; j++) ntk[i * n2 + j] += prod.data[row + j] / k;
+        }
+      }
+    },
   };
 
   // δ at the outputs: ∂f_c/∂f_u = [c = u] for every example; then the root's rule (the layers in sequence).
   const seed = (n: number): Tensor3D => tf.tidy(() => tf.broadcastTo(tf.reshape(tf.eye(k), [k, 1, k]), [k, n, k]) as Tensor3D);
   const d1 = seed(n1);
   const d2 = x2 ? seed(n2) : null;
+  // image inputs arrive flattened: the layers take them N×H×W×C
+  const s1 = shapeInput(net, x1);
+  const s2 = x2 ? shapeInput(net, x2) : null;
   try {
-    sweepSequence(net.layers, params, x1, x2, d1, d2, acc, false, atOutput);
+    sweepSequence(net.layers, params, s1, s2, d1, d2, acc, false, atOutput);
   } finally {
     d1.dispose();
     d2?.dispose();
+    if (s1 !== x1) s1.dispose();
+    if (s2 !== null && s2 !== x2) s2.dispose();
   }
   return { ntk, nngp, full: fullAcc ? toPairsLast(fullAcc, k, n1, n2) : null };
 }

@@ -52,9 +52,13 @@ export function dense(width: number, opts: DenseOptions = {}): Layer {
     width,
     withWidth: (w: number) => dense(w, { wStd, bStd }),
     kernel(ctx: LayerContext): KernelFn {
+      refuseSpatial(ctx);
       return pointwiseKernel(denseTransform(ctx), 'dense');
     },
-    finite: (ctx: LayerContext) => denseFinite(width, wStd, bStd, ctx),
+    finite: (ctx: LayerContext) => {
+      refuseSpatial(ctx);
+      return denseFinite(width, wStd, bStd, ctx);
+    },
   });
 
   /** The entry-by-entry update: the same on pair entries and on self entries. */
@@ -86,6 +90,12 @@ export function dense(width: number, opts: DenseOptions = {}): Layer {
       diag: (b: DiagBlock) => apply(b.k, b.t, b.n),
     };
   }
+}
+
+/** Dense takes flat vectors: on images it would silently act per pixel, which is conv's job (filter 1×1). */
+function refuseSpatial(ctx: LayerContext): void {
+  const s = ctx.spatial ?? [];
+  if (s.length > 0) throw new SpecError(`dense takes flat vectors, got spatial values ${[...s, ctx.fanIn].join('×')}: add flatten or globalAvgPool first`);
 }
 
 function denseFinite(width: number, wStd: number, bStd: number, ctx: LayerContext): FiniteTransform {

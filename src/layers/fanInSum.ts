@@ -1,6 +1,7 @@
 import type { Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { builtin } from './builtin.js';
+import { reduceToDiagonal } from './spatial.js';
 import { SpecError } from './specError.js';
 import type { FiniteDelta, FiniteValue, KernelBlock, KernelValue, Layer } from './types.js';
 import { isList, listOf, singleDelta } from './values.js';
@@ -45,7 +46,9 @@ export function fanInSum(): Layer {
 }
 
 /** The entrywise sum of records, written into the first ((b0 + b1) + b2 …, in list order). */
-function sumBlocks(blocks: readonly KernelBlock[]): KernelBlock {
+function sumBlocks(list: readonly KernelBlock[]): KernelBlock {
+  // branches may end in different spatial modes (an identity branch keeps 'full'): add them as 'diagonal'
+  const blocks = list.every((b) => b.mode === list[0].mode) ? list : list.map(reduceToDiagonal);
   const [first, ...rest] = blocks;
   const add = (acc: Float64Array | null, pick: (b: KernelBlock) => Float64Array | null): Float64Array | null => {
     if (acc === null) return null;

@@ -3,8 +3,9 @@ import { tfRuntime } from '../tfjs/runtime.js';
 import { InputError } from '../util/errors.js';
 import { Rng } from '../util/random.js';
 import { SpecError } from './specError.js';
-import { applySequence, bindSequence, checkSingleOutput, finiteOf, leafLayers } from './serial.js';
-import type { FiniteTransform, Layer, NetworkSpec } from './types.js';
+import { applySequence, bindSequence, checkFlatOutput, checkSingleOutput, finiteOf, leafLayers } from './serial.js';
+import { formatSpatial, shapeAfter, spatialSize } from './spatial.js';
+import type { FiniteTransform, Layer, LayerShape, NetworkSpec } from './types.js';
 import { singleValue } from './values.js';
 
 /** A finite network's layers bound to their places, for inputs of a given dimension. */
@@ -12,8 +13,13 @@ export interface BoundFiniteNetwork {
   readonly inputDim: number;
   readonly outputDim: number;
   readonly layers: readonly FiniteTransform[];
-  /** Input width of each layer (layer i maps inWidths[i] → inWidths[i + 1]; the last entry is the output width). */
+  /** Values per example at each layer's input (spatial positions × channels; the last entry is the output width). */
   readonly widths: readonly number[];
+  /**
+   * The per-example input shape when the inputs are images ([H, W] and C): the network then takes them flattened,
+   * N × (H·W·C) in C order (what flattenImages gives), and reshapes them to N×H×W×C itself. Absent: flat inputs.
+   */
+  readonly inputShape?: LayerShape;
   /** Total number of parameters P. */
   readonly paramCount: number;
 }
@@ -33,7 +39,10 @@ export interface NetworkParams {
  * Binds every layer's finite form to its place (fan-in, parameterization). A layer without a finite form
  * (a kernel-only layer from user code) is refused with its position and type.
  */
-export function bindFinite(spec: NetworkSpec, inputDim: number): BoundFiniteNetwork {
+export function bindFinite(spec: NetworkSpec, input: number | LayerShape): BoundFiniteNetwork {
+  const shape: LayerShape = typeof input === 'number' ? { spatial: [], width: input } : input;
+  if (shape.spatial.some((n) => !Number.isInteger(n) || n < 1)) throw new InputError(`image extent must be positive integers, got ${formatSpatial(shape.spatial)}`);
+  const inputDim = shape.width * spatialSize(shape.spatial);
   if (!Number.isInteger(inputDim) || inputDim < 1) throw new InputError(`input dimension must be a positive integer, got ${inputDim}`);
   if (spec.layers.length === 0) throw new SpecError('the network has no layers');
   spec.layers.forEach((layer, i) => {
@@ -44,14 +53,21 @@ export function bindFinite(spec: NetworkSpec, inputDim: number): BoundFiniteNetw
   const widths = [inputDim];
   let paramCount = 0;
   // the same walk as the kernel's: places, list checks and errors named by position
-  const { bound: layers, out } = bindSequence(spec.layers, { parameterization: spec.parameterization, fanIn: inputDim }, (layer: Layer, ctx) => {
+  const start = { parameterization: spec.parameterization, fanIn: shape.width, ...(shape.spatial.length > 0 ? { spatial: shape.spatial } : {}) };
+  const { bound: layers, out } = bindSequence(spec.layers, start, (layer: Layer, ctx) => {
     const f = finiteOf(layer, ctx);
-    for (const shape of f.paramShapes) paramCount += shape.reduce((a, b) => a * b, 1);
-    widths.push(layer.outWidth(ctx.fanIn));
+    for (const ps of f.paramShapes) paramCount += ps.reduce((a, b) => a * b, 1);
+    const spatial = ctx.spatial ?? [];
+    if (spatial.length === 0 && !layer.outShape) widths.push(layer.outWidth(ctx.fanIn));
+    else {
+      const o = shapeAfter(layer, { spatial, width: ctx.fanIn });
+      widths.push(o.width * spatialSize(o.spatial));
+    }
     return f;
   });
   checkSingleOutput(out);
-  return { inputDim, outputDim: out.fanIn, layers, widths, paramCount };
+  checkFlatOutput(out);
+  return { inputDim, outputDim: out.fanIn, layers, widths, paramCount, ...(shape.spatial.length > 0 ? { inputShape: shape } : {}) };
 }
 
 /**
@@ -86,7 +102,15 @@ export function applyNetwork(net: BoundFiniteNetwork, params: readonly (readonly
   if (x.rank !== 2 || x.shape[1] !== net.inputDim) {
     throw new InputError(`input has shape [${x.shape.join(', ')}] but the network expects N × ${net.inputDim}`);
   }
-  return singleValue(applySequence(net.layers, params, x), 'the network output');
+  return singleValue(applySequence(net.layers, params, shapeInput(net, x)), 'the network output');
+}
+
+/** The network's input batch as its layers take it: flattened images N × (H·W·C) back to N×H×W×C; flat rows as they are. */
+export function shapeInput(net: BoundFiniteNetwork, x: Tensor2D): Tensor2D {
+  const sh = net.inputShape;
+  if (!sh) return x;
+  // spatial values travel as the same FiniteValue type, at rank 2 + spatial rank (see conv's finite form)
+  return tfRuntime().reshape(x, [x.shape[0], ...sh.spatial, sh.width]) as unknown as Tensor2D;
 }
 
 /**

@@ -3,7 +3,8 @@ import { tfRuntime } from '../tfjs/runtime.js';
 import { builtin, isBuiltin } from './builtin.js';
 import { derivedGaussian, runSweep, serial, splitParams, type SerialLayer } from './serial.js';
 import { SpecError } from './specError.js';
-import type { FiniteDelta, FiniteTransform, FiniteValue, KernelBlock, KernelValue, Layer, LayerContext, NtkAccumulator, StructuredNtkRule } from './types.js';
+import { modeBefore, shapeAfter } from './spatial.js';
+import type { FiniteDelta, FiniteTransform, FiniteValue, KernelBlock, KernelValue, Layer, LayerContext, LayerShape, NtkAccumulator, SpatialMode, StructuredNtkRule } from './types.js';
 import { copyBlock, isList, singleValue, tidyPair, tidyValue } from './values.js';
 
 /**
@@ -31,6 +32,17 @@ function parallelOf(arms: readonly SerialLayer[]): Layer {
       }
       return widths[0];
     },
+    outShape(input: LayerShape): LayerShape {
+      const shapes = arms.map((a) => shapeAfter(a, input));
+      const key = (sh: LayerShape): string => [...sh.spatial, sh.width].join('×');
+      if (shapes.some((sh) => key(sh) !== key(shapes[0]))) {
+        const what = shapes.every((sh) => sh.spatial.length === 0) ? 'widths' : 'shapes';
+        throw new SpecError(`parallel: the branches give ${what} ${shapes.map(key).join(', ')}; they must agree (fanInSum adds them)`);
+      }
+      return shapes[0];
+    },
+    // the input must hold what the most demanding branch needs
+    inputMode: (out: SpatialMode): SpatialMode => (arms.some((a) => modeBefore(a, out) === 'full') ? 'full' : 'diagonal'),
     listOut(list: number | undefined): number {
       if (list !== undefined) throw new SpecError(`parallel takes a single input, got a list of ${list}: add fanInSum first`);
       arms.forEach((a, i) => {

@@ -1,4 +1,5 @@
 import { SpecError } from './specError.js';
+import { spatialSize } from './spatial.js';
 import type { KernelBlock, KernelFn, KernelTransform, KernelValue } from './types.js';
 
 /** A pointwise layer's KernelFn, carrying the loops it was built from (tests probe them entry by entry). */
@@ -14,6 +15,11 @@ export interface PointwiseKernelFn extends KernelFn {
 export function pointwiseKernel(tr: KernelTransform, name: string): PointwiseKernelFn {
   const fn = (v: KernelValue): KernelValue => {
     const b = singleBlock(v, name);
+    if (b.spatial.length > 0) {
+      if (b.mode === 'full') applyFull(tr, b);
+      else applyDiagonal(tr, b);
+      return b;
+    }
     // cross first: it reads cov1/cov2 as they were before this layer
     tr.cross({ nr: b.nr, nc: b.nc, k: b.nngp, t: b.ntk, k11: b.cov1, k22: b.cov2 });
     tr.diag({ n: b.nr, k: b.cov1, t: b.ntk1 });
@@ -39,4 +45,72 @@ export function singleBlock(v: KernelValue, name: string): KernelBlock {
 /** Whether a kernel value is a list (after parallel). */
 export function isBlockList(v: KernelValue): v is readonly KernelBlock[] {
   return Array.isArray(v);
+}
+
+/**
+ * Spatial 'diagonal' records: entry (s, s) of pair (i, j) with the variances K(x_i, x_i)(s, s) and
+ * K(x'_j, x'_j)(s, s). The loops take one variance per row and per column, so each position is gathered into a
+ * flat nr×nc block, transformed and scattered back; the self parts are all (s, s) entries of a point with itself.
+ */
+function applyDiagonal(tr: KernelTransform, b: KernelBlock): void {
+  const S = spatialSize(b.spatial);
+  const m = b.nr * b.nc;
+  const k = new Float64Array(m);
+  const t = b.ntk ? new Float64Array(m) : null;
+  const k11 = new Float64Array(b.nr);
+  const k22 = new Float64Array(b.nc);
+  for (let p = 0; p < S; p++) {
+    for (let i = 0; i < m; i++) k[i] = b.nngp[i * S + p];
+    if (t && b.ntk) for (let i = 0; i < m; i++) t[i] = b.ntk[i * S + p];
+    for (let r = 0; r < b.nr; r++) k11[r] = b.cov1[r * S + p];
+    for (let c = 0; c < b.nc; c++) k22[c] = b.cov2[c * S + p];
+    tr.cross({ nr: b.nr, nc: b.nc, k, t, k11, k22 });
+    for (let i = 0; i < m; i++) b.nngp[i * S + p] = k[i];
+    if (t && b.ntk) for (let i = 0; i < m; i++) b.ntk[i * S + p] = t[i];
+  }
+  tr.diag({ n: b.nr * S, k: b.cov1, t: b.ntk1 });
+  tr.diag({ n: b.nc * S, k: b.cov2, t: b.ntk2 });
+}
+
+/**
+ * Spatial 'full' records: the S×S block (s, t) of a pair is a cross block whose row variances are the (s, s)
+ * entries of the row point's self part and whose column variances are the (t, t) entries of the column point's.
+ * A point's own S×S block likewise, except its (s, s) entries, which take the exact θ = 0 formulas.
+ */
+function applyFull(tr: KernelTransform, b: KernelBlock): void {
+  const S = spatialSize(b.spatial);
+  const P = S * S;
+  const diagOf = (a: Float64Array, n: number): Float64Array => {
+    const out = new Float64Array(n * S);
+    for (let i = 0; i < n; i++) for (let s = 0; s < S; s++) out[i * S + s] = a[i * P + s * S + s];
+    return out;
+  };
+  // variances before the layer, taken before any self part is transformed
+  const d1 = diagOf(b.cov1, b.nr);
+  const d2 = diagOf(b.cov2, b.nc);
+  for (let r = 0; r < b.nr; r++) {
+    const k11 = d1.subarray(r * S, (r + 1) * S);
+    for (let c = 0; c < b.nc; c++) {
+      const at = (r * b.nc + c) * P;
+      tr.cross({ nr: S, nc: S, k: b.nngp.subarray(at, at + P), t: b.ntk ? b.ntk.subarray(at, at + P) : null, k11, k22: d2.subarray(c * S, (c + 1) * S) });
+    }
+  }
+  const self = (cov: Float64Array, ntk: Float64Array | null, d: Float64Array, n: number): void => {
+    const td = ntk ? diagOf(ntk, n) : null;
+    for (let i = 0; i < n; i++) {
+      const v = d.subarray(i * S, (i + 1) * S);
+      tr.cross({ nr: S, nc: S, k: cov.subarray(i * P, (i + 1) * P), t: ntk ? ntk.subarray(i * P, (i + 1) * P) : null, k11: v, k22: v });
+    }
+    // the exact θ = 0 formulas on the (s, s) entries, from their values before the layer
+    const dk = d.slice();
+    tr.diag({ n: n * S, k: dk, t: td });
+    for (let i = 0; i < n; i++) {
+      for (let s = 0; s < S; s++) {
+        cov[i * P + s * S + s] = dk[i * S + s];
+        if (ntk && td) ntk[i * P + s * S + s] = td[i * S + s];
+      }
+    }
+  };
+  self(b.cov1, b.ntk1, d1, b.nr);
+  self(b.cov2, b.ntk2, d2, b.nc);
 }

@@ -7,6 +7,10 @@ import { gelu } from './gelu.js';
 import { tanh } from './tanh.js';
 import { identity } from './identity.js';
 import { layerNorm } from './layerNorm.js';
+import { conv } from './conv.js';
+import { flatten } from './flatten.js';
+import { globalAvgPool } from './globalAvgPool.js';
+import { avgPool } from './avgPool.js';
 import { quote } from '../util/errors.js';
 import { SpecError, describeValue } from './specError.js';
 import type { Layer, LayerType } from './types.js';
@@ -15,8 +19,10 @@ import type { Layer, LayerType } from './types.js';
 interface LayerEntry {
   readonly required: readonly string[];
   readonly optional: readonly string[];
-  readonly build: (f: Readonly<Record<string, number>>) => Layer;
+  readonly build: (f: Readonly<Record<string, number>>, raw: Readonly<Record<string, unknown>>) => Layer;
   readonly doc: string;
+  /** Fields that are not single numbers (lists such as filter, strings such as padding): the constructor checks them. */
+  readonly rawFields?: readonly string[];
 }
 
 export const LAYER_TYPES: Readonly<Record<LayerType, LayerEntry>> = {
@@ -51,6 +57,23 @@ export const LAYER_TYPES: Readonly<Record<LayerType, LayerEntry>> = {
     doc: 'layernorm  (z − mean(z))/std(z) over the features of each example, no affine part',
   },
   fanInSum: { required: [], optional: [], build: () => fanInSum(), doc: 'faninsum  sums the list of values after parallel' },
+  conv: {
+    required: ['channels', 'filter'],
+    optional: ['strides', 'padding', 'wStd', 'bStd'],
+    rawFields: ['filter', 'strides', 'padding'],
+    build: (f, raw) =>
+      conv(f.channels, { filter: raw.filter as number[], strides: raw.strides as number[] | undefined, padding: raw.padding as 'SAME' | undefined, wStd: f.wStd, bStd: f.bStd }),
+    doc: 'conv  {"type":"conv","channels":64,"filter":[3,3],"strides":[1,1],"padding":"SAME","wStd":1.41,"bStd":0} (JSON form only)',
+  },
+  flatten: { required: [], optional: [], build: () => flatten(), doc: 'flatten  N×H×W×C → N×(H·W·C)' },
+  globalAvgPool: { required: [], optional: [], build: () => globalAvgPool(), doc: 'globalavgpool  mean over the spatial positions' },
+  avgPool: {
+    required: ['window'],
+    optional: ['strides', 'padding'],
+    rawFields: ['window', 'strides', 'padding'],
+    build: (_f, raw) => avgPool({ window: raw.window as number[], strides: raw.strides as number[] | undefined, padding: raw.padding as 'VALID' | undefined }),
+    doc: 'avgpool  {"type":"avgPool","window":[2,2],"strides":[2,2],"padding":"VALID"} (JSON form only)',
+  },
   batchNorm: {
     required: [],
     optional: [],
@@ -97,11 +120,16 @@ export function buildLayer(type: string, fields: Readonly<Record<string, unknown
   const allowed: readonly string[] = [...entry.required, ...entry.optional];
   // A null-prototype map: a field named "__proto__" or "constructor" is just an unknown key, never Object.prototype.
   const nums: Record<string, number> = Object.create(null) as Record<string, number>;
+  const raw: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const key of Object.keys(fields)) {
     const value = fields[key];
     if (!allowed.includes(key)) {
       const hint = allowed.length ? `allowed: ${allowed.join(', ')}` : 'it takes no fields';
       throw new SpecError(`${where} (${type}): unknown field ${quote(key, 40)} (${hint})`);
+    }
+    if (entry.rawFields?.includes(key)) {
+      raw[key] = value;
+      continue;
     }
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       throw new SpecError(`${where} (${type}): field "${key}" must be a finite number, got ${describeValue(value)}`);
@@ -109,10 +137,10 @@ export function buildLayer(type: string, fields: Readonly<Record<string, unknown
     nums[key] = value;
   }
   for (const key of entry.required) {
-    if (!Object.hasOwn(nums, key)) throw new SpecError(`${where} (${type}): missing field "${key}"`);
+    if (!Object.hasOwn(nums, key) && !Object.hasOwn(raw, key)) throw new SpecError(`${where} (${type}): missing field "${key}"`);
   }
   try {
-    return entry.build(nums);
+    return entry.build(nums, raw);
   } catch (e) {
     if (e instanceof SpecError) throw new SpecError(`${where}: ${e.message}`);
     throw e;

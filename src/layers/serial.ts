@@ -10,11 +10,14 @@ import type {
   Layer,
   LayerContext,
   NetworkSpec,
+  LayerShape,
   NtkAccumulator,
   Parameterization,
+  SpatialMode,
   StructuredNtkRule,
 } from './types.js';
 import { disposeValue, isList, tensorsOf, tidyValue } from './values.js';
+import { formatSpatial, modeBefore, reducingTo, shapeAfter } from './spatial.js';
 
 /** A composite of layers in order that is also a network spec (its `layers`, NTK parameterization). */
 export interface SerialLayer extends Layer, NetworkSpec {
@@ -38,12 +41,14 @@ export function serial(...layers: Layer[]): SerialLayer {
     json: { type: 'serial', layers: children.map((l) => l.json) },
     outWidth: (fanIn: number) => children.reduce((w, l) => l.outWidth(w), fanIn),
     listOut: (list: number | undefined) => children.reduce((n, l) => listAfter(l, n), list),
+    outShape: (input: LayerShape) => children.reduce((sh, l) => shapeAfter(l, sh), input),
+    inputMode: (out: SpatialMode) => children.reduceRight((m, l) => modeBefore(l, m), out),
     hasWeights: children.some((l) => l.hasWeights),
     homogeneity: degrees.some((d) => d === null) ? null : (degrees as number[]).reduce((a, b) => a + b, 0),
     scaleParams: (s: number) => serial(...children.map((l) => l.scaleParams(s))),
     withChildren: (c: readonly Layer[]) => serial(...c),
     gaussianOutput: derivedGaussian((g) => children.reduce((acc, l) => gaussianAfter(l, acc), g)),
-    kernel: (ctx: LayerContext) => composeKernels(bindSequence(children, ctx, (l, c) => l.kernel(c)).bound),
+    kernel: (ctx: LayerContext) => composeKernels(bindSequence(children, ctx, bindLayerKernel).bound),
     finite: (ctx: LayerContext) => serialFinite(bindSequence(children, ctx, (l, c) => finiteOf(l, c)).bound, 'serial'),
   };
   return children.every(isBuiltin) ? builtin(layer) : layer;
@@ -61,16 +66,28 @@ export function bindSequence<T>(
   bind: (layer: Layer, ctx: LayerContext) => T,
   where = 'layers',
 ): { bound: T[]; out: LayerContext } {
-  let place = ctx;
+  // spatial modes backwards: what each layer's output must provide, from the sequence's output to its input
+  const outModes: SpatialMode[] = new Array<SpatialMode>(layers.length);
+  let need: SpatialMode = ctx.outMode ?? 'diagonal';
+  for (let i = layers.length - 1; i >= 0; i--) {
+    outModes[i] = need;
+    need = modeBefore(layers[i], need);
+  }
+  let place: LayerContext = ctx;
   const bound = layers.map((layer, i) => {
     try {
       const list = listAfter(layer, place.listLength);
-      const t = bind(layer, place);
+      const spatial = place.spatial ?? [];
+      const here: LayerContext = spatial.length > 0 || outModes[i] === 'full' ? { ...place, outMode: outModes[i] } : place;
+      const t = bind(layer, here);
+      const shape = spatial.length > 0 ? shapeAfter(layer, { spatial, width: place.fanIn }) : layer.outShape ? layer.outShape({ spatial, width: place.fanIn }) : null;
       place = {
         parameterization: place.parameterization,
-        fanIn: layer.outWidth(place.fanIn),
+        fanIn: shape ? shape.width : layer.outWidth(place.fanIn),
         inputGaussian: gaussianAfter(layer, place.inputGaussian === true),
         ...(list === undefined ? {} : { listLength: list }),
+        ...(shape && shape.spatial.length > 0 ? { spatial: shape.spatial } : {}),
+        ...(ctx.outMode === undefined ? {} : { outMode: ctx.outMode }),
       };
       return t;
     } catch (e) {
@@ -108,15 +125,41 @@ export function composeKernels(fns: readonly KernelFn[]): KernelFn {
   };
 }
 
+/**
+ * A layer's kernel at the place `ctx`; on spatial values, followed by the reduction to 'diagonal' when the
+ * layers after it ask for no more (flat values: the kernel itself, untouched).
+ */
+export function bindLayerKernel(layer: Layer, ctx: LayerContext): KernelFn {
+  const fn = layer.kernel(ctx);
+  return (ctx.spatial ?? []).length > 0 ? reducingTo(fn, ctx.outMode) : fn;
+}
+
 /** The network's kernel bound for inputs of dimension `inputDim`: record of the inputs → record of the outputs. */
 export function bindKernel(spec: NetworkSpec, inputDim: number): KernelFn {
+  return bindKernelShaped(spec, { spatial: [], width: inputDim }).fn;
+}
+
+/** The network's kernel for inputs of shape `input`, and the spatial mode its input record must have. */
+export function bindKernelShaped(spec: NetworkSpec, input: LayerShape): { fn: KernelFn; inputMode: SpatialMode } {
   checkSpec(spec);
   // the network's inputs are data, not Gaussian units
-  const { bound, out } = bindSequence(spec.layers, { parameterization: spec.parameterization, fanIn: inputDim, inputGaussian: false }, (l, c) =>
-    l.kernel(c),
-  );
+  const start: LayerContext = {
+    parameterization: spec.parameterization,
+    fanIn: input.width,
+    inputGaussian: false,
+    ...(input.spatial.length > 0 ? { spatial: input.spatial } : {}),
+  };
+  const { bound, out } = bindSequence(spec.layers, start, bindLayerKernel);
   checkSingleOutput(out);
-  return composeKernels(bound);
+  checkFlatOutput(out);
+  const inputMode = spec.layers.reduceRight<SpatialMode>((m, l) => modeBefore(l, m), 'diagonal');
+  return { fn: composeKernels(bound), inputMode };
+}
+
+/** The network's output must be flat (one vector per example). */
+export function checkFlatOutput(out: LayerContext): void {
+  const s = out.spatial ?? [];
+  if (s.length > 0) throw new SpecError(`the network ends with spatial values (${formatSpatial(s)}×${out.fanIn}): add flatten or globalAvgPool before the last dense`);
 }
 
 /** The network must end with a single value. */
@@ -148,6 +191,11 @@ export function weightLayerCount(spec: NetworkSpec): number {
 /** Output width of the network for a given input width (the number of outputs k). */
 export function outputWidth(spec: NetworkSpec, inputDim: number): number {
   return spec.layers.reduce((w, l) => l.outWidth(w), inputDim);
+}
+
+/** Output shape of the network for inputs of shape `input` (images: spatial [H, W], width C). */
+export function outputShape(spec: NetworkSpec, input: LayerShape): LayerShape {
+  return spec.layers.reduce((sh, l) => shapeAfter(l, sh), input);
 }
 
 /** Refuses a spec with an unknown parameterization or no layers (one-line SpecError). */

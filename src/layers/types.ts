@@ -70,6 +70,15 @@ export interface KernelBlock {
   readonly ntk2: Float64Array | null;
 }
 
+/** Which spatial entries a record holds: (s, s) only, or every pair (s, t). See KernelBlock.mode. */
+export type SpatialMode = 'diagonal' | 'full';
+
+/** A per-example shape, channels last: the spatial extent ([] flat, [H, W] images, [L] sequences) and the channels (the width). */
+export interface LayerShape {
+  readonly spatial: readonly number[];
+  readonly width: number;
+}
+
 /** What flows between layers' kernels: one record, or a list of records after `parallel`. */
 export type KernelValue = KernelBlock | readonly KernelBlock[];
 
@@ -92,6 +101,14 @@ export interface LayerContext {
    * value. Only layers declaring `listOut` take lists (fanInSum); the binder refuses a list anywhere else.
    */
   readonly listLength?: number;
+  /** Spatial extent of this layer's input (then `fanIn` is its channels); absent or [] for flat values. */
+  readonly spatial?: readonly number[];
+  /**
+   * The spatial mode this layer's output must provide to the layers after it (absent: 'diagonal'): decided
+   * backwards at bind time from each later layer's `inputMode`. A layer may give 'full' where 'diagonal' is
+   * asked; the binder then reduces it.
+   */
+  readonly outMode?: SpatialMode;
 }
 
 /** JSON form of each layer, exactly as files and the CLI carry it. */
@@ -105,6 +122,14 @@ export type LayerJson =
   | { type: 'leakyrelu'; alpha: number }
   | { type: 'abs' }
   | { type: 'identity' }
+  /** Convolution (1-D or 2-D), channels last; see src/layers/conv.ts. */
+  | { type: 'conv'; channels: number; filter: number[]; strides?: number[]; padding?: 'SAME' | 'VALID'; wStd?: number; bStd?: number }
+  /** Images → vectors: N×H×W×C → N×(H·W·C). */
+  | { type: 'flatten' }
+  /** Mean over the spatial positions: N×H×W×C → N×C. */
+  | { type: 'globalAvgPool' }
+  /** Average pooling over windows (1-D or 2-D). */
+  | { type: 'avgPool'; window: number[]; strides?: number[]; padding?: 'SAME' | 'VALID' }
   | { type: 'layerNorm' }
   | { type: 'batchNorm' }
   /** Fans the single input out to the branches (each a list of layers) and outputs the list of their outputs. */
@@ -143,6 +168,17 @@ export interface Layer {
    * value); throws SpecError for an input it cannot take. Absent: a single value in, a single value out.
    */
   listOut?(listLength: number | undefined): number | undefined;
+  /**
+   * The output shape given the input's (spatial extent and channels): layers that change the spatial extent
+   * (conv, pooling, flatten). Absent: the spatial extent is kept and the width is `outWidth(width)`. Throws
+   * SpecError for an input it cannot take.
+   */
+  outShape?(input: LayerShape): LayerShape;
+  /**
+   * The spatial mode this layer needs of its input to give `outputMode` (flatten: 'diagonal'; pooling: 'full').
+   * Absent: the same as its output's.
+   */
+  inputMode?(outputMode: SpatialMode): SpatialMode;
   /** The layers a composite is made of (serial: its layers; parallel: its branches; residual: the block's layers). */
   readonly children?: readonly Layer[];
   /** The same composite made of other children (same count and roles): how generic walks rebuild it. */
@@ -216,6 +252,12 @@ export interface NtkAccumulator {
    * `gram` returns the N1×N2 matrix G (called inside the accumulator's tidy scope).
    */
   addSharedGram(gram: () => Tensor2D, d1: Tensor3D, d2: Tensor3D): void;
+  /**
+   * The share of parameters given by their per-example gradients g[c, i, m] = ∂f_c(x_i)/∂θ_m (conv: patches ⊗ δ,
+   * where units share weights across positions so no Gram factorizes): Θ_cc'(x_i, x'_j) += Σ_m g1[c, i, m]·g2[c', j, m].
+   * `grads` returns [g1, g2] (the same tensor twice when x2 = x1), called inside the accumulator's tidy scope.
+   */
+  addGradients(grads: () => readonly [Tensor3D, Tensor3D]): void;
 }
 
 /**

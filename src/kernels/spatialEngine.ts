@@ -1,0 +1,158 @@
+import type { KernelBlock, KernelFn, SpatialMode } from '../layers/types.js';
+import { isList } from '../layers/values.js';
+import type { Images } from '../data/images.js';
+
+/**
+ * The engine of the analytic kernels on images (N×H×W×C float64, channels last; sequences N×L×C alike): tiles of point pairs whose input
+ * record holds, per spatial pair (s, t), K(x_s, x'_t) = Σ_c x[s, c]·x'[t, c]/C ('diagonal' mode: s = t only),
+ * self parts likewise, passed through the network's KernelFn, which ends flat. Tiles shrink as the entries per
+ * pair P grow (S in 'diagonal' mode, S² in 'full'), so a tile's arrays stay within a few MB. Single-threaded.
+ */
+
+/** Entries per array of a tile (8 bytes each: 4 MiB). */
+const TILE_ENTRIES = 1 << 19;
+
+/** Entries per pair of the input record: S = H·W in 'diagonal' mode, S² in 'full'. */
+export function inputEntriesPerPair(x: Images, mode: SpatialMode): number {
+  const s = positions(x);
+  return mode === 'full' ? s * s : s;
+}
+
+/** Rows and columns of a tile for P entries per pair: nr·nc·P ≤ TILE_ENTRIES (at least one pair). */
+export function imageTile(n1: number, n2: number, p: number): { rows: number; cols: number } {
+  const pairs = Math.max(1, Math.floor(TILE_ENTRIES / p));
+  const rows = Math.min(n1, Math.max(1, Math.floor(Math.sqrt(pairs))));
+  const cols = Math.min(n2, Math.max(1, Math.floor(pairs / rows)));
+  return { rows, cols };
+}
+
+/**
+ * Peak bytes of an image kernel call: the N1×N2 outputs and the largest tile (pair and self arrays, NNGP and
+ * NTK, counted three times over: layers that change the extent make new arrays while the old ones are alive).
+ */
+export function imageKernelMemoryBytes(n1: number, n2: number, p: number, matrices: number): number {
+  const { rows, cols } = imageTile(n1, n2, p);
+  return 8 * (n1 * n2 * matrices + 3 * 2 * (rows * cols + rows + cols) * p);
+}
+
+/** Spatial positions per example S (H·W for N×H×W×C, L for sequences N×L×C). */
+function positions(x: Images): number {
+  return x.shape.slice(1, -1).reduce((a, b) => a * b, 1);
+}
+
+/** Channels per position C (the last axis). */
+function channels(x: Images): number {
+  return x.shape[x.shape.length - 1];
+}
+
+/** Σ_c a[ia + c]·b[ib + c] / C. */
+function dot(a: Float64Array, ia: number, b: Float64Array, ib: number, C: number): number {
+  let s = 0;
+  for (let c = 0; c < C; c++) s += a[ia + c] * b[ib + c];
+  return s / C;
+}
+
+/** The covariances of points [i0, i0 + ni) of x with points [j0, j0 + nj) of y, [ni][nj][P]. */
+function covariances(x: Images, i0: number, ni: number, y: Images, j0: number, nj: number, mode: SpatialMode): Float64Array {
+  const S = positions(x);
+  const C = channels(x);
+  const P = mode === 'full' ? S * S : S;
+  const out = new Float64Array(ni * nj * P);
+  for (let i = 0; i < ni; i++) {
+    for (let j = 0; j < nj; j++) {
+      const at = (i * nj + j) * P;
+      const xa = (i0 + i) * S * C;
+      const ya = (j0 + j) * S * C;
+      if (mode === 'full') {
+        for (let s = 0; s < S; s++) for (let t = 0; t < S; t++) out[at + s * S + t] = dot(x.data, xa + s * C, y.data, ya + t * C, C);
+      } else {
+        for (let s = 0; s < S; s++) out[at + s] = dot(x.data, xa + s * C, y.data, ya + s * C, C);
+      }
+    }
+  }
+  return out;
+}
+
+/** The self parts of points [i0, i0 + n) of x: [n][P]. */
+function selfCovariances(x: Images, i0: number, n: number, mode: SpatialMode): Float64Array {
+  const S = positions(x);
+  const P = mode === 'full' ? S * S : S;
+  const out = new Float64Array(n * P);
+  for (let i = 0; i < n; i++) out.set(covariances(x, i0 + i, 1, x, i0 + i, 1, mode), i * P);
+  return out;
+}
+
+/** The input record of the tile rows [i0, i0 + nr) of x1 × columns [j0, j0 + nc) of x2 (Θ = 0). */
+export function imageInputBlock(x1: Images, i0: number, nr: number, x2: Images, j0: number, nc: number, mode: SpatialMode, wantNtk: boolean): KernelBlock {
+  const S = positions(x1);
+  const P = mode === 'full' ? S * S : S;
+  return {
+    nr,
+    nc,
+    spatial: x1.shape.slice(1, -1),
+    mode,
+    nngp: covariances(x1, i0, nr, x2, j0, nc, mode),
+    ntk: wantNtk ? new Float64Array(nr * nc * P) : null,
+    cov1: selfCovariances(x1, i0, nr, mode),
+    ntk1: wantNtk ? new Float64Array(nr * P) : null,
+    cov2: selfCovariances(x2, j0, nc, mode),
+    ntk2: wantNtk ? new Float64Array(nc * P) : null,
+  };
+}
+
+function run(fn: KernelFn, block: KernelBlock): KernelBlock {
+  const out = fn(block);
+  if (isList(out)) throw new Error('internal: the network ends with a list');
+  if (out.spatial.length > 0) throw new Error('internal: the network ends with spatial values');
+  return out;
+}
+
+/**
+ * The N1×N2 NNGP (and NTK when `wantNtk`) of images x1 against x2 (null: x1 itself, then the diagonal comes from
+ * the self parts: the exact θ = 0 formulas), row-major float64. `inputMode` is what the network's first layer needs.
+ */
+export function computeImageKernel(
+  fn: KernelFn,
+  inputMode: SpatialMode,
+  x1: Images,
+  x2: Images | null,
+  wantNtk: boolean,
+  onRows?: (rows: number) => void,
+): { k: Float64Array; t: Float64Array | null } {
+  const y = x2 ?? x1;
+  const n1 = x1.shape[0];
+  const n2 = y.shape[0];
+  const k = new Float64Array(n1 * n2);
+  const t = wantNtk ? new Float64Array(n1 * n2) : null;
+  const tile = imageTile(n1, n2, inputEntriesPerPair(x1, inputMode));
+  // X2 = X1: square tiles on and above the diagonal, each written to (I, J) and (J, I): half the work, and an
+  // exactly symmetric result
+  const symmetric = x2 === null;
+  const rows = symmetric ? Math.min(tile.rows, tile.cols) : tile.rows;
+  const cols = symmetric ? rows : tile.cols;
+  for (let i0 = 0; i0 < n1; i0 += rows) {
+    const nr = Math.min(rows, n1 - i0);
+    for (let j0 = symmetric ? i0 : 0; j0 < n2; j0 += cols) {
+      const nc = Math.min(cols, n2 - j0);
+      const out = run(fn, imageInputBlock(x1, i0, nr, y, j0, nc, inputMode, wantNtk));
+      for (let r = 0; r < nr; r++) {
+        for (let c = 0; c < nc; c++) {
+          const i = i0 + r;
+          const j = j0 + c;
+          if (symmetric && j < i) continue; // the lower part of a diagonal tile: mirrored from its upper part
+          const same = symmetric && i === j;
+          const kv = same ? out.cov1[r] : out.nngp[r * nc + c];
+          k[i * n2 + j] = kv;
+          if (symmetric) k[j * n2 + i] = kv;
+          if (t && out.ntk && out.ntk1) {
+            const tv = same ? out.ntk1[r] : out.ntk[r * nc + c];
+            t[i * n2 + j] = tv;
+            if (symmetric) t[j * n2 + i] = tv;
+          }
+        }
+      }
+    }
+    onRows?.(nr);
+  }
+  return { k, t };
+}
