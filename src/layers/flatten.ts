@@ -2,9 +2,9 @@ import type { Tensor, Tensor3D } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { builtin } from './builtin.js';
 import { singleBlock } from './pointwise.js';
-import { requireSpatial, spatialSize } from './spatial.js';
+import { meanOverEntries, requireSpatial, spatialSize } from './spatial.js';
 import { SpecError } from './specError.js';
-import type { FiniteDelta, FiniteValue, KernelBlock, KernelValue, Layer, LayerContext, LayerShape } from './types.js';
+import type { FiniteDelta, FiniteValue, KernelValue, Layer, LayerContext, LayerShape } from './types.js';
 
 /**
  * Images → vectors, N×H×W×C → N×(H·W·C) (C order), as neural-tangents' stax.Flatten. Kernel: K' = mean_s K(s, s)
@@ -30,30 +30,7 @@ export function flatten(): Layer {
         const b = singleBlock(v, name);
         const full = b.mode === 'full';
         // position s of point i: (s, s) of the S×S block in 'full' mode, entry s in 'diagonal' mode
-        const mean = (a: Float64Array | null, n: number): Float64Array | null => {
-          if (a === null) return null;
-          const out = new Float64Array(n);
-          const P = full ? S * S : S;
-          for (let i = 0; i < n; i++) {
-            let sum = 0;
-            for (let s = 0; s < S; s++) sum += a[i * P + (full ? s * S + s : s)];
-            out[i] = sum / S;
-          }
-          return out;
-        };
-        const out: KernelBlock = {
-          nr: b.nr,
-          nc: b.nc,
-          spatial: [],
-          mode: 'diagonal',
-          nngp: mean(b.nngp, b.nr * b.nc)!,
-          ntk: mean(b.ntk, b.nr * b.nc),
-          cov1: mean(b.cov1, b.nr)!,
-          ntk1: mean(b.ntk1, b.nr),
-          cov2: mean(b.cov2, b.nc)!,
-          ntk2: mean(b.ntk2, b.nc),
-        };
-        return out;
+        return full ? meanOverEntries(b, S * S, S, (p) => p * S + p) : meanOverEntries(b, S, S, (p) => p);
       };
     },
     finite(ctx: LayerContext) {

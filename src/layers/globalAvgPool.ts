@@ -2,9 +2,9 @@ import type { Tensor, Tensor3D } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { builtin } from './builtin.js';
 import { singleBlock } from './pointwise.js';
-import { requireFull, requireSpatial, spatialSize } from './spatial.js';
+import { meanOverEntries, requireFull, requireSpatial, spatialSize } from './spatial.js';
 import { SpecError } from './specError.js';
-import type { FiniteDelta, FiniteValue, KernelBlock, KernelValue, Layer, LayerContext, LayerShape } from './types.js';
+import type { FiniteDelta, FiniteValue, KernelValue, Layer, LayerContext, LayerShape } from './types.js';
 
 /**
  * Mean over the spatial positions, N×H×W×C → N×C, as neural-tangents' stax.GlobalAvgPool. Kernel: K' = mean_{s,t}
@@ -31,29 +31,7 @@ export function globalAvgPool(): Layer {
       return (v: KernelValue): KernelValue => {
         const b = singleBlock(v, name);
         requireFull(b, name);
-        const mean = (a: Float64Array | null, n: number): Float64Array | null => {
-          if (a === null) return null;
-          const out = new Float64Array(n);
-          for (let i = 0; i < n; i++) {
-            let sum = 0;
-            for (let p = 0; p < P; p++) sum += a[i * P + p];
-            out[i] = sum / P;
-          }
-          return out;
-        };
-        const out: KernelBlock = {
-          nr: b.nr,
-          nc: b.nc,
-          spatial: [],
-          mode: 'diagonal',
-          nngp: mean(b.nngp, b.nr * b.nc)!,
-          ntk: mean(b.ntk, b.nr * b.nc),
-          cov1: mean(b.cov1, b.nr)!,
-          ntk1: mean(b.ntk1, b.nr),
-          cov2: mean(b.cov2, b.nc)!,
-          ntk2: mean(b.ntk2, b.nc),
-        };
-        return out;
+        return meanOverEntries(b, P, P, (p) => p); // every position pair (s, t)
       };
     },
     finite(ctx: LayerContext) {

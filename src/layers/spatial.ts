@@ -81,3 +81,33 @@ export function requireSpatial(spatial: readonly number[] | undefined, name: str
   }
   return spatial;
 }
+
+/**
+ * A flat record (one entry per pair and per point) from a spatial one, each entry the mean of `count` of the
+ * block's entries picked by `at(p)` (p < count) within the pair's (or point's) run of `stride` entries. Flatten
+ * (the spatial diagonal) and globalAvgPool (every position pair) differ only in which entries they average.
+ */
+export function meanOverEntries(b: KernelBlock, stride: number, count: number, at: (p: number) => number): KernelBlock {
+  const mean = (a: Float64Array | null, n: number): Float64Array | null => {
+    if (a === null) return null;
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let sum = 0;
+      for (let p = 0; p < count; p++) sum += a[i * stride + at(p)];
+      out[i] = sum / count;
+    }
+    return out;
+  };
+  return {
+    nr: b.nr,
+    nc: b.nc,
+    spatial: [],
+    mode: 'diagonal',
+    nngp: mean(b.nngp, b.nr * b.nc)!,
+    ntk: mean(b.ntk, b.nr * b.nc),
+    cov1: mean(b.cov1, b.nr)!,
+    ntk1: mean(b.ntk1, b.nr),
+    cov2: mean(b.cov2, b.nc)!,
+    ntk2: mean(b.ntk2, b.nc),
+  };
+}
