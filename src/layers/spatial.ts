@@ -45,18 +45,7 @@ export function reduceToDiagonal(b: KernelBlock): KernelBlock {
     for (let i = 0; i < n; i++) for (let p = 0; p < s; p++) out[i * s + p] = a[i * s * s + p * s + p];
     return out;
   };
-  return {
-    nr: b.nr,
-    nc: b.nc,
-    spatial: b.spatial,
-    mode: 'diagonal',
-    nngp: pick(b.nngp, b.nr * b.nc)!,
-    ntk: pick(b.ntk, b.nr * b.nc),
-    cov1: pick(b.cov1, b.nr)!,
-    ntk1: pick(b.ntk1, b.nr),
-    cov2: pick(b.cov2, b.nc)!,
-    ntk2: pick(b.ntk2, b.nc),
-  };
+  return diagonalRecord(b, b.spatial, pick);
 }
 
 /** `fn` followed by the reduction to 'diagonal' when `want` is 'diagonal' (and the value came out 'full'). */
@@ -98,16 +87,24 @@ export function meanOverEntries(b: KernelBlock, stride: number, count: number, a
     }
     return out;
   };
+  return diagonalRecord(b, [], mean);
+}
+
+/**
+ * A 'diagonal' record with the given spatial extent whose six parts are `map(part, count)` of b's, where count is
+ * the number of pairs (nngp, ntk) or points (cov1/ntk1, cov2/ntk2) the part holds; null parts stay null.
+ */
+function diagonalRecord(b: KernelBlock, spatial: readonly number[], map: (a: Float64Array | null, n: number) => Float64Array | null): KernelBlock {
   return {
     nr: b.nr,
     nc: b.nc,
-    spatial: [],
+    spatial,
     mode: 'diagonal',
-    nngp: mean(b.nngp, b.nr * b.nc)!,
-    ntk: mean(b.ntk, b.nr * b.nc),
-    cov1: mean(b.cov1, b.nr)!,
-    ntk1: mean(b.ntk1, b.nr),
-    cov2: mean(b.cov2, b.nc)!,
-    ntk2: mean(b.ntk2, b.nc),
+    nngp: map(b.nngp, b.nr * b.nc)!,
+    ntk: map(b.ntk, b.nr * b.nc),
+    cov1: map(b.cov1, b.nr)!,
+    ntk1: map(b.ntk1, b.nr),
+    cov2: map(b.cov2, b.nc)!,
+    ntk2: map(b.ntk2, b.nc),
   };
 }
