@@ -14,7 +14,11 @@ export interface AvgPoolOptions {
   window: readonly number[];
   /** Strides per axis (default: the window, non-overlapping). */
   strides?: readonly number[];
-  /** 'VALID' (default) or 'SAME' (padding left out of each window's mean, as tf.avgPool does). */
+  /**
+   * 'VALID' (default), 'SAME' (padding left out of each window's mean, as tf.avgPool does) or 'CIRCULAR' (periodic
+   * boundary, as neural-tangents' AvgPool: SAME's output extent, windows wrapped around, every mean over the whole
+   * window).
+   */
   padding?: Padding;
 }
 

@@ -17,7 +17,10 @@ export interface ConvOptions {
   filter: readonly number[];
   /** Strides per axis (default all 1). */
   strides?: readonly number[];
-  /** 'SAME' (zero padding, ⌈n/s⌉ outputs) or 'VALID' (default 'SAME'). */
+  /**
+   * 'SAME' (zero padding, ⌈n/s⌉ outputs), 'VALID', or 'CIRCULAR' (periodic boundary: SAME's amounts of wrapped
+   * values, ⌈n/s⌉ outputs, as neural-tangents); default 'SAME'.
+   */
   padding?: Padding;
   /** Weight standard deviation σ_w (default 1). */
   wStd?: number;
@@ -30,12 +33,13 @@ export interface ConvOptions {
  * neural-tangents' stax.Conv.
  *
  * NTK parameterization: z = σ_w/√(C_in·|f|)·W ⋆ x + σ_b·b with W [f…, C_in, C_out], b [C_out] ~ N(0, 1).
- * Kernel: K'(s, t) = σ_w²·mean over filter offsets o of K(s+o, t+o) + σ_b² (padded positions count 0, the mean
- * still over |f|; strides subsample), Θ' = σ_w²·(the same map of Θ) + K'. In 'diagonal' mode (s, s) maps to
+ * Kernel: K'(s, t) = σ_w²·mean over filter offsets o of K(s+o, t+o) + σ_b² (zero-padded positions count 0, the
+ * mean still over |f|; CIRCULAR reads positions mod the extent, as neural-tangents' wrap padding of the covariance;
+ * strides subsample), Θ' = σ_w²·(the same map of Θ) + K'. In 'diagonal' mode (s, s) maps to
  * (s, s) from diagonal entries only. Standard parameterization: W ~ N(0, σ_w²/(C_in·|f|)), b ~ N(0, σ_b²); same
  * NNGP, Θ' = σ_w²·map(Θ) + C_in·|f|·map(K) + [bias present].
  *
- * Finite form: patches (im2col) times the weights, float32. Structured NTK rule: per-example weight gradients
+ * Finite form: patches (im2col; CIRCULAR pads by wrapped slices) times the weights, float32. Structured NTK rule: per-example weight gradients
  * (patches ⊗ δ) contracted across examples (units share weights across positions, so no per-unit Gram factorizes);
  * δ goes back through the adjoint of the patch extraction.
  */

@@ -1,7 +1,7 @@
 import type { Tensor } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { spatialSize } from './spatial.js';
-import type { Padding } from './window.js';
+import { padAmounts, type Padding } from './window.js';
 
 /**
  * Window patches of a batch (im2col), shared by conv and avgPool's finite forms: x [N, spatial…, C] →
@@ -22,14 +22,16 @@ export function windowPatches(
   const n = x.shape[0];
   const c = x.shape[x.shape.length - 1];
   const F = spatialSize(window);
-  // TensorFlow's SAME padding (the odd one after), then zeros at the end so that every offset can take out·s values
+  // TensorFlow's SAME padding (the odd one after; CIRCULAR: the same amounts of wrapped values), then zeros at the
+  // end so that every offset can take out·s values (those past the last window are never read)
+  const amounts = padAmounts(spatial, out, window, strides, padding);
+  const base = padding === 'CIRCULAR' ? wrapPad(x, spatial, amounts) : x;
   const pads = spatial.map((len, a) => {
-    const total = padding === 'SAME' ? Math.max((out[a] - 1) * strides[a] + window[a] - len, 0) : 0;
-    const before = Math.floor(total / 2);
-    const extra = Math.max(0, window[a] - 1 + out[a] * strides[a] - (len + total));
-    return [before, total - before + extra] as [number, number];
+    const [before, after] = amounts[a];
+    const extra = Math.max(0, window[a] - 1 + out[a] * strides[a] - (len + before + after));
+    return (padding === 'CIRCULAR' ? [0, extra] : [before, after + extra]) as [number, number];
   });
-  const padded = pads.some(([a, b]) => a + b > 0) ? tf.pad(x, [[0, 0], ...pads, [0, 0]]) : x;
+  const padded = pads.some(([a, b]) => a + b > 0) ? tf.pad(base, [[0, 0], ...pads, [0, 0]]) : base;
   const slices: Tensor[] = [];
   for (let o = 0; o < F; o++) {
     const off = new Array<number>(rank);
@@ -49,4 +51,35 @@ export function windowPatches(
     slices.push(tf.reshape(t, [n, ...out, 1, c]));
   }
   return slices.length === 1 ? slices[0] : tf.concat(slices, rank + 1);
+}
+
+/**
+ * Periodic padding of x [N, spatial…, C]: along each axis a, `before` values wrapped from the end and `after` from
+ * the start (position p reads p mod n, any amount, even beyond n). Built from slices and concat only, so its
+ * gradient exists on every tfjs backend.
+ */
+export function wrapPad(x: Tensor, spatial: readonly number[], amounts: readonly (readonly [number, number])[]): Tensor {
+  const tf = tfRuntime();
+  let t = x;
+  spatial.forEach((n, a) => {
+    const [before, after] = amounts[a];
+    if (before + after === 0) return;
+    const axis = a + 1;
+    // the runs of consecutive input positions p = (j − before) mod n, j = 0 … before + n + after − 1
+    const pieces: Tensor[] = [];
+    let j = 0;
+    const total = before + n + after;
+    while (j < total) {
+      const p = (((j - before) % n) + n) % n;
+      const len = Math.min(n - p, total - j);
+      const begin = t.shape.map(() => 0);
+      const size = t.shape.map((d) => d);
+      begin[axis] = p;
+      size[axis] = len;
+      pieces.push(len === n ? t : tf.slice(t, begin, size));
+      j += len;
+    }
+    t = pieces.length === 1 ? pieces[0] : tf.concat(pieces, axis);
+  });
+  return t;
 }

@@ -14,6 +14,7 @@ import { avgPool } from './avgPool.js';
 import { quote } from '../util/errors.js';
 import { SpecError, describeValue } from './specError.js';
 import type { Layer, LayerType } from './types.js';
+import type { Padding } from './window.js';
 
 /** One entry per layer type: its fields (required first, in positional order) and its constructor. */
 interface LayerEntry {
@@ -62,7 +63,7 @@ export const LAYER_TYPES: Readonly<Record<LayerType, LayerEntry>> = {
     optional: ['strides', 'padding', 'wStd', 'bStd'],
     rawFields: ['filter', 'strides', 'padding'],
     build: (f, raw) =>
-      conv(f.channels, { filter: raw.filter as number[], strides: raw.strides as number[] | undefined, padding: raw.padding as 'SAME' | undefined, wStd: f.wStd, bStd: f.bStd }),
+      conv(f.channels, { filter: raw.filter as number[], strides: raw.strides as number[] | undefined, padding: raw.padding as Padding | undefined, wStd: f.wStd, bStd: f.bStd }),
     doc: 'conv  {"type":"conv","channels":64,"filter":[3,3],"strides":[1,1],"padding":"SAME","wStd":1.41,"bStd":0} (JSON form only)',
   },
   flatten: { required: [], optional: [], build: () => flatten(), doc: 'flatten  N×H×W×C → N×(H·W·C)' },
@@ -71,7 +72,7 @@ export const LAYER_TYPES: Readonly<Record<LayerType, LayerEntry>> = {
     required: ['window'],
     optional: ['strides', 'padding'],
     rawFields: ['window', 'strides', 'padding'],
-    build: (_f, raw) => avgPool({ window: raw.window as number[], strides: raw.strides as number[] | undefined, padding: raw.padding as 'VALID' | undefined }),
+    build: (_f, raw) => avgPool({ window: raw.window as number[], strides: raw.strides as number[] | undefined, padding: raw.padding as Padding | undefined }),
     doc: 'avgpool  {"type":"avgPool","window":[2,2],"strides":[2,2],"padding":"VALID"} (JSON form only)',
   },
   batchNorm: {

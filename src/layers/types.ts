@@ -123,13 +123,13 @@ export type LayerJson =
   | { type: 'abs' }
   | { type: 'identity' }
   /** Convolution (1-D or 2-D), channels last; see src/layers/conv.ts. */
-  | { type: 'conv'; channels: number; filter: number[]; strides?: number[]; padding?: 'SAME' | 'VALID'; wStd?: number; bStd?: number }
+  | { type: 'conv'; channels: number; filter: number[]; strides?: number[]; padding?: 'SAME' | 'VALID' | 'CIRCULAR'; wStd?: number; bStd?: number }
   /** Images → vectors: N×H×W×C → N×(H·W·C). */
   | { type: 'flatten' }
   /** Mean over the spatial positions: N×H×W×C → N×C. */
   | { type: 'globalAvgPool' }
   /** Average pooling over windows (1-D or 2-D). */
-  | { type: 'avgPool'; window: number[]; strides?: number[]; padding?: 'SAME' | 'VALID' }
+  | { type: 'avgPool'; window: number[]; strides?: number[]; padding?: 'SAME' | 'VALID' | 'CIRCULAR' }
   | { type: 'layerNorm' }
   | { type: 'batchNorm' }
   /** Fans the single input out to the branches (each a list of layers) and outputs the list of their outputs. */

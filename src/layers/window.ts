@@ -5,14 +5,33 @@ import type { KernelBlock } from './types.js';
 /**
  * Window geometry shared by conv and avgPool (TensorFlow's conventions, as neural-tangents): per axis of extent n,
  * window f and stride s, 'SAME' gives ⌈n/s⌉ outputs with max((out − 1)·s + f − n, 0) padding, ⌊·/2⌋ of it before;
- * 'VALID' gives ⌊(n − f)/s⌋ + 1 outputs and no padding.
+ * 'VALID' gives ⌊(n − f)/s⌋ + 1 outputs and no padding. 'CIRCULAR' (neural-tangents' periodic boundary) pads by
+ * SAME's amounts with the values wrapped around (position p reads p mod n), so it has SAME's output extent and
+ * every window lies wholly inside the (periodic) input.
  */
-export type Padding = 'SAME' | 'VALID';
+export type Padding = 'SAME' | 'VALID' | 'CIRCULAR';
+
+/** The padding names, as the JSON and one-line forms write them. */
+export const PADDINGS: readonly Padding[] = ['SAME', 'VALID', 'CIRCULAR'];
 
 /** Checks a padding name (one-line SpecError otherwise). */
 export function checkPadding(p: unknown, name: string): Padding {
-  if (p !== 'SAME' && p !== 'VALID') throw new SpecError(`${name}: padding must be "SAME" or "VALID", got ${JSON.stringify(p) ?? String(p)}`);
-  return p;
+  if (!PADDINGS.includes(p as Padding)) {
+    throw new SpecError(`${name}: padding must be "SAME", "VALID" or "CIRCULAR", got ${JSON.stringify(p) ?? String(p)}`);
+  }
+  return p as Padding;
+}
+
+/**
+ * Padding per axis before and after the input (TensorFlow's SAME amounts, the odd one after; none for VALID):
+ * zeros for SAME, wrapped values for CIRCULAR.
+ */
+export function padAmounts(spatial: readonly number[], out: readonly number[], window: readonly number[], strides: readonly number[], padding: Padding): [number, number][] {
+  return spatial.map((len, a) => {
+    const total = padding === 'VALID' ? 0 : Math.max((out[a] - 1) * strides[a] + window[a] - len, 0);
+    const before = Math.floor(total / 2);
+    return [before, total - before];
+  });
 }
 
 /** Checks a list of positive integers of the layer's rank (filter, window, strides). */
@@ -23,7 +42,10 @@ export function checkExtents(v: unknown, rank: number, what: string, name: strin
   return v as number[];
 }
 
-/** For each output position q and window offset o, the input position read (−1: padding), and the output extent. */
+/**
+ * For each output position q and window offset o, the input position read (−1: zero padding; CIRCULAR reads the
+ * wrapped position, never −1), and the output extent.
+ */
 export interface WindowTable {
   readonly out: readonly number[];
   /** idx[q·F + o], F = |window|. */
@@ -51,6 +73,7 @@ export function windowTable(spatial: readonly number[], window: readonly number[
   const F = spatialSize(window);
   const idx = new Int32Array(So * F);
   const inside = new Int32Array(So);
+  const circular = padding === 'CIRCULAR';
   // positions and offsets in C order (last axis fastest), as the data
   for (let q = 0; q < So; q++) {
     for (let o = 0; o < F; o++) {
@@ -65,7 +88,8 @@ export function windowTable(spatial: readonly number[], window: readonly number[
         const oa = or % window[a];
         or = Math.floor(or / window[a]);
         coords[a] = qa * strides[a] - axes[a].before + oa;
-        if (coords[a] < 0 || coords[a] >= spatial[a]) ok = false;
+        if (circular) coords[a] = ((coords[a] % spatial[a]) + spatial[a]) % spatial[a];
+        else if (coords[a] < 0 || coords[a] >= spatial[a]) ok = false;
       }
       if (ok) for (let a = 0; a < spatial.length; a++) inPos = inPos * spatial[a] + coords[a];
       idx[q * F + o] = ok ? inPos : -1;

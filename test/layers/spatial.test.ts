@@ -30,12 +30,14 @@ interface Ref {
   t: number[][][];
 }
 
+type Pad = 'SAME' | 'VALID' | 'CIRCULAR';
+
 type RefLayer =
-  | { kind: 'conv'; f: [number, number]; st: [number, number]; pad: 'SAME' | 'VALID'; w2: number; b2: number }
+  | { kind: 'conv'; f: [number, number]; st: [number, number]; pad: Pad; w2: number; b2: number }
   | { kind: 'relu' }
   | { kind: 'flatten' }
   | { kind: 'gap' }
-  | { kind: 'pool'; f: [number, number]; st: [number, number] }
+  | { kind: 'pool'; f: [number, number]; st: [number, number]; pad?: 'VALID' | 'CIRCULAR' }
   | { kind: 'dense'; w2: number; b2: number }
   | { kind: 'residualConv'; f: [number, number]; w2: number; b2: number };
 
@@ -55,7 +57,7 @@ function refInput(x: Images, i: number, y: Images, j: number): Ref {
   return { h, w, k: [cov(x, i, y, j), cov(x, i, x, i), cov(y, j, y, j)], t: [zeros(), zeros(), zeros()] };
 }
 
-function outExtent(n: number, f: number, st: number, pad: 'SAME' | 'VALID'): { out: number; before: number } {
+function outExtent(n: number, f: number, st: number, pad: Pad): { out: number; before: number } {
   if (pad === 'VALID') return { out: Math.floor((n - f) / st) + 1, before: 0 };
   const out = Math.ceil(n / st);
   return { out, before: Math.floor(Math.max((out - 1) * st + f - n, 0) / 2) };
@@ -98,10 +100,13 @@ function refStep(r: Ref, l: RefLayer): Ref {
     return { h: r.h, w: r.w, k, t };
   }
   if (l.kind === 'conv' || l.kind === 'pool') {
-    const pad = l.kind === 'conv' ? l.pad : 'VALID';
+    const pad = l.kind === 'conv' ? l.pad : (l.pad ?? 'VALID');
     const ey = outExtent(r.h, l.f[0], l.st[0], pad);
     const ex = outExtent(r.w, l.f[1], l.st[1], pad);
-    const at = (a: number, b: number): number => (a < 0 || a >= r.h || b < 0 || b >= r.w ? -1 : a * r.w + b);
+    // CIRCULAR: periodic boundary, a row (column) index taken mod the extent
+    const wrap = (a: number, n: number): number => ((a % n) + n) % n;
+    const at = (a: number, b: number): number =>
+      pad === 'CIRCULAR' ? wrap(a, r.h) * r.w + wrap(b, r.w) : a < 0 || a >= r.h || b < 0 || b >= r.w ? -1 : a * r.w + b;
     const map = (m: number[][]): number[][] => {
       const out: number[][] = [];
       for (let a1 = 0; a1 < ey.out; a1++)
@@ -118,7 +123,8 @@ function refStep(r: Ref, l: RefLayer): Ref {
                     if (p >= 0 && q >= 0) v += m[p][q];
                   } else {
                     for (let i2 = 0; i2 < l.f[0]; i2++)
-                      for (let j2 = 0; j2 < l.f[1]; j2++) v += m[at(a1 * l.st[0] + i, b1 * l.st[1] + j)][at(a2 * l.st[0] + i2, b2 * l.st[1] + j2)];
+                      for (let j2 = 0; j2 < l.f[1]; j2++)
+                        v += m[at(a1 * l.st[0] - ey.before + i, b1 * l.st[1] - ex.before + j)][at(a2 * l.st[0] - ey.before + i2, b2 * l.st[1] - ex.before + j2)];
                   }
                 }
               const F = l.f[0] * l.f[1];
@@ -189,8 +195,11 @@ const B2 = 0.09;
 describe('spatial kernels against a direct float64 implementation', () => {
   const x = images(4, 5, 5, 2, 1);
   const y = images(3, 5, 5, 2, 2);
-  const cases: { name: string; f: [number, number]; st: [number, number]; pad: 'SAME' | 'VALID'; bias: boolean }[] = [
+  const cases: { name: string; f: [number, number]; st: [number, number]; pad: Pad; bias: boolean }[] = [
     { name: 'SAME, stride 1, no bias', f: [3, 3], st: [1, 1], pad: 'SAME', bias: false },
+    { name: 'CIRCULAR, stride 1, bias', f: [3, 3], st: [1, 1], pad: 'CIRCULAR', bias: true },
+    { name: 'CIRCULAR, strides 2×1, filter 4×2 (even: the odd pad after), no bias', f: [4, 2], st: [2, 1], pad: 'CIRCULAR', bias: false },
+    { name: 'CIRCULAR, filter 7×3 wider than the 5×5 input (wraps more than once)', f: [7, 3], st: [1, 2], pad: 'CIRCULAR', bias: true },
     { name: 'SAME, stride 2, bias', f: [3, 2], st: [2, 2], pad: 'SAME', bias: true },
     { name: 'VALID, stride 1, bias', f: [2, 3], st: [1, 1], pad: 'VALID', bias: true },
     { name: 'VALID, stride 2, no bias', f: [3, 3], st: [2, 1], pad: 'VALID', bias: false },
@@ -234,6 +243,28 @@ describe('spatial kernels against a direct float64 implementation', () => {
       { kind: 'conv', f: [2, 2], st: [1, 1], pad: 'SAME', w2: 2.25, b2: 0.09 },
       { kind: 'relu' },
       { kind: 'flatten' },
+      { kind: 'dense', w2: 1, b2: 0 },
+    ];
+    check(layers, ref, x, null);
+    check(layers, ref, x, y);
+  });
+  it('CIRCULAR: conv > relu > avgPool(3×3, strides 2, CIRCULAR) > conv(CIRCULAR) > relu > globalAvgPool > dense', () => {
+    const layers = [
+      conv(3, { filter: [3, 3], padding: 'CIRCULAR', wStd: 1.5, bStd: 0.3 }),
+      relu(),
+      avgPool({ window: [3, 3], strides: [2, 2], padding: 'CIRCULAR' }),
+      conv(2, { filter: [2, 2], padding: 'CIRCULAR', wStd: 1.5 }),
+      relu(),
+      globalAvgPool(),
+      dense(1),
+    ];
+    const ref: RefLayer[] = [
+      { kind: 'conv', f: [3, 3], st: [1, 1], pad: 'CIRCULAR', w2: 2.25, b2: 0.09 },
+      { kind: 'relu' },
+      { kind: 'pool', f: [3, 3], st: [2, 2], pad: 'CIRCULAR' },
+      { kind: 'conv', f: [2, 2], st: [1, 1], pad: 'CIRCULAR', w2: 2.25, b2: 0 },
+      { kind: 'relu' },
+      { kind: 'gap' },
       { kind: 'dense', w2: 1, b2: 0 },
     ];
     check(layers, ref, x, null);
