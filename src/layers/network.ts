@@ -2,6 +2,7 @@ import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { InputError } from '../util/errors.js';
 import { Rng } from '../util/random.js';
+import { runWithState, type FiniteMode, type FiniteState } from './finiteState.js';
 import { SpecError } from './specError.js';
 import { applySequence, bindSequence, checkFlatOutput, checkSingleOutput, finiteOf, leafLayers } from './serial.js';
 import { formatSpatial, shapeAfter, spatialSize } from './spatial.js';
@@ -103,6 +104,23 @@ export function applyNetwork(net: BoundFiniteNetwork, params: readonly (readonly
     throw new InputError(`input has shape [${x.shape.join(', ')}] but the network expects N × ${net.inputDim}`);
   }
   return singleValue(applySequence(net.layers, params, shapeInput(net, x)), 'the network output');
+}
+
+/**
+ * The network's outputs in a given mode with its non-trainable state (batchNorm's running statistics; see
+ * src/layers/finiteState.ts): 'train' uses batch statistics and returns the updated state (new tensors, the
+ * caller's to dispose), 'eval' uses `state` (empty: the initial values) and returns it unchanged. Networks without
+ * stateful layers give the same outputs as `applyNetwork` in either mode, and an empty state.
+ */
+export function applyNetworkWithState(
+  net: BoundFiniteNetwork,
+  params: readonly (readonly Tensor[])[],
+  x: Tensor2D,
+  mode: FiniteMode,
+  state: FiniteState = [],
+): { output: Tensor2D; state: Tensor[] } {
+  const { value, state: next } = runWithState(mode, state, () => applyNetwork(net, params, x));
+  return { output: value, state: next };
 }
 
 /** The network's input batch as its layers take it: flattened images N × (H·W·C) back to N×H×W×C; flat rows as they are. */

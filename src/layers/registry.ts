@@ -24,6 +24,8 @@ interface LayerEntry {
   readonly doc: string;
   /** Fields that are not single numbers (lists such as filter, strings such as padding): the constructor checks them. */
   readonly rawFields?: readonly string[];
+  /** Of the raw fields, those holding lists of extents (filter, window, strides): the one-line form reads `3` as [3]. */
+  readonly listFields?: readonly string[];
 }
 
 export const LAYER_TYPES: Readonly<Record<LayerType, LayerEntry>> = {
@@ -62,9 +64,10 @@ export const LAYER_TYPES: Readonly<Record<LayerType, LayerEntry>> = {
     required: ['channels', 'filter'],
     optional: ['strides', 'padding', 'wStd', 'bStd'],
     rawFields: ['filter', 'strides', 'padding'],
+    listFields: ['filter', 'strides'],
     build: (f, raw) =>
       conv(f.channels, { filter: raw.filter as number[], strides: raw.strides as number[] | undefined, padding: raw.padding as Padding | undefined, wStd: f.wStd, bStd: f.bStd }),
-    doc: 'conv  {"type":"conv","channels":64,"filter":[3,3],"strides":[1,1],"padding":"SAME","wStd":1.41,"bStd":0} (JSON form only)',
+    doc: 'conv(channels, filter, strides=1x…, padding=SAME, wStd=1, bStd=0)  convolution, e.g. conv(64, 3x3, padding=CIRCULAR); padding SAME, VALID or CIRCULAR',
   },
   flatten: { required: [], optional: [], build: () => flatten(), doc: 'flatten  N×H×W×C → N×(H·W·C)' },
   globalAvgPool: { required: [], optional: [], build: () => globalAvgPool(), doc: 'globalavgpool  mean over the spatial positions' },
@@ -72,14 +75,16 @@ export const LAYER_TYPES: Readonly<Record<LayerType, LayerEntry>> = {
     required: ['window'],
     optional: ['strides', 'padding'],
     rawFields: ['window', 'strides', 'padding'],
+    listFields: ['window', 'strides'],
     build: (_f, raw) => avgPool({ window: raw.window as number[], strides: raw.strides as number[] | undefined, padding: raw.padding as Padding | undefined }),
-    doc: 'avgpool  {"type":"avgPool","window":[2,2],"strides":[2,2],"padding":"VALID"} (JSON form only)',
+    doc: 'avgpool(window, strides=window, padding=VALID)  window means, e.g. avgpool(2x2); padding SAME, VALID or CIRCULAR',
   },
   batchNorm: {
     required: [],
-    optional: [],
-    build: () => batchNorm(),
-    doc: 'batchnorm  parsed only: no closed-form kernel, no finite form yet',
+    optional: ['momentum', 'epsilon', 'affine'],
+    rawFields: ['affine'],
+    build: (f, raw) => batchNorm({ momentum: f.momentum, epsilon: f.epsilon, affine: raw.affine as boolean | undefined }),
+    doc: 'batchnorm(momentum=0.99, epsilon=1e-5, affine=false)  per channel over the batch (running statistics in evaluation); finite only, no analytic kernel',
   },
 };
 
@@ -96,6 +101,16 @@ export function layerTypeFromName(name: string): LayerType | undefined {
   if (isLayerType(name)) return name;
   const lower = name.toLowerCase();
   return (Object.keys(LAYER_TYPES) as LayerType[]).find((t) => t.toLowerCase() === lower);
+}
+
+/** The fields of a layer type that are not single numbers (lists, words, booleans); empty for an unknown type. */
+export function layerRawFields(name: string): readonly string[] {
+  return isLayerType(name) ? (LAYER_TYPES[name].rawFields ?? []) : [];
+}
+
+/** The fields of a layer type holding extent lists (filter, window, strides); empty for an unknown type. */
+export function layerListFields(name: string): readonly string[] {
+  return isLayerType(name) ? (LAYER_TYPES[name].listFields ?? []) : [];
 }
 
 /** The fields of a layer type in positional order (required first), or undefined for an unknown type. */

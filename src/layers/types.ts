@@ -131,7 +131,8 @@ export type LayerJson =
   /** Average pooling over windows (1-D or 2-D). */
   | { type: 'avgPool'; window: number[]; strides?: number[]; padding?: 'SAME' | 'VALID' | 'CIRCULAR' }
   | { type: 'layerNorm' }
-  | { type: 'batchNorm' }
+  /** Batch normalization (finite only; see src/layers/batchNorm.ts): defaults momentum 0.99, epsilon 1e-5, affine false. */
+  | { type: 'batchNorm'; momentum?: number; epsilon?: number; affine?: boolean }
   /** Fans the single input out to the branches (each a list of layers) and outputs the list of their outputs. */
   | { type: 'parallel'; branches: LayerJson[][] }
   /** Sums a list of values (after parallel). */

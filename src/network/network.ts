@@ -1,7 +1,8 @@
-import type { Tensor2D } from '@tensorflow/tfjs';
+import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { analyticKernel, type KernelOptions, type KernelResult } from '../kernels/analytic.js';
 import { parseSpec as parseSpecLayers, specFromJson as specFromJsonLayers } from '../layers/json.js';
-import { applyNetwork, bindFinite, initParams, type NetworkParams } from '../layers/network.js';
+import type { FiniteMode, FiniteState } from '../layers/finiteState.js';
+import { applyNetwork, applyNetworkWithState, bindFinite, initParams, type NetworkParams } from '../layers/network.js';
 import { parseOneLineSpec as parseOneLineLayers } from '../layers/oneLine.js';
 import { serial as serialSpec } from '../layers/serial.js';
 import type { Layer, NetworkSpec } from '../layers/types.js';
@@ -16,8 +17,17 @@ import type { Mat } from '../linalg/matrix.js';
 export interface Network extends NetworkSpec {
   /** Seeded initial parameters for inputs of dimension `inputDim` (same seed → same network everywhere). */
   init(inputDim: number, seed?: number): NetworkParams;
-  /** The finite network's outputs on the rows of x (N × d → N × k). */
+  /**
+   * The finite network's outputs on the rows of x (N × d → N × k), in evaluation mode: layers with batch
+   * statistics (batchNorm) use their initial running statistics; see `applyWithState`.
+   */
   apply(params: NetworkParams, x: Tensor2D): Tensor2D;
+  /**
+   * The outputs in `mode` with the non-trainable state (batchNorm's running statistics, empty at first): 'train'
+   * normalizes by the batch's statistics and returns the updated state (new tensors: dispose the old ones when
+   * done), 'eval' uses `state` and returns it unchanged.
+   */
+  applyWithState(params: NetworkParams, x: Tensor2D, mode: FiniteMode, state?: FiniteState): { output: Tensor2D; state: Tensor[] };
   /** Analytic NNGP and NTK between the rows of X1 and X2 (default X1), float64. */
   kernel(x1: Mat, x2?: Mat, opts?: KernelOptions): Promise<KernelResult>;
 }
@@ -32,6 +42,9 @@ export function network(spec: NetworkSpec): Network {
     },
     apply(this: NetworkSpec, params: NetworkParams, x: Tensor2D): Tensor2D {
       return applyNetwork(bindFinite(this, params.inputDim), params.layers, x);
+    },
+    applyWithState(this: NetworkSpec, params: NetworkParams, x: Tensor2D, mode: FiniteMode, state: FiniteState = []): { output: Tensor2D; state: Tensor[] } {
+      return applyNetworkWithState(bindFinite(this, params.inputDim), params.layers, x, mode, state);
     },
     kernel(this: NetworkSpec, x1: Mat, x2?: Mat, opts?: KernelOptions): Promise<KernelResult> {
       return analyticKernel(this, x1, x2, opts);
