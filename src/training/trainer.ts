@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { structuredNtk } from '../kernels/structuredNtk.js';
 import { specToJson } from '../layers/json.js';
-import { bindFinite, initParams, applyNetwork } from '../layers/network.js';
+import { bindFinite, initParams, applyNetworkWithState } from '../layers/network.js';
 import { weightLayerCount } from '../layers/serial.js';
 import type { NetworkSpec } from '../layers/types.js';
 import type { Mat } from '../linalg/matrix.js';
@@ -169,6 +169,8 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
   // State: parameters, momentum buffers, batch order, λ policy, ∫λ.
   let params: Tensor[][] = initParams(net, seed).layers.map((g) => [...g]);
   let velocity: Tensor[][] | null = mu > 0 ? params.map((g) => g.map((p) => tf.zerosLike(p))) : null;
+  // non-trainable state (batchNorm's running statistics): updated by every training step, used by evaluations
+  let runState: Tensor[] = [];
   const batches: BatchSource = createBatchSource(n, batchSize, seed);
   let step = 0;
   let integratedLambda = 0;
@@ -194,6 +196,7 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
         velocity.flat().forEach((v) => v.dispose());
         velocity = net.layers.map((layer) => layer.paramShapes.map((shape) => tf.tensor(values[at++], shape as number[], 'float32')));
       }
+      runState = meta.shapes.slice(at).map((shape, i) => tf.tensor(values[at + i], shape, 'float32'));
       void flat;
       batches.restore(meta.batches);
       policy.restore(meta.policy);
@@ -209,11 +212,12 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
 
   const evalSet = new Set(steps);
   const flatParams = (): Tensor[] => params.flat();
+  const evalOutput = (ps: readonly (readonly Tensor[])[], x: Tensor2D): Tensor2D => applyNetworkWithState(net, ps, x, 'eval', runState).output;
   const paramNorm2 = (): number => tf.tidy(() => tf.addN(flatParams().map((p) => tf.sum(tf.square(p))))).dataSync()[0];
   const evaluate = (): EvalRecord => {
     const [trL, trA, teL, teA] = tf.tidy(() => {
-      const fTr = applyNetwork(net, params, xEval);
-      const fTe = applyNetwork(net, params, xTest);
+      const fTr = evalOutput(params, xEval);
+      const fTe = evalOutput(params, xTest);
       return [dataLoss(lossName, fTr, yEval), accuracy(fTr, yEval), dataLoss(lossName, fTe, yTest), accuracy(fTe, yTest)];
     });
     const values = [trL, trA, teL, teA].map((t) => {
@@ -256,7 +260,7 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
   const checkpointMs = 1000 * (opts.checkpointSeconds ?? 30);
   const checkpoint = (): void => {
     if (!opts.dir) return;
-    const tensors = [...flatParams(), ...(velocity ? velocity.flat() : [])];
+    const tensors = [...flatParams(), ...(velocity ? velocity.flat() : []), ...runState];
     saveCheckpoint(opts.dir, {
       step,
       integratedLambda,
@@ -270,7 +274,13 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
     checkpointedStep = step;
   };
 
-  const lossOf = (ps: Tensor[][], xb: Tensor2D, yb: Tensor2D) => dataLoss(lossName, applyNetwork(net, ps, xb), yb);
+  // a training pass: batch statistics, and the running statistics after it (kept for the next step)
+  let stepState: Tensor[] = [];
+  const lossOf = (ps: Tensor[][], xb: Tensor2D, yb: Tensor2D) => {
+    const r = applyNetworkWithState(net, ps, xb, 'train', runState);
+    stepState = r.state;
+    return dataLoss(lossName, r.output, yb);
+  };
   const groupSizes = params.map((g) => g.length);
   const regroup = (flat: Tensor[]): Tensor[][] => {
     let at = 0;
@@ -301,7 +311,7 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
       const yb = tf.gather(yAll, idxT) as Tensor2D;
       if (policy.interval !== null && step % policy.interval === 0) {
         const [l, a] = tf.tidy(() => {
-          const f = applyNetwork(net, params, xb);
+          const f = evalOutput(params, xb);
           return [dataLoss(lossName, f, yb), accuracy(f, yb)];
         });
         policy.observe(step, l.dataSync()[0], a.dataSync()[0]);
@@ -329,6 +339,11 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
       yb.dispose();
       flatParams().forEach((p) => p.dispose());
       params = regroup(next.newParams);
+      if (stepState.length > 0) {
+        runState.forEach((t) => t.dispose());
+        runState = stepState;
+        stepState = [];
+      }
       if (velocity) {
         velocity.flat().forEach((v) => v.dispose());
         velocity = regroup(next.newVel);
@@ -342,6 +357,7 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
     if (yEval !== yAll) yEval.dispose();
     params.flat().forEach((p) => p.dispose());
     velocity?.flat().forEach((v) => v.dispose());
+    runState.forEach((t) => t.dispose());
   }
   const wallSeconds = (performance.now() - started) / 1000;
   const result = summarize(records, {
