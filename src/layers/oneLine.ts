@@ -179,13 +179,14 @@ class OneLineParser {
     // numeric fields read numbers only; list and word fields (filter, padding) also extents, words, booleans
     const raw = layerRawFields(type);
     const lists = layerListFields(type);
+    const order = layerFields(type);
     const read = (key: string, text: string): ArgValue => {
+      if (order !== undefined && !order.includes(key)) return text; // an unknown field: buildLayer names it
       if (!raw.includes(key)) return readNumber(text, where);
       const v = readValue(text, where);
       return lists.includes(key) && typeof v === 'number' ? [v] : v; // a bare number in a list field: filter=3 is [3]
     };
     for (const [key, text] of args.named) fields[key] = read(key, text);
-    const order = layerFields(type);
     if (order !== undefined) {
       if (args.positional.length > order.length) {
         throw new SpecError(`${where}: takes at most ${order.length} argument(s) (${order.join(', ') || 'none'}), got ${args.positional.length}`);

@@ -1,5 +1,8 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Images } from '../../src/data/images.js';
 import { analyticKernelSync } from '../../src/kernels/analytic.js';
 import { empiricalKernel } from '../../src/kernels/empirical.js';
@@ -22,6 +25,8 @@ import { randomMatrix } from '../helpers.js';
 beforeAll(async () => {
   await initTfjs('auto');
 });
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 // ---- an independent float64 reference: batch normalization per channel by direct loops ----
 
@@ -261,5 +266,28 @@ describe('batchNorm: kernels, specs, training', () => {
     expect(res.steps).toBe(300);
     expect(Number.isFinite(last.trainLoss)).toBe(true);
     expect(last.trainLoss).toBeLessThan(0.5 * first.trainLoss);
+  }, 60_000);
+
+  it('a killed run with batchNorm resumes from its checkpoint (running statistics included) with exactly the log of an uninterrupted run', async () => {
+    const data = toyData(32, 3);
+    const spec = parseOneLineSpec('dense(16, wStd=1.4, bStd=0.5) > batchnorm(momentum=0.8) > relu > dense(1)');
+    const opts = { spec, data, lr: 0.05, budget: 0.05 * 40, lambda: 0.01, batchSize: 8, evalsPerDecade: 10 } as const;
+    const a = mkdtempSync(join(tmpdir(), 'ntk-bn-'));
+    const b = mkdtempSync(join(tmpdir(), 'ntk-bn-'));
+    dirs.push(a, b);
+    await trainRun({ ...opts, dir: a });
+    await expect(
+      trainRun({
+        ...opts,
+        dir: b,
+        checkpointSeconds: 0,
+        onEval: (r) => {
+          if (r.step >= 20) throw new Error('simulated kill');
+        },
+      }),
+    ).rejects.toThrow('simulated kill');
+    const resumed = await trainRun({ ...opts, dir: b });
+    expect(resumed.resumedFromStep).toBeGreaterThan(0);
+    expect(readFileSync(join(b, 'log.jsonl'), 'utf8')).toBe(readFileSync(join(a, 'log.jsonl'), 'utf8'));
   }, 60_000);
 });
