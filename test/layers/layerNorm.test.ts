@@ -291,7 +291,7 @@ describe('layerNorm and batchNorm in specs', () => {
     expect(homogeneityDegree(a)).toBeNull(); // dense > layerNorm > dense is not homogeneous of degree 2
   });
 
-  it('batchNorm parses (JSON and one line) but its kernel and its finite form are one-line errors', async () => {
+  it('batchNorm parses (JSON and one line); its kernel is a one-line error, its structured NTK points to the Jacobian method', async () => {
     const spec = specFromJson({ layers: [{ type: 'dense', width: 8 }, { type: 'batchNorm' }, { type: 'dense', width: 1 }] });
     expect(specToJson(parseOneLineSpec('dense(8) > batchnorm > dense(1)'))).toEqual(specToJson(spec));
     const x = randomMatrix(3, 4, 5);
@@ -304,7 +304,8 @@ describe('layerNorm and batchNorm in specs', () => {
     }
     expect(message).toMatch(/^layers\[1\] \(batchNorm\): batchNorm has no closed-form kernel: batch normalization couples the examples of a batch; use layerNorm/);
     expect(message).not.toContain('\n');
-    await expect(empiricalKernel(spec, x)).rejects.toThrow(/^layers\[1\] \(batchNorm\): finite batchNorm is not implemented yet/);
+    await expect(empiricalKernel(spec, x)).rejects.toThrow(/no structured NTK rule: use the Jacobian method/);
+    expect((await empiricalKernel(spec, x, undefined, { method: 'jacobian' })).ntk.data.every(Number.isFinite)).toBe(true);
     expect(batchNorm().homogeneity).toBeNull();
   });
 });
