@@ -40,7 +40,7 @@ export { globalAvgPool } from './layers/globalAvgPool.js';
 export { avgPool, type AvgPoolOptions } from './layers/avgPool.js';
 export type { Padding } from './layers/window.js';
 export { batchNorm, type BatchNormOptions } from './layers/batchNorm.js';
-export type { FiniteMode, FiniteState } from './layers/finiteState.js';
+export { runWithState, stateSlot, type FiniteMode, type FiniteState, type StateSlot } from './layers/finiteState.js';
 export { parallel } from './layers/parallel.js';
 export { fanInSum } from './layers/fanInSum.js';
 export { residual } from './layers/residual.js';

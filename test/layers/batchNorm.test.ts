@@ -15,6 +15,7 @@ import { globalAvgPool } from '../../src/layers/globalAvgPool.js';
 import { parseOneLineSpec, specFromJson, specToJson } from '../../src/layers/json.js';
 import { applyNetwork, applyNetworkWithState, bindFinite, initParams } from '../../src/layers/network.js';
 import { serial } from '../../src/layers/serial.js';
+import { serial as serialNetwork } from '../../src/network/network.js';
 import { SpecError } from '../../src/layers/specError.js';
 import { initTfjs } from '../../src/tfjs/backend.js';
 import { tfRuntime } from '../../src/tfjs/runtime.js';
@@ -127,6 +128,21 @@ describe('batchNorm forward: batch statistics in training, running statistics in
     }
   });
 
+  it('the Network face: applyWithState in train returns the running statistics, eval uses them, apply is eval with the initial ones', () => {
+    const tf = tfRuntime();
+    const net = serialNetwork(dense(4, { bStd: 1 }), batchNorm({ momentum: 0.5 }), dense(1));
+    const params = net.init(3, 2);
+    const x = tf.tensor2d(Float32Array.from(new Rng(5).normals(15)), [5, 3]);
+    const tr = net.applyWithState(params, x, 'train');
+    expect(tr.state.map((t) => t.shape)).toEqual([[4], [4]]);
+    const bound = bindFinite(net, 3);
+    const want = applyNetworkWithState(bound, params.layers, x, 'eval', tr.state).output.dataSync();
+    expect(Array.from(net.applyWithState(params, x, 'eval', tr.state).output.dataSync())).toEqual(Array.from(want));
+    expect(Array.from(net.apply(params, x).dataSync())).toEqual(Array.from(applyNetworkWithState(bound, params.layers, x, 'eval').output.dataSync()));
+    // the running statistics moved away from (0, 1): eval with them differs from eval with the initial ones
+    expect(Array.from(want)).not.toEqual(Array.from(net.apply(params, x).dataSync()));
+  });
+
   it('affine: y·γ + β with γ, β trainable per channel (init 1 and 0)', () => {
     const tf = tfRuntime();
     const bn = batchNorm({ affine: true }).finite!({ parameterization: 'ntk', fanIn: 3 });
@@ -224,6 +240,12 @@ describe('batchNorm: kernels, specs, training', () => {
     expect(json.layers[1]).toEqual({ type: 'batchNorm', momentum: 0.9, epsilon: 1e-5, affine: true });
     expect(specToJson(specFromJson(json))).toEqual(json);
     expect(line.layers[1].hasWeights).toBe(true);
+    // L2 scales the affine parameters' initial values (γ₀ = s, β₀ = 0); without affine there is nothing to scale
+    const scaled = batchNorm({ affine: true }).scaleParams(0.5).finite!({ parameterization: 'ntk', fanIn: 2 });
+    expect(scaled.init(new Rng(0)).map((a) => Array.from(a))).toEqual([[0.5, 0.5], [0, 0]]);
+    const plain = batchNorm();
+    expect(plain.scaleParams(0.5)).toBe(plain);
+    expect(plain.hasWeights).toBe(false);
     expect(() => parseOneLineSpec('batchnorm(momentum=1)')).toThrow(/momentum must be in \[0, 1\)/);
     expect(() => parseOneLineSpec('batchnorm(affine=yes)')).toThrow(/affine must be true or false/);
     expect(() => specFromJson({ layers: [{ type: 'batchNorm', epsilon: 0 }] })).toThrow(/epsilon must be finite and > 0/);
