@@ -176,4 +176,19 @@ describe('CIRCULAR: structured ≡ Jacobian NTK, and finite nets converge to the
     }
     expect(apart).toBeGreaterThan(0);
   }, 120_000);
+
+  it('differentiable on every backend: the Jacobian NTK of a CIRCULAR CNN is the same on wasm and cpu (float32 precision) and equals the structured one', async () => {
+    const spec = serial(conv(4, { filter: [3, 3], strides: [2, 1], padding: 'CIRCULAR', wStd: 1.4 }), relu(), avgPool({ window: [2, 2], padding: 'CIRCULAR' }), flatten(), dense(1));
+    const x = images(3, 5, 4, 1, 44);
+    const w = await empiricalKernel(spec, x, undefined, { method: 'jacobian', seed: 2, backend: 'wasm' });
+    const c = await empiricalKernel(spec, x, undefined, { method: 'jacobian', seed: 2, backend: 'cpu' });
+    const s = await empiricalKernel(spec, x, undefined, { method: 'structured', seed: 2, backend: 'cpu' });
+    expect(w.backend).toBe('wasm');
+    expect(c.backend).toBe('cpu');
+    const max = Math.max(...Array.from(c.ntk.data, Math.abs));
+    for (let i = 0; i < 9; i++) {
+      expect(Math.abs(w.ntk.data[i] - c.ntk.data[i])).toBeLessThanOrEqual(1e-5 * max);
+      expect(Math.abs(s.ntk.data[i] - c.ntk.data[i])).toBeLessThanOrEqual(1e-4 * max);
+    }
+  }, 60_000);
 });
