@@ -14,7 +14,7 @@ export type TargetEncoding = 'centred' | 'onehot';
 /**
  * A train/test set ready for kernels and flows (float64), with a description for results files. Inputs are
  * always rows (N×d); for images or sequences the rows are the examples flattened in C order and `inputShape`
- * says how to see them again (`datasetInputs`; finite networks bind with `bindFinite(spec, inputShape)`).
+ * says how to see them again (`datasetInputs`; finite networks bind with `bindFinite(spec, inputShape)`, as the trainer does).
  */
 export interface Dataset {
   x: Mat;
@@ -44,11 +44,6 @@ export function datasetInputs(data: Dataset): { x: NetworkInputs; xTest: Network
   if (!s || s.spatial.length === 0) return { x: data.x, xTest: data.xTest };
   const view = (m: Mat): Images => ({ shape: [m.rows, ...s.spatial, s.width], data: m.data, dtype: 'float64' });
   return { x: view(data.x), xTest: view(data.xTest) };
-}
-
-/** What a finite network is bound to for this dataset: the per-example shape, or the input dimension for vectors. */
-export function datasetInputShape(data: { x: Mat; inputShape?: LayerShape }): number | LayerShape {
-  return data.inputShape && data.inputShape.spatial.length > 0 ? data.inputShape : data.x.cols;
 }
 
 /**
