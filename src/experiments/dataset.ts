@@ -53,7 +53,7 @@ export function datasetInputs(data: Dataset): { x: NetworkInputs; xTest: Network
 export function bundledDataset(spec: string, opts: DatasetOptions = {}): Dataset {
   const { m, seed, train, test } = bundledSplit(spec, opts.seed);
   const how = opts.standardize ?? 'unit-norm';
-  if (how === 'channels') throw new InputError("standardization 'channels' is for images: ask for the digits as images (an image size), or use unit-norm, features or none");
+  if (how === 'channels') throw new InputError("standardization 'channels' is for images: ask for the digits as images (bundledImageDataset; --image-size in the CLI), or use unit-norm, features or none");
   const s = standardize(train.x, test.x, how);
   const enc = opts.targets ?? 'centred';
   const targets = (labels: Int32Array) => encodeDigits(labels, enc);
@@ -131,7 +131,7 @@ export function bundledImages(spec: string, opts: ImageDatasetOptions = {}): Ima
  * bundledImages as a Dataset: the images' rows (N×size²) with `inputShape` [size, size] × 1, for the commands
  * that take a Dataset. At size 28 the rows equal bundledDataset's for 'unit-norm' and 'none' (bit for bit).
  */
-export function bundledImageDataset(spec: string, opts: Omit<ImageDatasetOptions, 'standardize'> & { standardize?: InputStandardization; maxMemoryBytes?: number } = {}): Dataset {
+export function bundledImageDataset(spec: string, opts: Omit<ImageDatasetOptions, 'standardize'> & { standardize?: InputStandardization } = {}): Dataset {
   const how = opts.standardize;
   if (how === 'features') throw new InputError("standardization 'features' (per pixel) is not offered for images: use unit-norm (default), channels or none");
   const d = bundledImages(spec, { size: opts.size, standardize: how, targets: opts.targets, seed: opts.seed });
@@ -141,8 +141,8 @@ export function bundledImageDataset(spec: string, opts: Omit<ImageDatasetOptions
 
 /**
  * The user's own arrays: X, Y (n×k or n labels), X*, Y*, all finite. X and X* are read by readInputs: N×d
- * vectors, N×L×C sequences or N×H×W×C images (.npy rank 2, 3, 4), and must have the same per-example shape. Y is read as class labels when it is
- * one column of integers ≥ 0 (not all 0): both Y and Y* become one-hot with k = max label + 1 (≤ MAX_CLASSES), and
+ * vectors, N×L×C sequences or N×H×W×C images (.npy rank 2, 3, 4), and must have the same per-example shape.
+ * Y is read as class labels when it is one column of integers ≥ 0 (not all 0): both Y and Y* become one-hot with k = max label + 1 (≤ MAX_CLASSES), and
  * a Y* that is not such labels is an error (never a silent fall-back to regression). Any other Y is used as given.
  */
 export function fileDataset(paths: { x: string; y: string; xTest: string; yTest: string }, opts: DatasetOptions = {}): Dataset {
@@ -150,7 +150,7 @@ export function fileDataset(paths: { x: string; y: string; xTest: string; yTest:
   const xtIn = readInputs(paths.xTest, { name: 'X test (--x-test)', maxMemoryBytes: opts.maxMemoryBytes });
   const shape = inputShapeOf(xIn);
   const shapeT = inputShapeOf(xtIn);
-  if (isShaped(xIn) !== isShaped(xtIn) || formatInputShape(shape) !== formatInputShape(shapeT) || shape.spatial.length !== shapeT.spatial.length) {
+  if (isShaped(xIn) !== isShaped(xtIn) || formatInputShape(shape) !== formatInputShape(shapeT)) {
     throw new InputError(`X and X test differ in shape per example: ${describeInputs(xIn)} vs ${describeInputs(xtIn)}`);
   }
   const x = flatInputs(xIn);
@@ -200,7 +200,7 @@ function channelStandardized(x: Mat, xt: Mat, shape: LayerShape): { train: Mat; 
   return { train: flattenImages(s.train), test: flattenImages(s.test!) };
 }
 
-/** "5 vectors of 4" / "5×6×6×2" for shape-mismatch messages. */
+/** "shape 5×6×6×2" / "5×72 (vectors)" for shape-mismatch messages. */
 function describeInputs(x: NetworkInputs): string {
   return isShaped(x) ? `shape ${x.shape.join('×')}` : `${x.rows}×${x.cols} (vectors)`;
 }
