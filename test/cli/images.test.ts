@@ -6,7 +6,7 @@
  * Bad input: one line on stderr, exit 2, and the output path does not exist afterwards.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -285,6 +285,24 @@ describe('scan and train on images', () => {
     expect(fa.steps).toBe(fb.steps);
     // float32 on the same backend; a reshape changes no value, so only summation order could differ
     expect(Math.abs(fa.finalTestLoss - fb.finalTestLoss)).toBeLessThan(1e-6 * Math.abs(fb.finalTestLoss));
+  });
+
+  it('sweep and autol2 on image files (--jobs 1): every run trained the CNN on 6×6×2 images (84 parameters, counted by hand; L = 2)', async () => {
+    const arch = net(conv(4), '{"type":"relu"}', '{"type":"globalAvgPool"}', '{"type":"dense","width":3,"wStd":1.41421356}');
+    const files = ['--x', p('img.npy'), '--y', p('labels.npy'), '--x-test', p('imgT.npy'), '--y-test', p('labelsT.npy')];
+    const sw = p('sweepImg');
+    const r1 = await run(['sweep', '--arch', arch, ...files, '--lambdas', '1e-1,3e-1', '--budget-factor', '0.3', '--jobs', '1', '--quiet', '--out', sw]);
+    expect(r1.status, r1.stderr).toBe(0);
+    const al = p('autol2Img');
+    const r2 = await run(['autol2', '--arch', arch, ...files, '--budget', '1', '--grid', '0.01', '--net-seeds', '0', '--jobs', '1', '--quiet', '--out', al]);
+    expect(r2.status, r2.stderr).toBe(0);
+    const results = [sw, al].flatMap((d) => readdirSync(join(d, 'runs')).map((r) => join(d, 'runs', r, 'result.json')));
+    expect(results).toHaveLength(4); // two λ of the sweep; Auto L2 and one constant λ
+    for (const f of results) {
+      const res = JSON.parse(readFileSync(f, 'utf8')) as { paramCount: number; depth: number };
+      // conv 3·3·2·4 weights and dense 4·3 weights (bStd = 0: no biases)
+      expect([res.paramCount, res.depth], f).toEqual([3 * 3 * 2 * 4 + 4 * 3, 2]);
+    }
   });
 
   it('bad image data for scan and train: one line, exit 2, no --out folder', async () => {
