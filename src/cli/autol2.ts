@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
 import { checkWorkDir } from '../io/outputPath.js';
 import { InputError } from '../util/errors.js';
-import { loadDataset } from './dataArgs.js';
+import { INPUT_SHAPE_HELP, loadDataset } from './dataArgs.js';
 import { parseInteger, parseNumber } from './parse.js';
 import { addJobsOption, addTrainOptions, parsePositive, parsePositiveList, parseSeedList, parseTrainOptions, openExperimentDir, type TrainCliOptions } from './trainArgs.js';
 
@@ -33,7 +33,18 @@ export function registerAutoL2Command(program: Command): void {
     .option('--grid <list>', 'constant λ values: start:end:count or a comma list', '1e-4:1e-2:5')
     .option('--net-seeds <list>', 'seeds (comma list): every arm runs each', '0,1,2')
     .requiredOption('--out <dir>', 'results folder: runs/…, autol2.json; rerun to resume');
-  addJobsOption(addTrainOptions(cmd)).action(async (o: AutoL2CommandOptions) => {
+  addJobsOption(addTrainOptions(cmd))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  ntk autol2 --budget 300 --grid 1e-3,1e-2 --net-seeds 0,1 --out autol21
+  ntk autol2 --arch cnn.json --data mnist:512:500 --image-size 14 --width 64 --budget 300 --grid 1e-3,1e-2 --net-seeds 0,1 --out autol2-cnn
+      (cnn.json: conv layers, then globalAvgPool or flatten, then dense)
+
+${INPUT_SHAPE_HELP}`,
+    )
+    .action(async (o: AutoL2CommandOptions) => {
     const parsed = await parseTrainOptions(o);
     const seeds = parseSeedList(o.netSeeds);
     const floor = parseNumber(o.floor, '--floor');
@@ -51,7 +62,7 @@ export function registerAutoL2Command(program: Command): void {
     const lr = parsePositive(o.lr, '--lr');
     const budget = parsePositive(o.budget, '--budget');
     checkWorkDir(o.out, 'autol2');
-    const data = loadDataset(o);
+    const data = loadDataset(o, parsed.spec);
     const release = openExperimentDir(o.out, 'autol2', { ...parsed, data, lr, budget, lambda: auto.lambda0 }, parsed.jobs);
     try {
       const { compareAutoL2 } = await import('../experiments/autoL2Compare.js');

@@ -5,11 +5,12 @@ import { defaultMemoryLimit, parseMemoryLimit } from '../kernels/memory.js';
 import { parseSpec } from '../layers/json.js';
 import { withHiddenWidth } from '../layers/network.js';
 import type { NetworkSpec } from '../layers/types.js';
-import type { Mat } from '../linalg/matrix.js';
 import type { TfBackendName } from '../tfjs/backend.js';
 import { parseInteger } from './parse.js';
 import { getLinalg } from '../linalg/index.js';
-import { readMatrix, writeNpy } from '../io/npy.js';
+import { writeNpy } from '../io/npy.js';
+import { flatInputs, readInputs, type NetworkInputs } from '../data/inputs.js';
+import { INPUT_SHAPE_HELP } from './dataArgs.js';
 import { checkOutputFile, makeParentDir } from '../io/outputPath.js';
 import { InputError, quote } from '../util/errors.js';
 import { progressBar } from './progress.js';
@@ -41,8 +42,8 @@ export function registerKernelCommand(program: Command): void {
     .command('kernel')
     .description('NTK or NNGP between the rows of X1 and X2, written as an N1×N2 float64 .npy: analytic (infinite width), or --empirical (finite networks, Monte Carlo over --seeds)')
     .requiredOption('--arch <spec>', 'architecture: a .json file, a JSON string, or the one-line form')
-    .requiredOption('--x1 <file>', 'inputs X1 (N1×d): .npy (float32/float64), .csv or .json')
-    .option('--x2 <file>', 'inputs X2 (N2×d); default X1')
+    .requiredOption('--x1 <file>', 'inputs X1: N1×d (.npy, .csv or .json), or .npy N1×L×C sequences / N1×H×W×C images')
+    .option('--x2 <file>', 'inputs X2, the same shape per example as X1; default X1')
     .option('--get <which>', 'ntk or nngp', 'ntk')
     .requiredOption('--out <file.npy>', 'output .npy (float64, N1×N2), written atomically')
     .option('--max-memory <size>', `refuse if the estimated peak memory exceeds this (e.g. 16G; default ${Math.round(defaultMemoryLimit() / 2 ** 30)}G)`)
@@ -51,7 +52,7 @@ export function registerKernelCommand(program: Command): void {
     .option('--force', 'replace an existing --out (and --stderr) .npy file')
     .option('--quiet', 'no progress bar')
     .option('--empirical', 'finite networks on TensorFlow.js instead of the infinite-width formula')
-    .option('--width <n>', 'with --empirical: width of every Dense layer but the readout (default: the spec\'s widths)')
+    .option('--width <n>', 'with --empirical: width of every Dense layer and channels of every conv but the readout (default: the spec\'s widths)')
     .option('--seeds <S>', 'with --empirical: average over S seeded networks (default 1)')
     .option('--seed <s>', 'with --empirical: seed of the first network; network i uses seed s + i (default 0)')
     .option('--method <m>', 'with --empirical: structured (default; no Jacobian) or jacobian (autodiff reference)')
@@ -66,10 +67,18 @@ Examples:
   ntk kernel --arch "standard: dense(256, 1, 0.1) > erf > dense(1)" --x1 X.npy --get nngp --out K.npy
   ntk kernel --arch examples/relu3.json --x1 examples/digits128.npy --empirical --width 1024 --seeds 8 \\
       --out Kemp.npy --stderr Kemp_se.npy
+  ntk kernel --arch '[{"type":"conv","channels":64,"filter":[3,3],"strides":[1,1],"padding":"SAME","wStd":1.41421356,"bStd":0},
+      {"type":"relu"},{"type":"globalAvgPool"},{"type":"dense","width":10}]' --x1 images.npy --out Kimg.npy
+      (images.npy: N×H×W×C, e.g. np.save("images.npy", x.reshape(-1, 28, 28, 1).astype(np.float32)))
+
+${INPUT_SHAPE_HELP}
+Spatial kernels cost memory like (H·W)² per pair when pooling needs the full spatial covariance (H·W without
+pooling): the estimate is checked against --max-memory before any work and named in the refusal.
 
 One-line architecture form: [ntk: | standard:] layer > layer > ...; [group]*N repeats a group.
 Layers: dense(width, wStd=1, bStd=0), relu, erf, gelu, tanh, abrelu(a, b), leakyrelu(alpha), abs, identity,
 layernorm (right after a dense layer for the analytic kernel), batchnorm (parsed; no kernel, no finite form yet).
+conv, avgPool, globalAvgPool, flatten, parallel/fanInSum and residual: JSON form only, e.g. {"type":"flatten"}.
 On success stdout gets one JSON line describing the result; errors go to stderr with exit code 2.
 Empirical kernels: float32 products on the tfjs backend (the JSON line names it), float64 sums; the NTK is the
 trace over outputs divided by k, the NNGP is f·f'ᵀ/k; --seeds S gives the mean over S networks.`,
@@ -84,8 +93,9 @@ trace over outputs divided by k, the NNGP is f·f'ᵀ/k; --seeds S gives the mea
       const threads = o.threads === undefined ? undefined : Number(o.threads);
       if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new InputError(`--threads must be a positive integer, got "${o.threads}"`);
       if (o.maxMemory !== undefined) parseMemoryLimit(o.maxMemory); // refused before any file is read
-      const x1 = readMatrix(o.x1, { name: 'X1' });
-      const x2 = o.x2 ? readMatrix(o.x2, { name: 'X2' }) : undefined;
+      const readLimit = o.maxMemory ? parseMemoryLimit(o.maxMemory) : undefined;
+      const x1 = readInputs(o.x1, { name: 'X1', maxMemoryBytes: readLimit });
+      const x2 = o.x2 ? readInputs(o.x2, { name: 'X2', maxMemoryBytes: readLimit }) : undefined;
       if (o.empirical) {
         await empiricalCommand(o, spec, x1, x2, started, outPath);
         return;
@@ -116,7 +126,7 @@ trace over outputs divided by k, the NNGP is f·f'ᵀ/k; --seeds S gives the mea
 }
 
 /** `ntk kernel --empirical`: the Monte Carlo mean (and standard error) of finite networks' kernels. */
-async function empiricalCommand(o: KernelCliOptions, spec: NetworkSpec, x1: Mat, x2: Mat | undefined, started: number, outPath: string): Promise<void> {
+async function empiricalCommand(o: KernelCliOptions, spec: NetworkSpec, x1: NetworkInputs, x2: NetworkInputs | undefined, started: number, outPath: string): Promise<void> {
   const method = o.method ?? 'structured';
   if (method !== 'structured' && method !== 'jacobian') throw new InputError(`--method must be structured or jacobian, got "${method}"`);
   const backend = (o.backend ?? 'auto') as TfBackendName;
@@ -181,9 +191,9 @@ async function empiricalCommand(o: KernelCliOptions, spec: NetworkSpec, x1: Mat,
 }
 
 /** Largest |x|² over the rows of X1 and X2, for overflow messages. */
-function maxSquaredNorm(x1: Mat, x2: Mat | undefined): number {
+function maxSquaredNorm(a: NetworkInputs, b: NetworkInputs | undefined): number {
   let max = 0;
-  for (const x of x2 ? [x1, x2] : [x1]) {
+  for (const x of (b ? [a, b] : [a]).map(flatInputs)) {
     for (let i = 0; i < x.rows; i++) {
       let s = 0;
       for (let j = 0; j < x.cols; j++) s += x.data[i * x.cols + j] ** 2;

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
 import { checkWorkDir } from '../io/outputPath.js';
 import { InputError } from '../util/errors.js';
-import { loadDataset } from './dataArgs.js';
+import { INPUT_SHAPE_HELP, loadDataset } from './dataArgs.js';
 import { addJobsOption, addTrainOptions, parsePositive, parsePositiveList, parseSeedList, parseTrainOptions, openExperimentDir, type TrainCliOptions } from './trainArgs.js';
 
 interface PredictCommandOptions extends TrainCliOptions {
@@ -28,7 +28,18 @@ export function registerPredictLambdaCommand(program: Command): void {
     .option('--metric <m>', 't* from the lowest test loss (loss) or the best test accuracy (acc)', 'loss')
     .option('--net-seeds <list>', 'seeds of the networks and batch orders (comma list); with several, the whole procedure runs once per seed (in OUT/seed=S/) and the accuracies and the gap are averaged', '0')
     .requiredOption('--out <dir>', 'results folder: runs/…, predict.json; rerun to resume');
-  addJobsOption(addTrainOptions(cmd)).action(async (o: PredictCommandOptions) => {
+  addJobsOption(addTrainOptions(cmd))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  ntk predict-lambda --budget 300 --lambda0 3e-2 --grid 1e-3,1e-2 --out predict-lambda1
+  ntk predict-lambda --arch cnn.json --data mnist:512:500 --image-size 14 --width 64 --budget 300 --lambda0 3e-2 --grid 1e-3,1e-2 --out predict-lambda-cnn
+      (cnn.json: conv layers, then globalAvgPool or flatten, then dense)
+
+${INPUT_SHAPE_HELP}`,
+    )
+    .action(async (o: PredictCommandOptions) => {
     const parsed = await parseTrainOptions(o);
     const grid = o.grid === 'none' ? [] : parsePositiveList(o.grid, '--grid');
     const lr = parsePositive(o.lr, '--lr');
@@ -39,7 +50,7 @@ export function registerPredictLambdaCommand(program: Command): void {
     if (o.metric !== 'loss' && o.metric !== 'acc') throw new InputError(`--metric must be loss or acc, got "${o.metric}"`);
     const metric: 'loss' | 'acc' = o.metric;
     checkWorkDir(o.out, 'predict-lambda');
-    const data = loadDataset(o);
+    const data = loadDataset(o, parsed.spec);
     const release = openExperimentDir(o.out, 'predict-lambda', { ...parsed, data, lr, budget, lambda: lambda0 }, parsed.jobs);
     try {
       const { predictLambda, predictLambdaOverSeeds } = await import('../experiments/predictLambda.js');

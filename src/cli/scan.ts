@@ -11,7 +11,9 @@ import { homogeneityDegree, weightLayerCount, isPositivelyHomogeneous } from '..
 import { InputError } from '../util/errors.js';
 import { parseLambdas } from './parse.js';
 import { progressBar } from './progress.js';
-import { addDataOptions, loadDataset } from './dataArgs.js';
+import { addDataOptions, INPUT_SHAPE_HELP, loadDataset } from './dataArgs.js';
+import { datasetInputs } from '../experiments/dataset.js';
+import type { NetworkInputs } from '../data/inputs.js';
 
 interface ScanCliOptions {
   arch: string;
@@ -40,10 +42,10 @@ export function registerScanCommand(program: Command): void {
   const cmd = program
     .command('scan')
     .description('λ scan of the infinite-width L2 flow: t* (best test MSE / accuracy) against λ and the log-log slope')
-    .requiredOption('--arch <spec>', 'architecture (file, JSON or one-line form); L = its number of Dense layers');
+    .requiredOption('--arch <spec>', 'architecture (file, JSON or one-line form); L = its number of weight layers (dense, conv) along every path');
   addDataOptions(cmd)
     .option('--lambdas <grid>', 'λ values: start:end:count (log-spaced) or a comma list', '1e-4:1e-1:13')
-    .option('--model <deep|linear>', 'deep (L = number of Dense layers) or linear (L = 1 on the same kernel)', 'deep')
+    .option('--model <deep|linear>', 'deep (L = number of weight layers) or linear (L = 1 on the same kernel)', 'deep')
     .option('--kernel-only', 'for non-homogeneous nets (biases, Erf): write the predicted kernel decay instead of t*')
     .requiredOption('--out <dir>', 'results folder: tstar.csv, tstar.json, curves.json')
     .option('--force', 'replace an existing --out folder')
@@ -55,7 +57,12 @@ export function registerScanCommand(program: Command): void {
       `
 Examples:
   ntk scan --arch "dense(1024, wStd=1.41421356) > relu > dense(1024, wStd=1.41421356) > relu > dense(10, wStd=1.41421356)" --data mnist:500:1000 --out scan1
-  ntk scan --arch net.json --x X.npy --y labels.npy --x-test XT.npy --y-test labelsT.npy --lambdas 1e-3:1e-1:9 --model linear --out scanlin`,
+  ntk scan --arch net.json --x X.npy --y labels.npy --x-test XT.npy --y-test labelsT.npy --lambdas 1e-3:1e-1:9 --model linear --out scanlin
+  ntk scan --arch cnn.json --data mnist:200:200 --image-size 14 --out scancnn
+      (cnn.json: {"layers":[{"type":"conv","channels":64,"filter":[3,3],"strides":[1,1],"padding":"SAME","wStd":1.41421356},
+       {"type":"relu"},{"type":"globalAvgPool"},{"type":"dense","width":10,"wStd":1.41421356}]}: L = 2 weight layers)
+
+${INPUT_SHAPE_HELP}`,
     )
     .action(async (o: ScanCliOptions) => {
       const started = Date.now();
@@ -72,21 +79,22 @@ Examples:
       const lambdas = parseLambdas(o.lambdas);
       const memoryLimit = o.maxMemory !== undefined ? parseMemoryLimit(o.maxMemory) : defaultMemoryLimit();
       checkOutputDir(o.out, 'scan', o.force);
-      const data = loadDataset(o);
+      const data = loadDataset(o, spec);
+      const inputs = datasetInputs(data);
       const depth = o.model === 'linear' ? 1 : (homogeneityDegree(spec) ?? weightLayerCount(spec));
-      if (depth < 1) throw new InputError('the architecture has no Dense layer');
+      if (depth < 1) throw new InputError('the architecture has no weight layer (dense or conv)');
       if (!o.kernelOnly || homogeneous) {
         const size = { n: data.x.rows, m: data.xTest.rows, k: data.y.cols, times: SCAN_TIMES, lambdas: lambdas.length };
         checkMemory(flowMemoryBytes(size), memoryLimit, `the scan (n = ${size.n}, m = ${size.m}, k = ${size.k}, ${lambdas.length} λ values)`);
       }
       const bar = progressBar('kernel rows', o.quiet);
-      const thetaTrain = (await analyticKernel(spec, data.x, undefined, { get: 'ntk', onProgress: bar.update, maxMemoryBytes: memoryLimit })).ntk!;
+      const thetaTrain = (await analyticKernel(spec, inputs.x, undefined, { get: 'ntk', onProgress: bar.update, maxMemoryBytes: memoryLimit })).ntk!;
       bar.stop();
       if (o.kernelOnly && !homogeneous) {
-        writeKernelOnly(o, spec, data.x, lambdas, thetaTrain, data.description);
+        writeKernelOnly(o, spec, inputs.x, lambdas, thetaTrain, data.description);
         return;
       }
-      const thetaTest = (await analyticKernel(spec, data.xTest, data.x, { get: 'ntk', maxMemoryBytes: memoryLimit })).ntk!;
+      const thetaTest = (await analyticKernel(spec, inputs.xTest, inputs.x, { get: 'ntk', maxMemoryBytes: memoryLimit })).ntk!;
       const eb = eigenbasis({ thetaTrain, thetaTest, y: data.y, yTest: data.yTest }, undefined, { regularize: o.regularize });
       if (eb.spectrum.regularized) process.stderr.write(`ntk: warning: ${regularizedNote(eb.spectrum)}\n`);
       const bar2 = progressBar('λ values', o.quiet);
@@ -142,7 +150,7 @@ export function scanTable(r: ScanResult, description: string): string {
   return lines.join('\n') + '\n';
 }
 
-function writeKernelOnly(o: ScanCliOptions, spec: ReturnType<typeof parseSpec>, x: import('../linalg/matrix.js').Mat, lambdas: number[], theta0: import('../linalg/matrix.js').Mat, description: string): void {
+function writeKernelOnly(o: ScanCliOptions, spec: ReturnType<typeof parseSpec>, x: NetworkInputs, lambdas: number[], theta0: import('../linalg/matrix.js').Mat, description: string): void {
   // Trace of the predicted kernel relative to Θ_0, on a grid of Λ = λt (the prediction depends on Λ only).
   const bigLambdas = logspace(1e-3, 10, 60);
   const tr0 = trace(theta0);

@@ -4,7 +4,7 @@ import type { SweepResult } from '../experiments/sweep.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { checkWorkDir } from '../io/outputPath.js';
 import { InputError } from '../util/errors.js';
-import { loadDataset } from './dataArgs.js';
+import { INPUT_SHAPE_HELP, loadDataset } from './dataArgs.js';
 import { parseLambdas } from './parse.js';
 import { addJobsOption, addTrainOptions, parsePositive, parsePositiveList, parseSeedList, parseTrainOptions, openExperimentDir, type TrainCliOptions } from './trainArgs.js';
 
@@ -30,6 +30,10 @@ export function registerSweepCommand(program: Command): void {
 Examples:
   ntk sweep --lambdas 1e-4:1e-2:5 --lrs 0.25,0.5 --out sweep1
   ntk sweep --data mnist:1024:1000 --width 256 --lambdas 3e-3:1e-1:4 --budget-factor 2 --out quick
+  ntk sweep --arch cnn.json --data mnist:512:500 --image-size 14 --width 64 --lambdas 1e-2:1e-1:3 --out cnnsweep
+      (cnn.json: conv layers, then globalAvgPool or flatten, then dense)
+
+${INPUT_SHAPE_HELP}
 
 Finished runs are kept in their folders; killing the sweep and running the same command again skips them,
 resumes the interrupted run from its checkpoint, and produces the same table. Runs whose best comes at the
@@ -42,7 +46,7 @@ end of their budget are marked '!' and left out of the fits.`,
     const seeds = parseSeedList(o.netSeeds);
     if (lambdas.length < 2) throw new InputError('a sweep needs at least two λ values');
     checkWorkDir(o.out, 'sweep');
-    const data = loadDataset(o);
+    const data = loadDataset(o, parsed.spec);
     const release = openExperimentDir(o.out, 'sweep', { ...parsed, data, lr: lrs[0], budget: budgetFactor / lambdas[0], lambda: lambdas[0] }, parsed.jobs);
     try {
       const started = Date.now();

@@ -5,7 +5,7 @@ import { checkWorkDir } from '../io/outputPath.js';
 import type { TrainOptions } from '../training/trainer.js';
 import { checkTrainOptions } from '../training/validate.js';
 import { InputError } from '../util/errors.js';
-import { loadDataset } from './dataArgs.js';
+import { INPUT_SHAPE_HELP, loadDataset } from './dataArgs.js';
 import { parseInteger, parseNumber } from './parse.js';
 import { progressBar } from './progress.js';
 import { addTrainOptions, parsePositive, parseTrainOptions, type TrainCliOptions } from './trainArgs.js';
@@ -37,6 +37,12 @@ Examples:
   ntk train --lambda 1e-3 --lr 0.5 --budget 3000 --out runs/l1e-3
   ntk train --arch "[dense(1024, wStd=1.41421356) > relu]*2 > dense(10, wStd=1.41421356)" --data mnist:2048:1000 \\
       --lambda 1e-2 --budget 300 --kernel-probe 64 --out runs/kernel
+  ntk train --arch cnn.json --data mnist:512:500 --image-size 14 --width 64 --lambda 1e-2 --budget 100 --out runs/cnn
+  ntk train --arch cnn.json --x images.npy --y labels.npy --x-test imagesT.npy --y-test labelsT.npy \
+      --standardize unit-norm --lambda 1e-2 --budget 100 --out runs/mine
+      (cnn.json: conv layers, then globalAvgPool or flatten, then dense; images.npy N×H×W×C)
+
+${INPUT_SHAPE_HELP}
 
 Run the same command again after an interruption: it continues from the last checkpoint (same numbers).
 Numbers are float32 (TensorFlow.js); the JSON line on stdout names the backend.`,
@@ -49,7 +55,7 @@ Numbers are float32 (TensorFlow.js); the JSON line on stdout names the backend.`
     const seed = parseInteger(o.netSeed, '--net-seed', 0);
     const kernelProbe = parseInteger(o.kernelProbe, '--kernel-probe', 0);
     checkWorkDir(o.out, 'run');
-    const data = loadDataset(o);
+    const data = loadDataset(o, parsed.spec);
     const run: TrainOptions = { ...parsed, data, lr, budget, lambda, seed, kernelProbe, dir: o.out };
     // every input is checked before the folder is created or (with --force) an earlier run's files are removed
     checkTrainOptions(run);

@@ -32,7 +32,7 @@ export interface TrainCliOptions extends DataCliOptions {
 export const DEFAULT_ARCH = '[dense(512, wStd=1.41421356) > relu]*2 > dense(10, wStd=1.41421356)';
 
 export function addTrainOptions(cmd: Command): Command {
-  cmd.option('--arch <spec>', 'architecture (file, JSON or one-line form)', DEFAULT_ARCH).option('--width <n>', 'override the width of every Dense layer but the readout');
+  cmd.option('--arch <spec>', 'architecture (file, JSON or one-line form)', DEFAULT_ARCH).option('--width <n>', 'override the width of every Dense layer and the channels of every conv but the readout');
   return addDataOptions(cmd, 'mnist:2048:1000')
     .option('--loss <name>', 'mse ((1/2n)Σ|f − y|², the theory\'s loss) or xent (softmax cross-entropy)', 'mse')
     .option('--batch <b>', 'mini-batch size (≥ n: full-batch gradient descent)', '128')

@@ -1,29 +1,49 @@
-import { downsampleImages, matToImages, standardizeImages, type ImageStandardization, type Images } from '../data/images.js';
+import { downsampleImages, flattenImages, matToImages, standardizeImages, type ImageStandardization, type Images } from '../data/images.js';
+import { flatInputs, formatInputShape, inputShapeOf, isShaped, readInputs, type NetworkInputs } from '../data/inputs.js';
 import { mnistSplit } from '../data/mnist.js';
 import { centredOneHot, oneHot, standardize, type Standardization } from '../data/preprocess.js';
 import { classCount, looksLikeLabels, readLabels } from '../data/labels.js';
 import { readMatrix } from '../io/npy.js';
 import { checkMemory, defaultMemoryLimit } from '../kernels/memory.js';
+import type { LayerShape } from '../layers/types.js';
 import type { Mat } from '../linalg/matrix.js';
 import { InputError, assertFinite } from '../util/errors.js';
 
 export type TargetEncoding = 'centred' | 'onehot';
 
-/** A train/test set ready for kernels and flows (float64), with a description for results files. */
+/**
+ * A train/test set ready for kernels and flows (float64), with a description for results files. Inputs are
+ * always rows (N×d); for images or sequences the rows are the examples flattened in C order and `inputShape`
+ * says how to see them again (`datasetInputs`; finite networks bind with `bindFinite(spec, inputShape)`, as the trainer does).
+ */
 export interface Dataset {
   x: Mat;
   y: Mat;
   xTest: Mat;
   yTest: Mat;
   description: string;
+  /** Per-example shape when the inputs are images ([H, W] and C) or sequences ([L] and C); absent for vectors. */
+  inputShape?: LayerShape;
 }
 
+/** How inputs are standardized: the flat choices, or 'channels' (images and sequences only; see ImageStandardization). */
+export type InputStandardization = Standardization | 'channels';
+
 export interface DatasetOptions {
-  standardize?: Standardization;
+  /** Default: 'unit-norm' for bundled data, 'none' for files. 'features' is for vectors, 'channels' for images. */
+  standardize?: InputStandardization;
   targets?: TargetEncoding;
   seed?: number;
-  /** Ceiling for the one-hot targets of label files (default: defaultMemoryLimit()). */
+  /** Ceiling for the one-hot targets of label files and for shaped input files (default: defaultMemoryLimit()). */
   maxMemoryBytes?: number;
+}
+
+/** The training and test inputs of a dataset as kernels take them: matrices, or shaped batches sharing the rows' data. */
+export function datasetInputs(data: Dataset): { x: NetworkInputs; xTest: NetworkInputs } {
+  const s = data.inputShape;
+  if (!s || s.spatial.length === 0) return { x: data.x, xTest: data.xTest };
+  const view = (m: Mat): Images => ({ shape: [m.rows, ...s.spatial, s.width], data: m.data, dtype: 'float64' });
+  return { x: view(data.x), xTest: view(data.xTest) };
 }
 
 /**
@@ -33,6 +53,7 @@ export interface DatasetOptions {
 export function bundledDataset(spec: string, opts: DatasetOptions = {}): Dataset {
   const { m, seed, train, test } = bundledSplit(spec, opts.seed);
   const how = opts.standardize ?? 'unit-norm';
+  if (how === 'channels') throw new InputError("standardization 'channels' is for images: ask for the digits as images (bundledImageDataset; --image-size in the CLI), or use unit-norm, features or none");
   const s = standardize(train.x, test.x, how);
   const enc = opts.targets ?? 'centred';
   const targets = (labels: Int32Array) => encodeDigits(labels, enc);
@@ -107,13 +128,33 @@ export function bundledImages(spec: string, opts: ImageDatasetOptions = {}): Ima
 }
 
 /**
- * The user's own arrays: X (n×d), Y (n×k or n labels), X*, Y*, all finite. Y is read as class labels when it is
- * one column of integers ≥ 0 (not all 0): both Y and Y* become one-hot with k = max label + 1 (≤ MAX_CLASSES), and
+ * bundledImages as a Dataset: the images' rows (N×size²) with `inputShape` [size, size] × 1, for the commands
+ * that take a Dataset. At size 28 the rows equal bundledDataset's for 'unit-norm' and 'none' (bit for bit).
+ */
+export function bundledImageDataset(spec: string, opts: Omit<ImageDatasetOptions, 'standardize'> & { standardize?: InputStandardization } = {}): Dataset {
+  const how = opts.standardize;
+  if (how === 'features') throw new InputError("standardization 'features' (per pixel) is not offered for images: use unit-norm (default), channels or none");
+  const d = bundledImages(spec, { size: opts.size, standardize: how, targets: opts.targets, seed: opts.seed });
+  const size = opts.size ?? 28;
+  return { x: flattenImages(d.x), y: d.y, xTest: flattenImages(d.xTest), yTest: d.yTest, description: d.description, inputShape: { spatial: [size, size], width: 1 } };
+}
+
+/**
+ * The user's own arrays: X, Y (n×k or n labels), X*, Y*, all finite. X and X* are read by readInputs: N×d
+ * vectors, N×L×C sequences or N×H×W×C images (.npy rank 2, 3, 4), and must have the same per-example shape.
+ * Y is read as class labels when it is one column of integers ≥ 0 (not all 0): both Y and Y* become one-hot with k = max label + 1 (≤ MAX_CLASSES), and
  * a Y* that is not such labels is an error (never a silent fall-back to regression). Any other Y is used as given.
  */
 export function fileDataset(paths: { x: string; y: string; xTest: string; yTest: string }, opts: DatasetOptions = {}): Dataset {
-  const x = readMatrix(paths.x, { name: 'X (--x)' });
-  const xt = readMatrix(paths.xTest, { name: 'X test (--x-test)' });
+  const xIn = readInputs(paths.x, { name: 'X (--x)', maxMemoryBytes: opts.maxMemoryBytes });
+  const xtIn = readInputs(paths.xTest, { name: 'X test (--x-test)', maxMemoryBytes: opts.maxMemoryBytes });
+  const shape = inputShapeOf(xIn);
+  const shapeT = inputShapeOf(xtIn);
+  if (isShaped(xIn) !== isShaped(xtIn) || formatInputShape(shape) !== formatInputShape(shapeT)) {
+    throw new InputError(`X and X test differ in shape per example: ${describeInputs(xIn)} vs ${describeInputs(xtIn)}`);
+  }
+  const x = flatInputs(xIn);
+  const xt = flatInputs(xtIn);
   let y = readMatrix(paths.y, { name: 'Y (--y)' });
   let yt = readMatrix(paths.yTest, { name: 'Y test (--y-test)' });
   assertFinite(x, 'X (--x)');
@@ -138,6 +179,28 @@ export function fileDataset(paths: { x: string; y: string; xTest: string; yTest:
   }
   if (y.cols !== yt.cols) throw new InputError(`Y has ${y.cols} columns but Y test has ${yt.cols}`);
   const how = opts.standardize ?? 'none';
+  const description = `files ${paths.x}, ${paths.y}, ${paths.xTest}, ${paths.yTest}; inputs ${isShaped(xIn) ? `${formatInputShape(shape)} per example, ` : ''}${how}; ${targets}`;
+  if (isShaped(xIn)) {
+    if (how === 'features') throw new InputError("--standardize features (per pixel) is not offered for images or sequences: use unit-norm, channels or none");
+    // unit-norm and none go through the flat code (bit-identical rows); channels through the image code
+    const s = how === 'channels' ? channelStandardized(x, xt, shape) : standardize(x, xt, how);
+    return { x: s.train, y, xTest: s.test!, yTest: yt, description, inputShape: shape };
+  }
+  if (how === 'channels') throw new InputError("--standardize channels is for images and sequences (rank-3 or rank-4 .npy); use features, unit-norm or none for vectors");
   const s = standardize(x, xt, how);
-  return { x: s.train, y, xTest: s.test!, yTest: yt, description: `files ${paths.x}, ${paths.y}, ${paths.xTest}, ${paths.yTest}; inputs ${how}; ${targets}` };
+  return { x: s.train, y, xTest: s.test!, yTest: yt, description };
+}
+
+/** Per-channel standardization of flattened rows (channels last), through standardizeImages. */
+function channelStandardized(x: Mat, xt: Mat, shape: LayerShape): { train: Mat; test: Mat } {
+  const c = shape.width;
+  // any spatial rank: standardizeImages needs only the channels last, so see each row as 1×(values/C)×C
+  const asImg = (m: Mat): Images => ({ shape: [m.rows, 1, m.cols / c, c], data: m.data, dtype: 'float64' });
+  const s = standardizeImages(asImg(x), asImg(xt), 'channels');
+  return { train: flattenImages(s.train), test: flattenImages(s.test!) };
+}
+
+/** "shape 5×6×6×2" / "5×72 (vectors)" for shape-mismatch messages. */
+function describeInputs(x: NetworkInputs): string {
+  return isShaped(x) ? `shape ${x.shape.join('×')}` : `${x.rows}×${x.cols} (vectors)`;
 }

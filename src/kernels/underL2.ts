@@ -1,5 +1,6 @@
 import type { NetworkSpec } from '../layers/types.js';
 import type { Mat } from '../linalg/matrix.js';
+import type { Images } from '../data/images.js';
 import { InputError } from '../util/errors.js';
 import { analyticKernelSync, type KernelOptions } from './analytic.js';
 
@@ -11,7 +12,7 @@ import { analyticKernelSync, type KernelOptions } from './analytic.js';
  * Valid for any spec (biases, Erf); for a bias-free ReLU net it equals e^{−2(L−1)Λ}Θ_0. Float64.
  * NTK parameterization only (the standard one has no width-independent limit).
  */
-export function ntkUnderL2(spec: NetworkSpec, bigLambda: number, x1: Mat, x2?: Mat, opts: Omit<KernelOptions, 'get'> = {}): Mat {
+export function ntkUnderL2(spec: NetworkSpec, bigLambda: number, x1: Mat | Images, x2?: Mat | Images, opts: Omit<KernelOptions, 'get'> = {}): Mat {
   if (!Number.isFinite(bigLambda) || bigLambda < 0) throw new InputError(`∫λ dt must be finite and ≥ 0, got ${bigLambda}`);
   if (spec.parameterization !== 'ntk') throw new InputError('the kernel under L2 is defined for the NTK parameterization');
   const s = Math.exp(-bigLambda);

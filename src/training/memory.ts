@@ -38,7 +38,7 @@ export function trainMemoryBytes(o: TrainOptions): TrainMemoryEstimate {
   const n = x.rows;
   const d = x.cols;
   const k = y.cols;
-  const net = bindFinite(o.spec, d);
+  const net = bindFinite(o.spec, o.data.inputShape ?? d);
   const p = net.paramCount;
   const state = (o.momentum ?? 0) > 0 ? 2 * p : p;
   const outputs = net.widths.slice(1);
@@ -69,7 +69,7 @@ export function checkTrainMemory(o: TrainOptions, concurrentRuns = 1): void {
   const limit = o.maxMemoryBytes ?? defaultMemoryLimit();
   const need = trainMemoryBytes(o).total * concurrentRuns;
   if (need > limit) {
-    const p = bindFinite(o.spec, o.data.x.cols).paramCount;
+    const p = bindFinite(o.spec, o.data.inputShape ?? o.data.x.cols).paramCount;
     const runs = concurrentRuns > 1 ? `${concurrentRuns} runs at once (--jobs) of ` : '';
     throw new InputError(
       `training ${runs}this network (${p < 1e6 ? p : p.toExponential(2)} parameters) needs about ${formatBytes(need)}, over the memory limit of ${formatBytes(limit)}; ` +

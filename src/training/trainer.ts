@@ -5,7 +5,7 @@ import { structuredNtk } from '../kernels/structuredNtk.js';
 import { specToJson } from '../layers/json.js';
 import { bindFinite, initParams, applyNetworkWithState } from '../layers/network.js';
 import { weightLayerCount } from '../layers/serial.js';
-import type { NetworkSpec } from '../layers/types.js';
+import type { LayerShape, NetworkSpec } from '../layers/types.js';
 import type { Mat } from '../linalg/matrix.js';
 import { appendLine } from '../io/appendLine.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -27,6 +27,8 @@ export interface TrainData {
   xTest: Mat;
   yTest: Mat;
   description?: string;
+  /** Images or sequences: the rows are examples flattened in C order, of this per-example shape (see bindFinite). */
+  inputShape?: LayerShape;
 }
 
 export interface TrainOptions {
@@ -151,7 +153,7 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
   const batchSize = Math.min(opts.batchSize ?? 128, n);
   const totalSteps = Math.max(1, Math.ceil(opts.budget / lr - 1e-9));
   const policy = typeof opts.lambda === 'number' ? constantLambda(opts.lambda) : opts.lambda;
-  const net = bindFinite(opts.spec, data.x.cols);
+  const net = bindFinite(opts.spec, data.inputShape ?? data.x.cols);
   const steps = evalSteps(totalSteps, opts.evalsPerDecade ?? 24);
   const kernelSteps = new Set(opts.kernelProbe ? evalSteps(totalSteps, opts.kernelEvalsPerDecade ?? 6) : []);
   const fingerprint = runFingerprint(opts);

@@ -33,7 +33,7 @@ export function checkTrainOptions(o: TrainOptions): void {
   for (const [m, name] of [[x, 'X'], [y, 'Y'], [xTest, 'X test'], [yTest, 'Y test']] as const) assertFinite(m, name);
   if (o.kernelProbe !== undefined && !(Number.isInteger(o.kernelProbe) && o.kernelProbe >= 0)) throw new InputError(`kernelProbe must be an integer ≥ 0, got ${o.kernelProbe}`);
   if (o.kernelProbe !== undefined && o.kernelProbe > x.rows) throw new InputError(`the kernel probe of ${o.kernelProbe} points is larger than the training set (${x.rows} points)`);
-  const net = bindFinite(o.spec, x.cols);
+  const net = bindFinite(o.spec, o.data.inputShape ?? x.cols);
   if (net.outputDim !== y.cols) throw new InputError(`the network has ${net.outputDim} outputs but the targets have ${y.cols} columns`);
   if (o.evalTrainSize !== undefined && !(Number.isInteger(o.evalTrainSize) && o.evalTrainSize >= 1)) throw new InputError(`evalTrainSize must be a positive integer, got ${o.evalTrainSize}`);
   checkTrainMemory(o);

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { downsampleImages, flattenImages, matToImages } from '../../src/data/images.js';
 import { mnistSplit } from '../../src/data/mnist.js';
 import { standardize } from '../../src/data/preprocess.js';
-import { bundledDataset, bundledImages, fileDataset, type MnistImageSize } from '../../src/experiments/dataset.js';
+import { bundledDataset, bundledImageDataset, bundledImages, datasetInputs, fileDataset, type MnistImageSize } from '../../src/experiments/dataset.js';
 import { writeNpy } from '../../src/io/npy.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ntk-dataset-'));
@@ -95,5 +95,80 @@ describe('bundledImages', () => {
     expect(Math.abs(m / c.x.data.length)).toBeLessThan(1e-12);
     expect(() => bundledImages('mnist:40:15', { size: 21 as MnistImageSize })).toThrow(/size must be 28, 14 or 7, got 21/);
     expect(() => bundledImages('mnist:40')).toThrow(/mnist:N_TRAIN:N_TEST/);
+  });
+});
+
+describe('image and sequence files (fileDataset) and bundledImageDataset', () => {
+  // 3 training and 2 test images of 2×2×2, values chosen by hand
+  const img = Array.from({ length: 3 * 8 }, (_, i) => ((i * 7) % 11) - 5);
+  const imgT = Array.from({ length: 2 * 8 }, (_, i) => ((i * 5) % 9) - 4);
+  const xi = save('xi.npy', [3, 2, 2, 2], img);
+  const xti = save('xti.npy', [2, 2, 2, 2], imgT);
+  const yi = save('yi.npy', [3], [0, 1, 1]);
+  const yti = save('yti.npy', [2], [1, 0]);
+
+  it('rank-4 files: rows are the images flattened in C order, inputShape [2, 2] × 2, datasetInputs sees them as images', () => {
+    const d = fileDataset({ x: xi, y: yi, xTest: xti, yTest: yti });
+    expect(d.inputShape).toEqual({ spatial: [2, 2], width: 2 });
+    expect([d.x.rows, d.x.cols, d.xTest.rows]).toEqual([3, 8, 2]);
+    expect(Array.from(d.x.data)).toEqual(img);
+    expect(d.description).toContain('2×2×2 per example, none');
+    const v = datasetInputs(d);
+    expect((v.x as { shape: number[] }).shape).toEqual([3, 2, 2, 2]);
+    expect((v.xTest as { shape: number[] }).shape).toEqual([2, 2, 2, 2]);
+    // vectors: no inputShape, datasetInputs gives the matrices themselves
+    const flat = fileDataset({ x, y: save('l5.npy', [4], [0, 1, 1, 0]), xTest: xt, yTest: save('lt5.npy', [2], [1, 0]) });
+    expect(flat.inputShape).toBeUndefined();
+    expect(datasetInputs(flat).x).toBe(flat.x);
+  });
+
+  it("unit-norm on images gives |x|² = H·W·C per image; 'channels' gives per-channel mean 0 and variance 1 over the training pixels", () => {
+    const u = fileDataset({ x: xi, y: yi, xTest: xti, yTest: yti }, { standardize: 'unit-norm' });
+    for (let i = 0; i < 3; i++) {
+      let s = 0;
+      for (let j = 0; j < 8; j++) s += u.x.data[i * 8 + j] ** 2;
+      expect(Math.abs(s - 8)).toBeLessThan(1e-12);
+    }
+    const c = fileDataset({ x: xi, y: yi, xTest: xti, yTest: yti }, { standardize: 'channels' });
+    for (let ch = 0; ch < 2; ch++) {
+      let m = 0;
+      let v = 0;
+      for (let k = ch; k < 24; k += 2) m += c.x.data[k];
+      for (let k = ch; k < 24; k += 2) v += c.x.data[k] ** 2;
+      expect(Math.abs(m / 12)).toBeLessThan(1e-12);
+      expect(Math.abs(v / 12 - 1)).toBeLessThan(1e-12);
+      // the test images use the training statistics: recompute them directly from the raw values
+      let mean = 0;
+      for (let k = ch; k < 24; k += 2) mean += img[k];
+      mean /= 12;
+      let sd = 0;
+      for (let k = ch; k < 24; k += 2) sd += (img[k] - mean) ** 2;
+      sd = Math.sqrt(sd / 12);
+      expect(Math.abs(c.xTest.data[ch] - (imgT[ch] - mean) / sd)).toBeLessThan(1e-12);
+    }
+  });
+
+  it('refuses mixed shapes, features on images, channels on vectors; sequences (rank 3) are kept as N×L×C', () => {
+    expect(() => fileDataset({ x: xi, y: yi, xTest: xt, yTest: yti })).toThrow(/X and X test differ in shape per example: shape 3×2×2×2 vs 2×2 \(vectors\)/);
+    expect(() => fileDataset({ x: xi, y: yi, xTest: save('xt3.npy', [2, 2, 4, 1], imgT), yTest: yti })).toThrow(/differ in shape per example/);
+    expect(() => fileDataset({ x: xi, y: yi, xTest: xti, yTest: yti }, { standardize: 'features' })).toThrow(/'features' \(per pixel\)|features \(per pixel\)/);
+    expect(() => fileDataset({ x, y: save('l6.npy', [4], [0, 1, 1, 0]), xTest: xt, yTest: save('lt6.npy', [2], [1, 0]) }, { standardize: 'channels' })).toThrow(/channels is for images and sequences/);
+    const s = fileDataset({ x: save('s.npy', [3, 4, 2], img), y: yi, xTest: save('st.npy', [2, 4, 2], imgT), yTest: yti });
+    expect(s.inputShape).toEqual({ spatial: [4], width: 2 });
+  });
+
+  it('bundledImageDataset: the rows of bundledImages (any size) with inputShape size×size×1; at 28 the flat rows bit for bit', () => {
+    const a = bundledImageDataset('mnist:20:10', { seed: 2, size: 14 });
+    const b = bundledImages('mnist:20:10', { seed: 2, size: 14 });
+    expect(a.inputShape).toEqual({ spatial: [14, 14], width: 1 });
+    expect([a.x.rows, a.x.cols]).toEqual([20, 196]);
+    expect(a.x.data).toEqual(b.x.data);
+    expect(a.yTest.data).toEqual(b.yTest.data);
+    const c = bundledImageDataset('mnist:20:10', { seed: 2 });
+    const f = bundledDataset('mnist:20:10', { seed: 2 });
+    expect(c.x.data).toEqual(f.x.data);
+    expect(c.xTest.data).toEqual(f.xTest.data);
+    expect(() => bundledImageDataset('mnist:20:10', { standardize: 'features' })).toThrow(/not offered for images/);
+    expect(() => bundledDataset('mnist:20:10', { standardize: 'channels' })).toThrow(/'channels' is for images/);
   });
 });

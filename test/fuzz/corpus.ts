@@ -61,6 +61,15 @@ function randn(rand: () => number, n: number): number[] {
 export const N = 8; // training points of the file data
 export const M = 4; // test points
 export const D = 4; // input dimension
+/** Images of the image cases: N (or M) × 6×6×2. */
+const IMG_H = 6;
+const IMG_W = 6;
+const IMG_C = 2;
+const IMG_PER = IMG_H * IMG_W * IMG_C;
+const convLayer = (channels: number | string, padding = 'SAME') =>
+  `{"type":"conv","channels":${channels},"filter":[3,3],"strides":[1,1],"padding":"${padding}","wStd":1.41421356,"bStd":0}`;
+/** A small CNN for 6×6×2 images and 3 classes (the file data's labels). */
+const CNN_ARCH = `{"layers":[${convLayer(4)},{"type":"relu"},{"type":"globalAvgPool"},{"type":"dense","width":3,"wStd":1.41421356}]}`;
 
 /** Writes every fixture into `dir`; returns nothing (paths are `${dir}/<name>`). */
 export function buildFixtures(dir: string, seed: number): void {
@@ -202,6 +211,20 @@ export function buildFixtures(dir: string, seed: number): void {
   w('arch-width-huge.json', '{"layers":[{"type":"dense","width":4294967296},{"type":"relu"},{"type":"dense","width":3}]}');
   w('arch-null.json', 'null');
   w('arch-array.json', '[{"type":"relu"}]');
+  // ---- images (N×H×W×C, channels last) and their broken forms
+  const img = randn(rand, N * IMG_PER);
+  npy('IMG.npy', [N, IMG_H, IMG_W, IMG_C], img);
+  npy('IMGt.npy', [M, IMG_H, IMG_W, IMG_C], randn(rand, M * IMG_PER));
+  npy('IMG-small.npy', [M, IMG_H - 1, IMG_W - 1, IMG_C], randn(rand, M * (IMG_H - 1) * (IMG_W - 1) * IMG_C));
+  npy('IMG-rank5.npy', [1, N, IMG_H, IMG_W, IMG_C], img);
+  npy('IMG-c0.npy', [N, IMG_H, IMG_W, 0], []);
+  const imgNaN = img.slice();
+  imgNaN[IMG_PER + 7] = NaN;
+  npy('IMG-nan.npy', [N, IMG_H, IMG_W, IMG_C], imgNaN);
+  const imgGood = npyBytes(`{'descr': '<f8', 'fortran_order': False, 'shape': (${N}, ${IMG_H}, ${IMG_W}, ${IMG_C}), }`, f64(img));
+  w('IMG-trunc.npy', imgGood.subarray(0, imgGood.length - 8));
+  w('IMG-u8-short.npy', npyBytes(`{'descr': '|u1', 'fortran_order': False, 'shape': (${N}, ${IMG_H}, ${IMG_W}, ${IMG_C}), }`, new Uint8Array(N * IMG_PER - 1)));
+  w('cnn.json', CNN_ARCH);
   mkdirSync(join(dir, 'a-folder.npy'), { recursive: true });
   mkdirSync(join(dir, 'a-folder.json'), { recursive: true });
   mkdirSync(join(dir, 'a-folder.csv'), { recursive: true });
@@ -390,6 +413,26 @@ export function buildCorpus(fx: string, seed: number): FuzzCase[] {
     for (const [what, f] of pick(badMatrixFiles, 30)) add(g, `--x1 ${what}`, line(cmd, setOpt(base, '--x1', f)));
     for (const [what, f] of pick(badMatrixFiles, 8)) add(g, `--x2 ${what}`, line(cmd, [...base, ['--x2', f]]));
     add(g, '--x2 of another dimension', line(cmd, [...base, ['--x2', F('X-d5.npy')]]));
+    // images: one thing wrong with the network or the image data (class "images:", so the sample keeps hitting it)
+    const ibase: Args = [['--arch', F('cnn.json')], ['--x1', F('IMG.npy')], ['--out', 'K.npy']];
+    add('valid', 'kernel images', line(cmd, ibase));
+    add('valid', 'kernel images empirical', line(cmd, setOpt(ibase, '--out', 'Kemp.npy'), ['--empirical', '--width', '8']));
+    const imgNet = (...layers: string[]) => `{"layers":[${layers.join(',')}]}`;
+    add(g, 'images: dense on images without flatten', line(cmd, setOpt(ibase, '--arch', 'dense(16) > relu > dense(3)')));
+    add(g, 'images: dense on images, --empirical', line(cmd, setOpt(ibase, '--arch', 'dense(16) > relu > dense(3)'), ['--empirical']));
+    add(g, 'images: pooling window larger than the image', line(cmd, setOpt(ibase, '--arch', imgNet('{"type":"avgPool","window":[7,7],"strides":[1,1],"padding":"VALID"}', '{"type":"flatten"}', '{"type":"dense","width":3}'))));
+    add(g, 'images: unknown padding', line(cmd, setOpt(ibase, '--arch', imgNet(convLayer(4, 'REFLECT'), '{"type":"flatten"}', '{"type":"dense","width":3}'))));
+    add(g, 'images: zero channels in the spec', line(cmd, setOpt(ibase, '--arch', imgNet(convLayer(0), '{"type":"flatten"}', '{"type":"dense","width":3}'))));
+    add(g, 'images: zero channels in the data', line(cmd, setOpt(ibase, '--x1', F('IMG-c0.npy'))));
+    add(g, 'images: conv on N×d data', line(cmd, setOpt(ibase, '--x1', F('X.npy'))));
+    add(g, 'images: rank 5 for a 2-D conv', line(cmd, setOpt(ibase, '--x1', F('IMG-rank5.npy'))));
+    add(g, 'images: NaN pixel', line(cmd, setOpt(ibase, '--x1', F('IMG-nan.npy'))));
+    add(g, 'images: wrong byte count (float64)', line(cmd, setOpt(ibase, '--x1', F('IMG-trunc.npy'))));
+    add(g, 'images: wrong byte count (uint8)', line(cmd, setOpt(ibase, '--x1', F('IMG-u8-short.npy'))));
+    add(g, 'images: analytic kernel of batchNorm', line(cmd, setOpt(ibase, '--arch', imgNet(convLayer(4), '{"type":"batchNorm"}', '{"type":"flatten"}', '{"type":"dense","width":3}'))));
+    add(g, 'images: --x2 of another image size', line(cmd, [...ibase, ['--x2', F('IMG-small.npy')]]));
+    add(g, 'images: --x2 vectors, --x1 images', line(cmd, [...ibase, ['--x2', F('Xt.npy')]]));
+    add(g, 'images: spatial kernel over --max-memory', line(cmd, [...ibase, ['--max-memory', '256K']]));
     mutate(g, cmd, base, '--get', ['', 'NTK ', 'both', 'constructor', '__proto__']);
     mutate(g, cmd, base, '--linalg', ['', 'gpu', 'toString']);
     mutate(g, cmd, base, '--threads', badNumbers('int1', pick).slice(0, 6));
@@ -501,6 +544,13 @@ export function buildCorpus(fx: string, seed: number): FuzzCase[] {
     add(g, '--x CSV typo in the first row', line(cmd, setOpt(files, '--x', F('X-typo-first-row.csv'))));
     add(g, '--x 7 rows vs 8 labels', line(cmd, setOpt(files, '--x', F('X-rows7.npy'))));
     add(g, '--x-test other dimension', line(cmd, setOpt(files, '--x-test', F('X-d5.npy'))));
+    const ifiles: Args = [['--arch', F('cnn.json')], ['--x', F('IMG.npy')], ['--y', F('labels.npy')], ['--x-test', F('IMGt.npy')], ['--y-test', F('labelsT.npy')], ['--lambdas', '1e-3:1e-1:3'], ['--out', 'scan1']];
+    add('valid', 'scan images', line(cmd, setOpt(ifiles, '--out', 'scan3')));
+    add(g, 'images: dense-first spec on rank-4 data', line(cmd, setOpt(ifiles, '--arch', arch)));
+    add(g, 'images: conv spec on 2-D data', line(cmd, setOpt(setOpt(ifiles, '--x', F('X.npy')), '--x-test', F('Xt.npy'))));
+    add(g, 'images: --x-test vectors, --x images', line(cmd, setOpt(ifiles, '--x-test', F('Xt.npy'))));
+    add(g, 'images: --image-size 9', line(cmd, [...setOpt(mbase, '--arch', F('cnn.json')), ['--image-size', '9']]));
+    add(g, 'images: spatial kernel over --max-memory', line(cmd, [...ifiles, ['--max-memory', '1M']]));
     add(g, '--y labels 2147483648', line(cmd, setOpt(files, '--y', F('labels-huge.npy'))));
     add(g, '--y-test labels 2147483648', line(cmd, setOpt(files, '--y-test', F('labels-huge-t.npy'))));
     add(g, '--y labels 1e15', line(cmd, setOpt(files, '--y', F('labels-1e15.npy'))));
@@ -555,6 +605,15 @@ export function buildCorpus(fx: string, seed: number): FuzzCase[] {
     add(g, '--x-test Inf', line(cmd, setOpt(files, '--x-test', F('X-inf.npy'))));
     add(g, '--x CSV typo in the first row', line(cmd, setOpt(files, '--x', F('X-typo-first-row.csv'))));
     add(g, 'one class only (labels all 0)', line(cmd, setOpt(setOpt(files, '--y', F('labels-one-class.npy')), '--y-test', F('labels-one-class-t.npy'))));
+    const ifiles: Args = [...setOpt(setOpt(setOpt(mbase, '--data', null), '--arch', F('cnn.json')), '--width', null), ['--x', F('IMG.npy')], ['--y', F('labels.npy')], ['--x-test', F('IMGt.npy')], ['--y-test', F('labelsT.npy')]];
+    // the small CNN on 8 random images learns slowly: predict-lambda's short run needs a longer --short-factor to pass its peak
+    add('valid', `${g} images`, line(cmd, setOpt(ifiles, '--out', `${g}-images1`), g === 'predict-lambda' ? ['--short-factor=10'] : []));
+    add(g, 'images: dense-first spec on rank-4 data', line(cmd, setOpt(ifiles, '--arch', fileArch)));
+    add(g, 'images: conv spec on 2-D data', line(cmd, setOpt(setOpt(ifiles, '--x', F('X.npy')), '--x-test', F('Xt.npy'))));
+    add(g, 'images: NaN pixel', line(cmd, setOpt(ifiles, '--x', F('IMG-nan.npy'))));
+    add(g, 'images: --standardize features on images', line(cmd, [...ifiles, ['--standardize', 'features']]));
+    add(g, 'images: --image-size with files', line(cmd, [...ifiles, ['--image-size', '14']]));
+    add(g, 'images: --image-size 9', line(cmd, [...setOpt(setOpt(mbase, '--arch', F('cnn.json')), '--width', null), ['--image-size', '9']]));
     const outs = ['', '.', './', '..', 'results', 'thesis.tex', 'thesis.tex/run', 'data', '/'];
     mutate(g, cmd, base, '--out', outs);
     add(g, '--out=results/ (trailing slash)', line(cmd, setOpt(base, '--out', 'results/')));
