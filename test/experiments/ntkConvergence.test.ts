@@ -31,7 +31,7 @@ describe('empirical NTK → analytic NTK as the width grows', () => {
  * residual CNN. The quantity is the relative Frobenius error of ONE network's empirical NTK (its mean over the
  * seeds), whose theory slope is −1/2 (fluctuations of C independent channels; the O(1/C) bias is subleading).
  * Seeds are fixed, so the numbers are reproducible. The slope's standard error here is ≈ 0.1 (8 seeds, a 16×
- * width range); the larger measurement (channels 8…256, 16 seeds; `ntk figures --only ntk_convergence_cnn`
+ * width range); the larger measurement (channels 8…256, 16 seeds; `ntk figure ntk_convergence_cnn`
  * runs 8 seeds) is recorded in docs/design/cnn-convergence.md. The test fails on a wrong analytic kernel: a
  * 45% error of the analytic NTK (what the post-activation residual block conv > relu > residual(conv > relu >
  * conv) > relu gives, see that note) leaves the error flat near 0.4 and the slope near −0.1.
