@@ -62,6 +62,7 @@ export { kernelMemoryBytes, flowMemoryBytes, parseMemoryLimit, type FlowSize, ty
 export { empiricalKernel, type EmpiricalKernelOptions, type EmpiricalKernelResult, type EmpiricalMethod } from './kernels/empirical.js';
 export { monteCarloKernel, type MonteCarloOptions, type MonteCarloKernelResult } from './kernels/monteCarlo.js';
 export { ntkConvergence, type NtkConvergenceOptions, type NtkConvergenceResult } from './experiments/ntkConvergence.js';
+export { convConvergence, convNet, convNetDescription, CONVERGENCE_SLOPE_RANGE, type ConvNetKind, type ConvConvergenceOptions, type ConvConvergenceResult } from './experiments/cnnConvergence.js';
 
 export { ntkUnderL2 } from './kernels/underL2.js';
 export { isPositivelyHomogeneous } from './layers/serial.js';
@@ -96,6 +97,7 @@ export { MAX_CLASSES, looksLikeLabels, readLabels } from './data/labels.js';
 
 export { figureHtml, writeFigure, startPngRenderer, type Figure } from './figures/figure.js';
 export { tstarTheoryFigure, collapseTheoryFigure, linearVsDeepFigure } from './figures/theory.js';
+export { type ConvergenceFigureLabels } from './figures/finite.js';
 export { ntkConvergenceFigure, tstarFiniteFigure, collapseFiniteFigure, fixedBudgetFigure, autoL2Figure, kernelScaleFigure } from './figures/finite.js';
 
 export { trainRun, type TrainOptions, type TrainResult, type TrainData, type EvalRecord } from './training/trainer.js';

@@ -1,5 +1,6 @@
 import { logLogSlope } from '../dynamics/observables.js';
-import { analyticKernel } from '../kernels/analytic.js';
+import type { Images } from '../data/images.js';
+import { analyticKernel, isImages } from '../kernels/analytic.js';
 import { prepareEmpirical, type EmpiricalMethod } from '../kernels/empirical.js';
 import { specToJson } from '../layers/json.js';
 import { withHiddenWidth } from '../layers/network.js';
@@ -9,7 +10,7 @@ import type { TfBackendName } from '../tfjs/backend.js';
 import { InputError } from '../util/errors.js';
 
 export interface NtkConvergenceOptions {
-  /** Hidden widths to try (default 128, 256, …, 4096). */
+  /** Hidden widths to try (default 128, 256, …, 4096): Dense widths and conv channels, all but the readout's. */
   widths?: number[];
   /** Networks per width (default 4); network s uses seed seed0 + s. */
   seeds?: number;
@@ -32,6 +33,8 @@ export interface NtkConvergenceRow {
 export interface NtkConvergenceResult {
   spec: NetworkSpecJson;
   points: number;
+  /** Shape of the inputs: [N, d] for flat rows, [N, H, W, C] (or [N, L, C]) for images. */
+  inputShape: number[];
   seeds: number;
   rows: NtkConvergenceRow[];
   /** Least-squares slope of log(mean error) against log(width), and its standard error; theory: −1/2. */
@@ -41,11 +44,18 @@ export interface NtkConvergenceResult {
 }
 
 /**
- * How fast finite networks' empirical NTKs approach the analytic one: for each hidden width (every Dense but
- * the readout), the relative Frobenius error of several seeded networks against the float64 analytic NTK,
- * and the log-log slope of the mean error against width (width^(−1/2) for fluctuations of independent units).
+ * How fast finite networks' empirical NTKs approach the analytic one: for each hidden width (every Dense width
+ * and every conv's channel count but the readout's, see `withHiddenWidth`), the relative Frobenius error
+ * ‖Θ_emp − Θ‖_F/‖Θ‖_F of several seeded networks against the float64 analytic NTK, its mean over the networks,
+ * and the log-log slope of that mean against width.
+ *
+ * The quantity is the error of ONE network (averaged over seeds to estimate its expectation), not the error of
+ * the Monte Carlo mean: Θ_emp is an average over n independent units (channels, for a CNN: positions share
+ * weights, so they are not independent), its fluctuation has standard deviation ∝ n^(−1/2) and its bias is
+ * O(1/n), so E‖Θ_emp − Θ‖ ∝ n^(−1/2) at large n: theory slope −1/2. Inputs are flat rows (N×d) or images
+ * (N×H×W×C, N×L×C), as the analytic and empirical kernels take them.
  */
-export async function ntkConvergence(spec: NetworkSpec, x: Mat, opts: NtkConvergenceOptions = {}): Promise<NtkConvergenceResult> {
+export async function ntkConvergence(spec: NetworkSpec, x: Mat | Images, opts: NtkConvergenceOptions = {}): Promise<NtkConvergenceResult> {
   const widths = opts.widths ?? [128, 256, 512, 1024, 2048, 4096];
   const seeds = opts.seeds ?? 4;
   const seed0 = opts.seed0 ?? 0;
@@ -62,6 +72,8 @@ export async function ntkConvergence(spec: NetworkSpec, x: Mat, opts: NtkConverg
       for (let s = 0; s < seeds; s++) {
         errors.push(frobenius(run.compute(seed0 + s).ntk, analytic.data) / norm);
         opts.onProgress?.(++done, widths.length * seeds);
+        // each network is synchronous work: let timers and I/O (a test runner's RPC, a progress bar) run between them
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
       run.dispose();
@@ -73,7 +85,8 @@ export async function ntkConvergence(spec: NetworkSpec, x: Mat, opts: NtkConverg
   const fit = logLogSlope(rows.map((r) => r.width), rows.map((r) => r.meanError));
   return {
     spec: specToJson(spec),
-    points: x.rows,
+    points: isImages(x) ? x.shape[0] : x.rows,
+    inputShape: isImages(x) ? [...x.shape] : [x.rows, x.cols],
     seeds,
     rows,
     slope: fit.slope,

@@ -7,8 +7,25 @@ import { STYLE, type Figure, type PlotlyObject } from './figure.js';
 
 const logAxis = (title: string): PlotlyObject => ({ type: 'log', title: { text: title }, exponentformat: 'power' });
 
-/** Relative Frobenius error of finite networks' empirical NTK against the analytic one, against width. */
-export function ntkConvergenceFigure(res: NtkConvergenceResult, context: string): Figure {
+/**
+ * How `ntkConvergenceFigure` names and labels a convergence figure; the defaults are the MLP figure's
+ * (name 'ntk_convergence', x axis "hidden width n").
+ */
+export interface ConvergenceFigureLabels {
+  /** File stem (default 'ntk_convergence'). */
+  name?: string;
+  title?: string;
+  /** x-axis title (default 'hidden width n'). */
+  widthAxis?: string;
+  paperFigure?: string;
+}
+
+/**
+ * Relative Frobenius error of finite networks' empirical NTK against the analytic one, against width (log-log),
+ * with the fitted slope ± its standard error and the width^(−1/2) reference. `labels` names the figure when it
+ * is not the MLP one (the CNN figures use it); without it the output is the MLP figure as before.
+ */
+export function ntkConvergenceFigure(res: NtkConvergenceResult, context: string, labels: ConvergenceFigureLabels = {}): Figure {
   const widths = res.rows.map((r) => r.width);
   const means = res.rows.map((r) => r.meanError);
   // −1/2 reference through the geometric mean of the measurements
@@ -36,12 +53,12 @@ export function ntkConvergenceFigure(res: NtkConvergenceResult, context: string)
     { x: widths, y: half, mode: 'lines', name: 'theory: width^(−1/2)', line: { color: '#555', ...STYLE.theory } },
   ];
   return {
-    name: 'ntk_convergence',
-    title: 'Empirical NTK → analytic NTK as width grows',
+    name: labels.name ?? 'ntk_convergence',
+    title: labels.title ?? 'Empirical NTK → analytic NTK as width grows',
     subtitle: `${context}; ‖Θ_emp − Θ‖_F / ‖Θ‖_F; widths ${widths[0]}…${widths[widths.length - 1]}, ${res.seeds} seeds each; empirical: structured method, float32 products, float64 sums; analytic: float64`,
-    paperFigure: 'Not a figure of Lewkowycz & Gur-Ari (2020): it checks that the finite networks used for the training figures have the infinite-width kernel the theory figures assume (fluctuations ∝ width^(−1/2)).',
+    paperFigure: labels.paperFigure ?? 'Not a figure of Lewkowycz & Gur-Ari (2020): it checks that the finite networks used for the training figures have the infinite-width kernel the theory figures assume (fluctuations ∝ width^(−1/2)).',
     traces,
-    layout: { xaxis: logAxis('hidden width n'), yaxis: logAxis('relative Frobenius error') },
+    layout: { xaxis: logAxis(labels.widthAxis ?? 'hidden width n'), yaxis: logAxis('relative Frobenius error') },
     numbers: { ...res },
   };
 }
