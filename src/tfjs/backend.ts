@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../util/errors.js';
+import { TF_BACKEND_NAMES, type TfBackendName } from './backendNames.js';
 import { NATIVE_TFJS_PACKAGES } from './nativePackages.js';
 import { installMatMulGradient } from './ops.js';
 import { provideTf } from './runtime.js';
@@ -13,11 +14,7 @@ provideTf(tf);
 tf.enableProdMode();
 installMatMulGradient();
 
-/** TensorFlow.js backends ntk-l2 can use. All compute in float32. */
-export type TfBackendName = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
-
-/** Every accepted backend name, for argument checks and help texts. */
-export const TF_BACKEND_NAMES: readonly TfBackendName[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+export { TF_BACKEND_NAMES, type TfBackendName } from './backendNames.js';
 
 /** The backend in use, as logs and results files report it. */
 export interface TfBackendInfo {
