@@ -60,7 +60,7 @@ export async function ntkConvergence(spec: NetworkSpec, x: Mat, opts: NtkConverg
     const errors: number[] = [];
     try {
       for (let s = 0; s < seeds; s++) {
-        errors.push(frobenius(run.compute(seed0 + s).ntk, analytic.data) / norm);
+        errors.push(frobenius((await run.compute(seed0 + s)).ntk, analytic.data) / norm);
         opts.onProgress?.(++done, widths.length * seeds);
       }
     } finally {

@@ -30,14 +30,6 @@ let active: TfBackendInfo | null = null;
 const require = createRequire(import.meta.url);
 
 /**
- * Whether the active backend can read tensors back synchronously (`dataSync`). The webgpu backend cannot in
- * Node.js (its synchronous read goes through a browser canvas): code that may run there reads with `await data()`.
- */
-export function syncReadsAvailable(): boolean {
-  return tf.getBackend() !== 'webgpu';
-}
-
-/**
  * Selects the tfjs backend once per process and reports it:
  * - 'tensorflow': libtensorflow through `@tensorflow/tfjs-node-gpu` (NVIDIA GPU, CUDA 11.2 only) or
  *   `@tensorflow/tfjs-node` (CPU), used when the user has installed one of them (they are optional: their install
