@@ -14,6 +14,8 @@ export interface ScheduledFlowOptions<A = unknown> {
   linalg?: Linalg;
   /** The arrays the integrator runs on: float64 CPU (default) or `tfjsArrays()` (float32, GPU if installed). */
   arrays?: FlowArrays<A>;
+  /** Give up (RangeError) after this many integrator steps (default: the integrator's own limit). */
+  maxSteps?: number;
 }
 
 /**
@@ -90,6 +92,7 @@ function prepareFlow<A>(eb: Eigenbasis, schedules: readonly LambdaSchedule[], de
     rtol: opts.rtol ?? (f32 ? 1e-6 : 1e-11),
     atol: opts.atol ?? (f32 ? 1e-9 : 1e-14),
     breakpoints: [...new Set(schedules.flatMap((s) => s.starts.slice(1)))],
+    maxSteps: opts.maxSteps,
   };
   const finish = (y: Float64Array, steps: number): { trajectories: EigenTrajectory[]; steps: number; dtype: 'float64' | 'float32' } => {
     const T = times.length;
