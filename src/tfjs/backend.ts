@@ -27,6 +27,7 @@ export interface TfBackendInfo {
 }
 
 let active: TfBackendInfo | null = null;
+let webgpuNoticeShown = false;
 const require = createRequire(import.meta.url);
 
 /**
@@ -80,8 +81,9 @@ export async function initTfjs(preference: TfBackendName = 'auto'): Promise<TfBa
     } else {
       tried.push(probe.reason);
     }
-    if (preference === 'webgpu') {
-      // a missing or failing WebGPU is not fatal: one line on stderr, then wasm
+    if (preference === 'webgpu' && !webgpuNoticeShown) {
+      // a missing or failing WebGPU is not fatal: one line on stderr (once per process), then wasm
+      webgpuNoticeShown = true;
       process.stderr.write(`ntk: webgpu unavailable (${tried[tried.length - 1]}); using wasm\n`);
     }
   }
