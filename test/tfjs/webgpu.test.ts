@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
@@ -22,7 +22,8 @@ import { flattenFlow, flowProblem, runChecks, type CheckResults } from './webgpu
 const require = createRequire(import.meta.url);
 const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
-function webgpuSide(): CheckResults | { skip: string } {
+/** Runs the child; asynchronously, so that this worker keeps answering vitest while it waits. */
+async function webgpuSide(): Promise<CheckResults | { skip: string }> {
   try {
     require.resolve('webgpu');
   } catch {
@@ -33,7 +34,15 @@ function webgpuSide(): CheckResults | { skip: string } {
     env.VK_ICD_FILENAMES = SWIFTSHADER;
     env.LD_LIBRARY_PATH = ['/usr/lib/chromium', env.LD_LIBRARY_PATH].filter(Boolean).join(':');
   }
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/tfjs/webgpuChild.ts'], { env, encoding: 'utf8', timeout: 280_000 });
+  const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/tfjs/webgpuChild.ts'], { env, timeout: 280_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
   if (r.status !== 0) throw new Error(`webgpu child failed (status ${r.status}): ${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as CheckResults | { skip: string };
 }
@@ -49,7 +58,7 @@ const relErr = (a: readonly number[], b: readonly number[]): number => {
   return num / den;
 };
 
-const gpu = webgpuSide();
+const gpu = await webgpuSide();
 const skip = 'skip' in gpu ? gpu.skip : null;
 if (skip) console.info(`webgpu tests skipped: ${skip}`);
 
