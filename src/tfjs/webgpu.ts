@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The WebGPU adapter Dawn offers, as `ntk info` and results files name it. */
@@ -47,20 +47,33 @@ let gpu: DawnGpu | null = null;
 const SOFTWARE = /swiftshader|llvmpipe|lavapipe|softpipe|warp|basic render/i;
 
 /**
- * Whether a Vulkan loader can be found on Linux: without one Dawn finds no adapter and prints a two-line
- * warning on stderr, so it is not asked. Looks where the dynamic linker would: LD_LIBRARY_PATH, its cache and
- * the default folders. Other systems
- * (Metal, D3D12) always have their driver interface.
+ * Whether Vulkan can work on Linux: a loader (libvulkan.so.1) where the dynamic linker looks (LD_LIBRARY_PATH, its
+ * cache, the default folders) and a driver manifest (VK_ICD_FILENAMES / VK_DRIVER_FILES, or a .json in the
+ * standard icd.d folders). Without them Dawn finds no adapter and prints a multi-line warning on stderr, so it is
+ * not asked. Other systems (Metal, D3D12) always have their driver interface.
  */
-export function vulkanLoaderPresent(): boolean {
-  if (process.platform !== 'linux') return true;
-  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), '/lib', '/usr/lib', '/lib64', '/usr/lib64', `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`];
-  if (dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')))) return true;
-  try {
-    return readFileSync('/etc/ld.so.cache').includes('libvulkan.so.1');
-  } catch {
-    return false;
+export function vulkanAvailable(): { ok: boolean; reason: string } {
+  if (process.platform !== 'linux') return { ok: true, reason: '' };
+  const libDirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), '/lib', '/usr/lib', '/lib64', '/usr/lib64', `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`];
+  let loader = libDirs.some((d) => existsSync(join(d, 'libvulkan.so.1')));
+  if (!loader) {
+    try {
+      loader = readFileSync('/etc/ld.so.cache').includes('libvulkan.so.1');
+    } catch {
+      loader = false;
+    }
   }
+  if (!loader) return { ok: false, reason: 'no Vulkan loader (libvulkan.so.1) found, so no WebGPU adapter' };
+  if (process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES) return { ok: true, reason: '' };
+  const icdDirs = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
+  const driver = icdDirs.some((d) => {
+    try {
+      return readdirSync(d).some((f) => f.endsWith('.json'));
+    } catch {
+      return false;
+    }
+  });
+  return driver ? { ok: true, reason: '' } : { ok: false, reason: 'no Vulkan driver (no ICD manifest in /usr/share/vulkan/icd.d or /etc/vulkan/icd.d; VK_ICD_FILENAMES unset), so no WebGPU adapter' };
 }
 
 /**
@@ -68,9 +81,8 @@ export function vulkanLoaderPresent(): boolean {
  * Never throws.
  */
 export function probeWebGpu(): Promise<WebGpuProbe> {
-  if (!vulkanLoaderPresent()) {
-    return Promise.resolve({ adapter: null, hardware: false, reason: 'no Vulkan loader (libvulkan.so.1) found, so no WebGPU adapter' });
-  }
+  const vulkan = vulkanAvailable();
+  if (!vulkan.ok) return Promise.resolve({ adapter: null, hardware: false, reason: vulkan.reason });
   probed ??= (async (): Promise<WebGpuProbe> => {
     let dawn: DawnModule;
     try {
