@@ -63,7 +63,16 @@ const skip = 'skip' in gpu ? gpu.skip : null;
 if (skip) console.info(`webgpu tests skipped: ${skip}`);
 
 describe.skipIf(skip !== null)('webgpu backend (SwiftShader in CI) against wasm', () => {
-  const g = gpu as CheckResults;
+  const g = gpu as CheckResults & { auto: { backend: string; reason: string }; software: boolean };
+  it("'auto' takes a hardware adapter and never a software one (SwiftShader)", () => {
+    if (g.software) {
+      expect(g.auto.backend).not.toBe('webgpu');
+      expect(g.auto.reason).toMatch(/software renderer .*not picked automatically/);
+    } else {
+      expect(g.auto.backend).toBe('webgpu');
+    }
+  });
+
   let wasm: CheckResults;
   const report: string[] = [];
   it('runs on webgpu, and the same checks on wasm', async () => {

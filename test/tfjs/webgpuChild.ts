@@ -10,7 +10,10 @@ if (!probe.adapter) {
   // tfjs-backend-webgpu runs ops on tensors still held on the CPU below 1000 entries with its CPU kernels (the
   // flag WEBGPU_CPU_FORWARD); our small check sizes would then test little GPU code, so every op goes to the GPU
   const { initTfjs, tf } = await import('../../src/tfjs/backend.js');
+  // what 'auto' does with this adapter (a software one must not be picked), before asking for webgpu
+  const auto = await initTfjs('auto');
   await initTfjs('webgpu'); // registers the backend's flags
   tf.env().set('WEBGPU_CPU_FORWARD', false);
-  process.stdout.write(JSON.stringify(await runChecks('webgpu')) + '\n');
+  const results = await runChecks('webgpu');
+  process.stdout.write(JSON.stringify({ ...results, auto: { backend: auto.backend, reason: auto.reason }, software: probe.adapter.software }) + '\n');
 }
