@@ -46,13 +46,13 @@ async function child(): Promise<void> {
   const xs = tf.tensor2d(Float32Array.from(x.data.subarray(0, n * 784)), [n, 784]);
   const net = bindFinite(spec, 784);
   const params = initParams(net, SEED);
-  if (role === 'structured') structuredNtk(net, params.layers, xs.slice([0, 0], [8, 784]), null); // warm-up (compiles kernels)
+  if (role === 'structured') await structuredNtk(net, params.layers, xs.slice([0, 0], [8, 784]), null); // warm-up (compiles kernels)
   const reps = role === 'structured' ? 3 : 1;
   let best = Infinity;
   let theta: Float64Array | null = null;
   for (let r = 0; r < reps; r++) {
     const t0 = performance.now();
-    theta = role === 'structured' ? structuredNtk(net, params.layers, xs, null).ntk : jacobianNtk(net, params.layers, xs, null).ntk;
+    theta = (role === 'structured' ? await structuredNtk(net, params.layers, xs, null) : await jacobianNtk(net, params.layers, xs, null)).ntk;
     best = Math.min(best, (performance.now() - t0) / 1000);
   }
   writeNpy(join(dir, `theta_${role}.npy`), { shape: [n, n], data: theta! });

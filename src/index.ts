@@ -71,12 +71,13 @@ export { eigenbasis, type Eigenbasis, type EigenbasisOptions } from './dynamics/
 export { PSD_TOLERANCE, clipSpectrum, type PsdOptions, type SpectrumClip } from './dynamics/psdSpectrum.js';
 export type { FlowProblem } from './dynamics/problem.js';
 export { spectralSolve, spectralTrajectory } from './dynamics/spectral.js';
-export { scheduledSolve, scheduledSolveBatch, scheduledTrajectories, type ScheduledFlowOptions } from './dynamics/scheduledFlow.js';
+export { scheduledSolve, scheduledSolveBatch, scheduledSolveBatchAsync, scheduledTrajectories, scheduledTrajectoriesAsync, type ScheduledFlowOptions } from './dynamics/scheduledFlow.js';
 export { trajectoryCurves, trajectoryOutputs, type EigenTrajectory, type FlowSolution } from './dynamics/trajectory.js';
 export { constantSchedule, integratedLambda, lambdaAt, type LambdaSchedule } from './dynamics/schedule.js';
 export { float64Arrays, type FlowArrays } from './dynamics/arrays.js';
 export { tfjsArrays } from './dynamics/tfjsArrays.js';
 export { initTfjs, tf, type TfBackendInfo, type TfBackendName } from './tfjs/backend.js';
+export { probeWebGpu, type WebGpuAdapter, type WebGpuProbe } from './tfjs/webgpu.js';
 export { modeResponse, modeResponses } from './dynamics/modeSolution.js';
 export {
   mseOverTime,

@@ -5,7 +5,7 @@ import { defaultMemoryLimit, parseMemoryLimit } from '../kernels/memory.js';
 import { parseSpec } from '../layers/json.js';
 import { withHiddenWidth } from '../layers/network.js';
 import type { NetworkSpec } from '../layers/types.js';
-import type { TfBackendName } from '../tfjs/backend.js';
+import { TF_BACKEND_NAMES, type TfBackendName } from '../tfjs/backendNames.js';
 import { parseInteger } from './parse.js';
 import { getLinalg } from '../linalg/index.js';
 import { writeNpy } from '../io/npy.js';
@@ -56,7 +56,7 @@ export function registerKernelCommand(program: Command): void {
     .option('--seeds <S>', 'with --empirical: average over S seeded networks (default 1)')
     .option('--seed <s>', 'with --empirical: seed of the first network; network i uses seed s + i (default 0)')
     .option('--method <m>', 'with --empirical: structured (default; no Jacobian) or jacobian (autodiff reference)')
-    .option('--backend <b>', 'with --empirical: tfjs backend auto, wasm, cpu or tensorflow (tfjs-node[-gpu], when installed)')
+    .option('--backend <b>', 'with --empirical: tfjs backend auto, webgpu (GPU through Dawn, when installed), wasm, cpu or tensorflow (tfjs-node[-gpu], when installed)')
     .option('--stderr <file.npy>', 'with --empirical and --seeds ≥ 2: write the standard error of the mean (N1×N2 float64)')
     .addHelpText(
       'after',
@@ -130,7 +130,7 @@ async function empiricalCommand(o: KernelCliOptions, spec: NetworkSpec, x1: Netw
   const method = o.method ?? 'structured';
   if (method !== 'structured' && method !== 'jacobian') throw new InputError(`--method must be structured or jacobian, got "${method}"`);
   const backend = (o.backend ?? 'auto') as TfBackendName;
-  if (!['auto', 'wasm', 'cpu', 'tensorflow'].includes(backend)) throw new InputError(`--backend must be auto, wasm, cpu or tensorflow, got "${backend}"`);
+  if (!TF_BACKEND_NAMES.includes(backend)) throw new InputError(`--backend must be auto, webgpu, wasm, cpu or tensorflow, got "${backend}"`);
   const seeds = o.seeds === undefined ? 1 : parseInteger(o.seeds, '--seeds');
   const seed0 = o.seed === undefined ? 0 : parseInteger(o.seed, '--seed', 0);
   if (o.stderr !== undefined) {

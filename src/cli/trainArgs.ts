@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { parseSpec } from '../layers/json.js';
 import type { NetworkSpec } from '../layers/types.js';
-import type { TfBackendName } from '../tfjs/backend.js';
+import { TF_BACKEND_NAMES, type TfBackendName } from '../tfjs/backendNames.js';
 import type { LossName } from '../training/loss.js';
 import { defaultJobs } from '../experiments/jobs.js';
 import { openWorkDir } from '../io/outputPath.js';
@@ -37,7 +37,7 @@ export function addTrainOptions(cmd: Command): Command {
     .option('--loss <name>', 'mse ((1/2n)Σ|f − y|², the theory\'s loss) or xent (softmax cross-entropy)', 'mse')
     .option('--batch <b>', 'mini-batch size (≥ n: full-batch gradient descent)', '128')
     .option('--momentum <μ>', 'heavy-ball momentum (0: plain SGD, the gradient flow\'s Euler steps)', '0')
-    .option('--backend <b>', 'tfjs backend: auto, wasm, cpu or tensorflow (tfjs-node[-gpu], when installed)', 'auto')
+    .option('--backend <b>', 'tfjs backend: auto, webgpu (GPU through Dawn, when installed), wasm, cpu or tensorflow (tfjs-node[-gpu], when installed)', 'auto')
     .option('--evals <k>', 'evaluations per decade of steps (log-spaced)', '24')
     .option('--max-memory <size>', `refuse a run whose estimated peak memory exceeds this (e.g. 16G; default ${Math.round(defaultMemoryLimit() / 2 ** 30)}G, at most the machine's memory)`)
     .option('--quiet', 'no progress bar');
@@ -84,7 +84,7 @@ export async function parseTrainOptions(o: TrainCliOptions): Promise<ParsedTrain
   if (o.loss !== 'mse' && o.loss !== 'xent') throw new InputError(`--loss must be mse or xent, got "${o.loss}"`);
   const momentum = parseNumber(o.momentum, '--momentum');
   if (!(momentum >= 0 && momentum < 1)) throw new InputError(`--momentum must be in [0, 1), got "${o.momentum}"`);
-  if (!['auto', 'wasm', 'cpu', 'tensorflow'].includes(o.backend)) throw new InputError(`--backend must be auto, wasm, cpu or tensorflow, got "${o.backend}"`);
+  if (!TF_BACKEND_NAMES.includes(o.backend as TfBackendName)) throw new InputError(`--backend must be auto, webgpu, wasm, cpu or tensorflow, got "${o.backend}"`);
   return {
     spec,
     loss: o.loss,

@@ -15,6 +15,10 @@ export interface FlowArrays<A> {
   lincomb(coeffs: readonly number[], xs: readonly A[]): A;
   /** max over rows of the RMS of e / (atol + rtol·max(|y|, |y_new|)): the step-size controller's error. */
   errorNorm(e: A, y: A, yNew: A, rtol: number, atol: number): number;
+  /** `toRows`, read back asynchronously (arrays whose backend has no synchronous read: tfjs on webgpu). */
+  toRowsAsync?(a: A): Promise<Float64Array>;
+  /** `errorNorm`, read back asynchronously (see `toRowsAsync`). */
+  errorNormAsync?(e: A, y: A, yNew: A, rtol: number, atol: number): Promise<number>;
   /**
    * The L2 flow's right-hand side for the per-mode response functions, state [G, H, ZG, ZH] (n each; the Z
    * half only if withTest), with per-row decay d_b = e^{−2(L−1)Λ_b(t)} and shrink s_b = L·λ_b(t):

@@ -47,21 +47,21 @@ function denseCoefficients(theta: number, h: number): number[] {
   return [1 - a + b - 2 * c, a - b + 2 * c, h * (b - c + e * D[0]), 0, h * e * D[2], h * e * D[3], h * e * D[4], h * e * D[5], h * (-c + e * D[6])];
 }
 
-/**
- * Integrates y' = f(t, y) from t = 0 (state y0) and returns the states at each of `times` (increasing, ≥ 0)
- * as float64 rows (time-major: times × batch × size), with the number of accepted steps.
- */
-export function integrateDopri<T>(
+/** What the solver asks its driver to read back: rows of a batch, or the controller's error norm. */
+type ReadRequest<T> = { kind: 'rows'; a: T } | { kind: 'norm'; e: T; y: T; yNew: T; rtol: number; atol: number };
+
+/** The solver proper, as a generator that yields each read-back it needs (sync and async drivers below). */
+function* dopriCore<T>(
   ops: FlowArrays<T>,
   f: (t: number, y: T) => T,
   y0: T,
   times: ArrayLike<number>,
-  opts: DopriOptions = {},
-): { y: Float64Array; steps: number } {
+  opts: DopriOptions,
+): Generator<ReadRequest<T>, { y: Float64Array; steps: number }, Float64Array | number> {
   const rtol = opts.rtol ?? 1e-10;
   const atol = opts.atol ?? 1e-12;
   const maxSteps = opts.maxSteps ?? 10_000_000;
-  const first = ops.toRows(y0);
+  const first = (yield { kind: 'rows', a: y0 }) as Float64Array;
   const per = first.length;
   const out = new Float64Array(times.length * per);
   const tEnd = times.length ? times[times.length - 1] : 0;
@@ -94,7 +94,7 @@ export function integrateDopri<T>(
         const yNew = ops.lincomb([1, ...B5.map((b) => h * b)], [y, ...ks]);
         const k7 = f(t + h, yNew);
         const errVec = ops.lincomb(E.map((e) => h * e), [...ks, k7]);
-        const err = ops.errorNorm(errVec, y, yNew, rtol, atol);
+        const err = (yield { kind: 'norm', e: errVec, y, yNew, rtol, atol }) as number;
         ops.dispose(errVec);
         if (!Number.isFinite(err)) throw new RangeError(`ODE solution is not finite at t = ${t}`);
         if (err <= 1) {
@@ -102,7 +102,7 @@ export function integrateDopri<T>(
           // outputs strictly inside the step come from the dense output; one at its end is y_new itself
           while (outIdx < times.length && times[outIdx] < tNew) {
             const yi = ops.lincomb(denseCoefficients((times[outIdx] - t) / h, h), [y, yNew, ...ks, k7]);
-            out.set(ops.toRows(yi), per * outIdx++);
+            out.set((yield { kind: 'rows', a: yi }) as Float64Array, per * outIdx++);
             ops.dispose(yi);
           }
           t = tNew;
@@ -119,7 +119,7 @@ export function integrateDopri<T>(
         h = err > 1 ? Math.min(hNext, h) : clamped ? Math.max(hNext, hFree) : hNext;
       }
       if (outIdx < times.length && times[outIdx] <= t) {
-        const rows = ops.toRows(y);
+        const rows = (yield { kind: 'rows', a: y }) as Float64Array;
         while (outIdx < times.length && times[outIdx] <= t) out.set(rows, per * outIdx++);
       }
     }
@@ -128,4 +128,58 @@ export function integrateDopri<T>(
     ops.dispose(y);
   }
   return { y: out, steps };
+}
+
+/**
+ * Integrates y' = f(t, y) from t = 0 (state y0) and returns the states at each of `times` (increasing, ≥ 0)
+ * as float64 rows (time-major: times × batch × size), with the number of accepted steps.
+ */
+export function integrateDopri<T>(
+  ops: FlowArrays<T>,
+  f: (t: number, y: T) => T,
+  y0: T,
+  times: ArrayLike<number>,
+  opts: DopriOptions = {},
+): { y: Float64Array; steps: number } {
+  const run = dopriCore(ops, f, y0, times, opts);
+  for (let r = run.next(0); ; ) {
+    if (r.done) return r.value;
+    const q = r.value;
+    let v: Float64Array | number;
+    try {
+      v = q.kind === 'rows' ? ops.toRows(q.a) : ops.errorNorm(q.e, q.y, q.yNew, q.rtol, q.atol);
+    } catch (e) {
+      run.throw(e); // runs the solver's cleanup (disposes its arrays), then rethrows
+      throw e;
+    }
+    r = run.next(v);
+  }
+}
+
+/**
+ * `integrateDopri` for arrays that read back asynchronously (tfjs on the webgpu backend): the same steps and
+ * numbers, each read-back awaited (`toRowsAsync` / `errorNormAsync` where the arrays have them).
+ */
+export async function integrateDopriAsync<T>(
+  ops: FlowArrays<T>,
+  f: (t: number, y: T) => T,
+  y0: T,
+  times: ArrayLike<number>,
+  opts: DopriOptions = {},
+): Promise<{ y: Float64Array; steps: number }> {
+  const run = dopriCore(ops, f, y0, times, opts);
+  for (let r = run.next(0); ; ) {
+    if (r.done) return r.value;
+    const q = r.value;
+    let v: Float64Array | number;
+    try {
+      v = q.kind === 'rows'
+        ? await (ops.toRowsAsync ? ops.toRowsAsync(q.a) : ops.toRows(q.a))
+        : await (ops.errorNormAsync ? ops.errorNormAsync(q.e, q.y, q.yNew, q.rtol, q.atol) : ops.errorNorm(q.e, q.y, q.yNew, q.rtol, q.atol));
+    } catch (e) {
+      run.throw(e); // runs the solver's cleanup (disposes its arrays), then rethrows
+      throw e;
+    }
+    r = run.next(v);
+  }
 }

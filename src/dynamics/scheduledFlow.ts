@@ -1,7 +1,7 @@
 import { getLinalg } from '../linalg/index.js';
 import type { Linalg } from '../linalg/types.js';
 import { float64Arrays, type FlowArrays } from './arrays.js';
-import { integrateDopri } from './dopri.js';
+import { integrateDopri, integrateDopriAsync } from './dopri.js';
 import type { Eigenbasis } from './eigenbasis.js';
 import { checkDepthLambda, checkTimes } from './problem.js';
 import { checkSchedule, integratedLambda, lambdaAt, type LambdaSchedule } from './schedule.js';
@@ -14,6 +14,8 @@ export interface ScheduledFlowOptions<A = unknown> {
   linalg?: Linalg;
   /** The arrays the integrator runs on: float64 CPU (default) or `tfjsArrays()` (float32, GPU if installed). */
   arrays?: FlowArrays<A>;
+  /** Give up (RangeError) after this many integrator steps (default: the integrator's own limit). */
+  maxSteps?: number;
 }
 
 /**
@@ -32,6 +34,37 @@ export function scheduledTrajectories<A>(
   times: Float64Array,
   opts: ScheduledFlowOptions<A> = {},
 ): { trajectories: EigenTrajectory[]; steps: number; dtype: 'float64' | 'float32' } {
+  const p = prepareFlow(eb, schedules, depth, times, opts);
+  try {
+    const { y, steps } = integrateDopri(p.arrays, p.f, p.y0, times, p.dopri);
+    return p.finish(y, steps);
+  } finally {
+    p.arrays.dispose(p.y0);
+  }
+}
+
+/**
+ * `scheduledTrajectories` with every read-back awaited: the form to use with `tfjsArrays()` on the webgpu backend
+ * (which has no synchronous read in Node.js); the same steps and numbers on any arrays.
+ */
+export async function scheduledTrajectoriesAsync<A>(
+  eb: Eigenbasis,
+  schedules: readonly LambdaSchedule[],
+  depth: number,
+  times: Float64Array,
+  opts: ScheduledFlowOptions<A> = {},
+): Promise<{ trajectories: EigenTrajectory[]; steps: number; dtype: 'float64' | 'float32' }> {
+  const p = prepareFlow(eb, schedules, depth, times, opts);
+  try {
+    const { y, steps } = await integrateDopriAsync(p.arrays, p.f, p.y0, times, p.dopri);
+    return p.finish(y, steps);
+  } finally {
+    p.arrays.dispose(p.y0);
+  }
+}
+
+/** The batched flow's setup (state, right-hand side, tolerances) and the split of the result into trajectories. */
+function prepareFlow<A>(eb: Eigenbasis, schedules: readonly LambdaSchedule[], depth: number, times: Float64Array, opts: ScheduledFlowOptions<A>) {
   schedules.forEach((s) => checkSchedule(s));
   checkDepthLambda(depth);
   checkTimes(times);
@@ -55,30 +88,32 @@ export function scheduledTrajectories<A>(
     return rhs(y, decay, shrink);
   };
   const f32 = arrays.dtype === 'float32';
-  const y0 = arrays.fromRows(init, B, size);
-  const { y, steps } = integrateDopri(arrays, f, y0, times, {
+  const dopri = {
     rtol: opts.rtol ?? (f32 ? 1e-6 : 1e-11),
     atol: opts.atol ?? (f32 ? 1e-9 : 1e-14),
     breakpoints: [...new Set(schedules.flatMap((s) => s.starts.slice(1)))],
-  });
-  arrays.dispose(y0);
-  const T = times.length;
-  const trajectories = schedules.map((schedule, b): EigenTrajectory => {
-    const part = (offset: number): Float64Array => {
-      const out = new Float64Array(T * n);
-      for (let j = 0; j < T; j++) out.set(y.subarray((j * B + b) * size + offset, (j * B + b) * size + offset + n), j * n);
-      return out;
-    };
-    return {
-      times,
-      g: part(0),
-      h: part(n),
-      zg: withTest ? part(2 * n) : null,
-      zh: withTest ? part(3 * n) : null,
-      testDecay: Float64Array.from(times, (t) => Math.exp(-depth * integratedLambda(schedule, t))),
-    };
-  });
-  return { trajectories, steps, dtype: arrays.dtype };
+    maxSteps: opts.maxSteps,
+  };
+  const finish = (y: Float64Array, steps: number): { trajectories: EigenTrajectory[]; steps: number; dtype: 'float64' | 'float32' } => {
+    const T = times.length;
+    const trajectories = schedules.map((schedule, b): EigenTrajectory => {
+      const part = (offset: number): Float64Array => {
+        const out = new Float64Array(T * n);
+        for (let j = 0; j < T; j++) out.set(y.subarray((j * B + b) * size + offset, (j * B + b) * size + offset + n), j * n);
+        return out;
+      };
+      return {
+        times,
+        g: part(0),
+        h: part(n),
+        zg: withTest ? part(2 * n) : null,
+        zh: withTest ? part(3 * n) : null,
+        testDecay: Float64Array.from(times, (t) => Math.exp(-depth * integratedLambda(schedule, t))),
+      };
+    });
+    return { trajectories, steps, dtype: arrays.dtype };
+  };
+  return { arrays, f, y0: arrays.fromRows(init, B, size), dopri, finish };
 }
 
 /** Like `scheduledTrajectories`, returning f on training and test points (float64 rotation back). */
@@ -90,6 +125,19 @@ export function scheduledSolveBatch<A>(
   opts: ScheduledFlowOptions<A> = {},
 ): { solutions: FlowSolution[]; steps: number; dtype: 'float64' | 'float32' } {
   const r = scheduledTrajectories(eb, schedules, depth, times, opts);
+  const linalg = opts.linalg ?? getLinalg();
+  return { solutions: r.trajectories.map((tr) => trajectoryOutputs(eb, tr, linalg)), steps: r.steps, dtype: r.dtype };
+}
+
+/** `scheduledSolveBatch` with every read-back awaited (tfjsArrays on the webgpu backend; see `scheduledTrajectoriesAsync`). */
+export async function scheduledSolveBatchAsync<A>(
+  eb: Eigenbasis,
+  schedules: readonly LambdaSchedule[],
+  depth: number,
+  times: Float64Array,
+  opts: ScheduledFlowOptions<A> = {},
+): Promise<{ solutions: FlowSolution[]; steps: number; dtype: 'float64' | 'float32' }> {
+  const r = await scheduledTrajectoriesAsync(eb, schedules, depth, times, opts);
   const linalg = opts.linalg ?? getLinalg();
   return { solutions: r.trajectories.map((tr) => trajectoryOutputs(eb, tr, linalg)), steps: r.steps, dtype: r.dtype };
 }

@@ -3,15 +3,27 @@ import type { FlowArrays } from './arrays.js';
 
 /**
  * The flow arrays on TensorFlow.js: float32 tensors of shape [B, S], on whatever backend `initTfjs` chose
- * (a GPU through tfjs-node-gpu when installed). Call `await initTfjs()` first. tfjs has no float64: results
- * agree with the float64 path to float32 precision (the integrator's tolerances are set accordingly).
+ * (a GPU through webgpu or tfjs-node-gpu when installed). Call `await initTfjs()` first. tfjs has no float64:
+ * results agree with the float64 path to float32 precision (the integrator's tolerances are set accordingly).
+ * On the webgpu backend only the asynchronous reads work: integrate with `scheduledSolveBatchAsync`.
  */
 export function tfjsArrays(): FlowArrays<tf.Tensor2D> {
+  const syncRead = (t: tf.Tensor): Float32Array => {
+    if (tf.getBackend() === 'webgpu') throw new Error('the webgpu backend reads back only asynchronously: use scheduledSolveBatchAsync / scheduledTrajectoriesAsync with tfjsArrays()');
+    return t.dataSync() as Float32Array;
+  };
+  const normTensor = (e: tf.Tensor2D, y: tf.Tensor2D, yNew: tf.Tensor2D, rtol: number, atol: number): tf.Tensor =>
+    tf.tidy(() => {
+      const sc = tf.add(atol, tf.mul(rtol, tf.maximum(tf.abs(y), tf.abs(yNew))));
+      const r = tf.div(e, sc);
+      return tf.max(tf.sqrt(tf.mean(tf.square(r), 1)));
+    });
   return {
     name: `tfjs-${tf.getBackend()}-float32`,
     dtype: 'float32',
     fromRows: (rows, batch, size) => tf.tensor2d(Float32Array.from(rows), [batch, size], 'float32'),
-    toRows: (a) => Float64Array.from(a.dataSync()),
+    toRows: (a) => Float64Array.from(syncRead(a)),
+    toRowsAsync: async (a) => Float64Array.from(await a.data()),
     lincomb(coeffs, xs) {
       return tf.tidy(() => {
         let acc: tf.Tensor2D | null = null;
@@ -24,14 +36,20 @@ export function tfjsArrays(): FlowArrays<tf.Tensor2D> {
       });
     },
     errorNorm(e, y, yNew, rtol, atol) {
-      const v = tf.tidy(() => {
-        const sc = tf.add(atol, tf.mul(rtol, tf.maximum(tf.abs(y), tf.abs(yNew))));
-        const r = tf.div(e, sc);
-        return tf.max(tf.sqrt(tf.mean(tf.square(r), 1)));
-      });
-      const out = v.dataSync()[0];
-      v.dispose();
-      return out;
+      const v = normTensor(e, y, yNew, rtol, atol);
+      try {
+        return syncRead(v)[0];
+      } finally {
+        v.dispose();
+      }
+    },
+    async errorNormAsync(e, y, yNew, rtol, atol) {
+      const v = normTensor(e, y, yNew, rtol, atol);
+      try {
+        return (await v.data())[0];
+      } finally {
+        v.dispose();
+      }
     },
     bindFlow(kappa, withTest) {
       const n = kappa.length;

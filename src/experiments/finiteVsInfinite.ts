@@ -107,14 +107,14 @@ export async function finiteVsInfinite(o: FiniteVsInfiniteOptions): Promise<Fini
       // this network's initial outputs (same seed → same weights as the run)
       const net = bindFinite(spec, o.data.x.cols);
       const params = initParams(net, seed);
-      const out = (m: Mat): Mat => {
+      const out = async (m: Mat): Promise<Mat> => {
         const f = tf.tidy(() => applyNetwork(net, params.layers, tf.tensor2d(Float32Array.from(m.data), [m.rows, m.cols])));
-        const v = Float64Array.from(f.dataSync());
+        const v = Float64Array.from(await f.data());
         f.dispose();
         return mat(m.rows, net.outputDim, v);
       };
-      const f0 = out(o.data.x);
-      const f0Test = out(o.data.xTest);
+      const f0 = await out(o.data.x);
+      const f0Test = await out(o.data.xTest);
       params.dispose();
       const eb = eigenbasis({ thetaTrain: kernels.train, thetaTest: kernels.test, y: o.data.y, yTest: o.data.yTest, f0, f0Test });
       const times = Float64Array.from(recs.map((r) => r.t));

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import type { TfBackendName } from '../tfjs/backend.js';
+import type { TfBackendName } from '../tfjs/backendNames.js';
 import { NATIVE_TFJS_PACKAGES } from '../tfjs/nativePackages.js';
 
 const require = createRequire(import.meta.url);
@@ -21,9 +21,9 @@ function nativeTfjsInstalled(): boolean {
 /**
  * Default number of runs trained at once: the cores for wasm and plain-JS cpu (TensorFlow.js computes on one
  * thread per instance there), 1 for tfjs-node(-gpu) — requested, or picked by 'auto' because it is installed —
- * which already uses every core or the GPU. (Its own module, so the CLI can ask without loading TensorFlow.js.)
+ * which already uses every core or the GPU, and 1 for webgpu (one GPU device). (Its own module, so the CLI can ask without loading TensorFlow.js.)
  */
 export function defaultJobs(backend: TfBackendName | undefined): number {
-  if (backend === 'tensorflow' || ((backend ?? 'auto') === 'auto' && nativeTfjsInstalled())) return 1;
+  if (backend === 'tensorflow' || backend === 'webgpu' || ((backend ?? 'auto') === 'auto' && nativeTfjsInstalled())) return 1;
   return Math.max(1, availableParallelism());
 }

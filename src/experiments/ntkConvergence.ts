@@ -70,7 +70,7 @@ export async function ntkConvergence(spec: NetworkSpec, x: Mat | Images, opts: N
     const errors: number[] = [];
     try {
       for (let s = 0; s < seeds; s++) {
-        errors.push(frobenius(run.compute(seed0 + s).ntk, analytic.data) / norm);
+        errors.push(frobenius((await run.compute(seed0 + s)).ntk, analytic.data) / norm);
         opts.onProgress?.(++done, widths.length * seeds);
         // each network is synchronous work: let timers and I/O (a test runner's RPC, a progress bar) run between them
         await new Promise<void>((resolve) => setImmediate(resolve));

@@ -56,7 +56,7 @@ export interface EmpiricalKernelResult {
 export async function empiricalKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: EmpiricalKernelOptions = {}): Promise<EmpiricalKernelResult> {
   const run = await prepareEmpirical(spec, x1, x2, opts);
   try {
-    const parts = run.compute(opts.seed ?? 0);
+    const parts = await run.compute(opts.seed ?? 0);
     return run.wrap(parts);
   } finally {
     run.dispose();
@@ -101,12 +101,12 @@ export async function prepareEmpirical(spec: NetworkSpec, a: Mat | Images, b: Ma
     net,
     n1,
     n2,
-    compute(seed: number): EmpiricalParts {
+    async compute(seed: number): Promise<EmpiricalParts> {
       const params = initParams(net, seed);
       try {
-        return method === 'structured'
+        return await (method === 'structured'
           ? structuredNtk(net, params.layers, t1, t2, { full: opts.full })
-          : jacobianNtk(net, params.layers, t1, t2, { full: opts.full, maxMemoryBytes: limit, linalg: opts.linalg, onProgress: opts.onProgress });
+          : jacobianNtk(net, params.layers, t1, t2, { full: opts.full, maxMemoryBytes: limit, linalg: opts.linalg, onProgress: opts.onProgress }));
       } finally {
         params.dispose();
       }

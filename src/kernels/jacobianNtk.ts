@@ -6,7 +6,7 @@ import type { Linalg } from '../linalg/types.js';
 import { matMulNT } from '../tfjs/ops.js';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { checkMemory, defaultMemoryLimit } from './memory.js';
-import { addInto, toPairsLast, type EmpiricalParts } from './structuredNtk.js';
+import { addValues, toPairsLast, type EmpiricalParts } from './structuredNtk.js';
 
 export interface JacobianNtkOptions {
   /** Also return every output pair Θ_cc' (holds all k Jacobians at once: k times the memory). */
@@ -28,13 +28,13 @@ const SLAB_ENTRIES = 8 * 2 ** 20;
  * float64 in column slabs (native BLAS when available). Works for any layer that tfjs can differentiate;
  * costs O(N·k·P) memory-traffic and O(N²·k·P) flops, which is why the structured method exists.
  */
-export function jacobianNtk(
+export async function jacobianNtk(
   net: BoundFiniteNetwork,
   params: readonly (readonly Tensor[])[],
   x1: Tensor2D,
   x2: Tensor2D | null,
   opts: JacobianNtkOptions = {},
-): EmpiricalParts {
+): Promise<EmpiricalParts> {
   const tf = tfRuntime();
   const k = net.outputDim;
   const n1 = x1.shape[0];
@@ -55,20 +55,25 @@ export function jacobianNtk(
   let done = 0;
 
   /** Rows J_c(x_i) = ∂f_c(x_i)/∂θ for every row of x, float32, n × P row-major. */
-  const jacobianRows = (x: Tensor2D, c: number): Float32Array => {
+  const jacobianRows = async (x: Tensor2D, c: number): Promise<Float32Array> => {
     const n = x.shape[0];
     const rows = new Float32Array(n * pCount);
     for (let i = 0; i < n; i++) {
-      tf.tidy(() => {
+      const grads = tf.tidy(() => {
         const xi = tf.slice(x, [i, 0], [1, net.inputDim]);
         const outC = (...ps: Tensor[]): Scalar => tf.sum(tf.slice(applyNetwork(net, regroup(ps), xi), [0, c], [1, 1]));
-        const grads = tf.grads(outC)(flatParams);
-        let at = i * pCount;
+        return tf.grads(outC)(flatParams);
+      });
+      // read asynchronously (the webgpu backend has no synchronous read in Node.js)
+      let at = i * pCount;
+      try {
         for (const g of grads) {
-          rows.set(g.dataSync() as Float32Array, at);
+          rows.set((await g.data()) as Float32Array, at);
           at += g.size;
         }
-      });
+      } finally {
+        grads.forEach((g) => g.dispose());
+      }
       opts.onProgress?.(++done, total);
     }
     return rows;
@@ -78,19 +83,19 @@ export function jacobianNtk(
   let fullOut: Float64Array | null = null;
   if (!full) {
     for (let c = 0; c < k; c++) {
-      const j1 = jacobianRows(x1, c);
-      const j2 = x2 ? jacobianRows(x2, c) : null;
+      const j1 = await jacobianRows(x1, c);
+      const j2 = x2 ? await jacobianRows(x2, c) : null;
       contractInto(ntk, la, j1, n1, j2, n2, pCount, 1 / k);
     }
   } else {
     // Rows ordered (c, i): one contraction gives [c, i, c', j].
-    const stack = (x: Tensor2D, n: number): Float32Array => {
+    const stack = async (x: Tensor2D, n: number): Promise<Float32Array> => {
       const all = new Float32Array(k * n * pCount);
-      for (let c = 0; c < k; c++) all.set(jacobianRows(x, c), c * n * pCount);
+      for (let c = 0; c < k; c++) all.set(await jacobianRows(x, c), c * n * pCount);
       return all;
     };
-    const j1 = stack(x1, n1);
-    const j2 = x2 ? stack(x2, n2) : null;
+    const j1 = await stack(x1, n1);
+    const j2 = x2 ? await stack(x2, n2) : null;
     const block = new Float64Array(k * n1 * k * n2);
     contractInto(block, la, j1, k * n1, j2, k * n2, pCount, 1);
     fullOut = toPairsLast(block, k, n1, n2);
@@ -100,10 +105,13 @@ export function jacobianNtk(
       ntk[i] = s / k;
     }
   }
-  const nngp = addInto(new Float64Array(n1 * n2), tf.tidy(() => {
+  const outer = tf.tidy(() => {
     const f1 = applyNetwork(net, params, x1);
     return matMulNT(f1, x2 ? applyNetwork(net, params, x2) : f1);
-  }), 1 / k);
+  });
+  const outerValues = (await outer.data()) as Float32Array;
+  outer.dispose();
+  const nngp = addValues(new Float64Array(n1 * n2), outerValues, 1 / k);
   return { ntk, nngp, full: fullOut };
 }
 

@@ -49,7 +49,7 @@ export async function monteCarloKernel(spec: NetworkSpec, x1: Mat | Images, x2?:
   let fullMean: Float64Array | null = null;
   try {
     for (let s = 0; s < seeds; s++) {
-      const parts = run.compute(seed0 + s);
+      const parts = await run.compute(seed0 + s);
       const count = s + 1;
       for (const key of ['ntk', 'nngp'] as const) {
         const mu = mean[key];

@@ -5,6 +5,7 @@ import { sweepSequence } from '../layers/serial.js';
 import type { FiniteValue, NtkAccumulator } from '../layers/types.js';
 import { singleValue } from '../layers/values.js';
 import { matMulNT } from '../tfjs/ops.js';
+import { Readback } from '../tfjs/readback.js';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { InputError } from '../util/errors.js';
 
@@ -24,16 +25,20 @@ export interface EmpiricalParts {
  *   Θ_cc'(x, x') += G(x, x') · Σ_u δ_c(x)_u δ_c'(x')_u,   δ_c(x)_u = ∂f_c(x)/∂z_u(x),
  * so one forward pass keeping each layer's input, and one backward pass carrying δ for all k outputs at once,
  * cost O(N²·k·Σ widths + N·k·Σ width²) instead of the Jacobian's O(N²·k·P).
- * Products run in float32 on the active tfjs backend; each layer's N1×N2 share is summed in float64.
+ * Products run in float32 on the active tfjs backend; each layer's N1×N2 share is summed in float64. Asynchronous
+ * because the webgpu backend reads back only asynchronously (the shares are then read after the sweep, in order).
  */
-export function structuredNtk(
+export async function structuredNtk(
   net: BoundFiniteNetwork,
   params: readonly (readonly Tensor[])[],
   x1: Tensor2D,
   x2: Tensor2D | null,
   opts: { full?: boolean } = {},
-): EmpiricalParts {
+): Promise<EmpiricalParts> {
   const tf = tfRuntime();
+  const reads = new Readback();
+  /** acc += scale · t, now or after the sweep (see Readback). */
+  const accumulate = (acc: Float64Array, t: Tensor, scale: number): void => reads.read([t], ([v]) => addValues(acc, v, scale));
   net.layers.forEach((layer, i) => {
     if (!layer.structured) {
       throw new InputError(`layers[${i}] has no structured NTK rule: use the Jacobian method (--method jacobian)`);
@@ -49,7 +54,7 @@ export function structuredNtk(
   const nngp = new Float64Array(n1 * n2);
   const atOutput = (f1: FiniteValue, f2: FiniteValue | null): void => {
     const a = singleValue(f1, 'the network output');
-    addInto(nngp, tf.tidy(() => matMulNT(a, f2 === null ? a : singleValue(f2, 'the network output'))), 1 / k);
+    accumulate(nngp, tf.tidy(() => matMulNT(a, f2 === null ? a : singleValue(f2, 'the network output'))), 1 / k);
   };
 
   // Each layer's share, summed in float64 in the order the shares arrive (last layer first).
@@ -57,13 +62,13 @@ export function structuredNtk(
     addSharedGram(gram: () => Tensor2D, d1: Tensor3D, d2: Tensor3D): void {
       const width = d1.shape[2];
       if (fullAcc) {
-        addInto(fullAcc, tf.tidy(() => {
+        accumulate(fullAcc, tf.tidy(() => {
           const g = gram();
           const dd = matMulNT(tf.reshape(d1, [k * n1, width]), tf.reshape(d2, [k * n2, width]));
           return tf.mul(tf.reshape(dd, [k, n1, k, n2]), tf.reshape(g, [1, n1, 1, n2]));
         }), 1);
       }
-      addInto(ntk, tf.tidy(() => {
+      accumulate(ntk, tf.tidy(() => {
         const g = gram();
         // Σ_c δ_c δ_cᵀ as one product: rows i, columns (c, u).
         const flat = (d: Tensor3D, n: number): Tensor2D => tf.reshape(tf.transpose(d, [1, 0, 2]), [n, k * width]);
@@ -78,22 +83,23 @@ export function structuredNtk(
         const [g1, g2] = grads();
         return g2 === g1 ? [g1] : [g1, g2];
       });
-      const a = kept[0].dataSync() as Float32Array;
-      const b = kept.length > 1 ? (kept[1].dataSync() as Float32Array) : null;
       const m = kept[0].shape[2];
-      for (const t of kept) t.dispose();
-      const la = getLinalg();
-      const rowsA = { rows: k * n1, cols: m, data: Float64Array.from(a) };
-      const prod = b === null ? la.syrk(rowsA) : la.gemm(rowsA, { rows: k * n2, cols: m, data: Float64Array.from(b) }, { transB: true });
-      const w = k * n2;
-      if (fullAcc) for (let i = 0; i < fullAcc.length; i++) fullAcc[i] += prod.data[i];
-      for (let c = 0; c < k; c++) {
-        for (let i = 0; i < n1; i++) {
-          const row = (c * n1 + i) * w + c * n2;
-          for (let j = 0; j < n2; j++) ntk[i * n2 + j] += prod.data[row + j] / k;
-        }
-      }
+      reads.read(kept, ([a, b = null]) => contractGradients(a, b, m));
     },
+  };
+  /** The float64 contraction of one layer's read-back gradients (rows (c, i)) into the NTK. */
+  const contractGradients = (a: Float32Array, b: Float32Array | null, m: number): void => {
+    const la = getLinalg();
+    const rowsA = { rows: k * n1, cols: m, data: Float64Array.from(a) };
+    const prod = b === null ? la.syrk(rowsA) : la.gemm(rowsA, { rows: k * n2, cols: m, data: Float64Array.from(b) }, { transB: true });
+    const w = k * n2;
+    if (fullAcc) for (let i = 0; i < fullAcc.length; i++) fullAcc[i] += prod.data[i];
+    for (let c = 0; c < k; c++) {
+      for (let i = 0; i < n1; i++) {
+        const row = (c * n1 + i) * w + c * n2;
+        for (let j = 0; j < n2; j++) ntk[i * n2 + j] += prod.data[row + j] / k;
+      }
+    }
   };
 
   // δ at the outputs: ∂f_c/∂f_u = [c = u] for every example; then the root's rule (the layers in sequence).
@@ -105,7 +111,9 @@ export function structuredNtk(
   const s2 = x2 ? shapeInput(net, x2) : null;
   try {
     sweepSequence(net.layers, params, s1, s2, d1, d2, acc, false, atOutput);
+    await reads.flush();
   } finally {
+    reads.dispose();
     d1.dispose();
     d2?.dispose();
     if (s1 !== x1) s1.dispose();
@@ -118,6 +126,11 @@ export function structuredNtk(
 export function addInto(acc: Float64Array, t: Tensor, scale: number): Float64Array {
   const v = t.dataSync() as Float32Array;
   t.dispose();
+  return addValues(acc, v, scale);
+}
+
+/** acc += scale · v (float32 values summed in float64). */
+export function addValues(acc: Float64Array, v: Float32Array, scale: number): Float64Array {
   if (v.length !== acc.length) throw new Error(`internal: accumulating ${v.length} values into ${acc.length}`);
   for (let i = 0; i < v.length; i++) acc[i] += scale * v[i];
   return acc;

@@ -2,9 +2,11 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../util/errors.js';
+import { TF_BACKEND_NAMES, type TfBackendName } from './backendNames.js';
 import { NATIVE_TFJS_PACKAGES } from './nativePackages.js';
 import { installMatMulGradient } from './ops.js';
 import { provideTf } from './runtime.js';
+import { adapterName, probeWebGpu, registerWebGpuBackend, type WebGpuAdapter } from './webgpu.js';
 
 provideTf(tf);
 // Production mode: skips tfjs's debug-time checks and its console banner suggesting tfjs-node (ntk-l2 reports
@@ -12,57 +14,96 @@ provideTf(tf);
 tf.enableProdMode();
 installMatMulGradient();
 
-/** TensorFlow.js backends ntk-l2 can use. All compute in float32. */
-export type TfBackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export { TF_BACKEND_NAMES, type TfBackendName } from './backendNames.js';
 
+/** The backend in use, as logs and results files report it. */
 export interface TfBackendInfo {
   backend: string;
   /** How it was chosen, for logs and results files. */
   reason: string;
   dtype: 'float32';
+  /** The WebGPU adapter, when the backend is 'webgpu'. */
+  adapter?: WebGpuAdapter;
 }
 
 let active: TfBackendInfo | null = null;
+let webgpuNoticeShown = false;
 const require = createRequire(import.meta.url);
 
 /**
  * Selects the tfjs backend once per process and reports it:
- * - 'tensorflow': libtensorflow through `@tensorflow/tfjs-node-gpu` (NVIDIA GPU) or `@tensorflow/tfjs-node`
- *   (CPU), used when the user has installed one of them (they are optional: their install downloads
- *   libtensorflow, so ntk-l2 does not depend on them);
+ * - 'tensorflow': libtensorflow through `@tensorflow/tfjs-node-gpu` (NVIDIA GPU, CUDA 11.2 only) or
+ *   `@tensorflow/tfjs-node` (CPU), used when the user has installed one of them (they are optional: their install
+ *   downloads libtensorflow, so ntk-l2 does not depend on them);
+ * - 'webgpu': `@tensorflow/tfjs-backend-webgpu` on Dawn (the optional `webgpu` package): Vulkan, Metal or D3D12,
+ *   so any current GPU; an explicit request also takes a software adapter (SwiftShader, for tests);
  * - 'wasm': `@tensorflow/tfjs-backend-wasm` with its .wasm files read from node_modules (default);
  * - 'cpu': plain JavaScript (slowest; always available).
- * 'auto' takes the first that works in that order. A later call with another preference switches backend.
+ * 'auto' takes the first that works of tfjs-node-gpu, a hardware WebGPU adapter, tfjs-node, wasm, cpu. A missing
+ * or failing WebGPU degrades to wasm (the reason says why). A later call with another preference switches backend.
  */
 export async function initTfjs(preference: TfBackendName = 'auto'): Promise<TfBackendInfo> {
-  if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(preference)) {
-    throw new InputError(`backend must be auto, tensorflow, wasm or cpu, got "${preference}"`);
+  if (!TF_BACKEND_NAMES.includes(preference)) {
+    throw new InputError(`backend must be auto, tensorflow, webgpu, wasm or cpu, got "${preference}"`);
   }
   if (active && (preference === 'auto' || preference === active.backend)) return active;
   const tried: string[] = [];
-  if (preference === 'auto' || preference === 'tensorflow') {
-    for (const pkg of NATIVE_TFJS_PACKAGES) {
-      try {
-        await import(pkg);
-        if (await tf.setBackend('tensorflow')) {
-          await tf.ready();
-          return (active = { backend: 'tensorflow', reason: `${pkg} is installed`, dtype: 'float32' });
-        }
-      } catch {
-        tried.push(`${pkg} not installed`);
+  const native = async (pkg: string): Promise<TfBackendInfo | null> => {
+    try {
+      await import(pkg);
+      if (await tf.setBackend('tensorflow')) {
+        await tf.ready();
+        return (active = { backend: 'tensorflow', reason: `${pkg} is installed`, dtype: 'float32' });
       }
+    } catch {
+      // not installed, or libtensorflow does not load
     }
-    if (preference === 'tensorflow') {
-      throw new InputError('backend "tensorflow" needs @tensorflow/tfjs-node-gpu (NVIDIA GPU) or @tensorflow/tfjs-node installed next to ntk-l2 (see README "GPU")');
+    tried.push(`${pkg} not installed`);
+    return null;
+  };
+  if (preference === 'auto' || preference === 'tensorflow') {
+    const gpuPkg = await native(NATIVE_TFJS_PACKAGES[0]);
+    if (gpuPkg) return gpuPkg;
+  }
+  if (preference === 'auto' || preference === 'webgpu') {
+    const probe = await probeWebGpu();
+    if (probe.adapter && (probe.hardware || preference === 'webgpu')) {
+      try {
+        await registerWebGpuBackend();
+        if (await tf.setBackend('webgpu')) {
+          await tf.ready();
+          return (active = { backend: 'webgpu', reason: preference === 'auto' ? probe.reason : `requested (adapter ${adapterName(probe.adapter)}${probe.adapter.software ? ', a software renderer' : ''})`, dtype: 'float32', adapter: probe.adapter });
+        }
+        tried.push('webgpu backend did not start');
+      } catch (e) {
+        tried.push(`webgpu failed: ${(e as Error).message.split('\n')[0]}`);
+      }
+    } else {
+      tried.push(probe.reason);
+    }
+    if (preference === 'webgpu' && !webgpuNoticeShown) {
+      // a missing or failing WebGPU is not fatal: one line on stderr (once per process), then wasm
+      webgpuNoticeShown = true;
+      process.stderr.write(`ntk: webgpu unavailable (${tried[tried.length - 1]}); using wasm\n`);
     }
   }
-  if (preference === 'auto' || preference === 'wasm') {
+  if (preference === 'auto' || preference === 'tensorflow') {
+    for (const pkg of NATIVE_TFJS_PACKAGES.slice(1)) {
+      const cpuPkg = await native(pkg);
+      if (cpuPkg) return cpuPkg;
+    }
+    if (preference === 'tensorflow') {
+      throw new InputError('backend "tensorflow" needs @tensorflow/tfjs-node-gpu (NVIDIA GPU, CUDA 11.2) or @tensorflow/tfjs-node installed next to ntk-l2 (see README "GPU")');
+    }
+  }
+  if (preference !== 'cpu') {
     try {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       wasm.setWasmPaths(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + '/');
       if (await tf.setBackend('wasm')) {
         await tf.ready();
-        return (active = { backend: 'wasm', reason: preference === 'auto' ? `default (${tried.join('; ') || 'no native tfjs'})` : 'requested', dtype: 'float32' });
+        const reason = preference === 'wasm' ? 'requested' : `${preference === 'webgpu' ? 'fallback' : 'default'} (${tried.join('; ') || 'no native tfjs'})`;
+        return (active = { backend: 'wasm', reason, dtype: 'float32' });
       }
     } catch (e) {
       if (preference === 'wasm') throw new InputError(`the wasm backend failed to start: ${(e as Error).message}`);

@@ -215,18 +215,21 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
   const evalSet = new Set(steps);
   const flatParams = (): Tensor[] => params.flat();
   const evalOutput = (ps: readonly (readonly Tensor[])[], x: Tensor2D): Tensor2D => applyNetworkWithState(net, ps, x, 'eval', runState).output;
-  const paramNorm2 = (): number => tf.tidy(() => tf.addN(flatParams().map((p) => tf.sum(tf.square(p))))).dataSync()[0];
-  const evaluate = (): EvalRecord => {
+  // reads are asynchronous: the webgpu backend has no synchronous read in Node.js (same numbers on every backend)
+  const readScalar = async (t: Tensor): Promise<number> => {
+    const v = (await t.data())[0];
+    t.dispose();
+    return v;
+  };
+  const paramNorm2 = (): Promise<number> => readScalar(tf.tidy(() => tf.addN(flatParams().map((p) => tf.sum(tf.square(p))))));
+  const evaluate = async (): Promise<EvalRecord> => {
     const [trL, trA, teL, teA] = tf.tidy(() => {
       const fTr = evalOutput(params, xEval);
       const fTe = evalOutput(params, xTest);
       return [dataLoss(lossName, fTr, yEval), accuracy(fTr, yEval), dataLoss(lossName, fTe, yTest), accuracy(fTe, yTest)];
     });
-    const values = [trL, trA, teL, teA].map((t) => {
-      const v = t.dataSync()[0];
-      t.dispose();
-      return v;
-    });
+    const values: number[] = [];
+    for (const t of [trL, trA, teL, teA]) values.push(await readScalar(t));
     const rec: EvalRecord = {
       step,
       t: step * lr,
@@ -236,10 +239,10 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
       trainAcc: values[1],
       testLoss: values[2],
       testAcc: values[3],
-      paramNorm2: paramNorm2(),
+      paramNorm2: await paramNorm2(),
     };
     if (probe && kernelSteps.has(step)) {
-      const k = structuredNtk(net, params, probe, null).ntk;
+      const k = (await structuredNtk(net, params, probe, null)).ntk;
       const m = probe.shape[0];
       let tr = 0;
       let fr = 0;
@@ -260,9 +263,10 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
   let lastYield = performance.now();
   const startStep = step;
   const checkpointMs = 1000 * (opts.checkpointSeconds ?? 30);
-  const checkpoint = (): void => {
+  const checkpoint = async (): Promise<void> => {
     if (!opts.dir) return;
     const tensors = [...flatParams(), ...(velocity ? velocity.flat() : []), ...runState];
+    const values = await Promise.all(tensors.map(async (t) => (await t.data()) as Float32Array));
     saveCheckpoint(opts.dir, {
       step,
       integratedLambda,
@@ -271,7 +275,7 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
       policy: policy.state(),
       logLines: records.length,
       fingerprint,
-    }, tensors.map((t) => t.dataSync() as Float32Array));
+    }, values);
     lastCheckpoint = performance.now();
     checkpointedStep = step;
   };
@@ -292,7 +296,7 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
   try {
     for (;;) {
       if (evalSet.has(step) && !(resumedFromStep === step && records.length && records[records.length - 1].step === step)) {
-        const rec = evaluate();
+        const rec = await evaluate();
         // all or nothing (a failed append leaves the log as it was and stops the run); the record counts only once logged
         if (logFile) appendLine(logFile, JSON.stringify(rec) + '\n');
         records.push(rec);
@@ -301,7 +305,7 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
       if (step >= totalSteps) break;
       // by wall time, at any step (evaluations are log-spaced, far apart late in a long run): a kill loses at
       // most checkpointSeconds of training. The state saved is the one at the start of this step.
-      if (step !== checkpointedStep && performance.now() - lastCheckpoint >= checkpointMs) checkpoint();
+      if (step !== checkpointedStep && performance.now() - lastCheckpoint >= checkpointMs) await checkpoint();
       if (performance.now() - lastYield > 250) {
         // let timers, I/O and progress output run during long runs (the loop is otherwise synchronous)
         await new Promise((resolve) => setImmediate(resolve));
@@ -316,9 +320,7 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
           const f = evalOutput(params, xb);
           return [dataLoss(lossName, f, yb), accuracy(f, yb)];
         });
-        policy.observe(step, l.dataSync()[0], a.dataSync()[0]);
-        l.dispose();
-        a.dispose();
+        policy.observe(step, await readScalar(l), await readScalar(a));
       }
       const lambda = policy.current();
       const next = tf.tidy(() => {
