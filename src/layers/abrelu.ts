@@ -1,4 +1,5 @@
 import { builtin } from './builtin.js';
+import { requireGaussianInput } from './gaussianInput.js';
 import type { Tensor2D } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { elementwiseFinite } from './elementwise.js';
@@ -62,7 +63,7 @@ export function abrelu(a: number, b: number, json?: LayerJson): Layer {
     hasWeights: false,
     homogeneity: 0, // φ(c·x) = c·φ(x) for c > 0
     scaleParams: () => layer,
-    kernel: () => kernelFn,
+    kernel: (ctx) => (requireGaussianInput(ctx, json?.type ?? 'abrelu'), kernelFn),
     finite: () => abreluFinite(a, b),
   });
   return layer;

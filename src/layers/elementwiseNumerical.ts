@@ -3,6 +3,7 @@ import { tfRuntime } from '../tfjs/runtime.js';
 import { elementwiseFinite } from './elementwise.js';
 import { SpecError } from './specError.js';
 import { pointwiseKernel } from './pointwise.js';
+import { requireGaussianInput } from './gaussianInput.js';
 import type { CrossBlock, DiagBlock, KernelTransform, Layer } from './types.js';
 
 /** An activation given as functions: float64 for the kernel, tfjs ops for the finite network. */
@@ -213,7 +214,7 @@ export function elementwise(fns: ElementwiseFunctions, opts: ElementwiseOptions 
     hasWeights: false,
     homogeneity: opts.homogeneous === true ? 0 : null,
     scaleParams: () => layer,
-    kernel: () => pointwiseKernel(transform, name),
+    kernel: (ctx) => (requireGaussianInput(ctx, name), pointwiseKernel(transform, name)),
     finite: () => finite,
   };
   return layer;

@@ -1,4 +1,5 @@
 import { builtin } from './builtin.js';
+import { requireGaussianInput } from './gaussianInput.js';
 import type { Tensor2D } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { elementwiseFinite } from './elementwise.js';
@@ -48,6 +49,6 @@ export function erf(): Layer {
       return tf.mul(tf.exp(tf.neg(tf.square(x))), 2 / Math.sqrt(Math.PI));
     },
   );
-  const layer: Layer = builtin({ json: { type: 'erf' }, outWidth: (w) => w, hasWeights: false, homogeneity: null, scaleParams: () => layer, kernel: () => pointwiseKernel(transform, 'erf'), finite: () => finite });
+  const layer: Layer = builtin({ json: { type: 'erf' }, outWidth: (w) => w, hasWeights: false, homogeneity: null, scaleParams: () => layer, kernel: (ctx) => (requireGaussianInput(ctx, 'erf'), pointwiseKernel(transform, 'erf')), finite: () => finite });
   return layer;
 }

@@ -1,4 +1,5 @@
 import { builtin } from './builtin.js';
+import { requireGaussianInput } from './gaussianInput.js';
 import type { Tensor2D } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { elementwiseFinite } from './elementwise.js';
@@ -54,7 +55,7 @@ export function gelu(): Layer {
       return tf.add(cdf, tf.mul(x, pdf)) as Tensor2D;
     },
   );
-  const layer: Layer = builtin({ json: { type: 'gelu' }, outWidth: (w) => w, hasWeights: false, homogeneity: null, scaleParams: () => layer, kernel: () => pointwiseKernel(transform, 'gelu'), finite: () => finite });
+  const layer: Layer = builtin({ json: { type: 'gelu' }, outWidth: (w) => w, hasWeights: false, homogeneity: null, scaleParams: () => layer, kernel: (ctx) => (requireGaussianInput(ctx, 'gelu'), pointwiseKernel(transform, 'gelu')), finite: () => finite });
   return layer;
 }
 

@@ -47,7 +47,7 @@ export function serial(...layers: Layer[]): SerialLayer {
     homogeneity: degrees.some((d) => d === null) ? null : (degrees as number[]).reduce((a, b) => a + b, 0),
     scaleParams: (s: number) => serial(...children.map((l) => l.scaleParams(s))),
     withChildren: (c: readonly Layer[]) => serial(...c),
-    gaussianOutput: derivedGaussian((g) => children.reduce((acc, l) => gaussianAfter(l, acc), g)),
+    gaussianOutput: derivedGaussian((g) => children.reduce<boolean | undefined>((acc, l) => gaussianAfter(l, acc), g)),
     kernel: (ctx: LayerContext) => composeKernels(bindSequence(children, ctx, bindLayerKernel).bound),
     finite: (ctx: LayerContext) => serialFinite(bindSequence(children, ctx, (l, c) => finiteOf(l, c)).bound, 'serial'),
   };
@@ -84,7 +84,7 @@ export function bindSequence<T>(
       place = {
         parameterization: place.parameterization,
         fanIn: shape ? shape.width : layer.outWidth(place.fanIn),
-        inputGaussian: gaussianAfter(layer, place.inputGaussian === true),
+        inputGaussian: gaussianAfter(layer, place.inputGaussian),
         ...(list === undefined ? {} : { listLength: list }),
         ...(shape && shape.spatial.length > 0 ? { spatial: shape.spatial } : {}),
         ...(ctx.outMode === undefined ? {} : { outMode: ctx.outMode }),
@@ -105,15 +105,21 @@ function listAfter(layer: Layer, list: number | undefined): number | undefined {
   return undefined;
 }
 
-/** Whether the units after `layer` are i.i.d. centred Gaussian at infinite width, given whether its input's are. */
-function gaussianAfter(layer: Layer, gaussian: boolean): boolean {
-  return layer.gaussianOutput === 'always' || (layer.gaussianOutput === 'ifInput' && gaussian);
+/**
+ * Whether the units after `layer` are i.i.d. centred Gaussian at infinite width, given whether its input's are;
+ * undefined (unknown) after a user-written layer that does not declare `gaussianOutput`, so that layers needing
+ * Gaussian input refuse only what is known not to be.
+ */
+function gaussianAfter(layer: Layer, gaussian: boolean | undefined): boolean | undefined {
+  if (layer.gaussianOutput === 'always') return true;
+  if (layer.gaussianOutput === 'ifInput') return gaussian;
+  return isBuiltin(layer) ? false : undefined;
 }
 
 /** A composite's `gaussianOutput` from the map "input Gaussian → output Gaussian" of its children. */
-export function derivedGaussian(map: (inputGaussian: boolean) => boolean): 'always' | 'ifInput' | undefined {
-  if (map(false)) return 'always';
-  return map(true) ? 'ifInput' : undefined;
+export function derivedGaussian(map: (inputGaussian: boolean) => boolean | undefined): 'always' | 'ifInput' | undefined {
+  if (map(false) === true) return 'always';
+  return map(true) === true ? 'ifInput' : undefined;
 }
 
 /** The kernels of layers in order, as one function. */

@@ -1,4 +1,5 @@
 import { builtin } from './builtin.js';
+import { requireGaussianInput } from './gaussianInput.js';
 import type { Tensor2D } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { elementwiseFinite } from './elementwise.js';
@@ -34,6 +35,6 @@ export function tanh(): Layer {
       return tf.sub(1, tf.square(tf.tanh(x))) as Tensor2D;
     },
   );
-  const layer: Layer = builtin({ json: { type: 'tanh' }, outWidth: (w) => w, hasWeights: false, homogeneity: null, scaleParams: () => layer, kernel: () => pointwiseKernel(transform, 'tanh'), finite: () => finite });
+  const layer: Layer = builtin({ json: { type: 'tanh' }, outWidth: (w) => w, hasWeights: false, homogeneity: null, scaleParams: () => layer, kernel: (ctx) => (requireGaussianInput(ctx, 'tanh'), pointwiseKernel(transform, 'tanh')), finite: () => finite });
   return layer;
 }
