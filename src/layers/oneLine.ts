@@ -18,7 +18,7 @@ import type { CompositeType, Layer, NetworkSpec, Parameterization } from './type
  * `true`/`false`. Examples:
  *   "[dense(512, wStd=1.4) > relu]*2 > dense(10)"
  *   "standard: dense(256, 1, 0.1) > erf > dense(1)"
- *   "conv(64, 3x3, padding=CIRCULAR, wStd=1.414) > relu > residual[conv(64, filter=3x3) > relu]*2 > avgPool(2x2) > flatten > dense(10)"
+ *   "conv(64, 3x3, padding=CIRCULAR, wStd=1.414) > residual[relu > conv(64, filter=3x3)]*2 > relu > avgPool(2x2) > flatten > dense(10)"
  *   "conv(8, 3x3) > relu > parallel[conv(8, 3x3) | ] > fanInSum > globalAvgPool > dense(1)"
  * Repeat counts, the expanded layer count and the group nesting are bounded (src/layers/limits.ts) before
  * anything is expanded; errors give the column in `text` and a short escaped excerpt of it.
