@@ -6,6 +6,6 @@ export const FINITE_FIGURES = ['tstar_vs_lambda_finite', 'collapse_finite', 'fix
 /** A figure trained from finite networks. */
 export type FiniteFigureName = (typeof FINITE_FIGURES)[number];
 /** Every figure, theory first. */
-export const FIGURE_NAMES = ['tstar_vs_lambda_theory', 'collapse_theory', 'linear_vs_deep', 'ntk_convergence', ...FINITE_FIGURES] as const;
+export const FIGURE_NAMES = ['tstar_vs_lambda_theory', 'collapse_theory', 'linear_vs_deep', 'ntk_convergence', ...FINITE_FIGURES, 'kernel_decay_cnn'] as const;
 /** A figure's name. */
 export type FigureName = (typeof FIGURE_NAMES)[number];

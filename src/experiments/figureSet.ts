@@ -9,6 +9,7 @@ import { startPngRenderer, writeFigure, type Figure, type WrittenFigure } from '
 import { collapseTheoryFigure, linearVsDeepFigure, tstarTheoryFigure } from '../figures/theory.js';
 import { ntkConvergenceFigure } from '../figures/finite.js';
 import { ntkConvergence } from './ntkConvergence.js';
+import { kernelDecayCnnRun, kernelDecayDefaults } from './l2Architectures.js';
 import { FINITE_FIGURES, finiteFigureSet } from './finiteFigureSet.js';
 import { InputError, quote } from '../util/errors.js';
 import type { Claim } from './claim.js';
@@ -120,6 +121,12 @@ export async function makeFigureSet(opts: FigureSetOptions): Promise<{ written: 
       measured: `slope ${conv.slope.toFixed(3)} ± ${conv.slopeStderr.toFixed(3)}; mean error ${conv.rows[0].meanError.toFixed(3)} at width ${conv.rows[0].width}, ${conv.rows[conv.rows.length - 1].meanError.toFixed(3)} at width ${conv.rows[conv.rows.length - 1].width}`,
       holds: conv.slope >= -0.65 && conv.slope <= -0.35,
     });
+  }
+  if (wanted.has('kernel_decay_cnn')) {
+    // CNN and residual CNN trained with L2 against the kernel-under-L2 prediction; ~1 min on 2 cores (48 channels)
+    const run = await kernelDecayCnnRun({ ...kernelDecayDefaults(opts.full ?? false), log });
+    figures.push(run.figure);
+    claims.push(run.claim);
   }
   if (FINITE_FIGURES.some((n) => wanted.has(n))) {
     const work = opts.work ?? mkdtempSync(join(tmpdir(), 'ntk-figures-runs-'));
