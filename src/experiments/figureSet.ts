@@ -123,7 +123,7 @@ export async function makeFigureSet(opts: FigureSetOptions): Promise<{ written: 
     });
   }
   if (wanted.has('kernel_decay_cnn')) {
-    // CNN and residual CNN trained with L2 against the kernel-under-L2 prediction; ~1 min on 2 cores (48 channels)
+    // CNN and residual CNN trained with L2 against the kernel-under-L2 prediction; 32 channels by default (256 with --full)
     const run = await kernelDecayCnnRun({ ...kernelDecayDefaults(opts.full ?? false), log });
     figures.push(run.figure);
     claims.push(run.claim);
