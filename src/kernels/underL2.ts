@@ -9,7 +9,9 @@ import { analyticKernelSync, type KernelOptions } from './analytic.js';
  * width θ_t = e^{−Λ}θ_0, and scaling every raw parameter by s = e^{−Λ} equals scaling σ_w and σ_b by s,
  * while the gradient picks up 1/s, so
  *   Θ_t = e^{2Λ} · Θ_analytic(σ_w·e^{−Λ}, σ_b·e^{−Λ}).
- * Valid for any spec (biases, Erf); for a bias-free ReLU net it equals e^{−2(L−1)Λ}Θ_0. Float64.
+ * Valid for any spec (biases, Erf, residual blocks, layerNorm) and for flat inputs or images (N×H×W×C): every layer
+ * is rescaled by its own Layer.scaleParams rule. For a positively homogeneous net (see `l2KernelRule`) it equals
+ * e^{−2(L−1)Λ}Θ_0, L the number of weight layers along every path. Float64.
  * NTK parameterization only (the standard one has no width-independent limit).
  */
 export function ntkUnderL2(spec: NetworkSpec, bigLambda: number, x1: Mat | Images, x2?: Mat | Images, opts: Omit<KernelOptions, 'get'> = {}): Mat {
