@@ -25,8 +25,11 @@ export type L2Architecture = (typeof L2_ARCHITECTURES)[number];
  * The network of an L2 kernel check, with `channels` channels in every conv, 3×3 SAME filters, σ_w = √2, no
  * biases, one output:
  * - cnn: conv > relu > conv > relu > globalAvgPool > dense (positively homogeneous, L = 3);
- * - rescnn: conv > relu > residual(conv > relu > conv) > relu > globalAvgPool > dense (paths of 2 and 4 weight
- *   layers: not homogeneous, scaled-σ prediction);
+ * - rescnn: conv > residual(relu > conv > relu > conv) > relu > globalAvgPool > dense, a pre-activation residual
+ *   block (paths of 2 and 4 weight layers: not homogeneous, scaled-σ prediction). The skip carries the first conv's
+ *   Gaussian output, so the sum is Gaussian and the relu after it has the analytic kernel the library computes; with
+ *   the skip carrying relu(conv) instead (conv > relu > residual(conv > relu > conv) > relu) the library's analytic
+ *   kernel is wrong (finite nets' mean NTK is ~1.45× it at 128 channels; docs/results/l2-architectures.md);
  * - lncnn: conv > layerNorm > relu > conv > relu > globalAvgPool > dense (the first conv's weights are
  *   scale-invariant: scaled-σ prediction).
  */
@@ -37,7 +40,7 @@ export function l2ArchitectureSpec(arch: L2Architecture, channels: number): Netw
     case 'cnn':
       return serial(c(), relu(), c(), relu(), globalAvgPool(), dense(1, { wStd: w }));
     case 'rescnn':
-      return serial(c(), relu(), residual(c(), relu(), c()), relu(), globalAvgPool(), dense(1, { wStd: w }));
+      return serial(c(), residual(relu(), c(), relu(), c()), relu(), globalAvgPool(), dense(1, { wStd: w }));
     case 'lncnn':
       return serial(c(), layerNorm(), relu(), c(), relu(), globalAvgPool(), dense(1, { wStd: w }));
     default:
