@@ -2,7 +2,7 @@
  * Monte Carlo check of the analytic NTK of small residual nets against the mean of finite nets (evidence for
  * docs/results/l2-architectures.md: a relu after a residual sum whose skip carries a non-Gaussian value, e.g.
  * relu(conv), gets a wrong analytic kernel). Usage: npx tsx scripts/residual-relu-mc.ts VARIANT CHANNELS SEEDS
- * [structured|jacobian]; VARIANT one of a, b, c1, d, pre, mlp (see `specs`). Prints the mean over seeds of
+ * [structured|jacobian]; VARIANT one of a, b, c1, d, post, pre, mlp (see `specs`). Prints the mean over seeds of
  * (mean diagonal of the empirical NTK on 4 probe digits, 7×7) / (the same of the analytic NTK), ± its stderr.
  */
 import type { EmpiricalMethod } from '../src/kernels/empirical.js';
@@ -28,6 +28,7 @@ const specs: Record<string, NetworkSpec> = {
   b: serial(c(), relu(), residual(c(), relu(), c()), globalAvgPool(), dense(1, { wStd: w })),
   c1: serial(c(1), relu(), residual(c(1)), flatten(), dense(1, { wStd: w })),
   d: serial(c(), relu(), residual(c()), flatten(), dense(1, { wStd: w })),
+  post: serial(c(), relu(), residual(c(), relu(), c()), relu(), globalAvgPool(), dense(1, { wStd: w })),
   pre: serial(c(), residual(relu(), c(), relu(), c()), relu(), globalAvgPool(), dense(1, { wStd: w })),
   mlp: serial(dense(C, { wStd: w }), relu(), residual(dense(C, { wStd: w }), relu(), dense(C, { wStd: w })), relu(), dense(1, { wStd: w })),
 };
