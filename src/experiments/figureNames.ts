@@ -8,6 +8,6 @@ export type FiniteFigureName = (typeof FINITE_FIGURES)[number];
 /** Convergence of convolutional networks' empirical NTK to the analytic one (src/experiments/cnnConvergence.ts). */
 export const CONV_CONVERGENCE_FIGURES = ['ntk_convergence_cnn', 'ntk_convergence_resnet'] as const;
 /** Every figure, theory first. */
-export const FIGURE_NAMES = ['tstar_vs_lambda_theory', 'collapse_theory', 'linear_vs_deep', 'ntk_convergence', ...CONV_CONVERGENCE_FIGURES, ...FINITE_FIGURES] as const;
+export const FIGURE_NAMES = ['tstar_vs_lambda_theory', 'collapse_theory', 'linear_vs_deep', 'ntk_convergence', ...CONV_CONVERGENCE_FIGURES, 'kernel_decay_cnn', ...FINITE_FIGURES] as const;
 /** A figure's name. */
 export type FigureName = (typeof FIGURE_NAMES)[number];

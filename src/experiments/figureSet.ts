@@ -10,6 +10,7 @@ import { collapseTheoryFigure, linearVsDeepFigure, tstarTheoryFigure } from '../
 import { ntkConvergenceFigure } from '../figures/finite.js';
 import { ntkConvergence } from './ntkConvergence.js';
 import { convConvergence, type ConvNetKind } from './cnnConvergence.js';
+import { kernelDecayCnnRun, kernelDecayDefaults } from './l2Architectures.js';
 import { FINITE_FIGURES, finiteFigureSet } from './finiteFigureSet.js';
 import { InputError, quote } from '../util/errors.js';
 import type { Claim } from './claim.js';
@@ -139,6 +140,12 @@ export async function makeFigureSet(opts: FigureSetOptions): Promise<{ written: 
       }),
     );
     claims.push(study.claim);
+  }
+  if (wanted.has('kernel_decay_cnn')) {
+    // CNN and residual CNN trained with L2 against the kernel-under-L2 prediction; 32 channels by default (256 with --full)
+    const run = await kernelDecayCnnRun({ ...kernelDecayDefaults(opts.full ?? false), log });
+    figures.push(run.figure);
+    claims.push(run.claim);
   }
   if (FINITE_FIGURES.some((n) => wanted.has(n))) {
     const work = opts.work ?? mkdtempSync(join(tmpdir(), 'ntk-figures-runs-'));

@@ -1,4 +1,4 @@
-import type { NetworkSpec } from '../layers/types.js';
+import type { Layer, NetworkSpec } from '../layers/types.js';
 import type { Mat } from '../linalg/matrix.js';
 import type { Images } from '../data/images.js';
 import { InputError } from '../util/errors.js';
@@ -9,7 +9,9 @@ import { analyticKernelSync, type KernelOptions } from './analytic.js';
  * width θ_t = e^{−Λ}θ_0, and scaling every raw parameter by s = e^{−Λ} equals scaling σ_w and σ_b by s,
  * while the gradient picks up 1/s, so
  *   Θ_t = e^{2Λ} · Θ_analytic(σ_w·e^{−Λ}, σ_b·e^{−Λ}).
- * Valid for any spec (biases, Erf); for a bias-free ReLU net it equals e^{−2(L−1)Λ}Θ_0. Float64.
+ * Valid for any spec (biases, Erf, residual blocks, layerNorm) and for flat inputs or images (N×H×W×C): every layer
+ * is rescaled by its own Layer.scaleParams rule. For a positively homogeneous net (see `l2KernelRule`) it equals
+ * e^{−2(L−1)Λ}Θ_0, L the number of weight layers along every path. Float64.
  * NTK parameterization only (the standard one has no width-independent limit).
  */
 export function ntkUnderL2(spec: NetworkSpec, bigLambda: number, x1: Mat | Images, x2?: Mat | Images, opts: Omit<KernelOptions, 'get'> = {}): Mat {
@@ -23,4 +25,51 @@ export function ntkUnderL2(spec: NetworkSpec, bigLambda: number, x1: Mat | Image
   const k = analyticKernelSync(scaled, x1, x2, { ...opts, get: 'ntk' }).ntk as Mat;
   const f = Math.exp(2 * bigLambda);
   return { rows: k.rows, cols: k.cols, data: k.data.map((v) => v * f) };
+}
+
+/**
+ * Which L2 kernel prediction a network gets, decided from its layers' own declarations (Layer.homogeneity,
+ * composites derive theirs; nothing here looks at layer types):
+ * - 'homogeneous': the network is positively homogeneous of degree L in its parameters, L the number of weight
+ *   layers along every path from input to output (conv / dense without bias, ReLU-family activations, average
+ *   pooling, flatten; parallel branches of equal degree count once). Then Θ_t = e^{−2(L−1)Λ}·Θ_0 exactly, and the
+ *   output ODE's −Lλf term applies. `rate` = 2(L−1).
+ * - 'scaledSigma': anything else (biases, layerNorm, Erf/tanh/GELU, residual blocks, whose skip path has no weight
+ *   layer while the block has some). Only the kernel is predicted, by `ntkUnderL2` through each layer's rescale
+ *   rule; `reason` names the first layer that breaks homogeneity, in one line.
+ */
+export type L2KernelRule = { kind: 'homogeneous'; degree: number; rate: number } | { kind: 'scaledSigma'; reason: string };
+
+/** The L2 kernel rule of `spec` (see L2KernelRule). */
+export function l2KernelRule(spec: NetworkSpec): L2KernelRule {
+  let degree = 0;
+  for (let i = 0; i < spec.layers.length; i++) {
+    const d = spec.layers[i].homogeneity;
+    if (d === null) return { kind: 'scaledSigma', reason: `layers[${i}]${whyNotHomogeneous(spec.layers[i])}` };
+    degree += d;
+  }
+  return { kind: 'homogeneous', degree, rate: 2 * (degree - 1) };
+}
+
+/** Where in a layer homogeneity breaks: a child that declares none, or, when every child has a degree, its paths. */
+function whyNotHomogeneous(layer: Layer): string {
+  const name = ` (${layer.json.type})`;
+  const children = layer.children ?? [];
+  const bad = children.findIndex((c) => c.homogeneity === null);
+  if (bad >= 0) return `${name} > children[${bad}]${whyNotHomogeneous(children[bad])}`;
+  if (children.length > 0) {
+    return `${name}: its paths from input to output carry different numbers of weight layers, so no single L applies`;
+  }
+  return `${name} is not positively homogeneous in its parameters (a bias, a normalization or a non-homogeneous activation)`;
+}
+
+/**
+ * e^{−2(L−1)Λ}: the factor Θ_t/Θ_0 of a positively homogeneous network (paper notes), L from `l2KernelRule`.
+ * Throws InputError, naming the layer, for a network that is not homogeneous (use `ntkUnderL2` there).
+ */
+export function homogeneousKernelFactor(spec: NetworkSpec, bigLambda: number): number {
+  if (!Number.isFinite(bigLambda) || bigLambda < 0) throw new InputError(`∫λ dt must be finite and ≥ 0, got ${bigLambda}`);
+  const rule = l2KernelRule(spec);
+  if (rule.kind !== 'homogeneous') throw new InputError(`Θ_t = e^{−2(L−1)Λ}Θ_0 needs a positively homogeneous network: ${rule.reason}; use the scaled-σ kernel (ntkUnderL2)`);
+  return Math.exp(-rule.rate * bigLambda);
 }
