@@ -268,7 +268,7 @@ function imageKernelSync(spec: NetworkSpec, a: Mat | Images, b: Mat | Images | u
 }
 
 /** Below this many input-record entries (pairs × P × layers) an image kernel is computed inline: starting workers costs more. */
-const INLINE_IMAGE_WORK = 20_000_000;
+const INLINE_IMAGE_WORK = 10_000_000;
 
 /**
  * The image kernel on worker threads: strips of tile rows handed out through a shared counter, the outputs in shared
