@@ -1,21 +1,19 @@
 import { availableParallelism } from 'node:os';
-import type { Worker } from 'node:worker_threads';
 import { isBuiltin } from '../layers/builtin.js';
 import { bindKernel, bindKernelShaped } from '../layers/serial.js';
 import type { Images } from '../data/images.js';
 import { computeImageKernel, imageKernelMemoryBytes, imageTiling, inputEntriesPerPair, type ImageJob } from './spatialEngine.js';
-import type { ImageKernelWorkerData } from './imageKernelWorker.js';
 import { specToJson } from '../layers/json.js';
 import type { KernelFn, NetworkSpec } from '../layers/types.js';
 import { getLinalg } from '../linalg/index.js';
 import type { Linalg } from '../linalg/types.js';
 import type { Mat } from '../linalg/matrix.js';
 import { InputError, assertFinite } from '../util/errors.js';
-import { startWorker, workerUrl } from '../util/workers.js';
-import type { KernelWorkerData } from './kernelWorker.js';
+import type { ImageKernelWorkerData, KernelWorkerData } from './kernelWorker.js';
+import { prestartKernelWorkers, runKernelTasks } from './workerPool.js';
 import { assertFiniteKernel, checkSquaredNorms } from './finiteKernel.js';
 import { checkMemory, defaultMemoryLimit, kernelMemoryBytes, type KernelGet } from './memory.js';
-import { computeRows, selfParts, splitRows, type EngineInput, type RowTask } from './recursion.js';
+import { TILE, computeRows, selfParts, splitRows, type EngineInput, type RowTask } from './recursion.js';
 
 export interface KernelOptions {
   /** Which kernels to compute (default 'both'). */
@@ -48,11 +46,15 @@ const INLINE_WORK = 2_000_000;
  */
 export async function analyticKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: KernelOptions = {}): Promise<KernelResult> {
   if (isImages(x1) || (x2 !== undefined && isImages(x2))) return imageKernel(spec, x1, x2, opts);
-  const prep = prepare(spec, x1, x2, opts);
   const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
-  const work = prep.n1 * prep.n2 * spec.layers.length / (prep.symmetric ? 2 : 1);
+  const symmetric = x2 === undefined || x2 === x1;
+  const work = (x1.rows * (symmetric ? x1.rows : x2.rows) * spec.layers.length) / (symmetric ? 2 : 1);
   // worker threads rebuild the spec from JSON: only ntk-l2's own layers can be rebuilt there
-  if (threads === 1 || work < INLINE_WORK || !spec.layers.every(isBuiltin)) {
+  const inline = threads === 1 || work < INLINE_WORK || !spec.layers.every(isBuiltin);
+  // the workers load their modules while this thread computes the Gram matrix
+  if (!inline) prestartKernelWorkers(Math.min(threads, Math.ceil(x1.rows / TILE)));
+  const prep = prepare(spec, x1, x2, opts);
+  if (inline) {
     runInline(prep, opts);
   } else {
     await runWorkers(spec, prep, threads, opts);
@@ -148,41 +150,22 @@ function runInline(p: Prepared, opts: KernelOptions): void {
 }
 
 function runWorkers(spec: NetworkSpec, p: Prepared, threads: number, opts: KernelOptions): Promise<void> {
-  const tasks = splitRows(p.n1, threads, p.symmetric);
-  const url = workerUrl('kernelWorker');
+  const json = specToJson(spec);
+  const tasks: KernelWorkerData[] = splitRows(p.n1, threads, p.symmetric).map((task) => ({
+    kind: 'flat',
+    spec: json,
+    inputDim: p.d,
+    n2: p.n2,
+    k: p.kBuf.buffer as SharedArrayBuffer,
+    t: p.tBuf ? (p.tBuf.buffer as SharedArrayBuffer) : null,
+    norms1: p.engine.norms1,
+    norms2: p.engine.norms2,
+    task,
+  }));
   let done = 0;
-  return new Promise<void>((resolve, reject) => {
-    let remaining = tasks.length;
-    const workers: Worker[] = [];
-    const fail = (err: Error): void => {
-      for (const w of workers) void w.terminate();
-      reject(err);
-    };
-    for (const task of tasks) {
-      const data: KernelWorkerData = {
-        spec: specToJson(spec),
-        inputDim: p.d,
-        n2: p.n2,
-        k: p.kBuf.buffer as SharedArrayBuffer,
-        t: p.tBuf ? (p.tBuf.buffer as SharedArrayBuffer) : null,
-        norms1: p.engine.norms1,
-        norms2: p.engine.norms2,
-        task,
-      };
-      const w = startWorker(url, data);
-      workers.push(w);
-      w.on('message', (m: { rows?: number; done?: boolean }) => {
-        if (m.rows) {
-          done += m.rows;
-          opts.onProgress?.(done, p.n1);
-        }
-        if (m.done && --remaining === 0) resolve();
-      });
-      w.on('error', fail);
-      w.on('exit', (code) => {
-        if (code !== 0) fail(new Error(`kernel worker exited with code ${code}`));
-      });
-    }
+  return runKernelTasks(tasks, (rows) => {
+    done += rows;
+    opts.onProgress?.(done, p.n1);
   });
 }
 
@@ -293,6 +276,7 @@ async function imageKernel(spec: NetworkSpec, a: Mat | Images, b: Mat | Images |
   const kBuf = new SharedArrayBuffer(8 * n1 * n2);
   const tBuf = job.wantNtk ? new SharedArrayBuffer(8 * n1 * n2) : null;
   const data: ImageKernelWorkerData = {
+    kind: 'images',
     spec: specToJson(spec),
     inputMode: job.inputMode,
     shape1: [...job.x1.shape],
@@ -303,37 +287,15 @@ async function imageKernel(spec: NetworkSpec, a: Mat | Images, b: Mat | Images |
     t: tBuf,
     counter: new SharedArrayBuffer(4),
   };
-  await runImageWorkers(data, threads, (rows) => opts.onProgress?.(rows, n1));
-  return finishImages(call, new Float64Array(kBuf), tBuf ? new Float64Array(tBuf) : null);
-}
-
-/** Starts `threads` image-kernel workers on `data` and waits for all; `onDone` gets the running count of rows done. */
-function runImageWorkers(data: ImageKernelWorkerData, threads: number, onDone: (rows: number) => void): Promise<void> {
-  const url = workerUrl('imageKernelWorker');
   let done = 0;
-  return new Promise<void>((resolve, reject) => {
-    let remaining = threads;
-    const workers: Worker[] = [];
-    const fail = (err: Error): void => {
-      for (const w of workers) void w.terminate();
-      reject(err);
-    };
-    for (let i = 0; i < threads; i++) {
-      const w = startWorker(url, data);
-      workers.push(w);
-      w.on('message', (m: { rows?: number; done?: boolean }) => {
-        if (m.rows) {
-          done += m.rows;
-          onDone(done);
-        }
-        if (m.done && --remaining === 0) resolve();
-      });
-      w.on('error', fail);
-      w.on('exit', (code) => {
-        if (code !== 0) fail(new Error(`image kernel worker exited with code ${code}`));
-      });
-    }
-  });
+  await runKernelTasks(
+    Array.from({ length: threads }, () => data),
+    (rows) => {
+      done += rows;
+      opts.onProgress?.(done, n1);
+    },
+  );
+  return finishImages(call, new Float64Array(kBuf), tBuf ? new Float64Array(tBuf) : null);
 }
 
 /** The requested image kernels, refused (InputError) if any entry overflowed. */
