@@ -7,7 +7,7 @@ READOUT is 'flatten' (the kernel needs only the spatial diagonal K(s, s): P = H*
 
 Vectorised: the pairs are processed in blocks of rows I x columns J (J >= I: the kernel is symmetric, each block
 is written to (I, J) and (J, I)); within a block every layer is a handful of whole-array numpy operations
-(the conv stencil as 9 shifted slices of a zero-padded array, ReLU's arc-cosine formulas elementwise). The self
+(the conv stencil as 3 + 3 shifted slices of zero-padded arrays, columns then rows, ReLU's arc-cosine formulas elementwise). The self
 parts K(x, x) of every point are propagated once; the diagonal of the result comes from them (theta = 0 formulas).
 
 Usage: python3 spatial_numpy.py X.npy flatten|gap REPS  -> JSON {seconds, all, checksum, k, t (file paths)}
@@ -20,29 +20,33 @@ DEPTH = 3  # conv layers
 
 
 def box_diag(a):
-    """Conv (3x3, SAME, stride 1) of a 'diagonal' record [..., H, W]: mean over the 9 offsets, zero padding."""
+    """Conv (3x3, SAME, stride 1) of a 'diagonal' record [..., H, W]: mean over the 9 offsets, zero padding.
+    Separably: the sum over the 3 column offsets, then over the 3 row offsets (6 shifted adds, not 9)."""
     h, w = a.shape[-2:]
-    p = np.zeros(a.shape[:-2] + (h + 2, w + 2))
-    p[..., 1:-1, 1:-1] = a
-    out = p[..., 0:h, 0:w].copy()
-    for di in range(3):
-        for dj in range(3):
-            if di or dj:
-                out += p[..., di:di + h, dj:dj + w]
+    p = np.zeros(a.shape[:-2] + (h, w + 2))
+    p[..., 1:-1] = a
+    c = p[..., 0:w] + p[..., 1:w + 1]
+    c += p[..., 2:w + 2]
+    q = np.zeros(a.shape[:-2] + (h + 2, w))
+    q[..., 1:-1, :] = c
+    out = q[..., 0:h, :] + q[..., 1:h + 1, :]
+    out += q[..., 2:h + 2, :]
     out *= 1.0 / 9.0
     return out
 
 
 def box_full(a):
-    """Conv of a 'full' record [..., H, W, H, W]: K'(q1, q2) = mean_o K(q1 + o, q2 + o), zero padding."""
+    """Conv of a 'full' record [..., H, W, H, W]: K'(q1, q2) = mean_o K(q1 + o, q2 + o), zero padding; separably
+    (both positions shifted by the same column offset, summed, then by the same row offset)."""
     h, w = a.shape[-2:]
-    p = np.zeros(a.shape[:-4] + (h + 2, w + 2, h + 2, w + 2))
-    p[..., 1:-1, 1:-1, 1:-1, 1:-1] = a
-    out = p[..., 0:h, 0:w, 0:h, 0:w].copy()
-    for di in range(3):
-        for dj in range(3):
-            if di or dj:
-                out += p[..., di:di + h, dj:dj + w, di:di + h, dj:dj + w]
+    p = np.zeros(a.shape[:-4] + (h, w + 2, h, w + 2))
+    p[..., 1:-1, :, 1:-1] = a
+    c = p[..., 0:w, :, 0:w] + p[..., 1:w + 1, :, 1:w + 1]
+    c += p[..., 2:w + 2, :, 2:w + 2]
+    q = np.zeros(a.shape[:-4] + (h + 2, w, h + 2, w))
+    q[..., 1:-1, :, 1:-1, :] = c
+    out = q[..., 0:h, :, 0:h, :] + q[..., 1:h + 1, :, 1:h + 1, :]
+    out += q[..., 2:h + 2, :, 2:h + 2, :]
     out *= 1.0 / 9.0
     return out
 
@@ -54,8 +58,8 @@ def relu_cross(k, t, norm):
     np.clip(cos, -1.0, 1.0, out=cos)
     theta = np.arccos(cos)
     sin = np.sqrt(np.maximum(0.0, 1.0 - cos * cos))
-    k_new = norm * (sin + (np.pi - theta) * cos) * (1 / (2 * np.pi))
-    t_new = t * (np.pi - theta) * (1 / (2 * np.pi))
+    k_new = norm * (sin + (np.pi - theta) * cos) / (2 * np.pi)
+    t_new = t * ((np.pi - theta) / (2 * np.pi))
     return k_new, t_new
 
 

@@ -37,12 +37,17 @@ export function imageTile(n1: number, n2: number, p: number): { rows: number; co
 
 /**
  * Peak bytes of an image kernel call: the N1×N2 outputs and, per thread, the largest tile (pair and self arrays,
- * NNGP and NTK, counted three times over: layers that change the extent make new arrays while the old ones are
- * alive). Grows like 8·N1·N2·matrices + threads·48·(nr·nc + nr + nc)·P, with P = H·W ('diagonal') or (H·W)² ('full').
+ * NNGP and NTK) counted four times over (layers that change the extent make new arrays while the old ones are
+ * alive), plus as much again, up to 64 MiB, for arrays that are dead but not yet collected (V8 frees them when its
+ * garbage collector runs). Grows like 8·N1·N2·matrices + threads·128·(nr·nc + nr + nc)·P bytes, P = H·W in
+ * 'diagonal' mode (flatten readouts) and (H·W)² in 'full' mode (pooling). Measured peaks (RSS over the process
+ * before the call, one thread): 148 MiB for an estimate of 251 MiB (full, 14×14, 8×8 tiles), 43 MiB for 67 MiB
+ * (diagonal, 28×28, 25×25 tiles).
  */
 export function imageKernelMemoryBytes(n1: number, n2: number, p: number, matrices: number, threads = 1): number {
   const { rows, cols } = imageTile(n1, n2, p);
-  return 8 * (n1 * n2 * matrices + threads * 3 * 2 * (rows * cols + rows + cols) * p);
+  const tile = 8 * 4 * 2 * (rows * cols + rows + cols) * p;
+  return 8 * n1 * n2 * matrices + threads * (tile + Math.min(tile, 64 * 2 ** 20));
 }
 
 /** Spatial positions per example S (H·W for N×H×W×C, L for sequences N×L×C). */

@@ -63,7 +63,8 @@ export interface ConvCoefficients {
  * One conv layer on n stacked arrays of a record (K and, when given, Θ alike), 'diagonal' ([n][Si] → [n][So]) or
  * 'full' ([n][Si²] → [n][So²]): the offset means m(q) = Σ_o K(q+o)/F (full: m(q1, q2) = Σ_o K(q1+o, q2+o)/F,
  * padding counting 0), then K' = w2·m + b2 and Θ' as in `ConvCoefficients`, fused row by row. The sums run over
- * the offsets in ascending order, as `sameOffsetMean` does, so the numbers are the same bit for bit.
+ * the offsets in ascending order, as `sameOffsetMean` does (the mean as a product with 1/F, not a division, so
+ * the last bit may differ from it).
  */
 export function convStep(
   k: Float64Array,
@@ -80,14 +81,8 @@ export function convStep(
   const kOut = new Float64Array(n * Po);
   const tOut = t ? new Float64Array(n * Po) : null;
   const { w2, b2, ntkParam, fanIn, biasTerm } = c;
-  const finish = (at: number, len: number): void => {
-    for (let e = at; e < at + len; e++) {
-      const m = kOut[e] / F;
-      const kv = w2 * m + b2;
-      kOut[e] = kv;
-      if (tOut) tOut[e] = ntkParam ? w2 * (tOut[e] / F) + kv : w2 * (tOut[e] / F) + fanIn * m + biasTerm;
-    }
-  };
+  const invF = 1 / F;
+  const finish = (at: number, len: number): void => finishRow(kOut, tOut, at, len, invF, w2, b2, ntkParam, fanIn, biasTerm);
   for (let i = 0; i < n; i++) {
     const bi = i * Pi;
     const bo = i * Po;
@@ -116,5 +111,129 @@ function addRuns(kOut: Float64Array, tOut: Float64Array | null, ao: number, k: F
     const len = runs[x + 2];
     for (let j = 0; j < len; j++) kOut[q + j] += k[p + j];
     if (tOut && t) for (let j = 0; j < len; j++) tOut[q + j] += t[p + j];
+  }
+}
+
+/** The two 1-D window tables of a 2-D conv (axis 0: rows, axis 1: columns) and the input extent. */
+export interface SeparableWindow {
+  readonly rows: WindowTable;
+  readonly cols: WindowTable;
+  /** Input rows and columns. */
+  readonly hi: number;
+  readonly wi: number;
+}
+
+/**
+ * `convStep` for 2-D convs, separably: the offsets are the product of row and column offsets and a position is
+ * padding exactly when its row or its column is, so the offset sum is a column pass (Σ over column offsets) then a
+ * row pass (Σ over row offsets): fh + fw adds per entry instead of fh·fw, all in contiguous runs. In 'full' mode
+ * the passes move both positions of a pair by the same offset. The sum is taken in another order than
+ * `sameOffsetMean`'s (rows of columns, not offset by offset), so the numbers differ from it in the last bits.
+ */
+export function convStepSeparable(
+  k: Float64Array,
+  t: Float64Array | null,
+  n: number,
+  w: SeparableWindow,
+  full: boolean,
+  c: ConvCoefficients,
+): [Float64Array, Float64Array | null] {
+  const { rows: ra, cols: cb, hi: Hi, wi: Wi } = w;
+  const Ho = ra.out[0];
+  const Wo = cb.out[0];
+  const fh = ra.F;
+  const fw = cb.F;
+  const invF = 1 / (fh * fw);
+  const colRuns = offsetRuns(cb, Wi).runs;
+  const Si = Hi * Wi;
+  const So = Ho * Wo;
+  const Pi = full ? Si * Si : Si;
+  const Po = full ? So * So : So;
+  // the column pass's output: [Hi][Wo] per point ('diagonal'), [Hi][Wo][Hi][Wo] per pair ('full')
+  const Pm = full ? Hi * Wo * Hi * Wo : Hi * Wo;
+  const kMid = new Float64Array(Pm);
+  const tMid = t ? new Float64Array(Pm) : null;
+  const kOut = new Float64Array(n * Po);
+  const tOut = t ? new Float64Array(n * Po) : null;
+  const { w2, b2, ntkParam, fanIn, biasTerm } = c;
+  for (let i = 0; i < n; i++) {
+    const bi = i * Pi;
+    const bo = i * Po;
+    kMid.fill(0);
+    tMid?.fill(0);
+    if (!full) {
+      // column pass: each input row
+      for (let a = 0; a < Hi; a++) {
+        for (let o = 0; o < fw; o++) addRuns(kMid, tMid, a * Wo, k, t, bi + a * Wi, colRuns[o]);
+      }
+      // row pass: output row a from the input rows of its row offsets, then the step
+      for (let a = 0; a < Ho; a++) {
+        const out = bo + a * Wo;
+        for (let o = 0; o < fh; o++) {
+          const p = ra.idx[a * fh + o];
+          if (p < 0) continue;
+          const src = p * Wo;
+          for (let j = 0; j < Wo; j++) kOut[out + j] += kMid[src + j];
+          if (tOut && tMid) for (let j = 0; j < Wo; j++) tOut[out + j] += tMid[src + j];
+        }
+        finishRow(kOut, tOut, out, Wo, invF, w2, b2, ntkParam, fanIn, biasTerm);
+      }
+      continue;
+    }
+    // 'full': the column pass moves (b1, b2) together, for every pair of input rows (a1, a2)
+    const midRow = Hi * Wo; // stride of (a1, b1) in kMid
+    for (let a1 = 0; a1 < Hi; a1++) {
+      for (let b1 = 0; b1 < Wo; b1++) {
+        const mid = (a1 * Wo + b1) * midRow;
+        for (let o = 0; o < fw; o++) {
+          const p1 = cb.idx[b1 * fw + o];
+          if (p1 < 0) continue;
+          const src = bi + (a1 * Wi + p1) * Si;
+          for (let a2 = 0; a2 < Hi; a2++) addRuns(kMid, tMid, mid + a2 * Wo, k, t, src + a2 * Wi, colRuns[o]);
+        }
+      }
+    }
+    // the row pass moves (a1, a2) together
+    for (let a1 = 0; a1 < Ho; a1++) {
+      for (let b1 = 0; b1 < Wo; b1++) {
+        const out = bo + (a1 * Wo + b1) * So;
+        for (let o = 0; o < fh; o++) {
+          const p1 = ra.idx[a1 * fh + o];
+          if (p1 < 0) continue;
+          const src1 = (p1 * Wo + b1) * midRow;
+          for (let a2 = 0; a2 < Ho; a2++) {
+            const p2 = ra.idx[a2 * fh + o];
+            if (p2 < 0) continue;
+            const dst = out + a2 * Wo;
+            const src = src1 + p2 * Wo;
+            for (let j = 0; j < Wo; j++) kOut[dst + j] += kMid[src + j];
+            if (tOut && tMid) for (let j = 0; j < Wo; j++) tOut[dst + j] += tMid[src + j];
+          }
+        }
+        finishRow(kOut, tOut, out, So, invF, w2, b2, ntkParam, fanIn, biasTerm);
+      }
+    }
+  }
+  return [kOut, tOut];
+}
+
+/** K' = w2·m + b2 and Θ' (see ConvCoefficients) on `len` offset sums from `at`, m = sum/F. */
+function finishRow(
+  kOut: Float64Array,
+  tOut: Float64Array | null,
+  at: number,
+  len: number,
+  invF: number,
+  w2: number,
+  b2: number,
+  ntkParam: boolean,
+  fanIn: number,
+  biasTerm: number,
+): void {
+  for (let e = at; e < at + len; e++) {
+    const m = kOut[e] * invF;
+    const kv = w2 * m + b2;
+    kOut[e] = kv;
+    if (tOut) tOut[e] = ntkParam ? w2 * (tOut[e] * invF) + kv : w2 * (tOut[e] * invF) + fanIn * m + biasTerm;
   }
 }
