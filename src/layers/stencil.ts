@@ -149,8 +149,12 @@ export function convStepSeparable(
   const So = Ho * Wo;
   const Pi = full ? Si * Si : Si;
   const Po = full ? So * So : So;
-  // the column pass's output: [Hi][Wo] per point ('diagonal'), [Hi][Wo][Hi][Wo] per pair ('full')
-  const Pm = full ? Hi * Wo * Hi * Wo : Hi * Wo;
+  // the column pass's output: [Hi][Wo] per point ('diagonal'); per pair ('full') fh slabs [Wo][Hi][Wo], slab s holding
+  // input row slotRow[s]
+  const midRow = Hi * Wo; // stride of b1 in a slab
+  const slab = Wo * midRow;
+  const slotRow = new Int32Array(fh);
+  const Pm = full ? fh * slab : Hi * Wo;
   const kMid = new Float64Array(Pm);
   const tMid = t ? new Float64Array(Pm) : null;
   const kOut = new Float64Array(n * Po);
@@ -159,9 +163,9 @@ export function convStepSeparable(
   for (let i = 0; i < n; i++) {
     const bi = i * Pi;
     const bo = i * Po;
-    kMid.fill(0);
-    tMid?.fill(0);
     if (!full) {
+      kMid.fill(0);
+      tMid?.fill(0);
       // column pass: each input row
       for (let a = 0; a < Hi; a++) {
         for (let o = 0; o < fw; o++) addRuns(kMid, tMid, a * Wo, k, t, bi + a * Wi, colRuns[o]);
@@ -180,27 +184,33 @@ export function convStepSeparable(
       }
       continue;
     }
-    // 'full': the column pass moves (b1, b2) together, for every pair of input rows (a1, a2)
-    const midRow = Hi * Wo; // stride of (a1, b1) in kMid
-    for (let a1 = 0; a1 < Hi; a1++) {
-      for (let b1 = 0; b1 < Wo; b1++) {
-        const mid = (a1 * Wo + b1) * midRow;
-        for (let o = 0; o < fw; o++) {
-          const p1 = cb.idx[b1 * fw + o];
-          if (p1 < 0) continue;
-          const src = bi + (a1 * Wi + p1) * Si;
-          for (let a2 = 0; a2 < Hi; a2++) addRuns(kMid, tMid, mid + a2 * Wo, k, t, src + a2 * Wi, colRuns[o]);
-        }
-      }
-    }
-    // the row pass moves (a1, a2) together
+    // 'full': the column pass moves (b1, b2) together, the row pass (a1, a2). The column pass is computed one input
+    // row a1' at a time (a slab [Wo][Hi][Wo]), when an output row first needs it, into one of fh slots: the slabs
+    // stay in cache instead of a whole [Hi][Wo][Hi][Wo] array going out and back.
+    for (let s = 0; s < fh; s++) slotRow[s] = -1;
     for (let a1 = 0; a1 < Ho; a1++) {
-      for (let b1 = 0; b1 < Wo; b1++) {
-        const out = bo + (a1 * Wo + b1) * So;
-        for (let o = 0; o < fh; o++) {
-          const p1 = ra.idx[a1 * fh + o];
-          if (p1 < 0) continue;
-          const src1 = (p1 * Wo + b1) * midRow;
+      for (let o = 0; o < fh; o++) {
+        const p1 = ra.idx[a1 * fh + o];
+        if (p1 < 0) continue;
+        const slot = p1 % fh;
+        const base = slot * slab;
+        if (slotRow[slot] !== p1) {
+          slotRow[slot] = p1;
+          kMid.fill(0, base, base + slab);
+          tMid?.fill(0, base, base + slab);
+          for (let b1 = 0; b1 < Wo; b1++) {
+            const mid = base + b1 * midRow;
+            for (let oc = 0; oc < fw; oc++) {
+              const q1 = cb.idx[b1 * fw + oc];
+              if (q1 < 0) continue;
+              const src = bi + (p1 * Wi + q1) * Si;
+              for (let a2 = 0; a2 < Hi; a2++) addRuns(kMid, tMid, mid + a2 * Wo, k, t, src + a2 * Wi, colRuns[oc]);
+            }
+          }
+        }
+        for (let b1 = 0; b1 < Wo; b1++) {
+          const out = bo + (a1 * Wo + b1) * So;
+          const src1 = base + b1 * midRow;
           for (let a2 = 0; a2 < Ho; a2++) {
             const p2 = ra.idx[a2 * fh + o];
             if (p2 < 0) continue;
@@ -210,8 +220,8 @@ export function convStepSeparable(
             if (tOut && tMid) for (let j = 0; j < Wo; j++) tOut[dst + j] += tMid[src + j];
           }
         }
-        finishRow(kOut, tOut, out, So, invF, w2, b2, ntkParam, fanIn, biasTerm);
       }
+      finishRow(kOut, tOut, bo + a1 * Wo * So, Wo * So, invF, w2, b2, ntkParam, fanIn, biasTerm);
     }
   }
   return [kOut, tOut];
