@@ -6,7 +6,9 @@ import type { Images } from '../data/images.js';
  * The engine of the analytic kernels on images (N×H×W×C float64, channels last; sequences N×L×C alike): tiles of point pairs whose input
  * record holds, per spatial pair (s, t), K(x_s, x'_t) = Σ_c x[s, c]·x'[t, c]/C ('diagonal' mode: s = t only),
  * self parts likewise, passed through the network's KernelFn, which ends flat. Tiles shrink as the entries per
- * pair P grow (S in 'diagonal' mode, S² in 'full'), so a tile's arrays stay within a few MB. Single-threaded.
+ * pair P grow (S in 'diagonal' mode, S² in 'full'), so a tile's arrays stay within a few MB (up to 32 MB in 'full'
+ * mode, to keep at least 64 pairs per tile). Tiles are computed alone, so threads may share them out (strips of
+ * tile rows from a shared counter, src/kernels/kernelWorker.ts) and give the same numbers as one thread.
  */
 
 /** Entries per array of a tile (8 bytes each: 4 MiB). */
