@@ -145,6 +145,7 @@ export function convStepSeparable(
   const fw = cb.F;
   const invF = 1 / (fh * fw);
   const colRuns = offsetRuns(cb, Wi).runs;
+  const rowRuns = offsetRuns(ra, Hi).runs;
   const Si = Hi * Wi;
   const So = Ho * Wo;
   const Pi = full ? Si * Si : Si;
@@ -170,18 +171,10 @@ export function convStepSeparable(
       for (let a = 0; a < Hi; a++) {
         for (let o = 0; o < fw; o++) addRuns(kMid, tMid, a * Wo, k, t, bi + a * Wi, colRuns[o]);
       }
-      // row pass: output row a from the input rows of its row offsets, then the step
-      for (let a = 0; a < Ho; a++) {
-        const out = bo + a * Wo;
-        for (let o = 0; o < fh; o++) {
-          const p = ra.idx[a * fh + o];
-          if (p < 0) continue;
-          const src = p * Wo;
-          for (let j = 0; j < Wo; j++) kOut[out + j] += kMid[src + j];
-          if (tOut && tMid) for (let j = 0; j < Wo; j++) tOut[out + j] += tMid[src + j];
-        }
-        finishRow(kOut, tOut, out, Wo, invF, w2, b2, ntkParam, fanIn, biasTerm);
-      }
+      // row pass: output rows from the input rows of their row offsets, a run of rows (q0, p0, len) at a time
+      // (len·Wo contiguous entries), then the step
+      for (let o = 0; o < fh; o++) addRows(kOut, tOut, bo, kMid, tMid, 0, rowRuns[o], Wo);
+      finishRow(kOut, tOut, bo, So, invF, w2, b2, ntkParam, fanIn, biasTerm);
       continue;
     }
     // 'full': the column pass moves (b1, b2) together, the row pass (a1, a2). The column pass is computed one input
@@ -208,23 +201,26 @@ export function convStepSeparable(
             }
           }
         }
-        for (let b1 = 0; b1 < Wo; b1++) {
-          const out = bo + (a1 * Wo + b1) * So;
-          const src1 = base + b1 * midRow;
-          for (let a2 = 0; a2 < Ho; a2++) {
-            const p2 = ra.idx[a2 * fh + o];
-            if (p2 < 0) continue;
-            const dst = out + a2 * Wo;
-            const src = src1 + p2 * Wo;
-            for (let j = 0; j < Wo; j++) kOut[dst + j] += kMid[src + j];
-            if (tOut && tMid) for (let j = 0; j < Wo; j++) tOut[dst + j] += tMid[src + j];
-          }
-        }
+        for (let b1 = 0; b1 < Wo; b1++) addRows(kOut, tOut, bo + (a1 * Wo + b1) * So, kMid, tMid, base + b1 * midRow, rowRuns[o], Wo);
       }
       finishRow(kOut, tOut, bo + a1 * Wo * So, Wo * So, invF, w2, b2, ntkParam, fanIn, biasTerm);
     }
   }
   return [kOut, tOut];
+}
+
+/**
+ * The row pass over runs of rows: out[ao + (q0 + j)·W + e] += mid[am + (p0 + j)·W + e] for each run (q0, p0, len),
+ * j < len, e < W: one contiguous loop of len·W entries per run. Θ alike.
+ */
+function addRows(kOut: Float64Array, tOut: Float64Array | null, ao: number, kMid: Float64Array, tMid: Float64Array | null, am: number, runs: Int32Array, W: number): void {
+  for (let x = 0; x < runs.length; x += 3) {
+    const q = ao + runs[x] * W;
+    const p = am + runs[x + 1] * W;
+    const len = runs[x + 2] * W;
+    for (let j = 0; j < len; j++) kOut[q + j] += kMid[p + j];
+    if (tOut && tMid) for (let j = 0; j < len; j++) tOut[q + j] += tMid[p + j];
+  }
 }
 
 /** K' = w2·m + b2 and Θ' (see ConvCoefficients) on `len` offset sums from `at`, m = sum/F. */
