@@ -1,20 +1,19 @@
 import { availableParallelism } from 'node:os';
-import type { Worker } from 'node:worker_threads';
 import { isBuiltin } from '../layers/builtin.js';
 import { bindKernel, bindKernelShaped } from '../layers/serial.js';
 import type { Images } from '../data/images.js';
-import { computeImageKernel, imageKernelMemoryBytes, inputEntriesPerPair } from './spatialEngine.js';
+import { computeImageKernel, imageKernelMemoryBytes, imageTiling, inputEntriesPerPair, type ImageJob } from './spatialEngine.js';
 import { specToJson } from '../layers/json.js';
-import type { NetworkSpec } from '../layers/types.js';
+import type { KernelFn, NetworkSpec } from '../layers/types.js';
 import { getLinalg } from '../linalg/index.js';
 import type { Linalg } from '../linalg/types.js';
 import type { Mat } from '../linalg/matrix.js';
 import { InputError, assertFinite } from '../util/errors.js';
-import { startWorker, workerUrl } from '../util/workers.js';
-import type { KernelWorkerData } from './kernelWorker.js';
+import type { ImageKernelWorkerData, KernelWorkerData } from './kernelWorker.js';
+import { prestartKernelWorkers, runKernelTasks } from './workerPool.js';
 import { assertFiniteKernel, checkSquaredNorms } from './finiteKernel.js';
 import { checkMemory, defaultMemoryLimit, kernelMemoryBytes, type KernelGet } from './memory.js';
-import { computeRows, selfParts, splitRows, type EngineInput, type RowTask } from './recursion.js';
+import { TILE, computeRows, selfParts, splitRows, type EngineInput, type RowTask } from './recursion.js';
 
 export interface KernelOptions {
   /** Which kernels to compute (default 'both'). */
@@ -47,11 +46,15 @@ const INLINE_WORK = 2_000_000;
  */
 export async function analyticKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: KernelOptions = {}): Promise<KernelResult> {
   if (isImages(x1) || (x2 !== undefined && isImages(x2))) return imageKernel(spec, x1, x2, opts);
-  const prep = prepare(spec, x1, x2, opts);
   const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
-  const work = prep.n1 * prep.n2 * spec.layers.length / (prep.symmetric ? 2 : 1);
+  const symmetric = x2 === undefined || x2 === x1;
+  const work = (x1.rows * (symmetric ? x1.rows : x2.rows) * spec.layers.length) / (symmetric ? 2 : 1);
   // worker threads rebuild the spec from JSON: only ntk-l2's own layers can be rebuilt there
-  if (threads === 1 || work < INLINE_WORK || !spec.layers.every(isBuiltin)) {
+  const inline = threads === 1 || work < INLINE_WORK || !spec.layers.every(isBuiltin);
+  // the workers load their modules while this thread computes the Gram matrix
+  if (!inline) prestartKernelWorkers(Math.min(threads, Math.ceil(x1.rows / TILE)));
+  const prep = prepare(spec, x1, x2, opts);
+  if (inline) {
     runInline(prep, opts);
   } else {
     await runWorkers(spec, prep, threads, opts);
@@ -61,7 +64,7 @@ export async function analyticKernel(spec: NetworkSpec, x1: Mat | Images, x2?: M
 
 /** Synchronous, single-threaded version of `analyticKernel` (same numbers, bit for bit). */
 export function analyticKernelSync(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: KernelOptions = {}): KernelResult {
-  if (isImages(x1) || (x2 !== undefined && isImages(x2))) return imageKernel(spec, x1, x2, opts);
+  if (isImages(x1) || (x2 !== undefined && isImages(x2))) return imageKernelSync(spec, x1, x2, opts);
   const prep = prepare(spec, x1, x2, opts);
   runInline(prep, opts);
   return finish(prep, opts.get ?? 'both');
@@ -147,41 +150,22 @@ function runInline(p: Prepared, opts: KernelOptions): void {
 }
 
 function runWorkers(spec: NetworkSpec, p: Prepared, threads: number, opts: KernelOptions): Promise<void> {
-  const tasks = splitRows(p.n1, threads, p.symmetric);
-  const url = workerUrl('kernelWorker');
+  const json = specToJson(spec);
+  const tasks: KernelWorkerData[] = splitRows(p.n1, threads, p.symmetric).map((task) => ({
+    kind: 'flat',
+    spec: json,
+    inputDim: p.d,
+    n2: p.n2,
+    k: p.kBuf.buffer as SharedArrayBuffer,
+    t: p.tBuf ? (p.tBuf.buffer as SharedArrayBuffer) : null,
+    norms1: p.engine.norms1,
+    norms2: p.engine.norms2,
+    task,
+  }));
   let done = 0;
-  return new Promise<void>((resolve, reject) => {
-    let remaining = tasks.length;
-    const workers: Worker[] = [];
-    const fail = (err: Error): void => {
-      for (const w of workers) void w.terminate();
-      reject(err);
-    };
-    for (const task of tasks) {
-      const data: KernelWorkerData = {
-        spec: specToJson(spec),
-        inputDim: p.d,
-        n2: p.n2,
-        k: p.kBuf.buffer as SharedArrayBuffer,
-        t: p.tBuf ? (p.tBuf.buffer as SharedArrayBuffer) : null,
-        norms1: p.engine.norms1,
-        norms2: p.engine.norms2,
-        task,
-      };
-      const w = startWorker(url, data);
-      workers.push(w);
-      w.on('message', (m: { rows?: number; done?: boolean }) => {
-        if (m.rows) {
-          done += m.rows;
-          opts.onProgress?.(done, p.n1);
-        }
-        if (m.done && --remaining === 0) resolve();
-      });
-      w.on('error', fail);
-      w.on('exit', (code) => {
-        if (code !== 0) fail(new Error(`kernel worker exited with code ${code}`));
-      });
-    }
+  return runKernelTasks(tasks, (rows) => {
+    done += rows;
+    opts.onProgress?.(done, p.n1);
   });
 }
 
@@ -218,11 +202,21 @@ export function isImages(x: Mat | Images): x is Images {
   return 'shape' in x;
 }
 
+/** An image kernel call, checked and bound: what the single-threaded and the threaded paths share. */
+interface ImageCall {
+  job: ImageJob;
+  fn: KernelFn;
+  n1: number;
+  n2: number;
+  get: KernelGet;
+}
+
 /**
- * The analytic kernels on images (N×H×W×C, channels last; sequences N×L×C alike): the spatial engine (src/kernels/spatialEngine.ts) on
- * the calling thread. The memory estimate counts the entries per pair P of the input record and refuses up front.
+ * Checks an image kernel call (images N×H×W×C, channels last; sequences N×L×C alike), binds the network and refuses
+ * up front, with the estimate, a call over the memory limit (the estimate counts the entries per pair P of the input
+ * record, S = H·W in 'diagonal' mode and S² in 'full', and one tile per thread).
  */
-function imageKernel(spec: NetworkSpec, a: Mat | Images, b: Mat | Images | undefined, opts: KernelOptions): KernelResult {
+function prepareImages(spec: NetworkSpec, a: Mat | Images, b: Mat | Images | undefined, opts: KernelOptions, threads: number): ImageCall {
   const get = opts.get ?? 'both';
   if (get !== 'nngp' && get !== 'ntk' && get !== 'both') throw new InputError(`get must be "nngp", "ntk" or "both", got "${String(get)}"`);
   const x1 = checkImages(a, 'X1');
@@ -238,16 +232,77 @@ function imageKernel(spec: NetworkSpec, a: Mat | Images, b: Mat | Images | undef
   const { fn, inputMode } = bindKernelShaped(spec, { spatial, width: c });
   const matrices = get === 'nngp' ? 1 : 2;
   checkMemory(
-    imageKernelMemoryBytes(n1, n2, inputEntriesPerPair(x1, inputMode), matrices),
+    imageKernelMemoryBytes(n1, n2, inputEntriesPerPair(x1, inputMode), matrices, threads),
     opts.maxMemoryBytes ?? defaultMemoryLimit(),
     `the ${n1}×${n2} ${get === 'both' ? 'NNGP and NTK' : get.toUpperCase()} of ${[...spatial, c].join('×')} images (${inputMode} spatial covariances)`,
   );
+  return { job: { inputMode, x1, x2, wantNtk: get !== 'nngp' }, fn, n1, n2, get };
+}
+
+/** The image kernel on the calling thread (the spatial engine, src/kernels/spatialEngine.ts). */
+function imageKernelSync(spec: NetworkSpec, a: Mat | Images, b: Mat | Images | undefined, opts: KernelOptions): KernelResult {
+  const call = prepareImages(spec, a, b, opts, 1);
   let done = 0;
-  const { k, t } = computeImageKernel(fn, inputMode, x1, x2, get !== 'nngp', (rows) => {
+  const { k, t } = computeImageKernel(call.fn, call.job.inputMode, call.job.x1, call.job.x2, call.job.wantNtk, (rows) => {
     done += rows;
-    opts.onProgress?.(done, n1);
+    opts.onProgress?.(done, call.n1);
   });
-  const maxSq = Math.max(...[x1, x2 ?? x1].map((x) => checkSquaredNorms(imageSquaredNorms(x), symmetric ? 'X' : 'X1/X2')));
+  return finishImages(call, k, t);
+}
+
+/** Below this many input-record entries (pairs × P × layers) an image kernel is computed inline: starting workers costs more. */
+const INLINE_IMAGE_WORK = 10_000_000;
+
+/**
+ * The image kernel on worker threads: strips of tile rows handed out through a shared counter, the outputs in shared
+ * memory; each tile is computed exactly as on the calling thread, so the numbers are the same bit for bit. A spec
+ * holding a layer written in user code (workers rebuild the spec from JSON and cannot rebuild it) or a small call is
+ * computed on the calling thread.
+ */
+async function imageKernel(spec: NetworkSpec, a: Mat | Images, b: Mat | Images | undefined, opts: KernelOptions): Promise<KernelResult> {
+  const requested = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
+  const threaded = requested > 1 && spec.layers.every(isBuiltin);
+  const call = prepareImages(spec, a, b, opts, threaded ? requested : 1);
+  const { job, n1, n2 } = call;
+  const { strips } = imageTiling(job);
+  const work = n1 * n2 * inputEntriesPerPair(job.x1, job.inputMode) * spec.layers.length / (job.x2 === null ? 2 : 1);
+  const threads = Math.min(requested, strips);
+  if (!threaded || threads < 2 || work < INLINE_IMAGE_WORK) return imageKernelSync(spec, a, b, opts);
+  const shared = (src: Float64Array): SharedArrayBuffer => {
+    const buf = new SharedArrayBuffer(8 * src.length);
+    new Float64Array(buf).set(src);
+    return buf;
+  };
+  const kBuf = new SharedArrayBuffer(8 * n1 * n2);
+  const tBuf = job.wantNtk ? new SharedArrayBuffer(8 * n1 * n2) : null;
+  const data: ImageKernelWorkerData = {
+    kind: 'images',
+    spec: specToJson(spec),
+    inputMode: job.inputMode,
+    shape1: [...job.x1.shape],
+    x1: shared(job.x1.data),
+    shape2: job.x2 ? [...job.x2.shape] : null,
+    x2: job.x2 ? shared(job.x2.data) : null,
+    k: kBuf,
+    t: tBuf,
+    counter: new SharedArrayBuffer(4),
+  };
+  let done = 0;
+  await runKernelTasks(
+    Array.from({ length: threads }, () => data),
+    (rows) => {
+      done += rows;
+      opts.onProgress?.(done, n1);
+    },
+  );
+  return finishImages(call, new Float64Array(kBuf), tBuf ? new Float64Array(tBuf) : null);
+}
+
+/** The requested image kernels, refused (InputError) if any entry overflowed. */
+function finishImages(call: ImageCall, k: Float64Array, t: Float64Array | null): KernelResult {
+  const { job, n1, n2, get } = call;
+  const symmetric = job.x2 === null;
+  const maxSq = Math.max(...[job.x1, job.x2 ?? job.x1].map((x) => checkSquaredNorms(imageSquaredNorms(x), symmetric ? 'X' : 'X1/X2')));
   const result: KernelResult = {
     nngp: get === 'ntk' ? null : { rows: n1, cols: n2, data: k },
     ntk: t && get !== 'nngp' ? { rows: n1, cols: n2, data: t } : null,

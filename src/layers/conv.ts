@@ -9,7 +9,8 @@ import { singleBlock } from './pointwise.js';
 import { requireSpatial, spatialSize } from './spatial.js';
 import { SpecError, describeValue } from './specError.js';
 import type { FiniteDelta, FiniteTransform, FiniteValue, KernelBlock, NtkAccumulator, KernelFn, KernelValue, Layer, LayerContext, LayerShape } from './types.js';
-import { checkExtents, checkPadding, sameOffsetMean, windowTable, type Padding } from './window.js';
+import { convStep, convStepSeparable, offsetRuns, type ConvCoefficients, type SeparableWindow } from './stencil.js';
+import { checkExtents, checkPadding, windowTable, type Padding } from './window.js';
 
 /** Options of `conv`. */
 export interface ConvOptions {
@@ -76,28 +77,27 @@ export function conv(channels: number, opts: ConvOptions): Layer {
     kernel(ctx: LayerContext): KernelFn {
       const spatial = requireSpatial(ctx.spatial, name, rank);
       const tab = windowTable(spatial, filter, strides, padding, name);
-      const Si = spatialSize(spatial);
-      const ntkParam = ctx.parameterization === 'ntk';
-      const fanIn = ctx.fanIn * F;
-      const biasTerm = bStd > 0 ? 1 : 0;
+      const runs = offsetRuns(tab, spatialSize(spatial));
+      // 2-D: separable offset sums (row and column windows apart)
+      const sep: SeparableWindow | null =
+        rank === 2
+          ? {
+              rows: windowTable([spatial[0]], [filter[0]], [strides[0]], padding, name),
+              cols: windowTable([spatial[1]], [filter[1]], [strides[1]], padding, name),
+              hi: spatial[0],
+              wi: spatial[1],
+            }
+          : null;
+      const step = (k: Float64Array, t: Float64Array | null, n: number, full: boolean): [Float64Array, Float64Array | null] =>
+        sep ? convStepSeparable(k, t, n, sep, full, coef) : convStep(k, t, n, runs, full, coef);
+      const coef: ConvCoefficients = { w2, b2, ntkParam: ctx.parameterization === 'ntk', fanIn: ctx.fanIn * F, biasTerm: bStd > 0 ? 1 : 0 };
       return (v: KernelValue): KernelValue => {
         const b = singleBlock(v, name);
         const full = b.mode === 'full';
-        const map = (a: Float64Array, n: number): Float64Array => sameOffsetMean(a, n, Si, tab, full);
-        // K' from the map of K; Θ' from the maps of Θ and K
-        const step = (k: Float64Array, t: Float64Array | null, n: number): [Float64Array, Float64Array | null] => {
-          const mk = map(k, n);
-          const mt = t ? map(t, n) : null;
-          for (let i = 0; i < mk.length; i++) {
-            const kOld = mk[i];
-            mk[i] = w2 * kOld + b2;
-            if (mt) mt[i] = ntkParam ? w2 * mt[i] + mk[i] : w2 * mt[i] + fanIn * kOld + biasTerm;
-          }
-          return [mk, mt];
-        };
-        const [nngp, ntk] = step(b.nngp, b.ntk, b.nr * b.nc);
-        const [cov1, ntk1] = step(b.cov1, b.ntk1, b.nr);
-        const [cov2, ntk2] = step(b.cov2, b.ntk2, b.nc);
+        // K' = w2·map(K) + b2, Θ' from the maps of Θ and K, fused (src/layers/stencil.ts)
+        const [nngp, ntk] = step(b.nngp, b.ntk, b.nr * b.nc, full);
+        const [cov1, ntk1] = step(b.cov1, b.ntk1, b.nr, full);
+        const [cov2, ntk2] = step(b.cov2, b.ntk2, b.nc, full);
         const out: KernelBlock = { nr: b.nr, nc: b.nc, spatial: tab.out, mode: b.mode, nngp, ntk, cov1, ntk1, cov2, ntk2 };
         return out;
       };

@@ -47,29 +47,55 @@ export function isBlockList(v: KernelValue): v is readonly KernelBlock[] {
   return Array.isArray(v);
 }
 
+/** Positions per chunk of `applyDiagonal`: a run of 8 float64 is one 64-byte cache line. */
+const CHUNK = 8;
+
 /**
  * Spatial 'diagonal' records: entry (s, s) of pair (i, j) with the variances K(x_i, x_i)(s, s) and
  * K(x'_j, x'_j)(s, s). The loops take one variance per row and per column, so each position is gathered into a
  * flat nr×nc block, transformed and scattered back; the self parts are all (s, s) entries of a point with itself.
+ * Positions go CHUNK at a time: each pair's run of CHUNK entries is read once into position-major buffers (one
+ * cache line per pair, not one per pair and position), transformed position by position, and written back.
  */
 function applyDiagonal(tr: KernelTransform, b: KernelBlock): void {
   const S = spatialSize(b.spatial);
-  const m = b.nr * b.nc;
-  const k = new Float64Array(m);
-  const t = b.ntk ? new Float64Array(m) : null;
-  const k11 = new Float64Array(b.nr);
-  const k22 = new Float64Array(b.nc);
-  for (let p = 0; p < S; p++) {
-    for (let i = 0; i < m; i++) k[i] = b.nngp[i * S + p];
-    if (t && b.ntk) for (let i = 0; i < m; i++) t[i] = b.ntk[i * S + p];
-    for (let r = 0; r < b.nr; r++) k11[r] = b.cov1[r * S + p];
-    for (let c = 0; c < b.nc; c++) k22[c] = b.cov2[c * S + p];
-    tr.cross({ nr: b.nr, nc: b.nc, k, t, k11, k22 });
-    for (let i = 0; i < m; i++) b.nngp[i * S + p] = k[i];
-    if (t && b.ntk) for (let i = 0; i < m; i++) b.ntk[i * S + p] = t[i];
+  const { nr, nc } = b;
+  const m = nr * nc;
+  const B = Math.min(CHUNK, S);
+  const k = new Float64Array(B * m);
+  const t = b.ntk ? new Float64Array(B * m) : null;
+  const k11 = new Float64Array(B * nr);
+  const k22 = new Float64Array(B * nc);
+  const { nngp, ntk, cov1, cov2 } = b;
+  for (let p0 = 0; p0 < S; p0 += B) {
+    const w = Math.min(B, S - p0);
+    // gather: [m][S] → [w][m] (and the variances [n][S] → [w][n])
+    for (let i = 0; i < m; i++) {
+      const src = i * S + p0;
+      for (let q = 0; q < w; q++) k[q * m + i] = nngp[src + q];
+      if (t && ntk) for (let q = 0; q < w; q++) t[q * m + i] = ntk[src + q];
+    }
+    for (let r = 0; r < nr; r++) for (let q = 0; q < w; q++) k11[q * nr + r] = cov1[r * S + p0 + q];
+    for (let c = 0; c < nc; c++) for (let q = 0; q < w; q++) k22[q * nc + c] = cov2[c * S + p0 + q];
+    for (let q = 0; q < w; q++) {
+      tr.cross({
+        nr,
+        nc,
+        k: k.subarray(q * m, (q + 1) * m),
+        t: t ? t.subarray(q * m, (q + 1) * m) : null,
+        k11: k11.subarray(q * nr, (q + 1) * nr),
+        k22: k22.subarray(q * nc, (q + 1) * nc),
+      });
+    }
+    // scatter back
+    for (let i = 0; i < m; i++) {
+      const dst = i * S + p0;
+      for (let q = 0; q < w; q++) nngp[dst + q] = k[q * m + i];
+      if (t && ntk) for (let q = 0; q < w; q++) ntk[dst + q] = t[q * m + i];
+    }
   }
-  tr.diag({ n: b.nr * S, k: b.cov1, t: b.ntk1 });
-  tr.diag({ n: b.nc * S, k: b.cov2, t: b.ntk2 });
+  tr.diag({ n: nr * S, k: cov1, t: b.ntk1 });
+  tr.diag({ n: nc * S, k: cov2, t: b.ntk2 });
 }
 
 /**

@@ -234,6 +234,34 @@ describe('spatial kernels against a direct float64 implementation', () => {
     check(layers, ref, x, null);
     check(layers, ref, x, y);
   });
+  it('full mode on non-square images: strided, non-square filters, SAME and VALID, bias > globalAvgPool > dense', () => {
+    // 6×5 images: the separable offset sums must keep rows and columns apart (a transposition would show here)
+    const xr = images(3, 6, 5, 2, 7);
+    const yr = images(2, 6, 5, 2, 8);
+    const layers = [
+      conv(3, { filter: [3, 2], strides: [2, 1], padding: 'SAME', wStd: 1.5, bStd: 0.3 }),
+      relu(),
+      conv(2, { filter: [2, 3], strides: [1, 2], padding: 'VALID', wStd: 1.2 }),
+      relu(),
+      globalAvgPool(),
+      dense(1, { wStd: 1.1, bStd: 0.1 }),
+    ];
+    const ref: RefLayer[] = [
+      { kind: 'conv', f: [3, 2], st: [2, 1], pad: 'SAME', w2: 2.25, b2: 0.09 },
+      { kind: 'relu' },
+      { kind: 'conv', f: [2, 3], st: [1, 2], pad: 'VALID', w2: 1.44, b2: 0 },
+      { kind: 'relu' },
+      { kind: 'gap' },
+      { kind: 'dense', w2: 1.2100000000000002, b2: 0.010000000000000002 },
+    ];
+    check(layers, ref, xr, null);
+    check(layers, ref, xr, yr);
+    // the same net with a flatten readout: 'diagonal' mode on the same non-square extents
+    const flat = [...layers.slice(0, 4), flatten(), layers[5]];
+    const flatRef: RefLayer[] = [...ref.slice(0, 4), { kind: 'flatten' }, ref[5]];
+    check(flat, flatRef, xr, null);
+    check(flat, flatRef, xr, yr);
+  });
   it('conv > relu > avgPool > conv > relu > flatten > dense (a full value reduced before flatten)', () => {
     const layers = [conv(3, { filter: [3, 3], wStd: 1.5 }), relu(), avgPool({ window: [2, 2] }), conv(2, { filter: [2, 2], wStd: 1.5, bStd: 0.3 }), relu(), flatten(), dense(1)];
     const ref: RefLayer[] = [
