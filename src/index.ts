@@ -64,7 +64,7 @@ export { monteCarloKernel, type MonteCarloOptions, type MonteCarloKernelResult }
 export { ntkConvergence, type NtkConvergenceOptions, type NtkConvergenceResult } from './experiments/ntkConvergence.js';
 export { convConvergence, convNet, convNetDescription, CONVERGENCE_SLOPE_RANGE, type ConvNetKind, type ConvConvergenceOptions, type ConvConvergenceResult } from './experiments/cnnConvergence.js';
 
-export { ntkUnderL2, l2KernelRule, homogeneousKernelFactor, type L2KernelRule } from './kernels/underL2.js';
+export { ntkUnderL2, ntkUnderL2Diagonal, l2KernelRule, homogeneousKernelFactor, type L2KernelRule } from './kernels/underL2.js';
 export { kernelUnderL2Check, claimVerdict, type KernelUnderL2CheckOptions, type KernelUnderL2Row, type KernelUnderL2CheckResult, type Verdict } from './experiments/kernelUnderL2Check.js';
 export { L2_ARCHITECTURES, l2ArchitectureSpec, kernelDecayCnnRun, kernelDecayDefaults, type L2Architecture, type KernelDecayRunOptions } from './experiments/l2Architectures.js';
 export { isPositivelyHomogeneous } from './layers/serial.js';

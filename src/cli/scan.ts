@@ -5,7 +5,7 @@ import { lambdaScan, logspace, type ScanResult } from '../experiments/lambdaScan
 import { checkOutputDir, writeOutputDir } from '../io/outputPath.js';
 import { analyticKernel } from '../kernels/analytic.js';
 import { checkMemory, defaultMemoryLimit, flowMemoryBytes, parseMemoryLimit } from '../kernels/memory.js';
-import { ntkUnderL2 } from '../kernels/underL2.js';
+import { ntkUnderL2Diagonal } from '../kernels/underL2.js';
 import { parseSpec } from '../layers/json.js';
 import { homogeneityDegree, weightLayerCount, isPositivelyHomogeneous } from '../layers/serial.js';
 import { InputError } from '../util/errors.js';
@@ -87,13 +87,13 @@ ${INPUT_SHAPE_HELP}`,
         const size = { n: data.x.rows, m: data.xTest.rows, k: data.y.cols, times: SCAN_TIMES, lambdas: lambdas.length };
         checkMemory(flowMemoryBytes(size), memoryLimit, `the scan (n = ${size.n}, m = ${size.m}, k = ${size.k}, ${lambdas.length} λ values)`);
       }
+      if (o.kernelOnly && !homogeneous) {
+        writeKernelOnly(o, spec, inputs.x, lambdas, data.description, memoryLimit);
+        return;
+      }
       const bar = progressBar('kernel rows', o.quiet);
       const thetaTrain = (await analyticKernel(spec, inputs.x, undefined, { get: 'ntk', onProgress: bar.update, maxMemoryBytes: memoryLimit })).ntk!;
       bar.stop();
-      if (o.kernelOnly && !homogeneous) {
-        writeKernelOnly(o, spec, inputs.x, lambdas, thetaTrain, data.description);
-        return;
-      }
       const thetaTest = (await analyticKernel(spec, inputs.xTest, inputs.x, { get: 'ntk', maxMemoryBytes: memoryLimit })).ntk!;
       const eb = eigenbasis({ thetaTrain, thetaTest, y: data.y, yTest: data.yTest }, undefined, { regularize: o.regularize });
       if (eb.spectrum.regularized) process.stderr.write(`ntk: warning: ${regularizedNote(eb.spectrum)}\n`);
@@ -150,11 +150,19 @@ export function scanTable(r: ScanResult, description: string): string {
   return lines.join('\n') + '\n';
 }
 
-function writeKernelOnly(o: ScanCliOptions, spec: ReturnType<typeof parseSpec>, x: NetworkInputs, lambdas: number[], theta0: import('../linalg/matrix.js').Mat, description: string): void {
-  // Trace of the predicted kernel relative to Θ_0, on a grid of Λ = λt (the prediction depends on Λ only).
+function writeKernelOnly(o: ScanCliOptions, spec: ReturnType<typeof parseSpec>, x: NetworkInputs, lambdas: number[], description: string, maxMemoryBytes: number): void {
+  // Trace of the predicted kernel relative to Θ_0, on a grid of Λ = λt (the prediction depends on Λ only): only the
+  // diagonal is needed, O(N) pairs per Λ (images too) instead of the N×N kernel.
   const bigLambdas = logspace(1e-3, 10, 60);
-  const tr0 = trace(theta0);
-  const ratio = bigLambdas.map((L) => trace(ntkUnderL2(spec, L, x)) / tr0);
+  const sum = (d: Float64Array): number => d.reduce((a, v) => a + v, 0);
+  const bar = progressBar('Λ values', o.quiet);
+  const tr0 = sum(ntkUnderL2Diagonal(spec, 0, x, { maxMemoryBytes }));
+  const ratio = bigLambdas.map((L, i) => {
+    const r = sum(ntkUnderL2Diagonal(spec, L, x, { maxMemoryBytes })) / tr0;
+    bar.update(i + 1, bigLambdas.length);
+    return r;
+  });
+  bar.stop();
   const bad = ratio.findIndex((r) => !Number.isFinite(r));
   if (bad >= 0) throw new InputError(`the predicted kernel decay is not finite at Λ = ${bigLambdas[bad].toPrecision(3)} (tr Θ_0 = ${tr0}): the inputs are too large or all zero; rescale them`);
   const rows = ['Lambda_integrated,trace_ratio', ...bigLambdas.map((L, i) => `${L},${ratio[i]}`)];
@@ -168,10 +176,4 @@ function writeKernelOnly(o: ScanCliOptions, spec: ReturnType<typeof parseSpec>, 
   };
   writeOutputDir(o.out, 'scan', { 'kernel_decay.csv': rows.join('\n') + '\n', 'kernel_decay.json': JSON.stringify(json, null, 2) + '\n' }, { force: o.force });
   process.stdout.write(`# ${json.note}\n# tr Θ_t / tr Θ_0 against Λ = ∫λ dt written to ${o.out}/kernel_decay.csv\n`);
-}
-
-function trace(m: import('../linalg/matrix.js').Mat): number {
-  let s = 0;
-  for (let i = 0; i < m.rows; i++) s += m.data[i * m.cols + i];
-  return s;
 }

@@ -80,8 +80,17 @@ export async function nngpKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat |
   return (await analyticKernel(spec, x1, x2, { ...opts, get: 'nngp' })).nngp as Mat;
 }
 
-/** The diagonals K(x_i, x_i) and Θ(x_i, x_i) alone: O(N·d) time, O(N) memory. Float64. */
-export function kernelDiagonal(spec: NetworkSpec, x: Mat): { nngp: Float64Array; ntk: Float64Array } {
+/**
+ * The diagonals K(x_i, x_i) and Θ(x_i, x_i) alone, float64. Flat inputs: O(N·d) time, O(N) memory. Images
+ * (N×H×W×C): one point at a time through the spatial engine, O(N) pairs instead of N², memory of one pair's
+ * spatial covariances; `opts.maxMemoryBytes` bounds that, `opts.onProgress(done, N)` reports points.
+ */
+export function kernelDiagonal(
+  spec: NetworkSpec,
+  x: Mat | Images,
+  opts: Pick<KernelOptions, 'maxMemoryBytes' | 'onProgress'> = {},
+): { nngp: Float64Array; ntk: Float64Array } {
+  if (isImages(x)) return imageDiagonal(spec, x, opts);
   checkInput(x, 'X');
   const fn = bindKernel(spec, x.cols);
   const norms = squaredNorms(x);
@@ -237,6 +246,24 @@ function prepareImages(spec: NetworkSpec, a: Mat | Images, b: Mat | Images | und
     `the ${n1}×${n2} ${get === 'both' ? 'NNGP and NTK' : get.toUpperCase()} of ${[...spatial, c].join('×')} images (${inputMode} spatial covariances)`,
   );
   return { job: { inputMode, x1, x2, wantNtk: get !== 'nngp' }, fn, n1, n2, get };
+}
+
+/** kernelDiagonal on images: each point's 1×1 kernel, which is the full kernel's diagonal entry (the same self parts). */
+function imageDiagonal(spec: NetworkSpec, x: Images, opts: Pick<KernelOptions, 'maxMemoryBytes' | 'onProgress'>): { nngp: Float64Array; ntk: Float64Array } {
+  const images = checkImages(x, 'X');
+  const n = images.shape[0];
+  const per = n > 0 ? images.data.length / n : 0;
+  const shape = [1, ...images.shape.slice(1)];
+  const nngp = new Float64Array(n);
+  const ntk = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const one: Images = { shape, data: images.data.subarray(i * per, (i + 1) * per), dtype: 'float64' };
+    const r = imageKernelSync(spec, one, undefined, { get: 'both', ...(opts.maxMemoryBytes === undefined ? {} : { maxMemoryBytes: opts.maxMemoryBytes }) });
+    nngp[i] = r.nngp!.data[0];
+    ntk[i] = r.ntk!.data[0];
+    opts.onProgress?.(i + 1, n);
+  }
+  return { nngp, ntk };
 }
 
 /** The image kernel on the calling thread (the spatial engine, src/kernels/spatialEngine.ts). */

@@ -2,7 +2,7 @@ import type { Layer, NetworkSpec } from '../layers/types.js';
 import type { Mat } from '../linalg/matrix.js';
 import type { Images } from '../data/images.js';
 import { InputError } from '../util/errors.js';
-import { analyticKernelSync, type KernelOptions } from './analytic.js';
+import { analyticKernelSync, kernelDiagonal, type KernelOptions } from './analytic.js';
 
 /**
  * The infinite-width NTK after L2 has acted for Λ = ∫λ dt (paper notes, "beyond the paper"): at infinite
@@ -15,16 +15,24 @@ import { analyticKernelSync, type KernelOptions } from './analytic.js';
  * NTK parameterization only (the standard one has no width-independent limit).
  */
 export function ntkUnderL2(spec: NetworkSpec, bigLambda: number, x1: Mat | Images, x2?: Mat | Images, opts: Omit<KernelOptions, 'get'> = {}): Mat {
+  const k = analyticKernelSync(scaledSpec(spec, bigLambda), x1, x2, { ...opts, get: 'ntk' }).ntk as Mat;
+  const f = Math.exp(2 * bigLambda);
+  return { rows: k.rows, cols: k.cols, data: k.data.map((v) => v * f) };
+}
+
+/** The diagonal Θ_t(x_i, x_i) of `ntkUnderL2` alone (kernelDiagonal: O(N) pairs, also on images). Float64. */
+export function ntkUnderL2Diagonal(spec: NetworkSpec, bigLambda: number, x: Mat | Images, opts: Pick<KernelOptions, 'maxMemoryBytes'> = {}): Float64Array {
+  const d = kernelDiagonal(scaledSpec(spec, bigLambda), x, opts).ntk;
+  const f = Math.exp(2 * bigLambda);
+  return d.map((v) => v * f);
+}
+
+/** The spec with every parameter scaled by e^{−Λ}, through each layer's own L2 rule (Layer.scaleParams). */
+function scaledSpec(spec: NetworkSpec, bigLambda: number): NetworkSpec {
   if (!Number.isFinite(bigLambda) || bigLambda < 0) throw new InputError(`∫λ dt must be finite and ≥ 0, got ${bigLambda}`);
   if (spec.parameterization !== 'ntk') throw new InputError('the kernel under L2 is defined for the NTK parameterization');
   const s = Math.exp(-bigLambda);
-  const scaled: NetworkSpec = {
-    parameterization: spec.parameterization,
-    layers: spec.layers.map((l) => l.scaleParams(s)), // each layer's own L2 rule
-  };
-  const k = analyticKernelSync(scaled, x1, x2, { ...opts, get: 'ntk' }).ntk as Mat;
-  const f = Math.exp(2 * bigLambda);
-  return { rows: k.rows, cols: k.cols, data: k.data.map((v) => v * f) };
+  return { parameterization: spec.parameterization, layers: spec.layers.map((l) => l.scaleParams(s)) };
 }
 
 /**
