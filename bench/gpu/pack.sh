@@ -7,7 +7,6 @@
 # then hand .gpu to the GPU machine (the device tool: carry [".gpu"]) and run `bash bench/gpu.sh` there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-ex="$(git rev-parse --git-common-dir)/info/exclude"; grep -qx '/.gpu/' "$ex" 2>/dev/null || echo '/.gpu/' >> "$ex"
 [ -f dist/tfjs/backend.js ] || { echo "build dist first: npx tsc -p tsconfig.build.json" >&2; exit 2; }
 rm -rf /tmp/ntk-gpu-pack && mkdir -p .gpu /tmp/ntk-gpu-pack/node_modules && rm -f .gpu/ntk.tar.xz
 nm=node_modules
