@@ -79,11 +79,12 @@ export async function finiteFigureSet(wanted: Set<string>, o: { full?: boolean; 
     const arm = (a: typeof res.auto) => `${a.label} ${a.meanFinalAcc.toFixed(4)} ± ${a.stderrFinalAcc.toFixed(4)}, reached the target in ${a.reachedBy}/${a.finalAcc.length} seeds (median t ${fmtT(a.medianTReach)})`;
     claims.push({
       figure: 'autol2_vs_constant',
-      claim: 'Auto L2 reaches the best constant λ\'s accuracy (within noise) in less physical time',
+      claim:
+        'Auto L2 reaches the best constant λ\'s accuracy (within noise) in less physical time ' +
+        '(rule: holds when, for the paper\'s λ0 = 0.1 or for λ0 = 0.01, every seed reaches the target earlier than the best constant λ with the same seed)',
       measured: `${arm(res.auto)}; ${arm(res2.auto)}; best constant ${arm(res.best)}; target ${res.target.toFixed(4)} (best − 2 s.e.)`,
-      // an Auto L2 arm holds the claim when its mean final accuracy reaches the target and its median time to the
-      // target is below the best constant's
-      holds: [res.auto, res2.auto].some((a) => a.meanFinalAcc >= res.target && a.medianTReach < res.best.medianTReach),
+      // every seed must agree (a mean or a median over 3 seeds let 2 of 3 carry the verdict): paired by seed
+      holds: [res.auto, res2.auto].some((a) => everySeedEarlier(a.tReach, res.best.tReach)),
     });
   }
   if (wanted.has('kernel_scale')) {
@@ -101,6 +102,14 @@ export async function finiteFigureSet(wanted: Set<string>, o: { full?: boolean; 
     });
   }
   return { figures, claims };
+}
+
+/**
+ * Whether every seed of an arm reached the target (finite time) strictly earlier than the reference arm with the same
+ * seed; times on the evaluation grid, so a tie (both at the same evaluation) is not "earlier".
+ */
+export function everySeedEarlier(arm: readonly number[], reference: readonly number[]): boolean {
+  return arm.length > 0 && arm.length === reference.length && arm.every((t, i) => Number.isFinite(t) && t < reference[i]);
 }
 
 const fmtT = (t: number) => (Number.isFinite(t) ? t.toPrecision(4) : '—');
