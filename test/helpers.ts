@@ -1,5 +1,6 @@
 import type { Mat } from '../src/linalg/matrix.js';
 import { Rng } from '../src/util/random.js';
+import { SpecError } from '../src/layers/specError.js';
 
 /** A seeded N×d matrix of standard normals. */
 export function randomMatrix(rows: number, cols: number, seed: number, scale = 1): Mat {
@@ -34,4 +35,17 @@ export function relToMax(a: ArrayLike<number>, b: ArrayLike<number>): number {
     m = Math.max(m, Math.abs(b[i]));
   }
   return d / m;
+}
+
+/** The message of the SpecError `fn` throws, checked to be one line (fails the test when `fn` throws nothing). */
+export function specErrorMessage(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    if (!(e instanceof SpecError)) throw e;
+    const msg = e.message;
+    if (msg.includes('\n')) throw new Error(`SpecError message is not one line: ${msg}`);
+    return msg;
+  }
+  throw new Error('expected a SpecError');
 }

@@ -14,19 +14,8 @@ import { SpecError } from '../../src/layers/specError.js';
 import { analyticKernelSync } from '../../src/kernels/analytic.js';
 import { initTfjs } from '../../src/tfjs/backend.js';
 import { trainRun } from '../../src/training/trainer.js';
-import { randomMatrix } from '../helpers.js';
+import { randomMatrix, specErrorMessage } from '../helpers.js';
 
-const specError = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(SpecError);
-    const msg = (e as Error).message;
-    expect(msg).not.toContain('\n');
-    return msg;
-  }
-  throw new Error('expected a SpecError');
-};
 
 describe('composite layers: JSON, properties, checks', () => {
   const text =
@@ -51,22 +40,22 @@ describe('composite layers: JSON, properties, checks', () => {
   it('nested lists obey the nesting and layer-count limits, and bad composites are one-line SpecErrors', () => {
     let deep = '{"type":"relu"}';
     for (let i = 0; i < 40; i++) deep = `{"type":"residual","layers":[${deep}]}`;
-    expect(specError(() => parseSpec(`{"layers":[${deep}]}`))).toMatch(/nested more than 32/);
-    expect(specError(() => specFromJson(JSON.parse(`{"layers":[${deep}]}`)))).toMatch(/nested more than 32/);
+    expect(specErrorMessage(() => parseSpec(`{"layers":[${deep}]}`))).toMatch(/nested more than 32/);
+    expect(specErrorMessage(() => specFromJson(JSON.parse(`{"layers":[${deep}]}`)))).toMatch(/nested more than 32/);
     const many = Array.from({ length: 6000 }, () => '{"type":"relu"}').join(',');
-    expect(specError(() => parseSpec(`{"layers":[{"type":"residual","layers":[${many}]},{"type":"residual","layers":[${many}]}]}`))).toMatch(/at most 10000/);
-    expect(specError(() => parseSpec('{"layers":[{"type":"parallel","branches":[{"type":"relu"}]}]}'))).toMatch(/branches.*non-empty array of layer arrays/);
-    expect(specError(() => parseSpec('{"layers":[{"type":"residual","layers":[],"width":3}]}'))).toMatch(/unknown field "width"/);
-    expect(specError(() => parseSpec('{"layers":[{"type":"residual","layers":[{"type":"sigmoid"}]}]}'))).toMatch(/layers\[0\]\.layers\[0\]: unknown layer type "sigmoid"/);
+    expect(specErrorMessage(() => parseSpec(`{"layers":[{"type":"residual","layers":[${many}]},{"type":"residual","layers":[${many}]}]}`))).toMatch(/at most 10000/);
+    expect(specErrorMessage(() => parseSpec('{"layers":[{"type":"parallel","branches":[{"type":"relu"}]}]}'))).toMatch(/branches.*non-empty array of layer arrays/);
+    expect(specErrorMessage(() => parseSpec('{"layers":[{"type":"residual","layers":[],"width":3}]}'))).toMatch(/unknown field "width"/);
+    expect(specErrorMessage(() => parseSpec('{"layers":[{"type":"residual","layers":[{"type":"sigmoid"}]}]}'))).toMatch(/layers\[0\]\.layers\[0\]: unknown layer type "sigmoid"/);
   });
 
   it('widths and lists are checked at bind time with one line', () => {
-    expect(specError(() => bindKernel(serial(dense(4), parallel([dense(4)], [dense(5)]), fanInSum()), 3))).toMatch(/branches give widths 4, 5/);
-    expect(specError(() => bindKernel(serial(dense(4), residual(dense(6))), 3))).toMatch(/residual: the block maps width 4 to 6/);
-    expect(specError(() => bindKernel(serial(dense(4), parallel([dense(4)], [])), 3))).toMatch(/ends with a list of 2 values: add fanInSum/);
-    expect(specError(() => bindKernel(serial(dense(4), parallel([dense(4)], []), relu()), 3))).toMatch(/layers\[2\] \(relu\): takes a single input, got a list of 2/);
-    expect(specError(() => bindKernel(serial(dense(4), fanInSum()), 3))).toMatch(/fanInSum sums a list/);
-    expect(specError(() => bindFinite(serial(dense(4), parallel([dense(4)], [dense(5)]), fanInSum()), 3))).toMatch(/branches give widths/);
+    expect(specErrorMessage(() => bindKernel(serial(dense(4), parallel([dense(4)], [dense(5)]), fanInSum()), 3))).toMatch(/branches give widths 4, 5/);
+    expect(specErrorMessage(() => bindKernel(serial(dense(4), residual(dense(6))), 3))).toMatch(/residual: the block maps width 4 to 6/);
+    expect(specErrorMessage(() => bindKernel(serial(dense(4), parallel([dense(4)], [])), 3))).toMatch(/ends with a list of 2 values: add fanInSum/);
+    expect(specErrorMessage(() => bindKernel(serial(dense(4), parallel([dense(4)], []), relu()), 3))).toMatch(/layers\[2\] \(relu\): takes a single input, got a list of 2/);
+    expect(specErrorMessage(() => bindKernel(serial(dense(4), fanInSum()), 3))).toMatch(/fanInSum sums a list/);
+    expect(specErrorMessage(() => bindFinite(serial(dense(4), parallel([dense(4)], [dense(5)]), fanInSum()), 3))).toMatch(/branches give widths/);
   });
 
   it('properties derive from the children: homogeneity, depth, scaleParams, hidden widths', () => {

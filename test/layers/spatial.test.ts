@@ -1,3 +1,4 @@
+import { specErrorMessage } from '../helpers.js';
 import { describe, expect, it } from 'vitest';
 import { analyticKernelSync } from '../../src/kernels/analytic.js';
 import type { Images } from '../../src/data/images.js';
@@ -10,7 +11,6 @@ import { globalAvgPool } from '../../src/layers/globalAvgPool.js';
 import { specFromJson } from '../../src/layers/json.js';
 import { residual } from '../../src/layers/residual.js';
 import { serial } from '../../src/layers/serial.js';
-import { SpecError } from '../../src/layers/specError.js';
 import type { Layer } from '../../src/layers/types.js';
 import { Rng } from '../../src/util/random.js';
 
@@ -324,17 +324,7 @@ describe('spatial kernels against a direct float64 implementation', () => {
 
 describe('spatial specs: one-line errors', () => {
   const x = images(2, 4, 4, 1, 3);
-  const msg = (f: () => unknown): string => {
-    try {
-      f();
-    } catch (e) {
-      expect(e).toBeInstanceOf(SpecError);
-      const m = (e as Error).message;
-      expect(m).not.toContain('\n');
-      return m;
-    }
-    throw new Error('no error');
-  };
+  const msg = specErrorMessage;
   it('dense on images', () => {
     expect(msg(() => analyticKernelSync(serial(dense(2)), x))).toMatch(/add flatten or globalAvgPool first/);
   });

@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { float64Arrays } from '../../src/dynamics/arrays.js';
 import { scheduledSolveBatch } from '../../src/dynamics/scheduledFlow.js';
+import { runNodeAsync } from '../cliHelpers.js';
+import { relToMax } from '../helpers.js';
 import { flattenFlow, flowProblem, runChecks, type CheckResults } from './webgpuChecks.js';
 
 /**
@@ -34,29 +35,10 @@ async function webgpuSide(): Promise<CheckResults | { skip: string }> {
     env.VK_ICD_FILENAMES = SWIFTSHADER;
     env.LD_LIBRARY_PATH = ['/usr/lib/chromium', env.LD_LIBRARY_PATH].filter(Boolean).join(':');
   }
-  const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/tfjs/webgpuChild.ts'], { env, timeout: 280_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  const r = await runNodeAsync(['--import', 'tsx', 'test/tfjs/webgpuChild.ts'], { env, timeout: 280_000 });
   if (r.status !== 0) throw new Error(`webgpu child failed (status ${r.status}): ${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as CheckResults | { skip: string };
 }
-
-const relErr = (a: readonly number[], b: readonly number[]): number => {
-  expect(a.length).toBe(b.length);
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / den;
-};
 
 const gpu = await webgpuSide();
 const skip = 'skip' in gpu ? gpu.skip : null;
@@ -83,8 +65,8 @@ describe.skipIf(skip !== null)('webgpu backend (SwiftShader in CI) against wasm'
   }, 120_000);
 
   it('forward pass and gradients agree with wasm (1e-5 of the largest entry)', () => {
-    const f = relErr(g.forward, wasm.forward);
-    const d = relErr(g.gradient, wasm.gradient);
+    const f = relToMax(g.forward, wasm.forward);
+    const d = relToMax(g.gradient, wasm.gradient);
     report.push(`forward ${f.toExponential(1)}, gradient ${d.toExponential(1)}`);
     expect(f).toBeLessThan(1e-5);
     expect(d).toBeLessThan(1e-5);
@@ -93,7 +75,7 @@ describe.skipIf(skip !== null)('webgpu backend (SwiftShader in CI) against wasm'
   it('a short training run (6 SGD steps with λ, probe NTK) follows wasm (1e-4)', () => {
     expect(g.training.map((r) => r.step)).toEqual(wasm.training.map((r) => r.step));
     const pick = (rs: CheckResults['training']) => rs.flatMap((r) => [r.trainLoss, r.testLoss, r.paramNorm2, r.kernelTrace ?? 0]);
-    const e = relErr(pick(g.training), pick(wasm.training));
+    const e = relToMax(pick(g.training), pick(wasm.training));
     // a run that did not move would pass trivially: the loss must fall
     expect(g.training[g.training.length - 1].trainLoss).toBeLessThan(0.9 * g.training[0].trainLoss);
     report.push(`training ${e.toExponential(1)}`);
@@ -102,8 +84,8 @@ describe.skipIf(skip !== null)('webgpu backend (SwiftShader in CI) against wasm'
 
   it('the structured empirical NTK and the network\'s NNGP estimate agree with wasm (1e-5)', () => {
     expect(g.ntkBackend).toBe('webgpu');
-    const e = relErr(g.ntk, wasm.ntk);
-    const n = relErr(g.nngp, wasm.nngp);
+    const e = relToMax(g.ntk, wasm.ntk);
+    const n = relToMax(g.nngp, wasm.nngp);
     report.push(`ntk ${e.toExponential(1)}, nngp ${n.toExponential(1)}`);
     expect(e).toBeLessThan(1e-5);
     expect(n).toBeLessThan(1e-5);
@@ -112,8 +94,8 @@ describe.skipIf(skip !== null)('webgpu backend (SwiftShader in CI) against wasm'
   it('the batched float32 flow agrees with float64 and with wasm (2e-5)', () => {
     const { eb, schedules, times } = flowProblem();
     const f64 = flattenFlow(scheduledSolveBatch(eb, schedules, 3, times, { arrays: float64Arrays }).solutions);
-    const vs64 = relErr(g.flow, f64);
-    const vsWasm = relErr(g.flow, wasm.flow);
+    const vs64 = relToMax(g.flow, f64);
+    const vsWasm = relToMax(g.flow, wasm.flow);
     report.push(`flow vs float64 ${vs64.toExponential(1)}, vs wasm ${vsWasm.toExponential(1)} (${g.flowSteps} vs ${wasm.flowSteps} steps)`);
     console.info(`webgpu vs wasm, relative to the largest entry: ${report.join('; ')}`);
     expect(vs64).toBeLessThan(2e-5);

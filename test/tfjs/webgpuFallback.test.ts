@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readNpy, writeNpy } from '../../src/io/npy.js';
+import { runCliAsync } from '../cliHelpers.js';
 import { randomMatrix } from '../helpers.js';
 
 /**
@@ -11,7 +11,6 @@ import { randomMatrix } from '../helpers.js';
  * LD_LIBRARY_PATH is cleared) degrades to wasm with one line on stderr, never a crash, and computes exactly what
  * `--backend wasm` computes.
  */
-const BIN = new URL('../../bin/ntk.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'ntk-webgpu-fallback-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -21,15 +20,7 @@ describe('a missing WebGPU degrades to wasm', () => {
     const env = { ...process.env, NTK_QUIET: '1', VK_ICD_FILENAMES: join(dir, 'no-such-icd.json'), LD_LIBRARY_PATH: '' };
     // asynchronous children, so that this worker keeps answering vitest while they run
     const run = (backend: string) =>
-      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, [BIN, 'kernel', '--arch', 'dense(16) > relu > dense(2)', '--x1', join(dir, 'x.npy'), '--empirical', '--backend', backend, '--out', join(dir, `${backend}.npy`)], { env });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.on('error', reject);
-        child.on('close', (status) => resolve({ status, stdout, stderr }));
-      });
+      runCliAsync(['kernel', '--arch', 'dense(16) > relu > dense(2)', '--x1', join(dir, 'x.npy'), '--empirical', '--backend', backend, '--out', join(dir, `${backend}.npy`)], { env });
     const gpu = await run('webgpu');
     expect(gpu.status, gpu.stderr).toBe(0);
     const notices = gpu.stderr.split('\n').filter((l) => l.startsWith('ntk: '));
