@@ -254,11 +254,15 @@ function imageDiagonal(spec: NetworkSpec, x: Images, opts: Pick<KernelOptions, '
   const n = images.shape[0];
   const per = n > 0 ? images.data.length / n : 0;
   const shape = [1, ...images.shape.slice(1)];
+  const point = (i: number): Images => ({ shape, data: images.data.subarray(i * per, (i + 1) * per), dtype: 'float64' });
   const nngp = new Float64Array(n);
   const ntk = new Float64Array(n);
+  if (n === 0) return { nngp, ntk };
+  // the spec is bound and the memory of one pair checked once; every point is then a 1×1 call of the engine
+  const call = prepareImages(spec, point(0), undefined, { get: 'both', ...(opts.maxMemoryBytes === undefined ? {} : { maxMemoryBytes: opts.maxMemoryBytes }) }, 1);
   for (let i = 0; i < n; i++) {
-    const one: Images = { shape, data: images.data.subarray(i * per, (i + 1) * per), dtype: 'float64' };
-    const r = imageKernelSync(spec, one, undefined, { get: 'both', ...(opts.maxMemoryBytes === undefined ? {} : { maxMemoryBytes: opts.maxMemoryBytes }) });
+    const { k, t } = computeImageKernel(call.fn, call.job.inputMode, point(i), null, true, () => undefined);
+    const r = finishImages(call, k, t);
     nngp[i] = r.nngp!.data[0];
     ntk[i] = r.ntk!.data[0];
     opts.onProgress?.(i + 1, n);
