@@ -1,5 +1,5 @@
 import type { Mat } from '../linalg/matrix.js';
-import { createBatchSource } from '../training/batchSource.js';
+import { createBatchSource } from './batchOrder.js';
 import { InputError } from '../util/errors.js';
 import { Rng } from '../util/random.js';
 import { centredOneHot } from './preprocess.js';

@@ -2,7 +2,7 @@ import { totalmem } from 'node:os';
 import { defaultMemoryLimit, formatBytes } from '../kernels/memory.js';
 import { bindFinite } from '../layers/network.js';
 import { InputError } from '../util/errors.js';
-import type { TrainOptions } from './trainer.js';
+import type { TrainOptions } from './types.js';
 
 /** A training run's estimated peak memory, in bytes, by part (tensors are float32; see trainMemoryBytes). */
 export interface TrainMemoryEstimate {

@@ -4,7 +4,7 @@ import { bindFinite } from '../layers/network.js';
 import { InputError, assertFinite } from '../util/errors.js';
 import { clearCheckpoint } from './checkpoint.js';
 import { checkTrainMemory } from './memory.js';
-import type { TrainOptions } from './trainer.js';
+import type { TrainOptions } from './types.js';
 
 /**
  * Every check a training run can fail before it touches the disk or TensorFlow.js: the numbers, the data's

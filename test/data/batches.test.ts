@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { balancedSubset, miniBatches, syntheticClassification, syntheticRegression, twoClassSubset, type MiniBatch } from '../../src/data/batches.js';
-import { createBatchSource } from '../../src/training/batchSource.js';
+import { createBatchSource } from '../../src/data/batchOrder.js';
 import { InputError } from '../../src/util/errors.js';
 import { Rng } from '../../src/util/random.js';
 

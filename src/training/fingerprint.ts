@@ -1,0 +1,26 @@
+import { specToJson } from '../layers/json.js';
+import { constantLambda } from './policy.js';
+import type { TrainOptions } from './types.js';
+
+/**
+ * The options that determine a run's numbers, as a JSON string: a checkpoint or a finished result is reused
+ * only by a run with the same fingerprint.
+ */
+export function runFingerprint(opts: TrainOptions): string {
+  const policy = typeof opts.lambda === 'number' ? constantLambda(opts.lambda) : opts.lambda;
+  return JSON.stringify({
+    spec: specToJson(opts.spec),
+    lr: opts.lr,
+    momentum: opts.momentum ?? 0,
+    seed: opts.seed ?? 0,
+    batchSize: Math.min(opts.batchSize ?? 128, opts.data.x.rows),
+    loss: opts.loss ?? 'mse',
+    steps: Math.max(1, Math.ceil(opts.budget / opts.lr - 1e-9)),
+    policy: policy.name,
+    n: opts.data.x.rows,
+    d: opts.data.x.cols,
+    probe: opts.kernelProbe ?? 0,
+    evalsPerDecade: opts.evalsPerDecade ?? 24,
+    data: opts.data.description ?? null,
+  });
+}

@@ -1,0 +1,47 @@
+import type { Tensor2D } from '@tensorflow/tfjs';
+import type { Mat } from '../linalg/matrix.js';
+import { tfRuntime } from '../tfjs/runtime.js';
+import type { TrainData } from './types.js';
+
+/** A run's data as float32 tensors: the training set, the part of it evaluated, the test set and the probe points. */
+export interface TrainTensors {
+  x: Tensor2D;
+  y: Tensor2D;
+  /** The first `evalTrainSize` training examples (the training set itself when that is all of it). */
+  xEval: Tensor2D;
+  yEval: Tensor2D;
+  xTest: Tensor2D;
+  yTest: Tensor2D;
+  /** The first `kernelProbe` training inputs, or null without a kernel probe. */
+  probe: Tensor2D | null;
+  dispose(): void;
+}
+
+/** Uploads the run's float64 matrices as float32 tensors (see TrainTensors); `dispose` frees them all. */
+export function uploadTrainData(data: TrainData, evalTrainSize: number, kernelProbe: number): TrainTensors {
+  const tf = tfRuntime();
+  const toTensor = (m: Mat): Tensor2D => tf.tensor2d(Float32Array.from(m.data), [m.rows, m.cols], 'float32');
+  const n = data.x.rows;
+  const x = toTensor(data.x);
+  const y = toTensor(data.y);
+  const xTest = toTensor(data.xTest);
+  const yTest = toTensor(data.yTest);
+  const nEval = Math.min(n, evalTrainSize);
+  const xEval = nEval === n ? x : tf.slice(x, [0, 0], [nEval, data.x.cols]);
+  const yEval = nEval === n ? y : tf.slice(y, [0, 0], [nEval, data.y.cols]);
+  const probe = kernelProbe ? tf.slice(x, [0, 0], [Math.min(kernelProbe, n), data.x.cols]) : null;
+  return {
+    x,
+    y,
+    xEval,
+    yEval,
+    xTest,
+    yTest,
+    probe,
+    dispose(): void {
+      [x, y, xTest, yTest, ...(probe ? [probe] : [])].forEach((t) => t.dispose());
+      if (xEval !== x) xEval.dispose();
+      if (yEval !== y) yEval.dispose();
+    },
+  };
+}
