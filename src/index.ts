@@ -100,10 +100,13 @@ export { MAX_CLASSES, looksLikeLabels, readLabels } from './data/labels.js';
 
 export { figureHtml, writeFigure, startPngRenderer, type Figure } from './figures/figure.js';
 export { tstarTheoryFigure, collapseTheoryFigure, linearVsDeepFigure } from './figures/theory.js';
+export { linearVsDeep, type LinearVsDeepResult } from './experiments/linearVsDeep.js';
+export { tStarFitLines, type TStarFitLines } from './experiments/tStarFit.js';
 export { type ConvergenceFigureLabels } from './figures/finite.js';
 export { ntkConvergenceFigure, tstarFiniteFigure, collapseFiniteFigure, fixedBudgetFigure, autoL2Figure, kernelScaleFigure } from './figures/finite.js';
 
 export { trainRun, type TrainOptions, type TrainResult, type TrainData, type EvalRecord } from './training/trainer.js';
+export { updateStep, type UpdateSettings } from './training/updateStep.js';
 export { autoL2, type AutoL2Options, type AutoL2Decision, type AutoL2State, type AutoL2Policy } from './training/autoL2.js';
 export { miniBatches, twoClassSubset, balancedSubset, syntheticRegression, syntheticClassification, type MiniBatch, type MiniBatchState, type MiniBatches, type Teacher } from './data/batches.js';
 export { constantLambda, type LambdaPolicy } from './training/policy.js';

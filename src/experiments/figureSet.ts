@@ -19,6 +19,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundledDataset } from './dataset.js';
 import { lambdaScan, logspace } from './lambdaScan.js';
+import { linearVsDeep } from './linearVsDeep.js';
+import { tStarFitLines } from './tStarFit.js';
 import { mseOverTime } from '../dynamics/observables.js';
 import { kernelRidgeTestMse } from '../dynamics/kernelRidge.js';
 
@@ -74,7 +76,7 @@ export async function makeFigureSet(opts: FigureSetOptions): Promise<{ written: 
   const claims: Claim[] = [];
   if (theory && wanted.has('tstar_vs_lambda_theory')) {
     const { deep } = theory;
-    figures.push(tstarTheoryFigure(deep, context));
+    figures.push(tstarTheoryFigure(deep, tStarFitLines(deep), context));
     const lt = deep.rows.map((r) => r.lambdaTStarMse);
     claims.push({
       figure: 'tstar_vs_lambda_theory',
@@ -93,7 +95,7 @@ export async function makeFigureSet(opts: FigureSetOptions): Promise<{ written: 
   if (theory && wanted.has('linear_vs_deep')) {
     const { eb, deep, linear, thetaTrain, thetaTest } = theory;
     const lambdaShown = 1e-3;
-    figures.push(linearVsDeepFigure(eb, lambdaShown, context));
+    figures.push(linearVsDeepFigure(linearVsDeep(eb, lambdaShown), context));
     // the scan rows at the figure's λ (the 13- and 25-point grids contain 1e-3), and an independent check of the
     // linear model's end point: kernel ridge regression solved directly (Cholesky), not through the eigenbasis
     const nearest = (rows: typeof linear.rows) => rows.reduce((a, r) => (Math.abs(Math.log(r.lambda / lambdaShown)) < Math.abs(Math.log(a.lambda / lambdaShown)) ? r : a));

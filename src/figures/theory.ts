@@ -1,31 +1,23 @@
-import { deepFilter, linearFilter } from '../dynamics/observables.js';
-import type { Eigenbasis } from '../dynamics/eigenbasis.js';
-import { spectralTrajectory } from '../dynamics/spectral.js';
-import { trajectoryCurves } from '../dynamics/trajectory.js';
 import type { ScanResult } from '../experiments/lambdaScan.js';
-import { logspace } from '../experiments/lambdaScan.js';
+import type { LinearVsDeepResult } from '../experiments/linearVsDeep.js';
+import type { TStarFitLines } from '../experiments/tStarFit.js';
 import { STYLE, type Figure, type PlotlyObject } from './figure.js';
 
 const logAxis = (title: string): PlotlyObject => ({ type: 'log', title: { text: title }, exponentformat: 'power' });
 const linAxis = (title: string): PlotlyObject => ({ title: { text: title } });
 
-/** t* against λ (log-log) at infinite width, with the fitted slope and the −1 reference. */
-export function tstarTheoryFigure(scan: ScanResult, context: string): Figure {
+// The infinite-width theory figures. They draw what src/experiments/ computed (lambdaScan, tStarFitLines,
+// linearVsDeep) and compute nothing themselves.
+
+/** t* against λ (log-log) at infinite width, with the fitted lines and the −1 reference of `fit` (tStarFitLines(scan)). */
+export function tstarTheoryFigure(scan: ScanResult, fit: TStarFitLines, context: string): Figure {
   const lam = scan.rows.map((r) => r.lambda);
-  const fitLine = (slope: number, key: 'tStarMse' | 'tStarAcc') => {
-    // least-squares line through the interior points, drawn over the λ range
-    const pts = scan.rows.filter((r) => !(key === 'tStarMse' ? r.mseAtEdge : r.accAtEdge));
-    const mx = pts.reduce((s, r) => s + Math.log(r.lambda), 0) / pts.length;
-    const my = pts.reduce((s, r) => s + Math.log(r[key]), 0) / pts.length;
-    return lam.map((l) => Math.exp(my + slope * (Math.log(l) - mx)));
-  };
-  const ref = lam.map((l) => (scan.rows[0].tStarMse * scan.rows[0].lambda) / l);
   const traces: PlotlyObject[] = [
     { x: lam, y: scan.rows.map((r) => r.tStarMse), mode: 'markers', name: 't* of best test MSE', marker: { size: 9, color: STYLE.colors[0] } },
-    { x: lam, y: fitLine(scan.slopeMse.slope, 'tStarMse'), mode: 'lines', name: `fit: slope ${scan.slopeMse.slope.toFixed(3)} ± ${scan.slopeMse.stderr.toFixed(3)}`, line: { color: STYLE.colors[0], width: 1.5 } },
+    { x: lam, y: fit.mse, mode: 'lines', name: `fit: slope ${scan.slopeMse.slope.toFixed(3)} ± ${scan.slopeMse.stderr.toFixed(3)}`, line: { color: STYLE.colors[0], width: 1.5 } },
     { x: lam, y: scan.rows.map((r) => r.tStarAcc), mode: 'markers', name: 't* of best test accuracy', marker: { size: 8, symbol: 'diamond', color: STYLE.colors[1] } },
-    { x: lam, y: fitLine(scan.slopeAcc.slope, 'tStarAcc'), mode: 'lines', name: `fit: slope ${scan.slopeAcc.slope.toFixed(3)} ± ${scan.slopeAcc.stderr.toFixed(3)}`, line: { color: STYLE.colors[1], width: 1.5 } },
-    { x: lam, y: ref, mode: 'lines', name: 'reference slope −1 (t* = c/λ)', line: { color: '#555', ...STYLE.theory } },
+    { x: lam, y: fit.acc, mode: 'lines', name: `fit: slope ${scan.slopeAcc.slope.toFixed(3)} ± ${scan.slopeAcc.stderr.toFixed(3)}`, line: { color: STYLE.colors[1], width: 1.5 } },
+    { x: lam, y: fit.reference, mode: 'lines', name: 'reference slope −1 (t* = c/λ)', line: { color: '#555', ...STYLE.theory } },
   ];
   return {
     name: 'tstar_vs_lambda_theory',
@@ -66,25 +58,20 @@ export function collapseTheoryFigure(scan: ScanResult, context: string): Figure 
   };
 }
 
-/** Linear (L = 1) versus deep (L = 2, 3) dynamics on one kernel: test MSE over time and the spectral filters. */
-export function linearVsDeepFigure(eb: Eigenbasis, lambda: number, context: string): Figure {
-  const times = Float64Array.from(logspace(1e-2, 1e3 / lambda, 300));
+/** Linear (L = 1) versus deep (L = 2, 3) dynamics on one kernel (`linearVsDeep`): test MSE over time and the spectral filters. */
+export function linearVsDeepFigure(r: LinearVsDeepResult, context: string): Figure {
+  const { lambda, times, kappaGrid } = r;
   const traces: PlotlyObject[] = [];
-  const curves: Record<string, number[]> = {};
-  [1, 2, 3].forEach((L, i) => {
-    const c = trajectoryCurves(eb, spectralTrajectory(eb, lambda, L, times));
-    curves[`L${L}`] = Array.from(c.testMse!);
-    traces.push({ x: Array.from(times), y: curves[`L${L}`], mode: 'lines', name: L === 1 ? 'linear model (L = 1)' : `deep, L = ${L}`, line: { color: STYLE.colors[i], width: 2 }, xaxis: 'x', yaxis: 'y' });
+  Object.entries(r.testMse).forEach(([key, mse], i) => {
+    const L = Number(key.slice(1));
+    traces.push({ x: times, y: mse, mode: 'lines', name: L === 1 ? 'linear model (L = 1)' : `deep, L = ${L}`, line: { color: STYLE.colors[i], width: 2 }, xaxis: 'x', yaxis: 'y' });
   });
-  const kappaGrid = logspace(lambda * 1e-3, lambda * 1e3, 200);
-  traces.push({ x: kappaGrid, y: kappaGrid.map((k) => linearFilter(k, lambda)), mode: 'lines', name: 'filter κ/(κ+λ) (linear)', line: { color: STYLE.colors[0], ...STYLE.theory }, xaxis: 'x2', yaxis: 'y2' });
-  [2, 3].forEach((L, i) =>
-    traces.push({ x: kappaGrid, y: kappaGrid.map((k) => deepFilter(k, lambda, L)), mode: 'lines', name: `filter 1 − e<sup>−κ/(2(L−1)λ)</sup>, L = ${L}`, line: { color: STYLE.colors[i + 1], ...STYLE.theory }, xaxis: 'x2', yaxis: 'y2' }),
+  traces.push({ x: kappaGrid, y: r.linearFilter, mode: 'lines', name: 'filter κ/(κ+λ) (linear)', line: { color: STYLE.colors[0], ...STYLE.theory }, xaxis: 'x2', yaxis: 'y2' });
+  r.deepFilters.forEach(({ depth, values }, i) =>
+    traces.push({ x: kappaGrid, y: values, mode: 'lines', name: `filter 1 − e<sup>−κ/(2(L−1)λ)</sup>, L = ${depth}`, line: { color: STYLE.colors[i + 1], ...STYLE.theory }, xaxis: 'x2', yaxis: 'y2' }),
   );
-  const kap = Array.from(eb.kappa).filter((k) => k > 0);
-  traces.push({ x: kap, y: kap.map(() => -0.03), mode: 'markers', name: 'eigenvalues κ of Θ/n', marker: { symbol: 'line-ns-open', size: 8, color: '#888' }, xaxis: 'x2', yaxis: 'y2' });
-  return {
-    name: 'linear_vs_deep',
+  traces.push({ x: r.kappa, y: r.kappa.map(() => -0.03), mode: 'markers', name: 'eigenvalues κ of Θ/n', marker: { symbol: 'line-ns-open', size: 8, color: '#888' }, xaxis: 'x2', yaxis: 'y2' });
+  return {    name: 'linear_vs_deep',
     title: 'Linear versus deep L2 dynamics on the same kernel',
     subtitle: `${context}; λ = ${lambda}; left: test MSE against t; right: end-of-training spectral filters against the eigenvalue κ`,
     paperFigure: 'Extends Lewkowycz & Gur-Ari (2020), Section 3: the linear model converges to kernel ridge regression, while for L ≥ 2 the kernel decays, performance peaks at t ~ 1/λ and f → 0.',
@@ -98,6 +85,6 @@ export function linearVsDeepFigure(eb: Eigenbasis, lambda: number, context: stri
       legend: { orientation: 'h', y: -0.22, x: 0 },
       height: 640,
     },
-    numbers: { lambda, times: Array.from(times), testMse: curves, kappa: kap },
+    numbers: { lambda, times, testMse: r.testMse, kappa: r.kappa },
   };
 }
