@@ -26,8 +26,9 @@ export { runFingerprint } from './fingerprint.js';
 export { summarize } from './summary.js';
 
 /**
- * Trains the finite network of `spec` with SGD and L2 exactly as the paper's gradient flow discretises:
- * θ ← θ − η·v, v ← μ·v + ∇(data loss on the batch) + λ·θ (μ = 0: v is the gradient), on every parameter.
+ * Trains the finite network of `spec` with SGD and L2 exactly as the paper's gradient flow discretises
+ * (`updateStep`): θ ← θ − η·(∇L + λθ) with L the data loss on the mini-batch; with momentum μ > 0,
+ * v ← μ·v + ∇L + λθ, θ ← θ − η·v; on every parameter.
  * Logs train/test loss and accuracy, |θ|² and (optionally) the empirical NTK of a probe set against physical
  * time, appending to DIR/log.jsonl as it goes; checkpoints let a killed run resume exactly where it stopped.
  * DIR is locked (DIR/run.lock) while the run trains: a second process on the same folder gets an InputError.
