@@ -1,5 +1,8 @@
 import { Rng } from '../util/random.js';
 
+// The seeded order of mini-batches, shared by the trainer (src/training/runState.ts) and the public mini-batch
+// sequence (miniBatches in ./batches.ts): one definition, so both visit the examples in the same order.
+
 /** The order in which a run visits its training examples: a fresh seeded permutation every epoch. */
 export interface BatchSource {
   /** Indices of the next mini-batch. */

@@ -40,8 +40,8 @@ export interface MiniBatches {
 
 /**
  * Seeded epochs of mini-batches over n examples: every epoch a fresh permutation, cut into batches of
- * `batchSize` (batchSize ≥ n: one full batch per step). The permutations are those of the trainer's batch source
- * (epoch e's permutation is seeded from (seed, e)), so the same seed visits the examples in the same order as
+ * `batchSize` (batchSize ≥ n: one full batch per step). The permutations are those of the trainer's batch order
+ * (createBatchSource in ./batchOrder.ts: epoch e's permutation is seeded from (seed, e)), so the same seed visits the examples in the same order as
  * `trainRun`, and a restored state regenerates its epoch without replaying earlier ones. The last batch of an
  * epoch is short when batchSize does not divide n, or skipped with `dropLast` (every batch then has batchSize
  * examples, and each epoch leaves out n mod batchSize random examples).
