@@ -28,11 +28,16 @@ export interface MiniBatchState {
   step: number;
 }
 
+/** A seeded, endless sequence of mini-batches (a fresh permutation each epoch), resumable through `state`/`restore`. */
 export interface MiniBatches {
   /** Batches per epoch: ⌈n/batchSize⌉, or ⌊n/batchSize⌋ with dropLast (1 when batchSize ≥ n). */
   readonly stepsPerEpoch: number;
   /** The next batch; the sequence never ends (a fresh permutation each epoch). */
   next(): MiniBatch;
+  /**
+   * Where the sequence stands (JSON-serialisable), for checkpoints.
+   * @returns n, batch size, seed, epoch and the position within the epoch
+   */
   state(): MiniBatchState;
   /** Continues from a `state()` of the same sequence (anything else throws InputError). */
   restore(state: unknown): void;
@@ -167,6 +172,7 @@ function checkLabels(labels: ArrayLike<number>, what: string): void {
 
 // ── Synthetic sets ──────────────────────────────────────────────────────────────────────────────────────────
 
+/** The teacher of the synthetic sets: 'linear' (Wᵀx/√d) or 'relu' (a random one-hidden-layer ReLU network of 64 units, centred; see syntheticRegression). */
 export type Teacher = 'linear' | 'relu';
 
 /** Hidden width of the ReLU teacher. */

@@ -13,6 +13,7 @@ import { standardize } from './preprocess.js';
 /** A batch of images: an NdArray64 of shape [N, H, W, C] (see the module comment for the layout). */
 export type Images = NdArray64;
 
+/** Options of `readImages`: a name for error messages and a memory ceiling. */
 export interface ReadImagesOptions {
   /** Names the array in error messages, e.g. "X (--x)". */
   name?: string;

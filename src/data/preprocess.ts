@@ -1,6 +1,10 @@
 import type { Mat } from '../linalg/matrix.js';
 import { InputError } from '../util/errors.js';
 
+/**
+ * How flat inputs are standardized (see `standardize`): 'none'; 'features' (each feature to zero mean and unit
+ * variance over the training set); 'unit-norm' (each example to |x|² = d).
+ */
 export type Standardization = 'none' | 'features' | 'unit-norm';
 
 /**
@@ -55,6 +59,12 @@ export function oneHot(labels: Int32Array, k: number, on = 1, off = 0): Mat {
   return { rows: labels.length, cols: k, data: out };
 }
 
+/**
+ * Centred one-hot targets for MSE: on = 1 − 1/k, off = −1/k, so every row sums to zero.
+ * @param labels - class of each example, integers in [0, k)
+ * @param k - number of classes
+ * @returns N×k float64 targets
+ */
 export function centredOneHot(labels: Int32Array, k: number): Mat {
   return oneHot(labels, k, 1 - 1 / k, -1 / k);
 }

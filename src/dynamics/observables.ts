@@ -17,6 +17,14 @@ export function mseOverTime(f: Float64Array, y: Mat, T: number): Float64Array {
   return out;
 }
 
+/**
+ * Accuracy at each time: the fraction of points whose argmax_c f equals argmax_c y (k > 1 outputs), or whose
+ * sign of f equals the sign of y (k = 1).
+ * @param f - outputs over time, T×N×k row-major (as `FlowSolution.fTrain` / `fTest`)
+ * @param y - targets, N×k
+ * @param T - number of times
+ * @returns T accuracies in [0, 1]
+ */
 export function accuracyOverTime(f: Float64Array, y: Mat, T: number): Float64Array {
   const { rows, cols: k } = y;
   const truth = new Int32Array(rows);
@@ -80,6 +88,13 @@ export function deepFilter(kappa: number, lambda: number, depth: number): number
   return -Math.expm1(-kappa / (2 * (depth - 1) * lambda));
 }
 
+/**
+ * The linear model's (L = 1) spectral filter at late times: the weight κ/(κ + λ) with which a mode of eigenvalue κ
+ * of Θ_0/n enters the kernel-ridge solution.
+ * @param kappa - eigenvalue κ ≥ 0 of Θ_0/n
+ * @param lambda - L2 coefficient λ > 0
+ * @returns κ/(κ + λ), in [0, 1)
+ */
 export function linearFilter(kappa: number, lambda: number): number {
   return kappa / (kappa + lambda);
 }

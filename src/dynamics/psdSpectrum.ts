@@ -11,6 +11,7 @@ import { InputError } from '../util/errors.js';
 /** Default tolerance: eigenvalues down to −1e-10·λ_max are round-off. */
 export const PSD_TOLERANCE = 1e-10;
 
+/** How a kernel's negative eigenvalues are treated: round-off is clipped to 0; anything beyond `tolerance` is refused unless `regularize`. */
 export interface PsdOptions {
   /** Clip negative eigenvalues beyond the tolerance instead of refusing the kernel (default false). */
   regularize?: boolean;

@@ -10,6 +10,12 @@ export interface LambdaSchedule {
   readonly values: readonly number[];
 }
 
+/**
+ * The schedule λ(t) = λ for all t ≥ 0.
+ * @param lambda - the L2 coefficient λ ≥ 0 (per unit of physical time)
+ * @returns the one-piece schedule `{ starts: [0], values: [lambda] }`
+ * @throws InputError when λ is negative or not finite
+ */
 export function constantSchedule(lambda: number): LambdaSchedule {
   return checkSchedule({ starts: [0], values: [lambda] });
 }

@@ -7,10 +7,16 @@ import { checkDepthLambda, checkTimes } from './problem.js';
 import { checkSchedule, integratedLambda, lambdaAt, type LambdaSchedule } from './schedule.js';
 import { trajectoryOutputs, type EigenTrajectory, type FlowSolution } from './trajectory.js';
 
+/**
+ * Options of the scheduled (piecewise-constant λ(t)) flow solvers: the Dormand–Prince 5(4) error tolerances,
+ * the arrays it runs on (float64 CPU or tfjs float32) and a step limit. `A` is the array type of `arrays`.
+ */
 export interface ScheduledFlowOptions<A = unknown> {
   /** Error tolerances (defaults: 1e-11 / 1e-14 in float64; 1e-6 / 1e-9 in float32). */
   rtol?: number;
+  /** Absolute error tolerance of each step (see `rtol` for the defaults). */
   atol?: number;
+  /** Float64 linear algebra for the final rotation back from the eigenbasis (default: the best available). */
   linalg?: Linalg;
   /** The arrays the integrator runs on: float64 CPU (default) or `tfjsArrays()` (float32, GPU if installed). */
   arrays?: FlowArrays<A>;

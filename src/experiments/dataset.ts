@@ -91,6 +91,7 @@ export interface ImageDataset {
 /** Image sizes of the bundled digits: 28×28 as shipped, or 2×2 / 4×4 block means. */
 export type MnistImageSize = 28 | 14 | 7;
 
+/** Options of `bundledImages`: image size, standardization, target encoding and the split seed. */
 export interface ImageDatasetOptions {
   /** Height = width of the images (default 28). */
   size?: MnistImageSize;

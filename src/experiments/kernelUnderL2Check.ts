@@ -35,6 +35,7 @@ export interface KernelUnderL2CheckOptions {
   /** Relative tolerance of the claim on Θ_t/Θ_0 (default 0.1). */
   tolerance?: number;
   backend?: TfBackendName;
+  /** Called with one line of progress per run. */
   log?: (line: string) => void;
 }
 

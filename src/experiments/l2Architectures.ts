@@ -60,6 +60,7 @@ export interface KernelDecayRunOptions {
   lambda: number;
   lr: number;
   backend?: TfBackendName;
+  /** Called with one line of progress per run. */
   log?: (line: string) => void;
 }
 

@@ -6,38 +6,50 @@ import { trajectoryCurves } from '../dynamics/trajectory.js';
 import type { Linalg } from '../linalg/types.js';
 import { InputError } from '../util/errors.js';
 
+/** One λ of a λ scan: the best times t* of the test MSE and accuracy (physical time), λ·t*, and the values there. */
 export interface ScanRow {
+  /** The L2 coefficient λ of this row. */
   lambda: number;
   /** Time of the best test MSE (refined in log t) and λ·t*. */
   tStarMse: number;
   lambdaTStarMse: number;
+  /** The best test MSE, (1/m)Σ|f − y|², at t*. */
   bestTestMse: number;
   /** First time of the best test accuracy and λ·t*. */
   tStarAcc: number;
   lambdaTStarAcc: number;
+  /** The best test accuracy, in [0, 1]. */
   bestTestAcc: number;
   /** Test MSE and accuracy at the last time of the grid. */
   finalTestMse: number;
+  /** Test accuracy at the last time of the grid. */
   finalTestAcc: number;
   /** The best MSE fell on the first or last grid time: t* is then only a bound. */
   mseAtEdge: boolean;
+  /** The best accuracy fell on the first or last grid time (t* only a bound). */
   accAtEdge: boolean;
 }
 
+/** The result of `lambdaScan`: one row per λ, the fitted log-log slopes of t* against λ (theory −1), and the curves. */
 export interface ScanResult {
+  /** Depth L of the flow (number of weight layers; L = 1 is the linear model). */
   depth: number;
   rows: ScanRow[];
   /** Least-squares slope of log t* against log λ, with its standard error, over rows whose t* is interior. */
   slopeMse: { slope: number; stderr: number; points: number };
+  /** The same slope from the times of the best test accuracy. */
   slopeAcc: { slope: number; stderr: number; points: number };
   /** Curves against physical time, per λ: the grid is λ·t ∈ [uMin, uMax], so times differ per λ. */
   curves: { lambda: number; times: number[]; testMse: number[]; testAcc: number[]; trainMse: number[] }[];
 }
 
+/** Options of `lambdaScan`: the λ·t grid, the linear algebra and a progress callback. */
 export interface ScanOptions {
   /** Grid of λ·t (log-spaced) on which each λ is evaluated: [min, max, points]. Default [1e-3, 1e2, 300]. */
   lambdaTimeGrid?: [number, number, number];
+  /** Float64 linear algebra (default: the best available). */
   linalg?: Linalg;
+  /** Called after each λ with (λ values done, total). */
   onProgress?: (done: number, total: number) => void;
 }
 

@@ -57,6 +57,7 @@ export interface NpyHeader {
   fortranOrder: boolean;
 }
 
+/** Options of `readNpy`: a name for error messages and a header check that can refuse a file before its data is read. */
 export interface ReadNpyOptions {
   /** Names the array in error messages, e.g. "X1" → "X1 (path): …". */
   name?: string;

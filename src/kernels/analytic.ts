@@ -15,6 +15,7 @@ import { assertFiniteKernel, checkSquaredNorms } from './finiteKernel.js';
 import { checkMemory, defaultMemoryLimit, kernelMemoryBytes, type KernelGet } from './memory.js';
 import { TILE, computeRows, selfParts, splitRows, type EngineInput, type RowTask } from './recursion.js';
 
+/** Options of the analytic kernels (`analyticKernel`, `ntkKernel`, `nngpKernel`, `kernelDiagonal`): which kernels, memory ceiling, threads, progress. */
 export interface KernelOptions {
   /** Which kernels to compute (default 'both'). */
   get?: KernelGet;

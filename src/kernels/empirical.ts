@@ -12,8 +12,13 @@ import { jacobianNtk } from './jacobianNtk.js';
 import { checkMemory, defaultMemoryLimit } from './memory.js';
 import { structuredNtk, type EmpiricalParts } from './structuredNtk.js';
 
+/**
+ * How the empirical NTK of a finite network is computed: 'structured' (per-layer Gram products, no Jacobian;
+ * the default) or 'jacobian' (per-example gradients by tfjs autodiff, the reference). Both agree to float32 round-off.
+ */
 export type EmpiricalMethod = 'structured' | 'jacobian';
 
+/** Options of `empiricalKernel`: method, seed, backend and memory limit. */
 export interface EmpiricalKernelOptions {
   /** 'structured' (default; Dense/activation stacks, no Jacobian) or 'jacobian' (autodiff reference). */
   method?: EmpiricalMethod;

@@ -8,6 +8,7 @@ export function kernelMemoryBytes(n1: number, n2: number, d: number, depth: numb
   return 8 * (n1 * n2 * (matrices + gramCopy) + (n1 + n2) * (d + depth + 2));
 }
 
+/** Which analytic kernels a call computes: the NNGP K, the NTK Θ, or both (the NTK recursion needs K anyway). */
 export type KernelGet = 'nngp' | 'ntk' | 'both';
 
 /** Default ceiling: half the machine's memory, at most 8 GiB. Users raise it with `maxMemoryBytes` / --max-memory. */

@@ -4,6 +4,7 @@ import { mat, type Mat } from '../linalg/matrix.js';
 import { InputError } from '../util/errors.js';
 import { prepareEmpirical, type EmpiricalKernelOptions, type EmpiricalMethod } from './empirical.js';
 
+/** Options of `monteCarloKernel`: the empirical-kernel options plus how many networks (seeds) to average. */
 export interface MonteCarloOptions extends Omit<EmpiricalKernelOptions, 'seed' | 'onProgress'> {
   /** Number of independently initialised networks (default 8). */
   seeds?: number;
@@ -13,6 +14,10 @@ export interface MonteCarloOptions extends Omit<EmpiricalKernelOptions, 'seed' |
   onProgress?: (done: number, total: number) => void;
 }
 
+/**
+ * The Monte Carlo estimate of a finite network's kernels: means over `seeds` independently initialised networks
+ * and their standard errors, float64 (each network's products run in float32 on tfjs).
+ */
 export interface MonteCarloKernelResult {
   /** Mean over networks of the empirical Θ (k-averaged), N1×N2 float64. */
   ntk: Mat;
@@ -20,15 +25,23 @@ export interface MonteCarloKernelResult {
   nngp: Mat;
   /** Standard error of each mean entry (sample standard deviation / √S); null with a single network. */
   ntkStderr: Mat | null;
+  /** Standard error of each entry of `nngp` (N1×N2; null with a single network). */
   nngpStderr: Mat | null;
   /** Mean of Θ_cc' laid out [N1, N2, k, k] when `full` was asked for. */
   full: Float64Array | null;
+  /** Number of networks averaged (S). */
   seeds: number;
+  /** Seed of the first network; network s used seed0 + s. */
   seed0: number;
+  /** Number of network outputs k (the NTK is the trace over them divided by k). */
   outputs: number;
+  /** Parameters per network. */
   paramCount: number;
+  /** How each network's empirical NTK was computed. */
   method: EmpiricalMethod;
+  /** The tfjs backend that ran the networks. */
   backend: string;
+  /** Precision: products in float32 on tfjs, sums in float64. */
   dtype: 'float32 products, float64 sums';
 }
 

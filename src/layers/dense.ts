@@ -9,6 +9,7 @@ import { pointwiseKernel } from './pointwise.js';
 import { singleDelta, singleValue } from './values.js';
 import type { CrossBlock, DiagBlock, FiniteDelta, FiniteTransform, FiniteValue, KernelFn, KernelTransform, Layer, LayerContext, NtkAccumulator } from './types.js';
 
+/** Options of `dense(width, opts)`: the initialization scales σ_w, σ_b (dimensionless; see docs/guide.md "Kernels and parameterizations"). */
 export interface DenseOptions {
   /** Weight standard deviation σ_w (default 1). */
   wStd?: number;

@@ -38,7 +38,15 @@ export interface DiagBlock {
  * into the layer's KernelFn by `pointwiseKernel` (src/layers/pointwise.ts), which applies both to a KernelBlock.
  */
 export interface KernelTransform {
+  /**
+   * Updates a block's pair entries K(x_i, x'_j), Θ(x_i, x'_j) in place, given the diagonals before the layer.
+   * @param block - the block's entries (row-major rows×cols) and the diagonals k11, k22
+   */
   cross(block: CrossBlock): void;
+  /**
+   * Updates the self entries K(x, x), Θ(x, x) in place (the exact θ = 0 formulas).
+   * @param block - the diagonal entries of a set of points
+   */
   diag(block: DiagBlock): void;
 }
 
@@ -290,6 +298,7 @@ export interface NetworkSpec {
   readonly layers: readonly Layer[];
 }
 
+/** The JSON form of a network spec, as in architecture files and `specToJson`: `{"parameterization": "ntk", "layers": [...]}` (docs/architectures.md). */
 export interface NetworkSpecJson {
   parameterization?: Parameterization;
   layers: LayerJson[];

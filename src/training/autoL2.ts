@@ -1,6 +1,10 @@
 import { InputError } from '../util/errors.js';
 import type { LambdaPolicy } from './policy.js';
 
+/**
+ * Options of the Auto L2 policy (`autoL2`), the rule of the authors' released code: measure every `interval`
+ * steps; after the refractory period, divide λ by `factor` when the loss and accuracy stop improving.
+ */
 export interface AutoL2Options {
   /** Starting λ (the paper uses λ0 = 0.1 in its units). */
   lambda0: number;

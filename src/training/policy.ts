@@ -12,6 +12,10 @@ export interface LambdaPolicy {
   observe(step: number, loss: number, accuracy: number): void;
   /** Everything needed to continue identically after a resume (JSON-serialisable). */
   state(): unknown;
+  /**
+   * Continues from a `state()` of the same policy.
+   * @param state - what `state()` returned (anything else throws InputError)
+   */
   restore(state: unknown): void;
 }
 

@@ -22,17 +22,29 @@ import { openWorkDir } from '../io/outputPath.js';
 
 /** The data a run trains and evaluates on (float64 matrices; targets one row per example). */
 export interface TrainData {
+  /** Training inputs, n×d (rows are examples; images flattened in C order). */
   x: Mat;
+  /** Training targets, n×k. */
   y: Mat;
+  /** Test inputs, m×d. */
   xTest: Mat;
+  /** Test targets, m×k. */
   yTest: Mat;
+  /** Says what the data is, for results files. */
   description?: string;
   /** Images or sequences: the rows are examples flattened in C order, of this per-example shape (see bindFinite). */
   inputShape?: LayerShape;
 }
 
+/**
+ * Options of `trainRun`: one finite network trained with SGD + L2 in physical time (float32 on TensorFlow.js).
+ * Every step is θ ← θ − η·(∇ data loss + λθ) on every parameter (the paper's gradient flow, Euler-discretised);
+ * time is t = η·steps. Required: `spec`, `data`, `lr`, `budget`, `lambda`.
+ */
 export interface TrainOptions {
+  /** The architecture (NTK parameterization by default); its readout width must equal the targets' k. */
   spec: NetworkSpec;
+  /** Training and test sets (float64 matrices; converted to float32 for tfjs). */
   data: TrainData;
   /** Learning rate η (physical time t = η·steps). */
   lr: number;
@@ -40,6 +52,7 @@ export interface TrainOptions {
   budget: number;
   /** λ: a constant, or a policy such as Auto L2. */
   lambda: number | LambdaPolicy;
+  /** Data loss: 'mse' (default; (1/2n)Σ|f − y|²) or 'xent' (softmax cross-entropy). */
   loss?: LossName;
   /** Heavy-ball momentum μ (default 0: plain SGD, the Euler discretisation of the gradient flow). */
   momentum?: number;
@@ -61,6 +74,7 @@ export interface TrainOptions {
   restart?: boolean;
   /** Wall-clock seconds between checkpoints (default 30). */
   checkpointSeconds?: number;
+  /** tfjs backend (default 'auto': tfjs-node-gpu, hardware webgpu, tfjs-node, wasm, cpu — the first available). */
   backend?: TfBackendName;
   /** Refuse the run, before anything is created, when its estimated peak memory is over this (default: half the machine's memory, at most 8 GiB). */
   maxMemoryBytes?: number;
@@ -87,25 +101,44 @@ export interface EvalRecord {
   kernelFrob?: number;
 }
 
+/**
+ * The summary of a finished run (also written as result.json): every evaluation, the best times t* and values,
+ * and what ran (backend, speed). Accuracies are fractions in [0, 1]; times are physical (t = η·step).
+ */
 export interface TrainResult {
+  /** Every evaluation, in step order (as log.jsonl). */
   records: EvalRecord[];
+  /** Number of SGD steps taken (ceil(T/η)). */
   steps: number;
   /** Time of the best test accuracy and of the lowest test loss, and whether it is the last evaluation. */
   tStarAcc: number;
+  /** Time of the lowest test loss. */
   tStarLoss: number;
+  /** Best test accuracy over the evaluations. */
   bestTestAcc: number;
+  /** Lowest test loss over the evaluations (bare data loss, no L2 term). */
   bestTestLoss: number;
+  /** The best accuracy came at the last evaluation (t* only a lower bound). */
   accAtEdge: boolean;
+  /** The lowest loss came at the last evaluation. */
   lossAtEdge: boolean;
+  /** Test accuracy at the end of the budget. */
   finalTestAcc: number;
+  /** Test loss at the end of the budget. */
   finalTestLoss: number;
   /** Number of Dense layers (the homogeneity degree for bias-free ReLU nets). */
   depth: number;
+  /** Number of parameters. */
   paramCount: number;
+  /** The tfjs backend that ran it. */
   backend: string;
+  /** Training examples per second of wall time (steps × batch / seconds). */
   examplesPerSecond: number;
+  /** Wall-clock seconds of this process's share of the run. */
   wallSeconds: number;
+  /** The checkpoint step this run resumed from (null: started fresh). */
   resumedFromStep: number | null;
+  /** Precision of the finite network. */
   dtype: 'float32 (tfjs)';
 }
 
