@@ -5,6 +5,10 @@ import { integratedLambda, type LambdaSchedule } from './schedule.js';
  * Observables of a flow solution. Conventions: MSE = (1/N)·Σ_i |f(x_i) − y_i|² (summed over the k outputs,
  * averaged over points; the paper's loss is half of it); accuracy compares argmax_c f with argmax_c y for
  * k > 1 outputs and signs for k = 1.
+ * @param f - outputs over time, T×N×k row-major (as `FlowSolution.fTrain` / `fTest`)
+ * @param y - targets, N×k
+ * @param T - number of times
+ * @returns T values of (1/N)Σ_i |f(x_i) − y_i|²
  */
 export function mseOverTime(f: Float64Array, y: Mat, T: number): Float64Array {
   const size = y.rows * y.cols;
@@ -52,6 +56,10 @@ function argmax(a: Float64Array, off: number, k: number): number {
  * The time of the best value on the grid: the minimum (MSE) or the first time the maximum is reached
  * (accuracy, which is piecewise constant). For 'min', the minimum is refined by a parabola through the
  * three grid points around it in log t, when they bracket it (the grids are log-spaced).
+ * @param values - one value per time (e.g. `mseOverTime` or `accuracyOverTime`)
+ * @param times - the times, strictly increasing, same length
+ * @param mode - 'min' (loss, MSE) or 'max' (accuracy)
+ * @returns t*, the value there, its grid index, and whether it fell on the first or last time (then t* is only a bound)
  */
 export function bestTime(values: Float64Array, times: Float64Array, mode: 'min' | 'max'): { t: number; value: number; index: number; atEdge: boolean } {
   let idx = 0;

@@ -118,6 +118,9 @@ function headerInfo(h: Header): NpyHeader {
 /**
  * Reads a .npy file (see the module comment for what is supported), in C order whatever order it was stored in.
  * `opts.name` (e.g. "X1") goes in errors; `opts.check` can refuse the file from its header before any allocation.
+ * @param path - the .npy file
+ * @param opts - `name` for error messages, `check` to refuse a file from its header
+ * @returns the array: shape, dtype name and data in C order (float32 data stays Float32Array; every other dtype becomes Float64Array)
  */
 export function readNpy(path: string, opts?: ReadNpyOptions): NdArray {
   const label = opts?.name ? `${opts.name} (${path})` : path;
@@ -153,6 +156,10 @@ export function readNpy(path: string, opts?: ReadNpyOptions): NdArray {
  * Reads a float64 matrix from `.npy` (2-D; 1-D becomes N×1; any supported dtype), `.csv`/`.tsv`/`.txt` (see
  * text.ts) or `.json` (a 2-D array or {"data": [[...]]}), chosen by extension. `opts.name` (e.g. "X1") goes in
  * error messages. NaN/Inf are not rejected here; use assertFinite where they matter.
+ * @param path - the file; the extension picks the format
+ * @param opts - `name` for error messages
+ * @returns rows×cols float64 matrix, row-major
+ * @throws InputError for a missing or malformed file, or an array of rank 3 or more
  */
 export function readMatrix(path: string, opts?: { name?: string }): Mat {
   const label = opts?.name ? `${opts.name} (${path})` : path;

@@ -44,6 +44,12 @@ const INLINE_WORK = 2_000_000;
  * The work is split by rows over worker threads sharing the output; X2 = X1 computes one triangle and mirrors
  * it, with the diagonal from the self parts (the exact θ = 0 formulas). A spec holding a layer written in user code is computed
  * on the calling thread (workers cannot rebuild it): same numbers, one core.
+ * @param spec - the network (NTK parameterization unless the spec says 'standard')
+ * @param x1 - N1×d inputs (rows are points), or N1×H×W×C images
+ * @param x2 - N2×d inputs or images (default: x1, which computes one triangle and mirrors it)
+ * @param opts - which kernels (`get`, default both), memory ceiling (refused up front beyond it), threads, progress
+ * @returns NNGP K and NTK Θ, each N1×N2 float64 row-major (null when not asked for)
+ * @throws InputError for bad inputs or beyond the memory ceiling; SpecError for a spec without a kernel
  */
 export async function analyticKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: KernelOptions = {}): Promise<KernelResult> {
   if (isImages(x1) || (x2 !== undefined && isImages(x2))) return imageKernel(spec, x1, x2, opts);
@@ -63,7 +69,14 @@ export async function analyticKernel(spec: NetworkSpec, x1: Mat | Images, x2?: M
   return finish(prep, opts.get ?? 'both');
 }
 
-/** Synchronous, single-threaded version of `analyticKernel` (same numbers, bit for bit). */
+/**
+ * Synchronous, single-threaded version of `analyticKernel` (same numbers, bit for bit).
+ * @param spec - the network (NTK parameterization unless the spec says 'standard')
+ * @param x1 - N1×d inputs (rows are points), or N1×H×W×C images
+ * @param x2 - N2×d inputs or images (default: x1, which computes one triangle and mirrors it)
+ * @param opts - which kernels (`get`), memory ceiling (refused up front beyond it), threads, progress
+ * @returns NNGP K and NTK Θ, each N1×N2 float64 (null when not asked for)
+ */
 export function analyticKernelSync(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: KernelOptions = {}): KernelResult {
   if (isImages(x1) || (x2 !== undefined && isImages(x2))) return imageKernelSync(spec, x1, x2, opts);
   const prep = prepare(spec, x1, x2, opts);
@@ -71,12 +84,26 @@ export function analyticKernelSync(spec: NetworkSpec, x1: Mat | Images, x2?: Mat
   return finish(prep, opts.get ?? 'both');
 }
 
-/** The NTK alone, N1×N2 float64. */
+/**
+ * The NTK alone, N1×N2 float64.
+ * @param spec - the network (NTK parameterization unless the spec says 'standard')
+ * @param x1 - N1×d inputs (rows are points), or N1×H×W×C images
+ * @param x2 - N2×d inputs or images (default: x1, which computes one triangle and mirrors it)
+ * @param opts - memory ceiling (refused up front beyond it), threads, progress
+ * @returns Θ(x1_i, x2_j), N1×N2 float64 row-major
+ */
 export async function ntkKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: Omit<KernelOptions, 'get'> = {}): Promise<Mat> {
   return (await analyticKernel(spec, x1, x2, { ...opts, get: 'ntk' })).ntk as Mat;
 }
 
-/** The NNGP alone, N1×N2 float64. */
+/**
+ * The NNGP alone, N1×N2 float64.
+ * @param spec - the network (NTK parameterization unless the spec says 'standard')
+ * @param x1 - N1×d inputs (rows are points), or N1×H×W×C images
+ * @param x2 - N2×d inputs or images (default: x1, which computes one triangle and mirrors it)
+ * @param opts - memory ceiling (refused up front beyond it), threads, progress
+ * @returns K(x1_i, x2_j), N1×N2 float64 row-major
+ */
 export async function nngpKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: Omit<KernelOptions, 'get'> = {}): Promise<Mat> {
   return (await analyticKernel(spec, x1, x2, { ...opts, get: 'nngp' })).nngp as Mat;
 }

@@ -57,7 +57,12 @@ export function serial(...layers: Layer[]): Network {
   return network(serialSpec(...layers));
 }
 
-/** parseSpec (a .json file, a JSON string or the one-line form) with the three faces. */
+/**
+ * parseSpec (a .json file, a JSON string or the one-line form) with the three faces.
+ * @param arg - a path to a .json spec, a JSON string, or a one-line spec such as "[dense(512, wStd=1.4) > relu]*2 > dense(10)"
+ * @returns the network: its spec, `init(d, seed)`, `apply(params, x)` and `kernel(x1, x2)`
+ * @throws SpecError naming the layer and column of a malformed spec
+ */
 export function parseSpec(arg: string): Network {
   return network(parseSpecLayers(arg));
 }
