@@ -112,6 +112,10 @@ export async function nngpKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat |
  * The diagonals K(x_i, x_i) and Θ(x_i, x_i) alone, float64. Flat inputs: O(N·d) time, O(N) memory. Images
  * (N×H×W×C): one point at a time through the spatial engine, O(N) pairs instead of N², memory of one pair's
  * spatial covariances; `opts.maxMemoryBytes` bounds that, `opts.onProgress(done, N)` reports points.
+ * @param spec - the network
+ * @param x - N×d inputs or N×H×W×C images
+ * @param opts - memory ceiling and progress
+ * @returns K(x_i, x_i) and Θ(x_i, x_i), each of length N, float64
  */
 export function kernelDiagonal(
   spec: NetworkSpec,

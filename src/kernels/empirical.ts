@@ -57,6 +57,12 @@ export interface EmpiricalKernelResult {
 /**
  * The empirical NTK (and NNGP) of the finite network `spec` initialised with `seed`, between the rows of
  * X1 (N1×d) and X2 (N2×d, default X1). Dense widths are those of the spec (see `withHiddenWidth`).
+ * @param spec - the finite network (its widths as written)
+ * @param x1 - N1×d inputs or images
+ * @param x2 - N2×d inputs or images (default: x1)
+ * @param opts - method, seed, backend, memory ceiling, `full` for every output pair
+ * @returns Θ (trace over the k outputs / k) and the NNGP estimate f·f′ᵀ/k, each N1×N2 float64 (products in float32)
+ * @throws InputError beyond the memory ceiling or for mismatched inputs
  */
 export async function empiricalKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: EmpiricalKernelOptions = {}): Promise<EmpiricalKernelResult> {
   const run = await prepareEmpirical(spec, x1, x2, opts);

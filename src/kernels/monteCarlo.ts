@@ -49,6 +49,11 @@ export interface MonteCarloKernelResult {
  * Monte Carlo kernels: the empirical NNGP and NTK averaged over `seeds` finite networks, with the standard
  * error of every entry (Welford's running mean and variance in float64). As the width grows the mean tends
  * to the analytic kernel and a single network's error shrinks like width^(−1/2).
+ * @param spec - the finite network (its widths as written; see `withHiddenWidth`)
+ * @param x1 - N1×d inputs or images
+ * @param x2 - N2×d inputs or images (default: x1)
+ * @param opts - number of networks (`seeds`, default 8), first seed, method, backend, memory ceiling
+ * @returns the mean NTK and NNGP over the networks and their standard errors, N1×N2 float64
  */
 export async function monteCarloKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: MonteCarloOptions = {}): Promise<MonteCarloKernelResult> {
   const seeds = opts.seeds ?? 8;

@@ -190,6 +190,10 @@ export function quadratureTransform(phi: (x: number) => number, dphi: (x: number
  * The layer is built in user code from functions, so it cannot be rebuilt from JSON: its JSON form
  * `{ type: 'elementwise', name }` only names it (reading it back is refused), and kernels of specs holding it
  * run on the calling thread rather than in worker threads.
+ * @param fns - φ as a float64 function (`phi`, kernel) and as tfjs ops (`tfPhi`, finite net); optionally φ′ (`dphi`, `tfDphi`)
+ * @param opts - `name`, Gauss–Hermite `degree` (default 26), `homogeneous` degree when φ is positively homogeneous
+ * @returns the layer
+ * @throws SpecError for a degree outside [2, the maximum]
  */
 export function elementwise(fns: ElementwiseFunctions, opts: ElementwiseOptions = {}): Layer {
   const name = opts.name ?? 'custom';

@@ -134,6 +134,10 @@ export function shapeInput(net: BoundFiniteNetwork, x: Tensor2D): Tensor2D {
 /**
  * The spec with the width of every layer that has one (Dense) except the last (the readout) set to `width`:
  * how the CLI's `--width` and the width sweeps vary a network while keeping its shape.
+ * @param spec - the network
+ * @param width - the new hidden width (a positive integer)
+ * @returns a new spec (the original is unchanged)
+ * @throws InputError for a width that is not a positive integer
  */
 export function withHiddenWidth(spec: NetworkSpec, width: number): NetworkSpec {
   if (!Number.isInteger(width) || width < 1) throw new InputError(`width must be a positive integer, got ${width}`);

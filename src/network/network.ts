@@ -52,7 +52,11 @@ export function network(spec: NetworkSpec): Network {
   };
 }
 
-/** Composes layers in order (neural-tangents' `stax.serial`), NTK parameterization, with the three faces. */
+/**
+ * Composes layers in order (neural-tangents' `stax.serial`), NTK parameterization, with the three faces.
+ * @param layers - the layers, input first
+ * @returns the network: its spec, `init(d, seed)`, `apply(params, x)` and `kernel(x1, x2)`
+ */
 export function serial(...layers: Layer[]): Network {
   return network(serialSpec(...layers));
 }
@@ -72,7 +76,12 @@ export function parseOneLineSpec(text: string): Network {
   return network(parseOneLineLayers(text));
 }
 
-/** The JSON form (an object with "layers"), with the three faces. */
+/**
+ * The JSON form (an object with "layers"), with the three faces.
+ * @param value - a parsed JSON value such as `{"parameterization": "ntk", "layers": [...]}`
+ * @returns the network with its three faces
+ * @throws SpecError naming the layer and field of a malformed spec
+ */
 export function specFromJson(value: unknown): Network {
   return network(specFromJsonLayers(value));
 }
