@@ -26,6 +26,9 @@ export interface ReadImagesOptions {
  * C = 1. Any stored dtype the .npy reader knows (uint8 0..255 stays 0..255: scale it with standardizeImages or
  * in numpy), C or Fortran order. A wrong rank, too many bytes, no images or empty images, and NaN/Inf (with the
  * pixel named) are one-line InputErrors; rank and size are checked from the header, before anything is read.
+ * @param path - a .npy file of rank 4 (N×H×W×C) or 3 (N×H×W, one channel)
+ * @param opts - name for error messages, memory ceiling
+ * @returns the images, float64, C order
  */
 export function readImages(path: string, opts: ReadImagesOptions = {}): Images {
   const label = opts.name ? `${opts.name} (${path})` : path;

@@ -12,6 +12,10 @@ export type Standardization = 'none' | 'features' | 'unit-norm';
  * - 'features': each feature to zero mean and unit variance over the training set (constant features → 0);
  * - 'unit-norm': each example scaled to |x|² = d, so the input covariance x·x/d is 1 on the diagonal;
  * - 'none': unchanged.
+ * @param train - training inputs, n×d
+ * @param test - test inputs, m×d (or null)
+ * @param how - 'none', 'features' or 'unit-norm'
+ * @returns the standardized inputs (new matrices unless 'none')
  */
 export function standardize(train: Mat, test: Mat | null, how: Standardization): { train: Mat; test: Mat | null } {
   if (how === 'none') return { train, test };

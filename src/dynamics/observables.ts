@@ -82,7 +82,13 @@ export function bestTime(values: Float64Array, times: Float64Array, mode: 'min' 
   return { t, value: values[idx], index: idx, atEdge };
 }
 
-/** Θ_t/Θ_0 = exp(−2(L−1)Λ(t)) for a homogeneous network of depth L. */
+/**
+ * Θ_t/Θ_0 = exp(−2(L−1)Λ(t)) for a homogeneous network of depth L.
+ * @param depth - L, the number of weight layers
+ * @param schedule - λ(t)
+ * @param t - physical time
+ * @returns the predicted Θ_t/Θ_0, in (0, 1]
+ */
 export function kernelScale(depth: number, schedule: LambdaSchedule, t: number): number {
   return Math.exp(-2 * (depth - 1) * integratedLambda(schedule, t));
 }
@@ -90,6 +96,11 @@ export function kernelScale(depth: number, schedule: LambdaSchedule, t: number):
 /**
  * Spectral filters at the end of training (constant λ): the deep network learns a mode of eigenvalue κ
  * (of Θ_0/n) by 1 − exp(−κ/(2(L−1)λ)); the linear model (L = 1) by κ/(κ + λ).
+ * @param kappa - eigenvalue κ ≥ 0 of Θ_0/n
+ * @param lambda - constant λ > 0
+ * @param depth - L ≥ 2
+ * @returns 1 − exp(−κ/(2(L−1)λ)), in [0, 1)
+ * @throws RangeError for L < 2 (use linearFilter)
  */
 export function deepFilter(kappa: number, lambda: number, depth: number): number {
   if (depth < 2) throw new RangeError('deepFilter needs depth ≥ 2; use linearFilter for L = 1');

@@ -36,14 +36,24 @@ export function checkSchedule(s: LambdaSchedule): LambdaSchedule {
   return s;
 }
 
-/** λ(t). */
+/**
+ * λ(t).
+ * @param s - the schedule
+ * @param t - physical time ≥ 0
+ * @returns λ in force at t (a jump at t takes the new value)
+ */
 export function lambdaAt(s: LambdaSchedule, t: number): number {
   let i = 0;
   while (i + 1 < s.starts.length && s.starts[i + 1] <= t) i++;
   return s.values[i];
 }
 
-/** Λ(t) = ∫_0^t λ(s) ds, exact for a piecewise-constant schedule. */
+/**
+ * Λ(t) = ∫_0^t λ(s) ds, exact for a piecewise-constant schedule.
+ * @param s - the schedule
+ * @param t - physical time ≥ 0
+ * @returns Λ(t), dimensionless
+ */
 export function integratedLambda(s: LambdaSchedule, t: number): number {
   let acc = 0;
   for (let i = 0; i < s.starts.length; i++) {

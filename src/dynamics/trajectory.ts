@@ -104,6 +104,10 @@ export function testOutputs(eb: Eigenbasis, tr: EigenTrajectory, linalg: Linalg 
  * The curves a λ scan needs, without forming f on the training set: V is orthogonal, so
  * |f − Y|² = Σ_i |g·f̃0_i + (h − 1)·ỹ_i|² = Σ_i g²|f̃0_i|² + 2g(h − 1) f̃0_i·ỹ_i + (h − 1)²|ỹ_i|²  — O(n·T);
  * only the test outputs take a gemm.
+ * @param eb - the eigenbasis of the flow problem
+ * @param tr - a trajectory from `spectralTrajectory` or `scheduledTrajectories`
+ * @param linalg - float64 linear algebra (default: the best available)
+ * @returns train MSE over time, and with a test kernel the test MSE, test accuracy and f on the test points (T×m×k)
  */
 export function trajectoryCurves(
   eb: Eigenbasis,

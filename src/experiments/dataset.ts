@@ -49,6 +49,9 @@ export function datasetInputs(data: Dataset): { x: NetworkInputs; xTest: Network
 /**
  * "mnist:N_TRAIN:N_TEST" — the bundled digits, seeded split, 10 one-hot outputs (centred by default:
  * on = 0.9, off = −0.1), inputs scaled to |x|² = d by default ('unit-norm').
+ * @param spec - "mnist:N_TRAIN:N_TEST" (at most the bundled ~10k digits in all)
+ * @param opts - standardization, target encoding ('centred' or 'onehot'), split seed
+ * @returns inputs N×784 and targets N×10 for train and test, float64
  */
 export function bundledDataset(spec: string, opts: DatasetOptions = {}): Dataset {
   const { m, seed, train, test } = bundledSplit(spec, opts.seed);
@@ -108,6 +111,9 @@ export interface ImageDatasetOptions {
  * x and xTest are N×size×size×1. Pixels (in [0, 1]) are downsampled first (exact block means), then
  * standardized, so at size 28 the flattened images equal bundledDataset's rows bit for bit (for 'unit-norm'
  * and 'none').
+ * @param spec - "mnist:N_TRAIN:N_TEST"
+ * @param opts - image size (28, 14 or 7), standardization, target encoding, split seed
+ * @returns train and test images (N×H×W×1 float64) with their targets (N×10)
  */
 export function bundledImages(spec: string, opts: ImageDatasetOptions = {}): ImageDataset {
   const size = opts.size ?? 28;
@@ -145,6 +151,10 @@ export function bundledImageDataset(spec: string, opts: Omit<ImageDatasetOptions
  * vectors, N×L×C sequences or N×H×W×C images (.npy rank 2, 3, 4), and must have the same per-example shape.
  * Y is read as class labels when it is one column of integers ≥ 0 (not all 0): both Y and Y* become one-hot with k = max label + 1 (≤ MAX_CLASSES), and
  * a Y* that is not such labels is an error (never a silent fall-back to regression). Any other Y is used as given.
+ * @param paths - .npy/.csv/.json files for X, Y, X test, Y test (X may be N×H×W×C images)
+ * @param opts - standardization (default 'none'), target encoding for label files, memory ceiling
+ * @returns the dataset (inputs as rows; `inputShape` for images)
+ * @throws InputError for unreadable files, mismatched shapes, or non-finite values
  */
 export function fileDataset(paths: { x: string; y: string; xTest: string; yTest: string }, opts: DatasetOptions = {}): Dataset {
   const xIn = readInputs(paths.x, { name: 'X (--x)', maxMemoryBytes: opts.maxMemoryBytes });

@@ -427,7 +427,12 @@ export function encodeNpy(arr: NdArrayLike, opts?: EncodeNpyOptions): Uint8Array
   return out;
 }
 
-/** Writes `arr` as a .npy file, atomically (temp file in the same directory, fsync, rename). */
+/**
+ * Writes `arr` as a .npy file, atomically (temp file in the same directory, fsync, rename).
+ * @param path - the file to write (replaced atomically)
+ * @param arr - `{shape, data}` with data Float64Array or Float32Array in C order
+ * @param opts - encoding options
+ */
 export function writeNpy(path: string, arr: NdArrayLike, opts?: EncodeNpyOptions): void {
   writeFileAtomic(path, npyParts(arr, opts));
 }

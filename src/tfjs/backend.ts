@@ -41,6 +41,9 @@ const require = createRequire(import.meta.url);
  * - 'cpu': plain JavaScript (slowest; always available).
  * 'auto' takes the first that works of tfjs-node-gpu, a hardware WebGPU adapter, tfjs-node, wasm, cpu. A missing
  * or failing WebGPU degrades to wasm (the reason says why). A later call with another preference switches backend.
+ * @param preference - 'auto' (default), 'tensorflow', 'webgpu', 'wasm' or 'cpu'
+ * @returns which backend is active and why
+ * @throws InputError for an unknown backend name
  */
 export async function initTfjs(preference: TfBackendName = 'auto'): Promise<TfBackendInfo> {
   if (!TF_BACKEND_NAMES.includes(preference)) {

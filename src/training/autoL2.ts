@@ -62,6 +62,10 @@ export interface AutoL2Policy extends LambdaPolicy {
  *
  * Resume: the authors' code restarts the schedule from scratch after loading a checkpoint; here `state()` /
  * `restore()` (or the `resume` argument) continue with exactly the decisions an uninterrupted run makes.
+ * @param opts - λ0 and the rule's settings (interval, factor, refractory period, floor)
+ * @param resume - a `state()` to continue from (optional)
+ * @returns the policy (pass it as `lambda` to `trainRun`)
+ * @throws InputError for invalid settings
  */
 export function autoL2(opts: AutoL2Options, resume?: unknown): AutoL2Policy {
   const interval = opts.interval ?? 10;

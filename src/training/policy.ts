@@ -19,7 +19,11 @@ export interface LambdaPolicy {
   restore(state: unknown): void;
 }
 
-/** A constant λ ≥ 0. */
+/**
+ * A constant λ ≥ 0.
+ * @param lambda - λ ≥ 0
+ * @returns the policy that always answers λ
+ */
 export function constantLambda(lambda: number): LambdaPolicy {
   return {
     name: `constant λ = ${lambda}`,
