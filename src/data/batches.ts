@@ -53,6 +53,11 @@ export interface MiniBatches {
  *
  * The sequence is defined by an integer seed rather than an `Rng` object, because the seed is what a checkpoint
  * can store.
+ * @param n - number of examples
+ * @param batchSize - examples per batch (≥ n: every batch is the whole set)
+ * @param seed - seed of the permutations
+ * @param opts - `dropLast` skips an epoch's last, smaller batch
+ * @returns the endless, resumable sequence of index batches
  */
 export function miniBatches(n: number, batchSize: number, seed: number, opts: { dropLast?: boolean } = {}): MiniBatches {
   if (!(Number.isInteger(n) && n >= 1)) throw new InputError(`mini-batches: n must be a positive integer, got ${n}`);

@@ -53,6 +53,11 @@ function unitNorm(m: Mat): Mat {
 /**
  * One-hot targets, N×k float64: `on` for the true class and `off` elsewhere. The usual centred choice for
  * MSE is on = 1 − 1/k, off = −1/k (`centredOneHot`), which makes every target row sum to zero.
+ * @param labels - class of each example, integers in [0, k)
+ * @param k - number of classes
+ * @param on - value for the true class (default 1)
+ * @param off - value elsewhere (default 0)
+ * @returns N×k float64 targets
  */
 export function oneHot(labels: Int32Array, k: number, on = 1, off = 0): Mat {
   const out = new Float64Array(labels.length * k).fill(off);

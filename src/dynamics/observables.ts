@@ -118,7 +118,12 @@ export function linearFilter(kappa: number, lambda: number): number {
   return kappa / (kappa + lambda);
 }
 
-/** Least-squares slope of log y against log x, with its standard error. */
+/**
+ * Least-squares slope of log y against log x, with its standard error.
+ * @param x - positive abscissae (e.g. λ)
+ * @param y - positive values (e.g. t*), same length (at least 2; 3 for a finite standard error)
+ * @returns slope, its standard error and the intercept of log y = slope·log x + intercept
+ */
 export function logLogSlope(x: ArrayLike<number>, y: ArrayLike<number>): { slope: number; stderr: number; intercept: number } {
   const n = x.length;
   const lx = Array.from(x, Math.log);

@@ -86,6 +86,8 @@ export interface FiniteVsInfiniteResult {
  * Finite networks of growing width trained with MSE and L2 beside the infinite-width theory: test-loss curves
  * next to the infinite-width flow (run from each network's own initial outputs, so the only difference is the
  * finite width), and the measured kernel scale on a probe set next to its prediction.
+ * @param o - the network, data, widths, λ, η, budget, probe size and the folder (see FiniteVsInfiniteOptions)
+ * @returns per width the tracked kernel scale and test loss against the prediction
  */
 export async function finiteVsInfinite(o: FiniteVsInfiniteOptions): Promise<FiniteVsInfiniteResult> {
   if (o.widths.length < 1) throw new InputError('give at least one width');

@@ -53,7 +53,13 @@ export interface ScanOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** `count` log-spaced values from a to b. */
+/**
+ * `count` log-spaced values from a to b.
+ * @param a - first value (> 0)
+ * @param b - last value (> a)
+ * @param count - number of values (≥ 2)
+ * @returns a·(b/a)^(i/(count − 1)) for i = 0 … count − 1
+ */
 export function logspace(a: number, b: number, count: number): number[] {
   if (!(a > 0) || !(b > a) || !Number.isInteger(count) || count < 2) throw new InputError(`bad log-spaced range ${a}:${b}:${count}`);
   return Array.from({ length: count }, (_, i) => a * (b / a) ** (i / (count - 1)));
@@ -63,6 +69,12 @@ export function logspace(a: number, b: number, count: number): number[] {
  * The λ scan: one eigendecomposition (in `eb`), then for every λ the closed-form flow on a grid of λ·t, the
  * test MSE and accuracy over time, their best times t*, and the log-log slope of t* against λ. Float64.
  * Requires test targets (eb.yTest).
+ * @param eb - the eigenbasis, with a test kernel and test targets
+ * @param lambdas - the λ values (each > 0)
+ * @param depth - L ≥ 1, the number of weight layers
+ * @param opts - the λ·t grid (default [1e-3, 1e2, 300]), linear algebra, progress
+ * @returns one row per λ (t*, λ·t*, best and final values), the slopes of log t* against log λ, and the curves
+ * @throws InputError without test points, for no λ, or for λ ≤ 0
  */
 export function lambdaScan(eb: Eigenbasis, lambdas: readonly number[], depth: number, opts: ScanOptions = {}): ScanResult {
   if (!eb.c || !eb.yTest) throw new InputError('a λ scan needs test points: the test–train kernel and test targets');

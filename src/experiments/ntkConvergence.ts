@@ -71,6 +71,10 @@ export interface NtkConvergenceResult {
  * weights, so they are not independent), its fluctuation has standard deviation ∝ n^(−1/2) and its bias is
  * O(1/n), so E‖Θ_emp − Θ‖ ∝ n^(−1/2) at large n: theory slope −1/2. Inputs are flat rows (N×d) or images
  * (N×H×W×C, N×L×C), as the analytic and empirical kernels take them.
+ * @param spec - the network (its hidden widths are replaced by each width tried)
+ * @param x - N×d inputs or N×H×W×C images
+ * @param opts - widths, networks per width, first seed, method, backend, progress
+ * @returns per width the relative errors ‖Θ_emp − Θ‖_F/‖Θ‖_F and the fitted log-log slope (theory −1/2)
  */
 export async function ntkConvergence(spec: NetworkSpec, x: Mat | Images, opts: NtkConvergenceOptions = {}): Promise<NtkConvergenceResult> {
   const widths = opts.widths ?? [128, 256, 512, 1024, 2048, 4096];

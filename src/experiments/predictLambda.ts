@@ -83,6 +83,9 @@ export interface PredictLambdaResult {
  * The paper's λ prediction: one short run at a large λ0 measures c = λ0·t* (t* ∝ 1/λ), then for a budget T
  * the λ that peaks at the end of the budget is λ = c/T. Trains that λ for T and, beside it, every λ of a grid,
  * and reports the accuracies at the end of the budget and the gap to the grid's best.
+ * @param o - the network, data, η, budget T, λ0 of the short run, the comparison grid and the folder (see PredictLambdaOptions)
+ * @param pool - where runs train (default: `o.jobs` worker threads)
+ * @returns c, the predicted λ = c/T, and its accuracy against the grid's
  */
 export async function predictLambda(o: PredictLambdaOptions, pool: RunPool = runPool(o.jobs ?? 1)): Promise<PredictLambdaResult> {
   const lambda0 = o.lambda0 ?? 1e-2;
@@ -151,6 +154,8 @@ export interface PredictLambdaSeedsResult {
 /**
  * `predictLambda` repeated for several network seeds (each seed: its own short run, prediction and grid, in
  * `dir/seed=S/`), with the accuracies averaged over seeds and the gap paired by seed.
+ * @param o - as `predictLambda`, with `seeds` (each seed runs the whole procedure)
+ * @returns per-seed results and means ± standard errors over seeds (the gap paired by seed)
  */
 export async function predictLambdaOverSeeds(o: Omit<PredictLambdaOptions, 'seed'> & { seeds: number[] }): Promise<PredictLambdaSeedsResult> {
   if (o.seeds.length === 0) throw new InputError('predictLambdaOverSeeds needs at least one seed');

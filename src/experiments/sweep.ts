@@ -93,6 +93,9 @@ export interface SweepResult {
  * A grid of λ (and η, and seeds) with budgets T ∝ 1/λ: t* of every run, the log-log slope of t* against λ
  * with its standard error, λ·t* per η (the check that c does not depend on η) and the curves for the collapse
  * against λ·t. Each run lives in its own folder, so a killed sweep restarts without redoing finished runs.
+ * @param opts - the network, data, λ values (at least two), learning rates, seeds, budget factor and the folder (see SweepOptions)
+ * @returns every run's row, the slopes of log t* against log λ (pooled and per η), c = λ·t* per η and its spread, the curves
+ * @throws InputError for bad options, or a folder ntk did not create
  */
 export async function lambdaSweep(opts: SweepOptions): Promise<SweepResult> {
   if (opts.lambdas.length < 2) throw new InputError('a sweep needs at least two λ values');
