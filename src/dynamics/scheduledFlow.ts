@@ -58,6 +58,12 @@ export function scheduledTrajectories<A>(
 /**
  * `scheduledTrajectories` with every read-back awaited: the form to use with `tfjsArrays()` on the webgpu backend
  * (which has no synchronous read in Node.js); the same steps and numbers on any arrays.
+ * @param eb - the eigenbasis of the flow problem
+ * @param schedules - piecewise-constant λ(t) schedules
+ * @param depth - L ≥ 1
+ * @param times - strictly increasing physical times t ≥ 0
+ * @param opts - tolerances, arrays, step limit
+ * @returns per schedule the per-mode trajectories, the step count and the dtype
  */
 export async function scheduledTrajectoriesAsync<A>(
   eb: Eigenbasis,

@@ -29,7 +29,13 @@ export interface FlowSolution {
   fTest: Float64Array | null;
 }
 
-/** f on training and test points: f = V·f̃ (one gemm) and the test outputs (see `testOutputs`). */
+/**
+ * f on training and test points: f = V·f̃ (one gemm) and the test outputs (see `testOutputs`).
+ * @param eb - the eigenbasis of the flow problem
+ * @param tr - a trajectory from `spectralTrajectory` or `scheduledTrajectories`
+ * @param linalg - float64 linear algebra (default: the best available)
+ * @returns f on train (T×n×k) and test (T×m×k, null without a test kernel)
+ */
 export function trajectoryOutputs(eb: Eigenbasis, tr: EigenTrajectory, linalg: Linalg = getLinalg()): FlowSolution {
   const T = tr.times.length;
   const { n, k } = eb;

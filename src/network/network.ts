@@ -32,7 +32,11 @@ export interface Network extends NetworkSpec {
   kernel(x1: Mat, x2?: Mat, opts?: KernelOptions): Promise<KernelResult>;
 }
 
-/** Gives a spec its three faces (a new object; the spec is not changed). */
+/**
+ * Gives a spec its three faces (a new object; the spec is not changed).
+ * @param spec - parameterization and layers
+ * @returns the network: the spec with `init(d, seed)`, `apply(params, x)` and `kernel(x1, x2)`
+ */
 export function network(spec: NetworkSpec): Network {
   return {
     parameterization: spec.parameterization,
@@ -71,7 +75,12 @@ export function parseSpec(arg: string): Network {
   return network(parseSpecLayers(arg));
 }
 
-/** The one-line form, e.g. "[dense(512, wStd=1.4) > relu]*2 > dense(10)", with the three faces. */
+/**
+ * The one-line form, e.g. "[dense(512, wStd=1.4) > relu]*2 > dense(10)", with the three faces.
+ * @param text - the one-line form (see docs/architectures.md)
+ * @returns the network with its three faces
+ * @throws SpecError naming the layer and column of a malformed spec
+ */
 export function parseOneLineSpec(text: string): Network {
   return network(parseOneLineLayers(text));
 }
