@@ -87,6 +87,9 @@ export interface KernelUnderL2CheckResult {
 /**
  * The claim rule of the project for "|δ| ≤ τ" from per-seed values δ_s: 'holds' when every seed is within τ;
  * 'does not hold' when |mean δ| exceeds τ by more than 2 standard errors; otherwise 'not resolved'.
+ * @param deltas - one relative deviation per seed
+ * @param tolerance - τ, the deviation the claim allows
+ * @returns 'holds', 'does not hold' or 'not resolved'
  */
 export function claimVerdict(deltas: readonly number[], tolerance: number): Verdict {
   if (deltas.length === 0 || deltas.some((d) => !Number.isFinite(d))) return 'not resolved';
@@ -104,6 +107,8 @@ export function claimVerdict(deltas: readonly number[], tolerance: number): Verd
  * Λ is the exact integrated decay of the discrete update: the L2 term alone maps θ to (1 − ηλ)θ, so Λ after s
  * steps is −s·ln(1 − ηλ) (≈ sηλ); with it the pure-weight-decay control (`dataTerm: false`) of a homogeneous net
  * matches the prediction to float32 rounding.
+ * @param o - the network (NTK parameterization), inputs x and targets y, probe size, λ, η, steps, seeds, tolerance, backend
+ * @returns per seed and evaluation the measured kernel against the prediction, and the verdict
  */
 export async function kernelUnderL2Check(o: KernelUnderL2CheckOptions): Promise<KernelUnderL2CheckResult> {
   if (o.spec.parameterization !== 'ntk') throw new InputError('the kernel under L2 is defined for the NTK parameterization');

@@ -69,7 +69,11 @@ function fullLayout(fig: Figure): PlotlyObject {
   };
 }
 
-/** The self-contained HTML page of a figure (Plotly inlined: no network needed to open it). */
+/**
+ * The self-contained HTML page of a figure (Plotly inlined: no network needed to open it).
+ * @param fig - the figure
+ * @returns the HTML page
+ */
 export function figureHtml(fig: Figure): string {
   const spec = JSON.stringify({ data: fig.traces, layout: fullLayout(fig) }).replace(/</g, '\\u003c');
   return `<!doctype html>
@@ -95,6 +99,10 @@ export interface WrittenFigure {
 
 /**
  * Writes NAME.html and NAME.json (atomically) and, when `renderer` is given, NAME.png.
+ * @param fig - the figure
+ * @param dir - the output folder (created when missing)
+ * @param renderer - PNG renderer (`startPngRenderer`), or null for HTML and JSON only
+ * @returns the paths written
  */
 export async function writeFigure(fig: Figure, dir: string, renderer: PngRenderer | null): Promise<WrittenFigure> {
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });

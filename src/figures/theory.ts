@@ -9,7 +9,12 @@ import { STYLE, type Figure, type PlotlyObject } from './figure.js';
 const logAxis = (title: string): PlotlyObject => ({ type: 'log', title: { text: title }, exponentformat: 'power' });
 const linAxis = (title: string): PlotlyObject => ({ title: { text: title } });
 
-/** t* against λ (log-log) at infinite width, with the fitted slope and the −1 reference. */
+/**
+ * t* against λ (log-log) at infinite width, with the fitted slope and the −1 reference.
+ * @param scan - a λ scan (`lambdaScan`)
+ * @param context - the data and settings, shown as the subtitle
+ * @returns the figure
+ */
 export function tstarTheoryFigure(scan: ScanResult, context: string): Figure {
   const lam = scan.rows.map((r) => r.lambda);
   const fitLine = (slope: number, key: 'tStarMse' | 'tStarAcc') => {
@@ -38,7 +43,12 @@ export function tstarTheoryFigure(scan: ScanResult, context: string): Figure {
   };
 }
 
-/** Test accuracy and MSE against λ·t for every λ: the curves collapse. */
+/**
+ * Test accuracy and MSE against λ·t for every λ: the curves collapse.
+ * @param scan - a λ scan (`lambdaScan`)
+ * @param context - the data and settings, shown as the subtitle
+ * @returns the figure
+ */
 export function collapseTheoryFigure(scan: ScanResult, context: string): Figure {
   const traces: PlotlyObject[] = [];
   scan.curves.forEach((c, i) => {
@@ -66,7 +76,13 @@ export function collapseTheoryFigure(scan: ScanResult, context: string): Figure 
   };
 }
 
-/** Linear (L = 1) versus deep (L = 2, 3) dynamics on one kernel: test MSE over time and the spectral filters. */
+/**
+ * Linear (L = 1) versus deep (L = 2, 3) dynamics on one kernel: test MSE over time and the spectral filters.
+ * @param eb - the eigenbasis of the flow problem (with test points)
+ * @param lambda - constant λ > 0
+ * @param context - the data and settings, shown as the subtitle
+ * @returns the figure
+ */
 export function linearVsDeepFigure(eb: Eigenbasis, lambda: number, context: string): Figure {
   const times = Float64Array.from(logspace(1e-2, 1e3 / lambda, 300));
   const traces: PlotlyObject[] = [];

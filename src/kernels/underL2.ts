@@ -61,7 +61,11 @@ function scaledSpec(spec: NetworkSpec, bigLambda: number): NetworkSpec {
  */
 export type L2KernelRule = { kind: 'homogeneous'; degree: number; rate: number } | { kind: 'scaledSigma'; reason: string };
 
-/** The L2 kernel rule of `spec` (see L2KernelRule). */
+/**
+ * The L2 kernel rule of `spec` (see L2KernelRule).
+ * @param spec - the network
+ * @returns how its kernel changes under L2 (homogeneous decay factor, or scaled σ)
+ */
 export function l2KernelRule(spec: NetworkSpec): L2KernelRule {
   let degree = 0;
   for (let i = 0; i < spec.layers.length; i++) {
@@ -87,6 +91,9 @@ function whyNotHomogeneous(layer: Layer): string {
 /**
  * e^{−2(L−1)Λ}: the factor Θ_t/Θ_0 of a positively homogeneous network (paper notes), L from `l2KernelRule`.
  * Throws InputError, naming the layer, for a network that is not homogeneous (use `ntkUnderL2` there).
+ * @param spec - a positively homogeneous network
+ * @param bigLambda - Λ = ∫λ dt ≥ 0
+ * @returns Θ_t/Θ_0 = e^{−2(L−1)Λ}
  */
 export function homogeneousKernelFactor(spec: NetworkSpec, bigLambda: number): number {
   if (!Number.isFinite(bigLambda) || bigLambda < 0) throw new InputError(`∫λ dt must be finite and ≥ 0, got ${bigLambda}`);

@@ -49,6 +49,8 @@ const RULES = new Map<number, HermiteRule>();
  * The n-point physicists' Gauss–Hermite rule, float64, computed once per n: Newton's method on the orthonormal
  * recurrence p_j = x·√(2/j)·p_{j−1} − √((j−1)/j)·p_{j−2}, p_0 = π^{−1/4} (normalized so it neither over- nor
  * underflows for large n), w_i = 2/p_n'(x_i)², with the classical starting guesses (Numerical Recipes §4.6).
+ * @param n - number of nodes (degree)
+ * @returns nodes and weights for ∫ e^{−x²} g(x) dx (cached per n)
  */
 export function hermiteRule(n: number): HermiteRule {
   const cached = RULES.get(n);
