@@ -10,17 +10,25 @@ import { centredOneHot } from './preprocess.js';
 
 /** One mini-batch: the example indices, the epoch they come from, and the global step (0, 1, 2, …). */
 export interface MiniBatch {
+  /** Example indices of this batch. */
   indices: Int32Array;
+  /** Epoch it belongs to (from 0). */
   epoch: number;
+  /** Its step number (from 0). */
   step: number;
 }
 
 /** Where a mini-batch sequence stands: with the same (n, batchSize, seed, dropLast) it regenerates the exact continuation. */
 export interface MiniBatchState {
+  /** Number of examples. */
   n: number;
+  /** Examples per batch. */
   batchSize: number;
+  /** Seed of the permutations. */
   seed: number;
+  /** Whether each epoch's last, smaller batch is skipped. */
   dropLast: boolean;
+  /** Current epoch. */
   epoch: number;
   /** Examples of this epoch's permutation already handed out. */
   position: number;

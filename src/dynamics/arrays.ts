@@ -5,7 +5,9 @@
  * GPU backend when one is installed). The solver never sees which one it drives.
  */
 export interface FlowArrays<A> {
+  /** Names the implementation in results. */
   readonly name: string;
+  /** Precision of the integration. */
   readonly dtype: 'float64' | 'float32';
   /** A B×S batch from row-major float64 data. */
   fromRows(rows: Float64Array, batch: number, size: number): A;

@@ -6,7 +6,9 @@ import { InputError } from '../util/errors.js';
  * JSON form (for --schedule): {"starts":[0, 100, 300], "values":[0.01, 0.001, 0.0001]}.
  */
 export interface LambdaSchedule {
+  /** Start time of each piece: 0 first, strictly increasing. */
   readonly starts: readonly number[];
+  /** λ ≥ 0 on each piece (same length as `starts`). */
   readonly values: readonly number[];
 }
 

@@ -12,16 +12,23 @@ import { accuracyOverTime, mseOverTime } from './observables.js';
  * The k outputs share the response functions, so solvers work with 4 numbers per mode, not 2k.
  */
 export interface EigenTrajectory {
+  /** Physical times t (length T). */
   times: Float64Array;
+  /** G_i(t_j) per time and mode, T×n: f̃(t) = G·f̃0 + H·ỹ. */
   g: Float64Array;
+  /** H_i(t_j), T×n. */
   h: Float64Array;
+  /** Test factors of f̃0, T×n (null without a test kernel). */
   zg: Float64Array | null;
+  /** Test factors of ỹ, T×n (null without a test kernel). */
   zh: Float64Array | null;
+  /** e^{−LΛ(t)} per time: the decay of the test points' initial outputs. */
   testDecay: Float64Array;
 }
 
 /** Outputs of a flow at each requested time, float64, row-major [time][point][output]. */
 export interface FlowSolution {
+  /** Physical times t (length T). */
   times: Float64Array;
   /** T×n×k: f on the training points. */
   fTrain: Float64Array;

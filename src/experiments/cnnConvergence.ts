@@ -62,10 +62,13 @@ export interface ConvConvergenceOptions {
 
 /** A convergence study of one convolutional architecture, with its claim. */
 export interface ConvConvergenceResult {
+  /** Which network. */
   kind: ConvNetKind;
+  /** The convergence study (errors per channel count, fitted slope). */
   result: NtkConvergenceResult;
   /** Data and architecture in words. */
   context: string;
+  /** The claim and its verdict: the slope within CONVERGENCE_SLOPE_RANGE. */
   claim: Claim;
 }
 

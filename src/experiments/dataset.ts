@@ -17,10 +17,15 @@ export type TargetEncoding = 'centred' | 'onehot';
  * says how to see them again (`datasetInputs`; finite networks bind with `bindFinite(spec, inputShape)`, as the trainer does).
  */
 export interface Dataset {
+  /** Training inputs, n×d. */
   x: Mat;
+  /** Training targets, n×k. */
   y: Mat;
+  /** Test inputs, m×d. */
   xTest: Mat;
+  /** Test targets, m×k. */
   yTest: Mat;
+  /** Says what the data is, for results files. */
   description: string;
   /** Per-example shape when the inputs are images ([H, W] and C) or sequences ([L] and C); absent for vectors. */
   inputShape?: LayerShape;
@@ -84,10 +89,15 @@ function encodeDigits(labels: Int32Array, enc: TargetEncoding): Mat {
 
 /** A train/test set of images (N×H×W×C float64, channels last; see data/images.ts) with N×k float64 targets. */
 export interface ImageDataset {
+  /** Training images, n×H×W×C. */
   x: Images;
+  /** Training targets, n×k. */
   y: Mat;
+  /** Test images, m×H×W×C. */
   xTest: Images;
+  /** Test targets, m×k. */
   yTest: Mat;
+  /** Says what the data is, for results files. */
   description: string;
 }
 

@@ -34,6 +34,7 @@ export interface KernelUnderL2CheckOptions {
   dataTerm?: boolean;
   /** Relative tolerance of the claim on Θ_t/Θ_0 (default 0.1). */
   tolerance?: number;
+  /** tfjs backend (default 'auto'). */
   backend?: TfBackendName;
   /** Called with one line of progress per run. */
   log?: (line: string) => void;
@@ -41,6 +42,7 @@ export interface KernelUnderL2CheckOptions {
 
 /** One kernel evaluation time, every seed. */
 export interface KernelUnderL2Row {
+  /** SGD step of this evaluation. */
   step: number;
   /** Physical time η·step. */
   t: number;
@@ -65,18 +67,27 @@ export type Verdict = 'holds' | 'does not hold' | 'not resolved';
 
 /** Result of `kernelUnderL2Check`. */
 export interface KernelUnderL2CheckResult {
+  /** How this network's kernel changes under L2. */
   rule: L2KernelRule;
   /** The prediction in words. */
   prediction: string;
+  /** Probe points whose kernel is compared. */
   probe: number;
+  /** Networks (seeds). */
   seeds: number;
+  /** λ. */
   lambda: number;
+  /** Learning rate η. */
   lr: number;
+  /** SGD steps. */
   steps: number;
+  /** Whether the data loss was on (false: weight decay alone). */
   dataTerm: boolean;
+  /** The relative deviation the claim allows. */
   tolerance: number;
   /** Names of the parameter tensors, in `normRatio` order ("layers[i] (type) #j"). */
   paramNames: string[];
+  /** One row per evaluation step. */
   rows: KernelUnderL2Row[];
   /** Verdict on "Θ_t/Θ_0 measured = predicted within the tolerance", at every evaluation time together. */
   verdict: Verdict;

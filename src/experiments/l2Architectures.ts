@@ -53,15 +53,23 @@ export function l2ArchitectureSpec(arch: L2Architecture, channels: number): Netw
 
 /** Settings of the kernel-decay figure's check (see `kernelDecayCnnRun`). */
 export interface KernelDecayRunOptions {
+  /** Hidden channels of each network. */
   channels: number;
+  /** Networks per architecture. */
   seeds: number;
   /** Training images (the first N bundled digits at 7×7). */
   n: number;
+  /** Probe points whose kernel is tracked. */
   probe: number;
+  /** SGD steps. */
   steps: number;
+  /** Steps between kernel evaluations. */
   evalEvery: number;
+  /** λ. */
   lambda: number;
+  /** Learning rate η. */
   lr: number;
+  /** tfjs backend (default 'auto'). */
   backend?: TfBackendName;
   /** Called with one line of progress per run. */
   log?: (line: string) => void;

@@ -12,11 +12,13 @@ export interface ScanRow {
   lambda: number;
   /** Time of the best test MSE (refined in log t) and λ·t*. */
   tStarMse: number;
+  /** λ·t* of the best test MSE (dimensionless). */
   lambdaTStarMse: number;
   /** The best test MSE, (1/m)Σ|f − y|², at t*. */
   bestTestMse: number;
   /** First time of the best test accuracy and λ·t*. */
   tStarAcc: number;
+  /** λ·t* of the best test accuracy. */
   lambdaTStarAcc: number;
   /** The best test accuracy, in [0, 1]. */
   bestTestAcc: number;
@@ -34,6 +36,7 @@ export interface ScanRow {
 export interface ScanResult {
   /** Depth L of the flow (number of weight layers; L = 1 is the linear model). */
   depth: number;
+  /** One row per λ, in the order given. */
   rows: ScanRow[];
   /** Least-squares slope of log t* against log λ, with its standard error, over rows whose t* is interior. */
   slopeMse: { slope: number; stderr: number; points: number };

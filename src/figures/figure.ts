@@ -14,12 +14,15 @@ export type PlotlyObject = Record<string, unknown>;
 export interface Figure {
   /** File stem, e.g. "tstar_vs_lambda_theory". */
   name: string;
+  /** Figure title. */
   title: string;
   /** Data, architecture, widths, λ grid, η, seeds: what a reader needs to reproduce it. */
   subtitle: string;
   /** Which figure of Lewkowycz & Gur-Ari (2020) it mirrors, or what it adds. */
   paperFigure: string;
+  /** Plotly traces. */
   traces: PlotlyObject[];
+  /** Plotly layout (merged with the house style). */
   layout: PlotlyObject;
   /** The numbers behind the figure and the claims it supports. */
   numbers: Record<string, unknown>;

@@ -14,9 +14,11 @@ const logAxis = (title: string): PlotlyObject => ({ type: 'log', title: { text: 
 export interface ConvergenceFigureLabels {
   /** File stem (default 'ntk_convergence'). */
   name?: string;
+  /** Figure title (default: the MLP figure's). */
   title?: string;
   /** x-axis title (default 'hidden width n'). */
   widthAxis?: string;
+  /** The paper figure it corresponds to, if any, for the subtitle. */
   paperFigure?: string;
 }
 

@@ -24,8 +24,11 @@ import { readCsv, readJsonMatrix } from './text.js';
  * (i0, …, ik) is data[((i0·s1 + i1)·s2 + …)·sk + ik]). float32 files stay float32; every other dtype is float64.
  */
 export interface NdArray {
+  /** Extents, C order. */
   shape: number[];
+  /** Entries in C order (float32 files stay float32). */
   data: Float64Array | Float32Array;
+  /** Element type of `data`. */
   dtype: 'float64' | 'float32';
 }
 

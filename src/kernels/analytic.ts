@@ -31,7 +31,9 @@ export interface KernelOptions {
 
 /** Analytic kernels between the rows of X1 and X2, float64, each N1×N2 (row-major). */
 export interface KernelResult {
+  /** The NNGP K, N1×N2 (null when not asked for). */
   nngp: Mat | null;
+  /** The NTK Θ, N1×N2 (null when not asked for). */
   ntk: Mat | null;
 }
 

@@ -48,9 +48,11 @@ export interface EmpiricalKernelResult {
   outputs: number;
   /** Number of parameters P of the network. */
   paramCount: number;
+  /** How the NTK was computed. */
   method: EmpiricalMethod;
   /** The tfjs backend that ran the products. */
   backend: string;
+  /** Precision: products in float32 on tfjs, sums in float64. */
   dtype: 'float32 products, float64 sums';
 }
 

@@ -39,7 +39,9 @@ const MAX_DEGREE = 150;
 
 /** Nodes x_i and weights w_i of the physicists' Gauss–Hermite rule: ∫e^{−x²}f(x)dx ≈ Σ w_i f(x_i), exact to degree 2n − 1. */
 export interface HermiteRule {
+  /** Nodes x_i (length n, ascending). */
   readonly nodes: Float64Array;
+  /** Weights w_i (length n): Σ w_i g(x_i) ≈ ∫ e^{−x²} g(x) dx. */
   readonly weights: Float64Array;
 }
 

@@ -53,6 +53,7 @@ export function runWithState<T>(mode: FiniteMode, state: FiniteState, forward: (
 
 /** What a stateful layer gets for one forward pass: the mode and its entries. */
 export interface StateSlot {
+  /** 'train' or 'eval': which statistics the layer uses in this pass. */
   readonly mode: FiniteMode;
   /** The layer's entries of the state (the initial values where the state has none yet). */
   readonly values: readonly Tensor[];

@@ -27,8 +27,11 @@ export interface BoundFiniteNetwork {
 
 /** The parameters of a finite network, float32 tensors grouped by layer (empty groups for activations). */
 export interface NetworkParams {
+  /** Per layer, its parameter tensors (float32, tfjs). */
   readonly layers: readonly (readonly Tensor[])[];
+  /** Input width d the parameters were made for. */
   readonly inputDim: number;
+  /** Total number of parameters. */
   readonly paramCount: number;
   /** Every tensor, layer by layer, in order. */
   flat(): Tensor[];

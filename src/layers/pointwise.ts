@@ -4,6 +4,7 @@ import type { KernelBlock, KernelFn, KernelTransform, KernelValue } from './type
 
 /** A pointwise layer's KernelFn, carrying the loops it was built from (tests probe them entry by entry). */
 export interface PointwiseKernelFn extends KernelFn {
+  /** The cross/diag loops the KernelFn was made from. */
   readonly pointwise: KernelTransform;
 }
 

@@ -3,8 +3,11 @@
  * This is the currency of every float64 computation in ntk-l2 (kernels, linalg, dynamics).
  */
 export interface Mat {
+  /** Number of rows. */
   readonly rows: number;
+  /** Number of columns. */
   readonly cols: number;
+  /** Entries, row-major: (i, j) is data[i·cols + j]. */
   readonly data: Float64Array;
 }
 

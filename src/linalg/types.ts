@@ -15,6 +15,7 @@ import type { Mat } from './matrix.js';
  * same way, so a slightly asymmetric matrix (rounding) gives the same answer on both.
  */
 export interface Linalg {
+  /** 'native' (OpenBLAS/LAPACKE addon) or 'js' (TypeScript). */
   readonly name: 'native' | 'js';
   /** alpha · op(A) · op(B), with op(X) = Xᵀ when the matching trans flag is set (alpha defaults to 1). */
   gemm(a: Mat, b: Mat, opts?: { transA?: boolean; transB?: boolean; alpha?: number }): Mat;

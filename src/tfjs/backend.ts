@@ -18,9 +18,11 @@ export { TF_BACKEND_NAMES, type TfBackendName } from './backendNames.js';
 
 /** The backend in use, as logs and results files report it. */
 export interface TfBackendInfo {
+  /** The active tfjs backend: 'tensorflow', 'webgpu', 'wasm' or 'cpu'. */
   backend: string;
   /** How it was chosen, for logs and results files. */
   reason: string;
+  /** tfjs computes in float32. */
   dtype: 'float32';
   /** The WebGPU adapter, when the backend is 'webgpu'. */
   adapter?: WebGpuAdapter;

@@ -20,21 +20,29 @@ export interface AutoL2Options {
 
 /** What one measurement did: λ for the next steps, and whether this measurement decayed it. */
 export interface AutoL2Decision {
+  /** λ from now on. */
   lambda: number;
+  /** Whether this measurement decayed λ. */
   decayed: boolean;
 }
 
 /** Everything the controller remembers; plain JSON, so it goes into a checkpoint as is. */
 export interface AutoL2State {
+  /** λ in force. */
   lambda: number;
   /** Step of the last decay (0 before the first: the refractory period also runs from the start). */
   lastDecayStep: number;
   /** Measurements so far, and the last two as [loss, accuracy]. */
   count: number;
+  /** The last measurement [loss, accuracy] (null before any). */
   last: [number, number] | null;
+  /** The one before it. */
   prev: [number, number] | null;
+  /** Best loss absorbed so far (null before any). */
   bestLoss: number | null;
+  /** Best accuracy absorbed so far. */
   bestAcc: number | null;
+  /** Every decay so far: the step and the new λ. */
   decays: { step: number; lambda: number }[];
 }
 

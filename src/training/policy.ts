@@ -3,6 +3,7 @@
  * training loss and accuracy on the current mini-batch every `interval` steps.
  */
 export interface LambdaPolicy {
+  /** Names the policy in logs and results. */
   readonly name: string;
   /** λ for the next step. */
   current(): number;

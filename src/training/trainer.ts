@@ -84,20 +84,27 @@ export interface TrainOptions {
 
 /** One evaluation, as logged (one JSON line). Losses are the bare data term (no L2). */
 export interface EvalRecord {
+  /** SGD step. */
   step: number;
   /** Physical time η·step. */
   t: number;
+  /** λ in force at this step. */
   lambda: number;
   /** Λ(t) = ∫λ dt. */
   integratedLambda: number;
+  /** Data loss on the evaluation subset of the training set. */
   trainLoss: number;
+  /** Accuracy on that subset, in [0, 1]. */
   trainAcc: number;
+  /** Data loss on the test set. */
   testLoss: number;
+  /** Accuracy on the test set, in [0, 1]. */
   testAcc: number;
   /** |θ|². */
   paramNorm2: number;
   /** Empirical NTK on the probe set: trace/N and Frobenius norm/N (when tracked at this step). */
   kernelTrace?: number;
+  /** Frobenius norm of the probe set's empirical NTK divided by N (see kernelTrace). */
   kernelFrob?: number;
 }
 
