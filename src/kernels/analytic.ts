@@ -42,7 +42,7 @@ const INLINE_WORK = 2_000_000;
 
 /**
  * The analytic NNGP and NTK of `spec` between the rows of `x1` (N1×d) and `x2` (N2×d, default X1), float64.
- * Input covariance x·x'/d, then the layer recursions (see each layer's module and README "Kernels").
+ * Input covariance x·x'/d, then the layer recursions (see each layer's module and docs/guide.md "Kernels and parameterizations").
  * The work is split by rows over worker threads sharing the output; X2 = X1 computes one triangle and mirrors
  * it, with the diagonal from the self parts (the exact θ = 0 formulas). A spec holding a layer written in user code is computed
  * on the calling thread (workers cannot rebuild it): same numbers, one core.

@@ -111,7 +111,7 @@ export function centralDifference(phi: (x: number) => number): (x: number) => nu
  *   E[f(u)g(v)] ≈ (1/π)·Σ_ij w_i w_j f(√(2K11)·x_i)·g(√(2K22)·(ρx_i + √(1 − ρ²)x_j)),
  * a deg×deg tensor-product rule, applied with f = g = φ (NNGP) and f = g = φ' (the NTK factor). The diagonal
  * uses the 1-D rule E[f(u)²] ≈ (1/√π)·Σ_i w_i f(√(2K)·x_i)² at degree max(deg, 150). Exact for polynomial φ of degree < deg; smooth
- * φ converge geometrically, kinked φ (ReLU) only algebraically (see README "Architectures").
+ * φ converge geometrically, kinked φ (ReLU) only algebraically (see docs/architectures.md).
  */
 export function quadratureTransform(phi: (x: number) => number, dphi: (x: number) => number, degree: number = DEFAULT_DEGREE): KernelTransform {
   const { nodes, weights } = hermiteRule(degree);

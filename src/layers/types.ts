@@ -8,7 +8,7 @@ import type { Rng } from '../util/random.js';
  * net and its kernel cannot drift apart.
  */
 
-/** How weights carry their scale. See README "Parameterizations" for the exact formulas. */
+/** How weights carry their scale. See docs/guide.md "Kernels and parameterizations" for the exact formulas. */
 export type Parameterization = 'ntk' | 'standard';
 
 /**

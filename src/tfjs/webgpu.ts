@@ -25,7 +25,7 @@ export interface WebGpuProbe {
   reason: string;
 }
 
-/** The package that gives Node.js WebGPU (Google's Dawn): an optional peer of ntk-l2 (README "GPU"). */
+/** The package that gives Node.js WebGPU (Google's Dawn): an optional peer of ntk-l2 (docs/guide.md "GPU"). */
 export const WEBGPU_PACKAGE = 'webgpu';
 
 interface DawnAdapterInfo {
