@@ -10,17 +10,25 @@ import { centredOneHot } from './preprocess.js';
 
 /** One mini-batch: the example indices, the epoch they come from, and the global step (0, 1, 2, …). */
 export interface MiniBatch {
+  /** Example indices of this batch. */
   indices: Int32Array;
+  /** Epoch it belongs to (from 0). */
   epoch: number;
+  /** Its step number (from 0). */
   step: number;
 }
 
 /** Where a mini-batch sequence stands: with the same (n, batchSize, seed, dropLast) it regenerates the exact continuation. */
 export interface MiniBatchState {
+  /** Number of examples. */
   n: number;
+  /** Examples per batch. */
   batchSize: number;
+  /** Seed of the permutations. */
   seed: number;
+  /** Whether each epoch's last, smaller batch is skipped. */
   dropLast: boolean;
+  /** Current epoch. */
   epoch: number;
   /** Examples of this epoch's permutation already handed out. */
   position: number;
@@ -28,11 +36,16 @@ export interface MiniBatchState {
   step: number;
 }
 
+/** A seeded, endless sequence of mini-batches (a fresh permutation each epoch), resumable through `state`/`restore`. */
 export interface MiniBatches {
   /** Batches per epoch: ⌈n/batchSize⌉, or ⌊n/batchSize⌋ with dropLast (1 when batchSize ≥ n). */
   readonly stepsPerEpoch: number;
   /** The next batch; the sequence never ends (a fresh permutation each epoch). */
   next(): MiniBatch;
+  /**
+   * Where the sequence stands (JSON-serialisable), for checkpoints.
+   * @returns n, batch size, seed, epoch and the position within the epoch
+   */
   state(): MiniBatchState;
   /** Continues from a `state()` of the same sequence (anything else throws InputError). */
   restore(state: unknown): void;
@@ -48,6 +61,11 @@ export interface MiniBatches {
  *
  * The sequence is defined by an integer seed rather than an `Rng` object, because the seed is what a checkpoint
  * can store.
+ * @param n - number of examples
+ * @param batchSize - examples per batch (≥ n: every batch is the whole set)
+ * @param seed - seed of the permutations
+ * @param opts - `dropLast` skips an epoch's last, smaller batch
+ * @returns the endless, resumable sequence of index batches
  */
 export function miniBatches(n: number, batchSize: number, seed: number, opts: { dropLast?: boolean } = {}): MiniBatches {
   if (!(Number.isInteger(n) && n >= 1)) throw new InputError(`mini-batches: n must be a positive integer, got ${n}`);
@@ -92,6 +110,10 @@ function checkBatchState(state: unknown, own: Pick<MiniBatchState, 'n' | 'batchS
 /**
  * The examples of two classes, for a binary task with one output: their indices (in the original order) and
  * targets +1 for `classA`, −1 for `classB`, as an m×1 matrix.
+ * @param labels - class of each example
+ * @param classA - the class with target +1
+ * @param classB - the class with target −1
+ * @returns indices of the examples of the two classes (original order) and their targets, m×1
  */
 export function twoClassSubset(labels: ArrayLike<number>, classA: number, classB: number): { indices: Int32Array; targets: Mat } {
   checkLabels(labels, 'two-class subset');
@@ -115,6 +137,10 @@ export function twoClassSubset(labels: ArrayLike<number>, classA: number, classB
  * labels get the extra ones), except a class with fewer examples, which gives all it has and leaves the
  * difference to the others (shared the same way). Which members of a class are taken is up to `rng`; the
  * indices come back in ascending order.
+ * @param labels - class of each example
+ * @param n - subset size (≤ number of examples)
+ * @param rng - which members of each class are taken
+ * @returns n indices, ascending, with the classes as equal as possible
  */
 export function balancedSubset(labels: ArrayLike<number>, n: number, rng: Rng): Int32Array {
   checkLabels(labels, 'balanced subset');
@@ -167,6 +193,7 @@ function checkLabels(labels: ArrayLike<number>, what: string): void {
 
 // ── Synthetic sets ──────────────────────────────────────────────────────────────────────────────────────────
 
+/** The teacher of the synthetic sets: 'linear' (Wᵀx/√d) or 'relu' (a random one-hidden-layer ReLU network of 64 units, centred; see syntheticRegression). */
 export type Teacher = 'linear' | 'relu';
 
 /** Hidden width of the ReLU teacher. */
@@ -183,6 +210,8 @@ const RELU_VAR = 0.5 - 1 / (2 * Math.PI);
  * classification set's argmax would favour one class).
  * The teacher is drawn before the data and each example with its noise in turn, so the same seed gives the same
  * teacher for any n, a smaller n gives a prefix of a larger one, and the inputs do not depend on `noise`.
+ * @param o - n examples, input dimension d, k outputs, seed, noise (default 0), teacher (default 'linear')
+ * @returns inputs x (n×d) and targets y (n×k)
  */
 export function syntheticRegression(o: { n: number; d: number; k: number; seed: number; noise?: number; teacher?: Teacher }): { x: Mat; y: Mat } {
   const noise = o.noise ?? 0;
@@ -195,6 +224,8 @@ export function syntheticRegression(o: { n: number; d: number; k: number; seed: 
  * A small classification set: inputs x ~ N(0, I_d) and labels argmax f(x) of a random teacher with `classes`
  * outputs (as in `syntheticRegression`; ReLU by default, so a linear model cannot fit it exactly), with the
  * centred one-hot targets the bundled MNIST set uses (1 − 1/C on the class, −1/C elsewhere).
+ * @param o - n examples, input dimension d, number of classes, seed, teacher (default 'relu')
+ * @returns inputs x (n×d), labels (argmax of the teacher) and centred one-hot targets y (n×classes)
  */
 export function syntheticClassification(o: { n: number; d: number; classes: number; seed: number; teacher?: Teacher }): { x: Mat; labels: Int32Array; y: Mat } {
   if (!(Number.isInteger(o.classes) && o.classes >= 2)) throw new InputError(`synthetic classification: classes must be an integer ≥ 2, got ${o.classes}`);

@@ -13,6 +13,7 @@ import { standardize } from './preprocess.js';
 /** A batch of images: an NdArray64 of shape [N, H, W, C] (see the module comment for the layout). */
 export type Images = NdArray64;
 
+/** Options of `readImages`: a name for error messages and a memory ceiling. */
 export interface ReadImagesOptions {
   /** Names the array in error messages, e.g. "X (--x)". */
   name?: string;
@@ -25,6 +26,9 @@ export interface ReadImagesOptions {
  * C = 1. Any stored dtype the .npy reader knows (uint8 0..255 stays 0..255: scale it with standardizeImages or
  * in numpy), C or Fortran order. A wrong rank, too many bytes, no images or empty images, and NaN/Inf (with the
  * pixel named) are one-line InputErrors; rank and size are checked from the header, before anything is read.
+ * @param path - a .npy file of rank 4 (N×H×W×C) or 3 (N×H×W, one channel)
+ * @param opts - name for error messages, memory ceiling
+ * @returns the images, float64, C order
  */
 export function readImages(path: string, opts: ReadImagesOptions = {}): Images {
   const label = opts.name ? `${opts.name} (${path})` : path;
@@ -46,6 +50,10 @@ export function readImages(path: string, opts: ReadImagesOptions = {}): Images {
 /**
  * An NdArray (rank 3 → C = 1, or rank 4) as Images: float64 (float32 is widened; float64 data is shared, not
  * copied), with the same checks as readImages. `label` prefixes error messages.
+ * @param a - an array of rank 3 (N×H×W) or 4 (N×H×W×C)
+ * @param label - prefix of error messages
+ * @returns the images, float64
+ * @throws InputError for another rank or an empty dimension
  */
 export function asImages(a: NdArray, label: string): Images {
   checkImageShape(a.shape, label);
@@ -78,13 +86,25 @@ function checkImageShape(shape: readonly number[], label: string): void {
   if (shape.some((d) => d === 0)) throw new InputError(`${label}: empty images (shape ${pyShape(shape)}): height, width and channels must be at least 1`);
 }
 
-/** The same data seen as an N×(H·W·C) matrix, row i = image i flattened in (h, w, c) order. Shares `x.data`. */
+/**
+ * The same data seen as an N×(H·W·C) matrix, row i = image i flattened in (h, w, c) order. Shares `x.data`.
+ * @param x - N×H×W×C images
+ * @returns the N×(H·W·C) matrix (no copy)
+ */
 export function flattenImages(x: Images): Mat {
   const [n, h, w, c] = x.shape;
   return { rows: n, cols: h * w * c, data: x.data };
 }
 
-/** N×(H·W·C) rows (e.g. MNIST's N×784) seen as N×H×W×C images. Shares `m.data`; H·W·C must equal m.cols. */
+/**
+ * N×(H·W·C) rows (e.g. MNIST's N×784) seen as N×H×W×C images. Shares `m.data`; H·W·C must equal m.cols.
+ * @param m - N×(H·W·C) rows
+ * @param h - height H
+ * @param w - width W
+ * @param c - channels C (default 1)
+ * @returns the N×H×W×C images (no copy)
+ * @throws InputError when H·W·C ≠ m.cols
+ */
 export function matToImages(m: Mat, h: number, w: number, c = 1): Images {
   if (h * w * c !== m.cols) throw new InputError(`cannot see ${m.cols} features as ${h}×${w}×${c} images`);
   return { shape: [m.rows, h, w, c], data: m.data, dtype: 'float64' };
@@ -94,6 +114,9 @@ export function matToImages(m: Mat, h: number, w: number, c = 1): Images {
  * Downsamples by `factor` in height and width: each output pixel is the mean of a factor×factor block, per channel
  * (28×28 → 14×14 with 2, → 7×7 with 4). H and W must be multiples of factor. The block is summed row by row and
  * divided once, so a direct loop in that order reproduces the numbers exactly.
+ * @param x - N×H×W×C images
+ * @param factor - block size (a positive integer dividing H and W)
+ * @returns N×(H/factor)×(W/factor)×C images of block means
  */
 export function downsampleImages(x: Images, factor: number): Images {
   const [n, h, w, c] = x.shape;
@@ -133,7 +156,13 @@ export function downsampleImages(x: Images, factor: number): Images {
  */
 export type ImageStandardization = 'none' | 'unit-norm' | 'channels';
 
-/** Standardizes `train` and `test` (which must have the same H×W×C) as `how` says; returns new arrays (or the inputs for 'none'). */
+/**
+ * Standardizes `train` and `test` (which must have the same H×W×C) as `how` says; returns new arrays (or the inputs for 'none').
+ * @param train - training images
+ * @param test - test images of the same H×W×C (or null)
+ * @param how - 'none', 'unit-norm' (|x|² = H·W·C per image) or 'channels'
+ * @returns the standardized images
+ */
 export function standardizeImages(train: Images, test: Images | null, how: ImageStandardization): { train: Images; test: Images | null } {
   if (test && test.shape.slice(1).join('×') !== train.shape.slice(1).join('×')) {
     throw new InputError(`train and test images differ in size: ${train.shape.slice(1).join('×')} vs ${test.shape.slice(1).join('×')}`);

@@ -12,6 +12,8 @@ export const MAX_CLASSES = 10_000;
 /**
  * True for a column whose values are all integers ≥ 0 with at least one ≥ 1: read as class labels. A column with
  * a fraction or a negative value (e.g. ±1 targets) is a regression target, taken as given.
+ * @param m - a target matrix
+ * @returns whether it is one column of non-negative integers with one at least 1
  */
 export function looksLikeLabels(m: Mat): boolean {
   if (m.cols !== 1) return false;
@@ -24,7 +26,13 @@ export function looksLikeLabels(m: Mat): boolean {
   return max >= 1;
 }
 
-/** The labels of an n×1 column as Int32, each an integer in 0..MAX_CLASSES−1; otherwise an InputError naming row and value. */
+/**
+ * The labels of an n×1 column as Int32, each an integer in 0..MAX_CLASSES−1; otherwise an InputError naming row and value.
+ * @param m - an n×1 column of integer labels
+ * @param name - the array named in errors
+ * @returns the labels
+ * @throws InputError naming the first bad row and value
+ */
 export function readLabels(m: Mat, name: string): Int32Array {
   if (m.cols !== 1) throw new InputError(`${name} must be one column of integer labels, got ${m.rows}×${m.cols}`);
   const out = new Int32Array(m.rows);

@@ -54,6 +54,8 @@ export function takeRows(m: Mat, idx: ArrayLike<number>): Mat {
  * A deterministic random split of the bundled digits: the same (nTrain, nTest, seed) gives the same points on
  * every machine. `classes` keeps only those digits (e.g. [0, 1] for a two-class task); labels are then
  * re-indexed 0..C−1 in the order given.
+ * @param opts - how many training and test digits, the split seed (default 0), and optionally the classes to keep
+ * @returns labelled train and test digits (784 pixels in [0, 1] each) and the classes kept
  */
 export function mnistSplit(opts: { nTrain: number; nTest: number; seed?: number; classes?: number[] }): {
   train: LabelledImages;

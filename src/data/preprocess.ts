@@ -1,6 +1,10 @@
 import type { Mat } from '../linalg/matrix.js';
 import { InputError } from '../util/errors.js';
 
+/**
+ * How flat inputs are standardized (see `standardize`): 'none'; 'features' (each feature to zero mean and unit
+ * variance over the training set); 'unit-norm' (each example to |x|² = d).
+ */
 export type Standardization = 'none' | 'features' | 'unit-norm';
 
 /**
@@ -8,6 +12,10 @@ export type Standardization = 'none' | 'features' | 'unit-norm';
  * - 'features': each feature to zero mean and unit variance over the training set (constant features → 0);
  * - 'unit-norm': each example scaled to |x|² = d, so the input covariance x·x/d is 1 on the diagonal;
  * - 'none': unchanged.
+ * @param train - training inputs, n×d
+ * @param test - test inputs, m×d (or null)
+ * @param how - 'none', 'features' or 'unit-norm'
+ * @returns the standardized inputs (new matrices unless 'none')
  */
 export function standardize(train: Mat, test: Mat | null, how: Standardization): { train: Mat; test: Mat | null } {
   if (how === 'none') return { train, test };
@@ -45,6 +53,11 @@ function unitNorm(m: Mat): Mat {
 /**
  * One-hot targets, N×k float64: `on` for the true class and `off` elsewhere. The usual centred choice for
  * MSE is on = 1 − 1/k, off = −1/k (`centredOneHot`), which makes every target row sum to zero.
+ * @param labels - class of each example, integers in [0, k)
+ * @param k - number of classes
+ * @param on - value for the true class (default 1)
+ * @param off - value elsewhere (default 0)
+ * @returns N×k float64 targets
  */
 export function oneHot(labels: Int32Array, k: number, on = 1, off = 0): Mat {
   const out = new Float64Array(labels.length * k).fill(off);
@@ -55,6 +68,12 @@ export function oneHot(labels: Int32Array, k: number, on = 1, off = 0): Mat {
   return { rows: labels.length, cols: k, data: out };
 }
 
+/**
+ * Centred one-hot targets for MSE: on = 1 − 1/k, off = −1/k, so every row sums to zero.
+ * @param labels - class of each example, integers in [0, k)
+ * @param k - number of classes
+ * @returns N×k float64 targets
+ */
 export function centredOneHot(labels: Int32Array, k: number): Mat {
   return oneHot(labels, k, 1 - 1 / k, -1 / k);
 }

@@ -5,7 +5,9 @@
  * GPU backend when one is installed). The solver never sees which one it drives.
  */
 export interface FlowArrays<A> {
+  /** Names the implementation in results. */
   readonly name: string;
+  /** Precision of the integration. */
   readonly dtype: 'float64' | 'float32';
   /** A B×S batch from row-major float64 data. */
   fromRows(rows: Float64Array, batch: number, size: number): A;
@@ -26,6 +28,10 @@ export interface FlowArrays<A> {
    * Every output of every mode is a combination of these: f̃ = G·f̃0 + H·ỹ and z = ZG·f̃0 + ZH·ỹ.
    */
   bindFlow(kappa: Float64Array, withTest: boolean): (y: A, decay: Float64Array, shrink: Float64Array) => A;
+  /**
+   * Frees the arrays (GPU memory on tfjs; nothing to do in float64).
+   * @param xs - arrays this implementation made
+   */
   dispose(...xs: A[]): void;
 }
 
@@ -36,6 +42,10 @@ export interface F64Batch {
   data: Float64Array;
 }
 
+/**
+ * The float64 CPU implementation of FlowArrays: the reference the scheduled flow uses by default
+ * (`tfjsArrays()` is the float32 one, batched on tfjs).
+ */
 export const float64Arrays: FlowArrays<F64Batch> = {
   name: 'cpu-float64',
   dtype: 'float64',

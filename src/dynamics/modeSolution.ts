@@ -510,7 +510,14 @@ function fillGrid(kappas: Float64Array, lambda: number, depth: number, times: Fl
   }
 }
 
-/** G(t), H(t) of one mode: f(t) = G·f0 + H·y. Float64. */
+/**
+ * G(t), H(t) of one mode: f(t) = G·f0 + H·y. Float64.
+ * @param kappa - eigenvalue κ ≥ 0 of Θ_0/n
+ * @param lambda - constant λ ≥ 0
+ * @param depth - L ≥ 1
+ * @param t - physical time ≥ 0 (Infinity: the limit)
+ * @returns the mode's response coefficients G(t), H(t)
+ */
 export function modeResponse(kappa: number, lambda: number, depth: number, t: number): { g: number; h: number } {
   checkInputs('modeResponse', [kappa], lambda, depth, [t]);
   if (t === Infinity) return limitAtInfinity(kappa, lambda, depth);
@@ -520,7 +527,14 @@ export function modeResponse(kappa: number, lambda: number, depth: number, t: nu
   return { g: g[0], h: h[0] };
 }
 
-/** Vectorized: for all modes κ_i and times t_j (one λ, one L), fills g[j*nModes+i], h[j*nModes+i]. */
+/**
+ * Vectorized: for all modes κ_i and times t_j (one λ, one L), fills g[j*nModes+i], h[j*nModes+i].
+ * @param kappas - eigenvalues κ_i ≥ 0 of Θ_0/n
+ * @param lambda - constant λ ≥ 0
+ * @param depth - L ≥ 1
+ * @param times - physical times t_j ≥ 0
+ * @returns G and H, each times.length × kappas.length (row j: time t_j)
+ */
 export function modeResponses(
   kappas: Float64Array,
   lambda: number,

@@ -5,6 +5,10 @@ import { integratedLambda, type LambdaSchedule } from './schedule.js';
  * Observables of a flow solution. Conventions: MSE = (1/N)·Σ_i |f(x_i) − y_i|² (summed over the k outputs,
  * averaged over points; the paper's loss is half of it); accuracy compares argmax_c f with argmax_c y for
  * k > 1 outputs and signs for k = 1.
+ * @param f - outputs over time, T×N×k row-major (as `FlowSolution.fTrain` / `fTest`)
+ * @param y - targets, N×k
+ * @param T - number of times
+ * @returns T values of (1/N)Σ_i |f(x_i) − y_i|²
  */
 export function mseOverTime(f: Float64Array, y: Mat, T: number): Float64Array {
   const size = y.rows * y.cols;
@@ -17,6 +21,14 @@ export function mseOverTime(f: Float64Array, y: Mat, T: number): Float64Array {
   return out;
 }
 
+/**
+ * Accuracy at each time: the fraction of points whose argmax_c f equals argmax_c y (k > 1 outputs), or whose
+ * sign of f equals the sign of y (k = 1).
+ * @param f - outputs over time, T×N×k row-major (as `FlowSolution.fTrain` / `fTest`)
+ * @param y - targets, N×k
+ * @param T - number of times
+ * @returns T accuracies in [0, 1]
+ */
 export function accuracyOverTime(f: Float64Array, y: Mat, T: number): Float64Array {
   const { rows, cols: k } = y;
   const truth = new Int32Array(rows);
@@ -44,6 +56,10 @@ function argmax(a: Float64Array, off: number, k: number): number {
  * The time of the best value on the grid: the minimum (MSE) or the first time the maximum is reached
  * (accuracy, which is piecewise constant). For 'min', the minimum is refined by a parabola through the
  * three grid points around it in log t, when they bracket it (the grids are log-spaced).
+ * @param values - one value per time (e.g. `mseOverTime` or `accuracyOverTime`)
+ * @param times - the times, strictly increasing, same length
+ * @param mode - 'min' (loss, MSE) or 'max' (accuracy)
+ * @returns t*, the value there, its grid index, and whether it fell on the first or last time (then t* is only a bound)
  */
 export function bestTime(values: Float64Array, times: Float64Array, mode: 'min' | 'max'): { t: number; value: number; index: number; atEdge: boolean } {
   let idx = 0;
@@ -66,7 +82,13 @@ export function bestTime(values: Float64Array, times: Float64Array, mode: 'min' 
   return { t, value: values[idx], index: idx, atEdge };
 }
 
-/** Θ_t/Θ_0 = exp(−2(L−1)Λ(t)) for a homogeneous network of depth L. */
+/**
+ * Θ_t/Θ_0 = exp(−2(L−1)Λ(t)) for a homogeneous network of depth L.
+ * @param depth - L, the number of weight layers
+ * @param schedule - λ(t)
+ * @param t - physical time
+ * @returns the predicted Θ_t/Θ_0, in (0, 1]
+ */
 export function kernelScale(depth: number, schedule: LambdaSchedule, t: number): number {
   return Math.exp(-2 * (depth - 1) * integratedLambda(schedule, t));
 }
@@ -74,17 +96,34 @@ export function kernelScale(depth: number, schedule: LambdaSchedule, t: number):
 /**
  * Spectral filters at the end of training (constant λ): the deep network learns a mode of eigenvalue κ
  * (of Θ_0/n) by 1 − exp(−κ/(2(L−1)λ)); the linear model (L = 1) by κ/(κ + λ).
+ * @param kappa - eigenvalue κ ≥ 0 of Θ_0/n
+ * @param lambda - constant λ > 0
+ * @param depth - L ≥ 2
+ * @returns 1 − exp(−κ/(2(L−1)λ)), in [0, 1)
+ * @throws RangeError for L < 2 (use linearFilter)
  */
 export function deepFilter(kappa: number, lambda: number, depth: number): number {
   if (depth < 2) throw new RangeError('deepFilter needs depth ≥ 2; use linearFilter for L = 1');
   return -Math.expm1(-kappa / (2 * (depth - 1) * lambda));
 }
 
+/**
+ * The linear model's (L = 1) spectral filter at late times: the weight κ/(κ + λ) with which a mode of eigenvalue κ
+ * of Θ_0/n enters the kernel-ridge solution.
+ * @param kappa - eigenvalue κ ≥ 0 of Θ_0/n
+ * @param lambda - L2 coefficient λ > 0
+ * @returns κ/(κ + λ), in [0, 1)
+ */
 export function linearFilter(kappa: number, lambda: number): number {
   return kappa / (kappa + lambda);
 }
 
-/** Least-squares slope of log y against log x, with its standard error. */
+/**
+ * Least-squares slope of log y against log x, with its standard error.
+ * @param x - positive abscissae (e.g. λ)
+ * @param y - positive values (e.g. t*), same length (at least 2; 3 for a finite standard error)
+ * @returns slope, its standard error and the intercept of log y = slope·log x + intercept
+ */
 export function logLogSlope(x: ArrayLike<number>, y: ArrayLike<number>): { slope: number; stderr: number; intercept: number } {
   const n = x.length;
   const lx = Array.from(x, Math.log);

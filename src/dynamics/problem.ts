@@ -8,11 +8,17 @@ import { InputError, assertFinite } from '../util/errors.js';
  * infinite-width ensemble mean).
  */
 export interface FlowProblem {
+  /** Θ_0 on the training set, n×n, symmetric positive semi-definite. */
   thetaTrain: Mat;
+  /** Training targets Y, n×k. */
   y: Mat;
+  /** Θ_0(X*, X), m×n (test × train); needed for test outputs. */
   thetaTest?: Mat | null;
+  /** Test targets Y*, m×k. */
   yTest?: Mat | null;
+  /** Initial outputs on the training points, n×k (default 0). */
   f0?: Mat | null;
+  /** Initial outputs on the test points, m×k (default 0). */
   f0Test?: Mat | null;
 }
 

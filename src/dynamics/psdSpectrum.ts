@@ -11,6 +11,7 @@ import { InputError } from '../util/errors.js';
 /** Default tolerance: eigenvalues down to −1e-10·λ_max are round-off. */
 export const PSD_TOLERANCE = 1e-10;
 
+/** How a kernel's negative eigenvalues are treated: round-off is clipped to 0; anything beyond `tolerance` is refused unless `regularize`. */
 export interface PsdOptions {
   /** Clip negative eigenvalues beyond the tolerance instead of refusing the kernel (default false). */
   regularize?: boolean;
@@ -37,6 +38,12 @@ export interface SpectrumClip {
 /**
  * Clips the eigenvalues `values` (ascending or not) of `scale`·Θ to ≥ 0 after checking they are round-off
  * (see the module comment); `scale` converts them back to Θ's units for the report (n for Θ/n).
+ * @param values - eigenvalues of scale·Θ
+ * @param scale - factor back to Θ's units (n for Θ/n)
+ * @param what - the matrix named in errors, e.g. "Θ (train)"
+ * @param opts - tolerance and regularize
+ * @returns the clipped eigenvalues κ ≥ 0 and a report of what was clipped
+ * @throws InputError for an indefinite matrix unless `regularize`
  */
 export function clipSpectrum(values: Float64Array, scale: number, what: string, opts: PsdOptions = {}): { kappa: Float64Array; clip: SpectrumClip } {
   const tolerance = opts.tolerance ?? PSD_TOLERANCE;

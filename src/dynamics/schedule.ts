@@ -6,10 +6,18 @@ import { InputError } from '../util/errors.js';
  * JSON form (for --schedule): {"starts":[0, 100, 300], "values":[0.01, 0.001, 0.0001]}.
  */
 export interface LambdaSchedule {
+  /** Start time of each piece: 0 first, strictly increasing. */
   readonly starts: readonly number[];
+  /** λ ≥ 0 on each piece (same length as `starts`). */
   readonly values: readonly number[];
 }
 
+/**
+ * The schedule λ(t) = λ for all t ≥ 0.
+ * @param lambda - the L2 coefficient λ ≥ 0 (per unit of physical time)
+ * @returns the one-piece schedule `{ starts: [0], values: [lambda] }`
+ * @throws InputError when λ is negative or not finite
+ */
 export function constantSchedule(lambda: number): LambdaSchedule {
   return checkSchedule({ starts: [0], values: [lambda] });
 }
@@ -30,14 +38,24 @@ export function checkSchedule(s: LambdaSchedule): LambdaSchedule {
   return s;
 }
 
-/** λ(t). */
+/**
+ * λ(t).
+ * @param s - the schedule
+ * @param t - physical time ≥ 0
+ * @returns λ in force at t (a jump at t takes the new value)
+ */
 export function lambdaAt(s: LambdaSchedule, t: number): number {
   let i = 0;
   while (i + 1 < s.starts.length && s.starts[i + 1] <= t) i++;
   return s.values[i];
 }
 
-/** Λ(t) = ∫_0^t λ(s) ds, exact for a piecewise-constant schedule. */
+/**
+ * Λ(t) = ∫_0^t λ(s) ds, exact for a piecewise-constant schedule.
+ * @param s - the schedule
+ * @param t - physical time ≥ 0
+ * @returns Λ(t), dimensionless
+ */
 export function integratedLambda(s: LambdaSchedule, t: number): number {
   let acc = 0;
   for (let i = 0; i < s.starts.length; i++) {

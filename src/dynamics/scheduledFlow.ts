@@ -7,10 +7,16 @@ import { checkDepthLambda, checkTimes } from './problem.js';
 import { checkSchedule, integratedLambda, lambdaAt, type LambdaSchedule } from './schedule.js';
 import { trajectoryOutputs, type EigenTrajectory, type FlowSolution } from './trajectory.js';
 
+/**
+ * Options of the scheduled (piecewise-constant λ(t)) flow solvers: the Dormand–Prince 5(4) error tolerances,
+ * the arrays it runs on (float64 CPU or tfjs float32) and a step limit. `A` is the array type of `arrays`.
+ */
 export interface ScheduledFlowOptions<A = unknown> {
   /** Error tolerances (defaults: 1e-11 / 1e-14 in float64; 1e-6 / 1e-9 in float32). */
   rtol?: number;
+  /** Absolute error tolerance of each step (see `rtol` for the defaults). */
   atol?: number;
+  /** Float64 linear algebra for the final rotation back from the eigenbasis (default: the best available). */
   linalg?: Linalg;
   /** The arrays the integrator runs on: float64 CPU (default) or `tfjsArrays()` (float32, GPU if installed). */
   arrays?: FlowArrays<A>;
@@ -26,6 +32,12 @@ export interface ScheduledFlowOptions<A = unknown> {
  * and the test outputs are f*(t) = e^{−LΛ(t)} f0* + C·z(t) (C = Θ_0(X*, X)V/n), which solves
  * (f*)' = −(1/n)Θ_t(X*, X)(f − Y) − Lλ f*. Schedule jumps are breakpoints of the integrator. The rotation
  * back to the original basis is float64 (native BLAS); the integration runs in the arrays' dtype.
+ * @param eb - the eigenbasis of the flow problem (`eigenbasis`)
+ * @param schedules - piecewise-constant λ(t) schedules `{starts, values}` (starts from 0, increasing; λ ≥ 0)
+ * @param depth - L ≥ 1, the number of weight layers
+ * @param times - strictly increasing physical times t ≥ 0 (length T)
+ * @param opts - tolerances, the arrays (float64 by default; `tfjsArrays()` for float32 on tfjs), step limit
+ * @returns per schedule the per-mode trajectories, the integrator's step count and the dtype it ran in
  */
 export function scheduledTrajectories<A>(
   eb: Eigenbasis,
@@ -46,6 +58,12 @@ export function scheduledTrajectories<A>(
 /**
  * `scheduledTrajectories` with every read-back awaited: the form to use with `tfjsArrays()` on the webgpu backend
  * (which has no synchronous read in Node.js); the same steps and numbers on any arrays.
+ * @param eb - the eigenbasis of the flow problem
+ * @param schedules - piecewise-constant λ(t) schedules
+ * @param depth - L ≥ 1
+ * @param times - strictly increasing physical times t ≥ 0
+ * @param opts - tolerances, arrays, step limit
+ * @returns per schedule the per-mode trajectories, the step count and the dtype
  */
 export async function scheduledTrajectoriesAsync<A>(
   eb: Eigenbasis,
@@ -116,7 +134,15 @@ function prepareFlow<A>(eb: Eigenbasis, schedules: readonly LambdaSchedule[], de
   return { arrays, f, y0: arrays.fromRows(init, B, size), dopri, finish };
 }
 
-/** Like `scheduledTrajectories`, returning f on training and test points (float64 rotation back). */
+/**
+ * Like `scheduledTrajectories`, returning f on training and test points (float64 rotation back).
+ * @param eb - the eigenbasis of the flow problem (`eigenbasis`)
+ * @param schedules - piecewise-constant λ(t) schedules `{starts, values}` (starts from 0, increasing; λ ≥ 0)
+ * @param depth - L ≥ 1, the number of weight layers
+ * @param times - strictly increasing physical times t ≥ 0 (length T)
+ * @param opts - tolerances, the arrays (float64 by default; `tfjsArrays()` for float32 on tfjs), step limit
+ * @returns per schedule f on train (T×n×k) and test (T×m×k), the step count and the dtype (synchronous arrays only: use the Async form on webgpu)
+ */
 export function scheduledSolveBatch<A>(
   eb: Eigenbasis,
   schedules: readonly LambdaSchedule[],
@@ -129,7 +155,15 @@ export function scheduledSolveBatch<A>(
   return { solutions: r.trajectories.map((tr) => trajectoryOutputs(eb, tr, linalg)), steps: r.steps, dtype: r.dtype };
 }
 
-/** `scheduledSolveBatch` with every read-back awaited (tfjsArrays on the webgpu backend; see `scheduledTrajectoriesAsync`). */
+/**
+ * `scheduledSolveBatch` with every read-back awaited (tfjsArrays on the webgpu backend; see `scheduledTrajectoriesAsync`).
+ * @param eb - the eigenbasis of the flow problem (`eigenbasis`)
+ * @param schedules - piecewise-constant λ(t) schedules `{starts, values}` (starts from 0, increasing; λ ≥ 0)
+ * @param depth - L ≥ 1, the number of weight layers
+ * @param times - strictly increasing physical times t ≥ 0 (length T)
+ * @param opts - tolerances, the arrays (float64 by default; `tfjsArrays()` for float32 on tfjs), step limit
+ * @returns the same as `scheduledSolveBatch` (reads back with await: works on every backend, webgpu included)
+ */
 export async function scheduledSolveBatchAsync<A>(
   eb: Eigenbasis,
   schedules: readonly LambdaSchedule[],
@@ -142,7 +176,15 @@ export async function scheduledSolveBatchAsync<A>(
   return { solutions: r.trajectories.map((tr) => trajectoryOutputs(eb, tr, linalg)), steps: r.steps, dtype: r.dtype };
 }
 
-/** One schedule, float64 on the CPU: see `scheduledSolveBatch`. */
+/**
+ * One schedule, float64 on the CPU: see `scheduledSolveBatch`.
+ * @param eb - the eigenbasis of the flow problem (`eigenbasis`)
+ * @param schedule - a piecewise-constant λ(t) `{starts, values}` (starts from 0, increasing; λ ≥ 0)
+ * @param depth - L ≥ 1, the number of weight layers
+ * @param times - strictly increasing physical times t ≥ 0 (length T)
+ * @param opts - tolerances, linear algebra, step limit
+ * @returns f on train (T×n×k) and test (T×m×k, null without a test kernel) and the integrator's step count
+ */
 export function scheduledSolve(
   eb: Eigenbasis,
   schedule: LambdaSchedule,

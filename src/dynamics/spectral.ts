@@ -18,6 +18,11 @@ export function expm1OverX(z: number): number {
  *   f*(t) = e^{−Lλt} f0* + C·z(t),   z = (G − e^{−Lλt})/κ · f̃0 + (H/κ) · ỹ,
  * which solves (f*)' = −(1/n)Θ_t(X*, X)(f − Y) − Lλ f* because κe^{−as}G = −G' − LλG (likewise for H).
  * κ → 0 modes use the limits of those ratios. One eigendecomposition (in `eb`) serves every λ and L.
+ * @param eb - the eigenbasis of the flow problem
+ * @param lambda - constant L2 coefficient λ ≥ 0
+ * @param depth - L ≥ 1, the number of weight layers
+ * @param times - strictly increasing physical times t ≥ 0
+ * @returns the per-mode coefficients (G, H, and the test factors) at each time, for `trajectoryOutputs` / `trajectoryCurves`
  */
 export function spectralTrajectory(eb: Eigenbasis, lambda: number, depth: number, times: Float64Array): EigenTrajectory {
   checkDepthLambda(depth, lambda);
@@ -47,7 +52,15 @@ export function spectralTrajectory(eb: Eigenbasis, lambda: number, depth: number
   return { times, g, h, zg, zh, testDecay };
 }
 
-/** f on training and test points at each time, float64: see `spectralTrajectory`. */
+/**
+ * f on training and test points at each time, float64: see `spectralTrajectory`.
+ * @param eb - the eigenbasis of the flow problem (`eigenbasis`, computed once)
+ * @param lambda - constant L2 coefficient λ ≥ 0
+ * @param depth - L, the number of weight layers (homogeneity degree); L = 1 is the linear (kernel) model
+ * @param times - strictly increasing physical times t ≥ 0 (length T)
+ * @param opts - float64 linear algebra (default: the best available)
+ * @returns `times`, f on the training points (T×n×k) and on the test points (T×m×k, null without a test kernel)
+ */
 export function spectralSolve(eb: Eigenbasis, lambda: number, depth: number, times: Float64Array, opts: { linalg?: Linalg } = {}): FlowSolution {
   return trajectoryOutputs(eb, spectralTrajectory(eb, lambda, depth, times), opts.linalg ?? getLinalg());
 }

@@ -12,16 +12,23 @@ import { accuracyOverTime, mseOverTime } from './observables.js';
  * The k outputs share the response functions, so solvers work with 4 numbers per mode, not 2k.
  */
 export interface EigenTrajectory {
+  /** Physical times t (length T). */
   times: Float64Array;
+  /** G_i(t_j) per time and mode, T×n: f̃(t) = G·f̃0 + H·ỹ. */
   g: Float64Array;
+  /** H_i(t_j), T×n. */
   h: Float64Array;
+  /** Test factors of f̃0, T×n (null without a test kernel). */
   zg: Float64Array | null;
+  /** Test factors of ỹ, T×n (null without a test kernel). */
   zh: Float64Array | null;
+  /** e^{−LΛ(t)} per time: the decay of the test points' initial outputs. */
   testDecay: Float64Array;
 }
 
 /** Outputs of a flow at each requested time, float64, row-major [time][point][output]. */
 export interface FlowSolution {
+  /** Physical times t (length T). */
   times: Float64Array;
   /** T×n×k: f on the training points. */
   fTrain: Float64Array;
@@ -29,7 +36,13 @@ export interface FlowSolution {
   fTest: Float64Array | null;
 }
 
-/** f on training and test points: f = V·f̃ (one gemm) and the test outputs (see `testOutputs`). */
+/**
+ * f on training and test points: f = V·f̃ (one gemm) and the test outputs (see `testOutputs`).
+ * @param eb - the eigenbasis of the flow problem
+ * @param tr - a trajectory from `spectralTrajectory` or `scheduledTrajectories`
+ * @param linalg - float64 linear algebra (default: the best available)
+ * @returns f on train (T×n×k) and test (T×m×k, null without a test kernel)
+ */
 export function trajectoryOutputs(eb: Eigenbasis, tr: EigenTrajectory, linalg: Linalg = getLinalg()): FlowSolution {
   const T = tr.times.length;
   const { n, k } = eb;
@@ -104,6 +117,10 @@ export function testOutputs(eb: Eigenbasis, tr: EigenTrajectory, linalg: Linalg 
  * The curves a λ scan needs, without forming f on the training set: V is orthogonal, so
  * |f − Y|² = Σ_i |g·f̃0_i + (h − 1)·ỹ_i|² = Σ_i g²|f̃0_i|² + 2g(h − 1) f̃0_i·ỹ_i + (h − 1)²|ỹ_i|²  — O(n·T);
  * only the test outputs take a gemm.
+ * @param eb - the eigenbasis of the flow problem
+ * @param tr - a trajectory from `spectralTrajectory` or `scheduledTrajectories`
+ * @param linalg - float64 linear algebra (default: the best available)
+ * @returns train MSE over time, and with a test kernel the test MSE, test accuracy and f on the test points (T×m×k)
  */
 export function trajectoryCurves(
   eb: Eigenbasis,

@@ -9,25 +9,42 @@ import { meanStderr } from '../util/stats.js';
 import { runPool } from './runPool.js';
 import { runName } from './runStore.js';
 
+/**
+ * Options of `compareAutoL2`: Auto L2 against a grid of constant λ, every arm trained for the same budget over the
+ * same seeds (paired), in a resumable folder.
+ */
 export interface AutoL2CompareOptions {
+  /** The architecture. */
   spec: NetworkSpec;
+  /** Training and test sets. */
   data: TrainData;
+  /** Learning rate η. */
   lr: number;
+  /** Physical-time budget T of every run. */
   budget: number;
+  /** The Auto L2 policy (λ0, interval, factor, refractory period, floor). */
   auto: AutoL2Options;
   /** Constant λ values to compare with (the best one, by mean final accuracy, is the reference). */
   grid: number[];
+  /** Seeds; every arm trains once per seed. */
   seeds: number[];
+  /** Data loss (default 'mse'). */
   loss?: LossName;
+  /** Mini-batch size (default 128). */
   batchSize?: number;
+  /** Heavy-ball momentum (default 0). */
   momentum?: number;
+  /** Evaluations per decade of steps (default 24). */
   evalsPerDecade?: number;
+  /** tfjs backend (default 'auto'). */
   backend?: TfBackendName;
   /** Memory ceiling of each run (see TrainOptions.maxMemoryBytes). */
   maxMemoryBytes?: number;
+  /** Results folder (resumable: finished runs are reused). */
   dir: string;
   /** Runs trained at once, each in its own worker thread (default 1: one after the other on this thread). */
   jobs?: number;
+  /** Called after each run with its name, result and whether it was reused from the folder. */
   onRun?: (name: string, result: TrainResult, reused: boolean) => void;
 }
 
@@ -47,12 +64,17 @@ export interface ArmSummary {
   curves: { seed: number; t: number[]; testAcc: number[]; lambda: number[] }[];
 }
 
+/** The result of `compareAutoL2`: each arm's summary over seeds, the best constant λ, and Auto L2's accuracy gain and speed-up to the target. */
 export interface AutoL2CompareResult {
+  /** The budget T. */
   budget: number;
   /** Accuracy the arms must reach: the best constant λ's mean final accuracy minus 2 standard errors. */
   target: number;
+  /** Auto L2's arm. */
   auto: ArmSummary;
+  /** Each constant λ's arm. */
   constants: ArmSummary[];
+  /** The best constant λ's arm (by mean final accuracy). */
   best: ArmSummary;
   /** Auto L2's mean final accuracy minus the best constant λ's. */
   accGain: number;
@@ -63,6 +85,8 @@ export interface AutoL2CompareResult {
 /**
  * Auto L2 against a grid of constant λ at the same budget, over several seeds: final test accuracies, and the
  * physical time each arm needs to first reach the best constant λ's accuracy (less 2 standard errors).
+ * @param o - the network, data, η, budget, the Auto L2 settings, the constant-λ grid, seeds and the folder (see AutoL2CompareOptions)
+ * @returns each arm over seeds, the best constant λ, Auto L2's accuracy gain and its speed-up to the target
  */
 export async function compareAutoL2(o: AutoL2CompareOptions): Promise<AutoL2CompareResult> {
   if (o.seeds.length < 1) throw new InputError('compareAutoL2 needs at least one seed');

@@ -23,6 +23,9 @@ export const CONVERGENCE_SLOPE_RANGE: readonly [number, number] = [-0.65, -0.35]
  * - 'resnet': conv > residual(relu > conv > relu > conv) > relu > globalAvgPool > dense(1), a pre-activation
  *   residual block (the skip carries the Gaussian conv output, so the input of every ReLU is Gaussian at
  *   infinite width, which the analytic kernel assumes).
+ * @param kind - 'cnn' or 'resnet'
+ * @param channels - channels of every hidden conv (default 1)
+ * @returns the network spec (on 7×7×1 images)
  */
 export function convNet(kind: ConvNetKind, channels = 1): NetworkSpec {
   const w = Math.SQRT2;
@@ -32,7 +35,11 @@ export function convNet(kind: ConvNetKind, channels = 1): NetworkSpec {
   throw new InputError(`unknown convolutional architecture ${String(kind)} (known: cnn, resnet)`);
 }
 
-/** One-line description of `convNet(kind)`, for figure subtitles and claims. */
+/**
+ * One-line description of `convNet(kind)`, for figure subtitles and claims.
+ * @param kind - 'cnn' or 'resnet'
+ * @returns the description
+ */
 export function convNetDescription(kind: ConvNetKind): string {
   return kind === 'cnn'
     ? 'CNN conv > relu > conv > relu > globalAvgPool > dense(1)'
@@ -55,10 +62,13 @@ export interface ConvConvergenceOptions {
 
 /** A convergence study of one convolutional architecture, with its claim. */
 export interface ConvConvergenceResult {
+  /** Which network. */
   kind: ConvNetKind;
+  /** The convergence study (errors per channel count, fitted slope). */
   result: NtkConvergenceResult;
   /** Data and architecture in words. */
   context: string;
+  /** The claim and its verdict: the slope within CONVERGENCE_SLOPE_RANGE. */
   claim: Claim;
 }
 
@@ -67,6 +77,9 @@ export interface ConvConvergenceResult {
  * (unit-norm), for `convNet(kind)` at each channel count. The quantity is the relative Frobenius error of one
  * network, averaged over seeds (theory slope −1/2, see `ntkConvergence`); the claim holds when the fitted slope
  * lies in CONVERGENCE_SLOPE_RANGE.
+ * @param kind - 'cnn' or 'resnet'
+ * @param opts - channel counts (`widths`), networks per width, points, image size, progress
+ * @returns per channel count the errors, the fitted slope and the claim (theory −1/2)
  */
 export async function convConvergence(kind: ConvNetKind, opts: ConvConvergenceOptions = {}): Promise<ConvConvergenceResult> {
   const points = opts.points ?? 8;

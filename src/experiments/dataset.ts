@@ -17,10 +17,15 @@ export type TargetEncoding = 'centred' | 'onehot';
  * says how to see them again (`datasetInputs`; finite networks bind with `bindFinite(spec, inputShape)`, as the trainer does).
  */
 export interface Dataset {
+  /** Training inputs, n×d. */
   x: Mat;
+  /** Training targets, n×k. */
   y: Mat;
+  /** Test inputs, m×d. */
   xTest: Mat;
+  /** Test targets, m×k. */
   yTest: Mat;
+  /** Says what the data is, for results files. */
   description: string;
   /** Per-example shape when the inputs are images ([H, W] and C) or sequences ([L] and C); absent for vectors. */
   inputShape?: LayerShape;
@@ -49,6 +54,9 @@ export function datasetInputs(data: Dataset): { x: NetworkInputs; xTest: Network
 /**
  * "mnist:N_TRAIN:N_TEST" — the bundled digits, seeded split, 10 one-hot outputs (centred by default:
  * on = 0.9, off = −0.1), inputs scaled to |x|² = d by default ('unit-norm').
+ * @param spec - "mnist:N_TRAIN:N_TEST" (at most the bundled ~10k digits in all)
+ * @param opts - standardization, target encoding ('centred' or 'onehot'), split seed
+ * @returns inputs N×784 and targets N×10 for train and test, float64
  */
 export function bundledDataset(spec: string, opts: DatasetOptions = {}): Dataset {
   const { m, seed, train, test } = bundledSplit(spec, opts.seed);
@@ -81,16 +89,22 @@ function encodeDigits(labels: Int32Array, enc: TargetEncoding): Mat {
 
 /** A train/test set of images (N×H×W×C float64, channels last; see data/images.ts) with N×k float64 targets. */
 export interface ImageDataset {
+  /** Training images, n×H×W×C. */
   x: Images;
+  /** Training targets, n×k. */
   y: Mat;
+  /** Test images, m×H×W×C. */
   xTest: Images;
+  /** Test targets, m×k. */
   yTest: Mat;
+  /** Says what the data is, for results files. */
   description: string;
 }
 
 /** Image sizes of the bundled digits: 28×28 as shipped, or 2×2 / 4×4 block means. */
 export type MnistImageSize = 28 | 14 | 7;
 
+/** Options of `bundledImages`: image size, standardization, target encoding and the split seed. */
 export interface ImageDatasetOptions {
   /** Height = width of the images (default 28). */
   size?: MnistImageSize;
@@ -107,6 +121,9 @@ export interface ImageDatasetOptions {
  * x and xTest are N×size×size×1. Pixels (in [0, 1]) are downsampled first (exact block means), then
  * standardized, so at size 28 the flattened images equal bundledDataset's rows bit for bit (for 'unit-norm'
  * and 'none').
+ * @param spec - "mnist:N_TRAIN:N_TEST"
+ * @param opts - image size (28, 14 or 7), standardization, target encoding, split seed
+ * @returns train and test images (N×H×W×1 float64) with their targets (N×10)
  */
 export function bundledImages(spec: string, opts: ImageDatasetOptions = {}): ImageDataset {
   const size = opts.size ?? 28;
@@ -144,6 +161,10 @@ export function bundledImageDataset(spec: string, opts: Omit<ImageDatasetOptions
  * vectors, N×L×C sequences or N×H×W×C images (.npy rank 2, 3, 4), and must have the same per-example shape.
  * Y is read as class labels when it is one column of integers ≥ 0 (not all 0): both Y and Y* become one-hot with k = max label + 1 (≤ MAX_CLASSES), and
  * a Y* that is not such labels is an error (never a silent fall-back to regression). Any other Y is used as given.
+ * @param paths - .npy/.csv/.json files for X, Y, X test, Y test (X may be N×H×W×C images)
+ * @param opts - standardization (default 'none'), target encoding for label files, memory ceiling
+ * @returns the dataset (inputs as rows; `inputShape` for images)
+ * @throws InputError for unreadable files, mismatched shapes, or non-finite values
  */
 export function fileDataset(paths: { x: string; y: string; xTest: string; yTest: string }, opts: DatasetOptions = {}): Dataset {
   const xIn = readInputs(paths.x, { name: 'X (--x)', maxMemoryBytes: opts.maxMemoryBytes });

@@ -15,23 +15,38 @@ import { InputError } from '../util/errors.js';
 import { runPool } from './runPool.js';
 import { runName } from './runStore.js';
 
+/**
+ * Options of `finiteVsInfinite`: finite networks of several widths trained with constant λ, their empirical NTK on a
+ * probe set tracked against the kernel-under-L2 prediction.
+ */
 export interface FiniteVsInfiniteOptions {
+  /** The architecture (its hidden widths are replaced by each of `widths`). */
   spec: NetworkSpec;
+  /** Training and test sets. */
   data: TrainData;
+  /** Hidden widths to train. */
   widths: number[];
+  /** The constant λ. */
   lambda: number;
+  /** Learning rate η. */
   lr: number;
   /** Physical-time budget (default 2/λ). */
   budget?: number;
+  /** Mini-batch size (default 128). */
   batchSize?: number;
   /** Probe points whose empirical NTK is tracked (the first ones of the training set; default 64). */
   probe?: number;
+  /** Seed of every run (default 0). */
   seed?: number;
+  /** Evaluations per decade of steps (default 24). */
   evalsPerDecade?: number;
+  /** tfjs backend (default 'auto'). */
   backend?: TfBackendName;
+  /** Results folder (resumable). */
   dir: string;
   /** Runs trained at once, each in its own worker thread (default 1: one after the other on this thread). */
   jobs?: number;
+  /** Called after each run with its name, result and whether it was reused from the folder. */
   onRun?: (name: string, result: TrainResult, reused: boolean) => void;
 }
 
@@ -49,14 +64,21 @@ export interface WidthCurves {
   maxKernelDeviation: number;
 }
 
+/** The result of `finiteVsInfinite`: per width, the tracked kernel against the prediction. */
 export interface FiniteVsInfiniteResult {
+  /** Number of weight layers L. */
   depth: number;
+  /** Whether the net is positively homogeneous (then the prediction is the exp(−2(L−1)Λ) decay). */
   homogeneous: boolean;
   /** exp(−2(L−1)Λ) for bias-free ReLU nets; the scaled-σ kernel e^{2Λ}Θ(σ_w e^{−Λ}, σ_b e^{−Λ}) otherwise. */
   prediction: string;
+  /** The constant λ. */
   lambda: number;
+  /** Learning rate η. */
   lr: number;
+  /** Probe points whose empirical NTK was tracked. */
   probe: number;
+  /** One set of curves per width. */
   widths: WidthCurves[];
 }
 
@@ -64,6 +86,8 @@ export interface FiniteVsInfiniteResult {
  * Finite networks of growing width trained with MSE and L2 beside the infinite-width theory: test-loss curves
  * next to the infinite-width flow (run from each network's own initial outputs, so the only difference is the
  * finite width), and the measured kernel scale on a probe set next to its prediction.
+ * @param o - the network, data, widths, λ, η, budget, probe size and the folder (see FiniteVsInfiniteOptions)
+ * @returns per width the tracked kernel scale and test loss against the prediction
  */
 export async function finiteVsInfinite(o: FiniteVsInfiniteOptions): Promise<FiniteVsInfiniteResult> {
   if (o.widths.length < 1) throw new InputError('give at least one width');

@@ -34,12 +34,15 @@ export interface KernelUnderL2CheckOptions {
   dataTerm?: boolean;
   /** Relative tolerance of the claim on Θ_t/Θ_0 (default 0.1). */
   tolerance?: number;
+  /** tfjs backend (default 'auto'). */
   backend?: TfBackendName;
+  /** Called with one line of progress per run. */
   log?: (line: string) => void;
 }
 
 /** One kernel evaluation time, every seed. */
 export interface KernelUnderL2Row {
+  /** SGD step of this evaluation. */
   step: number;
   /** Physical time η·step. */
   t: number;
@@ -64,18 +67,27 @@ export type Verdict = 'holds' | 'does not hold' | 'not resolved';
 
 /** Result of `kernelUnderL2Check`. */
 export interface KernelUnderL2CheckResult {
+  /** How this network's kernel changes under L2. */
   rule: L2KernelRule;
   /** The prediction in words. */
   prediction: string;
+  /** Probe points whose kernel is compared. */
   probe: number;
+  /** Networks (seeds). */
   seeds: number;
+  /** λ. */
   lambda: number;
+  /** Learning rate η. */
   lr: number;
+  /** SGD steps. */
   steps: number;
+  /** Whether the data loss was on (false: weight decay alone). */
   dataTerm: boolean;
+  /** The relative deviation the claim allows. */
   tolerance: number;
   /** Names of the parameter tensors, in `normRatio` order ("layers[i] (type) #j"). */
   paramNames: string[];
+  /** One row per evaluation step. */
   rows: KernelUnderL2Row[];
   /** Verdict on "Θ_t/Θ_0 measured = predicted within the tolerance", at every evaluation time together. */
   verdict: Verdict;
@@ -86,6 +98,9 @@ export interface KernelUnderL2CheckResult {
 /**
  * The claim rule of the project for "|δ| ≤ τ" from per-seed values δ_s: 'holds' when every seed is within τ;
  * 'does not hold' when |mean δ| exceeds τ by more than 2 standard errors; otherwise 'not resolved'.
+ * @param deltas - one relative deviation per seed
+ * @param tolerance - τ, the deviation the claim allows
+ * @returns 'holds', 'does not hold' or 'not resolved'
  */
 export function claimVerdict(deltas: readonly number[], tolerance: number): Verdict {
   if (deltas.length === 0 || deltas.some((d) => !Number.isFinite(d))) return 'not resolved';
@@ -103,6 +118,8 @@ export function claimVerdict(deltas: readonly number[], tolerance: number): Verd
  * Λ is the exact integrated decay of the discrete update: the L2 term alone maps θ to (1 − ηλ)θ, so Λ after s
  * steps is −s·ln(1 − ηλ) (≈ sηλ); with it the pure-weight-decay control (`dataTerm: false`) of a homogeneous net
  * matches the prediction to float32 rounding.
+ * @param o - the network (NTK parameterization), inputs x and targets y, probe size, λ, η, steps, seeds, tolerance, backend
+ * @returns per seed and evaluation the measured kernel against the prediction, and the verdict
  */
 export async function kernelUnderL2Check(o: KernelUnderL2CheckOptions): Promise<KernelUnderL2CheckResult> {
   if (o.spec.parameterization !== 'ntk') throw new InputError('the kernel under L2 is defined for the NTK parameterization');

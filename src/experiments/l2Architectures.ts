@@ -32,6 +32,9 @@ export type L2Architecture = (typeof L2_ARCHITECTURES)[number];
  *   kernel is wrong (finite nets' mean NTK is ~1.45× it at 128 channels; docs/results/l2-architectures.md);
  * - lncnn: conv > layerNorm > relu > conv > relu > globalAvgPool > dense (the first conv's weights are
  *   scale-invariant: scaled-σ prediction).
+ * @param arch - which architecture
+ * @param channels - hidden channels
+ * @returns the network spec (on 7×7×1 images)
  */
 export function l2ArchitectureSpec(arch: L2Architecture, channels: number): NetworkSpec {
   const w = Math.SQRT2;
@@ -50,20 +53,33 @@ export function l2ArchitectureSpec(arch: L2Architecture, channels: number): Netw
 
 /** Settings of the kernel-decay figure's check (see `kernelDecayCnnRun`). */
 export interface KernelDecayRunOptions {
+  /** Hidden channels of each network. */
   channels: number;
+  /** Networks per architecture. */
   seeds: number;
   /** Training images (the first N bundled digits at 7×7). */
   n: number;
+  /** Probe points whose kernel is tracked. */
   probe: number;
+  /** SGD steps. */
   steps: number;
+  /** Steps between kernel evaluations. */
   evalEvery: number;
+  /** λ. */
   lambda: number;
+  /** Learning rate η. */
   lr: number;
+  /** tfjs backend (default 'auto'). */
   backend?: TfBackendName;
+  /** Called with one line of progress per run. */
   log?: (line: string) => void;
 }
 
-/** The figure set's default (small) settings (32 channels: under a minute on 2 idle cores); `full` uses 256 channels. */
+/**
+ * The figure set's default (small) settings (32 channels: under a minute on 2 idle cores); `full` uses 256 channels.
+ * @param full - the acceptance-sized settings (256 channels) instead of the small ones
+ * @returns the settings
+ */
 export function kernelDecayDefaults(full: boolean): KernelDecayRunOptions {
   return { channels: full ? 256 : 32, seeds: 3, n: 8, probe: 4, steps: full ? 16 : 12, evalEvery: 4, lambda: 0.1, lr: 0.5 };
 }
@@ -71,6 +87,8 @@ export function kernelDecayDefaults(full: boolean): KernelDecayRunOptions {
 /**
  * The kernel-decay check of the CNN and the residual CNN (l2ArchitectureSpec) on the first N bundled digits as
  * 7×7 images (first output of the centred one-hot targets), with the figure and its claim.
+ * @param o - channels, seeds, points, probe size, steps, λ, η, backend
+ * @returns the figure, its claim and the measured panels
  */
 export async function kernelDecayCnnRun(o: KernelDecayRunOptions): Promise<{ figure: Figure; claim: Claim; panels: KernelDecayPanel[] }> {
   const data = bundledImages(`mnist:${o.n}:1`, { size: 7 });

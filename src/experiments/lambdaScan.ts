@@ -6,42 +6,63 @@ import { trajectoryCurves } from '../dynamics/trajectory.js';
 import type { Linalg } from '../linalg/types.js';
 import { InputError } from '../util/errors.js';
 
+/** One λ of a λ scan: the best times t* of the test MSE and accuracy (physical time), λ·t*, and the values there. */
 export interface ScanRow {
+  /** The L2 coefficient λ of this row. */
   lambda: number;
   /** Time of the best test MSE (refined in log t) and λ·t*. */
   tStarMse: number;
+  /** λ·t* of the best test MSE (dimensionless). */
   lambdaTStarMse: number;
+  /** The best test MSE, (1/m)Σ|f − y|², at t*. */
   bestTestMse: number;
   /** First time of the best test accuracy and λ·t*. */
   tStarAcc: number;
+  /** λ·t* of the best test accuracy. */
   lambdaTStarAcc: number;
+  /** The best test accuracy, in [0, 1]. */
   bestTestAcc: number;
   /** Test MSE and accuracy at the last time of the grid. */
   finalTestMse: number;
+  /** Test accuracy at the last time of the grid. */
   finalTestAcc: number;
   /** The best MSE fell on the first or last grid time: t* is then only a bound. */
   mseAtEdge: boolean;
+  /** The best accuracy fell on the first or last grid time (t* only a bound). */
   accAtEdge: boolean;
 }
 
+/** The result of `lambdaScan`: one row per λ, the fitted log-log slopes of t* against λ (theory −1), and the curves. */
 export interface ScanResult {
+  /** Depth L of the flow (number of weight layers; L = 1 is the linear model). */
   depth: number;
+  /** One row per λ, in the order given. */
   rows: ScanRow[];
   /** Least-squares slope of log t* against log λ, with its standard error, over rows whose t* is interior. */
   slopeMse: { slope: number; stderr: number; points: number };
+  /** The same slope from the times of the best test accuracy. */
   slopeAcc: { slope: number; stderr: number; points: number };
   /** Curves against physical time, per λ: the grid is λ·t ∈ [uMin, uMax], so times differ per λ. */
   curves: { lambda: number; times: number[]; testMse: number[]; testAcc: number[]; trainMse: number[] }[];
 }
 
+/** Options of `lambdaScan`: the λ·t grid, the linear algebra and a progress callback. */
 export interface ScanOptions {
   /** Grid of λ·t (log-spaced) on which each λ is evaluated: [min, max, points]. Default [1e-3, 1e2, 300]. */
   lambdaTimeGrid?: [number, number, number];
+  /** Float64 linear algebra (default: the best available). */
   linalg?: Linalg;
+  /** Called after each λ with (λ values done, total). */
   onProgress?: (done: number, total: number) => void;
 }
 
-/** `count` log-spaced values from a to b. */
+/**
+ * `count` log-spaced values from a to b.
+ * @param a - first value (> 0)
+ * @param b - last value (> a)
+ * @param count - number of values (≥ 2)
+ * @returns a·(b/a)^(i/(count − 1)) for i = 0 … count − 1
+ */
 export function logspace(a: number, b: number, count: number): number[] {
   if (!(a > 0) || !(b > a) || !Number.isInteger(count) || count < 2) throw new InputError(`bad log-spaced range ${a}:${b}:${count}`);
   return Array.from({ length: count }, (_, i) => a * (b / a) ** (i / (count - 1)));
@@ -51,6 +72,12 @@ export function logspace(a: number, b: number, count: number): number[] {
  * The λ scan: one eigendecomposition (in `eb`), then for every λ the closed-form flow on a grid of λ·t, the
  * test MSE and accuracy over time, their best times t*, and the log-log slope of t* against λ. Float64.
  * Requires test targets (eb.yTest).
+ * @param eb - the eigenbasis, with a test kernel and test targets
+ * @param lambdas - the λ values (each > 0)
+ * @param depth - L ≥ 1, the number of weight layers
+ * @param opts - the λ·t grid (default [1e-3, 1e2, 300]), linear algebra, progress
+ * @returns one row per λ (t*, λ·t*, best and final values), the slopes of log t* against log λ, and the curves
+ * @throws InputError without test points, for no λ, or for λ ≤ 0
  */
 export function lambdaScan(eb: Eigenbasis, lambdas: readonly number[], depth: number, opts: ScanOptions = {}): ScanResult {
   if (!eb.c || !eb.yTest) throw new InputError('a λ scan needs test points: the test–train kernel and test targets');

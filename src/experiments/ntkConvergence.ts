@@ -9,37 +9,54 @@ import type { Mat } from '../linalg/matrix.js';
 import type { TfBackendName } from '../tfjs/backend.js';
 import { InputError } from '../util/errors.js';
 
+/** Options of `ntkConvergence`: which widths, how many networks per width, and how each empirical NTK is computed. */
 export interface NtkConvergenceOptions {
   /** Hidden widths to try (default 128, 256, …, 4096): Dense widths and conv channels, all but the readout's. */
   widths?: number[];
   /** Networks per width (default 4); network s uses seed seed0 + s. */
   seeds?: number;
+  /** Seed of the first network (default 0). */
   seed0?: number;
+  /** Empirical NTK method (default 'structured'). */
   method?: EmpiricalMethod;
+  /** tfjs backend (default 'auto'). */
   backend?: TfBackendName;
   /** Called after each network with (networks done, total). */
   onProgress?: (done: number, total: number) => void;
 }
 
+/** One width of an NTK convergence study: the relative Frobenius error of each network's empirical NTK. */
 export interface NtkConvergenceRow {
+  /** Hidden width (Dense widths and conv channels, all but the readout). */
   width: number;
   /** ‖Θ_emp − Θ‖_F / ‖Θ‖_F of each network. */
   errors: number[];
+  /** Mean of `errors` over the networks. */
   meanError: number;
   /** Standard error of the mean over networks (NaN with one network). */
   stderr: number;
 }
 
+/**
+ * The empirical NTK of finite networks against the analytic NTK, per width: errors, means and the fitted
+ * log-log slope (theory: error ∝ width^(−1/2)).
+ */
 export interface NtkConvergenceResult {
+  /** The architecture, as JSON. */
   spec: NetworkSpecJson;
+  /** Number of input points N. */
   points: number;
   /** Shape of the inputs: [N, d] for flat rows, [N, H, W, C] (or [N, L, C]) for images. */
   inputShape: number[];
+  /** Networks per width. */
   seeds: number;
+  /** One row per width, in the order asked. */
   rows: NtkConvergenceRow[];
   /** Least-squares slope of log(mean error) against log(width), and its standard error; theory: −1/2. */
   slope: number;
+  /** Standard error of `slope`. */
   slopeStderr: number;
+  /** Precision of the empirical kernels (float32 products, float64 sums). */
   dtype: string;
 }
 
@@ -54,6 +71,10 @@ export interface NtkConvergenceResult {
  * weights, so they are not independent), its fluctuation has standard deviation ∝ n^(−1/2) and its bias is
  * O(1/n), so E‖Θ_emp − Θ‖ ∝ n^(−1/2) at large n: theory slope −1/2. Inputs are flat rows (N×d) or images
  * (N×H×W×C, N×L×C), as the analytic and empirical kernels take them.
+ * @param spec - the network (its hidden widths are replaced by each width tried)
+ * @param x - N×d inputs or N×H×W×C images
+ * @param opts - widths, networks per width, first seed, method, backend, progress
+ * @returns per width the relative errors ‖Θ_emp − Θ‖_F/‖Θ‖_F and the fitted log-log slope (theory −1/2)
  */
 export async function ntkConvergence(spec: NetworkSpec, x: Mat | Images, opts: NtkConvergenceOptions = {}): Promise<NtkConvergenceResult> {
   const widths = opts.widths ?? [128, 256, 512, 1024, 2048, 4096];

@@ -8,9 +8,16 @@ import { meanStderr } from '../util/stats.js';
 import { runPool, type RunPool } from './runPool.js';
 import { runName } from './runStore.js';
 
+/**
+ * Options of `predictLambda` / `predictLambdaOverSeeds`: measure c = λ0·t* in one short run at a large λ0, predict
+ * λ = c/T for the budget T, and train that λ and a constant-λ grid for the whole budget to compare.
+ */
 export interface PredictLambdaOptions {
+  /** The architecture. */
   spec: NetworkSpec;
+  /** Training and test sets. */
   data: TrainData;
+  /** Learning rate η (physical time t = η·steps). */
   lr: number;
   /** The budget T (physical time) to choose λ for. */
   budget: number;
@@ -26,31 +33,47 @@ export interface PredictLambdaOptions {
   metric?: 'loss' | 'acc';
   /** The constant-λ grid trained for the whole budget T, to compare against (empty: skip). */
   grid: number[];
+  /** Seed of every run (default 0; predictLambdaOverSeeds sets it per seed). */
   seed?: number;
+  /** Data loss (default 'mse'). */
   loss?: LossName;
+  /** Mini-batch size (default 128). */
   batchSize?: number;
+  /** Heavy-ball momentum (default 0). */
   momentum?: number;
+  /** Evaluations per decade of steps (default 24). */
   evalsPerDecade?: number;
+  /** tfjs backend (default 'auto'). */
   backend?: TfBackendName;
   /** Memory ceiling of each run (see TrainOptions.maxMemoryBytes). */
   maxMemoryBytes?: number;
+  /** Results folder (resumable: finished runs are reused). */
   dir: string;
   /** Runs trained at once, each in its own worker thread (default 1: one after the other on this thread). */
   jobs?: number;
+  /** Called after each run with its name, result and whether it was reused from the folder. */
   onRun?: (name: string, result: TrainResult, reused: boolean) => void;
 }
 
+/** The result of `predictLambda` for one seed: the measured c, the predicted λ = c/T and how it fared against the grid (accuracies in [0, 1]). */
 export interface PredictLambdaResult {
+  /** λ0 of the short run. */
   lambda0: number;
+  /** Which t* measured c. */
   metric: 'loss' | 'acc';
   /** t* of the short run (by `metric`), and c = λ0·t*. */
   tStar0: number;
+  /** c = λ0·t*. */
   c: number;
+  /** The budget T. */
   budget: number;
   /** λ = c/T. */
   lambdaPredicted: number;
+  /** The predicted λ trained for the whole budget: its final and best test accuracy. */
   predicted: { lambda: number; finalTestAcc: number; bestTestAcc: number };
+  /** Each grid λ trained for the whole budget. */
   grid: { lambda: number; finalTestAcc: number; bestTestAcc: number }[];
+  /** The grid λ with the best final accuracy (null without a grid). */
   bestGrid: { lambda: number; finalTestAcc: number; bestTestAcc: number } | null;
   /** Best grid accuracy minus the predicted λ's, at the end of the budget (positive: the grid did better). */
   gap: number | null;
@@ -60,6 +83,9 @@ export interface PredictLambdaResult {
  * The paper's λ prediction: one short run at a large λ0 measures c = λ0·t* (t* ∝ 1/λ), then for a budget T
  * the λ that peaks at the end of the budget is λ = c/T. Trains that λ for T and, beside it, every λ of a grid,
  * and reports the accuracies at the end of the budget and the gap to the grid's best.
+ * @param o - the network, data, η, budget T, λ0 of the short run, the comparison grid and the folder (see PredictLambdaOptions)
+ * @param pool - where runs train (default: `o.jobs` worker threads)
+ * @returns c, the predicted λ = c/T, and its accuracy against the grid's
  */
 export async function predictLambda(o: PredictLambdaOptions, pool: RunPool = runPool(o.jobs ?? 1)): Promise<PredictLambdaResult> {
   const lambda0 = o.lambda0 ?? 1e-2;
@@ -103,12 +129,17 @@ export async function predictLambda(o: PredictLambdaOptions, pool: RunPool = run
   };
 }
 
+/** The result of `predictLambdaOverSeeds`: the procedure per seed, and means ± standard errors over seeds (paired where it matters). */
 export interface PredictLambdaSeedsResult {
+  /** The seeds (each both the network and the batch-order seed). */
   seeds: number[];
   /** The whole procedure (short run, prediction, grid) once per seed. */
   perSeed: PredictLambdaResult[];
+  /** c = λ0·t* over seeds: mean and standard error. */
   c: { mean: number; stderr: number };
+  /** The predicted λ of each seed and its mean final accuracy ± standard error. */
   predicted: { lambdas: number[]; meanFinalAcc: number; stderrFinalAcc: number };
+  /** Each grid λ: final accuracy per seed, mean and standard error. */
   grid: { lambda: number; finalAcc: number[]; meanFinalAcc: number; stderrFinalAcc: number }[];
   /** The grid λ with the best mean final accuracy. */
   bestGrid: { lambda: number; meanFinalAcc: number; stderrFinalAcc: number } | null;
@@ -123,6 +154,8 @@ export interface PredictLambdaSeedsResult {
 /**
  * `predictLambda` repeated for several network seeds (each seed: its own short run, prediction and grid, in
  * `dir/seed=S/`), with the accuracies averaged over seeds and the gap paired by seed.
+ * @param o - as `predictLambda`, with `seeds` (each seed runs the whole procedure)
+ * @returns per-seed results and means ± standard errors over seeds (the gap paired by seed)
  */
 export async function predictLambdaOverSeeds(o: Omit<PredictLambdaOptions, 'seed'> & { seeds: number[] }): Promise<PredictLambdaSeedsResult> {
   if (o.seeds.length === 0) throw new InputError('predictLambdaOverSeeds needs at least one seed');

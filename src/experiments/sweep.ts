@@ -8,18 +8,32 @@ import { InputError } from '../util/errors.js';
 import { runPool } from './runPool.js';
 import { runName } from './runStore.js';
 
+/**
+ * Options of `lambdaSweep`: train one run per (λ, η, seed) with budget T = budgetFactor/λ, in a resumable folder,
+ * to measure t* ∝ 1/λ and c = λ·t* across learning rates.
+ */
 export interface SweepOptions {
+  /** The architecture. */
   spec: NetworkSpec;
+  /** Training and test sets. */
   data: TrainData;
+  /** The λ values (each > 0). */
   lambdas: number[];
+  /** The learning rates η (physical time t = η·steps). */
   lrs: number[];
   /** Budget T = budgetFactor/λ per run (default 3): long enough to pass the peak, which sits near λt ≈ 0.1–2. */
   budgetFactor?: number;
+  /** Seeds of the runs (default [0]). */
   seeds?: number[];
+  /** Data loss (default 'mse'). */
   loss?: LossName;
+  /** Mini-batch size (default 128). */
   batchSize?: number;
+  /** Heavy-ball momentum (default 0). */
   momentum?: number;
+  /** Evaluations per decade of steps (default 24). */
   evalsPerDecade?: number;
+  /** tfjs backend (default 'auto'). */
   backend?: TfBackendName;
   /** Memory ceiling of each run (see TrainOptions.maxMemoryBytes). */
   maxMemoryBytes?: number;
@@ -27,7 +41,9 @@ export interface SweepOptions {
   dir: string;
   /** Runs trained at once, each in its own worker thread (default 1: one after the other on this thread). */
   jobs?: number;
+  /** Called before each run with (index, total, run name). */
   onRunStart?: (index: number, total: number, name: string) => void;
+  /** Called after each run with its row, whether it was reused from the folder, and its name. */
   onRunDone?: (row: SweepRow, reused: boolean, name: string) => void;
 }
 
@@ -55,15 +71,19 @@ export interface Slope {
   runs: number;
 }
 
+/** The result of `lambdaSweep`: one row per run, the pooled and per-η slopes of log t* against log λ, c = λ·t* per η and its spread, and the curves. */
 export interface SweepResult {
+  /** One row per run. */
   rows: SweepRow[];
   /** log t* against log λ over every η (pooled), from the time of best test accuracy and of lowest test loss. */
   slopeAcc: Slope;
+  /** The same slope from the times of the lowest test loss. */
   slopeLoss: Slope;
   /** Per learning rate: the slopes and c = λ·t* (mean over λ). */
   perLr: { lr: number; slopeAcc: Slope; slopeLoss: Slope; cAcc: number; cLoss: number }[];
   /** (max − min)/mean of c across learning rates: the check that c does not depend on η. */
   cSpreadAcc: number;
+  /** The same spread for c from the test loss. */
   cSpreadLoss: number;
   /** Test accuracy and loss against t for every run, for the collapse figure. */
   curves: { lambda: number; lr: number; seed: number; t: number[]; testAcc: number[]; testLoss: number[] }[];
@@ -73,6 +93,9 @@ export interface SweepResult {
  * A grid of λ (and η, and seeds) with budgets T ∝ 1/λ: t* of every run, the log-log slope of t* against λ
  * with its standard error, λ·t* per η (the check that c does not depend on η) and the curves for the collapse
  * against λ·t. Each run lives in its own folder, so a killed sweep restarts without redoing finished runs.
+ * @param opts - the network, data, λ values (at least two), learning rates, seeds, budget factor and the folder (see SweepOptions)
+ * @returns every run's row, the slopes of log t* against log λ (pooled and per η), c = λ·t* per η and its spread, the curves
+ * @throws InputError for bad options, or a folder ntk did not create
  */
 export async function lambdaSweep(opts: SweepOptions): Promise<SweepResult> {
   if (opts.lambdas.length < 2) throw new InputError('a sweep needs at least two λ values');

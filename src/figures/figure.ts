@@ -14,12 +14,15 @@ export type PlotlyObject = Record<string, unknown>;
 export interface Figure {
   /** File stem, e.g. "tstar_vs_lambda_theory". */
   name: string;
+  /** Figure title. */
   title: string;
   /** Data, architecture, widths, λ grid, η, seeds: what a reader needs to reproduce it. */
   subtitle: string;
   /** Which figure of Lewkowycz & Gur-Ari (2020) it mirrors, or what it adds. */
   paperFigure: string;
+  /** Plotly traces. */
   traces: PlotlyObject[];
+  /** Plotly layout (merged with the house style). */
   layout: PlotlyObject;
   /** The numbers behind the figure and the claims it supports. */
   numbers: Record<string, unknown>;
@@ -69,7 +72,11 @@ function fullLayout(fig: Figure): PlotlyObject {
   };
 }
 
-/** The self-contained HTML page of a figure (Plotly inlined: no network needed to open it). */
+/**
+ * The self-contained HTML page of a figure (Plotly inlined: no network needed to open it).
+ * @param fig - the figure
+ * @returns the HTML page
+ */
 export function figureHtml(fig: Figure): string {
   const spec = JSON.stringify({ data: fig.traces, layout: fullLayout(fig) }).replace(/</g, '\\u003c');
   return `<!doctype html>
@@ -95,6 +102,10 @@ export interface WrittenFigure {
 
 /**
  * Writes NAME.html and NAME.json (atomically) and, when `renderer` is given, NAME.png.
+ * @param fig - the figure
+ * @param dir - the output folder (created when missing)
+ * @param renderer - PNG renderer (`startPngRenderer`), or null for HTML and JSON only
+ * @returns the paths written
  */
 export async function writeFigure(fig: Figure, dir: string, renderer: PngRenderer | null): Promise<WrittenFigure> {
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });

@@ -14,9 +14,11 @@ const logAxis = (title: string): PlotlyObject => ({ type: 'log', title: { text: 
 export interface ConvergenceFigureLabels {
   /** File stem (default 'ntk_convergence'). */
   name?: string;
+  /** Figure title (default: the MLP figure's). */
   title?: string;
   /** x-axis title (default 'hidden width n'). */
   widthAxis?: string;
+  /** The paper figure it corresponds to, if any, for the subtitle. */
   paperFigure?: string;
 }
 
@@ -24,6 +26,10 @@ export interface ConvergenceFigureLabels {
  * Relative Frobenius error of finite networks' empirical NTK against the analytic one, against width (log-log),
  * with the fitted slope ± its standard error and the width^(−1/2) reference. `labels` names the figure when it
  * is not the MLP one (the CNN figures use it); without it the output is the MLP figure as before.
+ * @param res - an NTK convergence study (`ntkConvergence`)
+ * @param context - the data and settings, shown as the subtitle
+ * @param labels - axis and title wording for other architectures (default: the MLP's)
+ * @returns the figure
  */
 export function ntkConvergenceFigure(res: NtkConvergenceResult, context: string, labels: ConvergenceFigureLabels = {}): Figure {
   const widths = res.rows.map((r) => r.width);
@@ -65,7 +71,12 @@ export function ntkConvergenceFigure(res: NtkConvergenceResult, context: string,
 
 const linAxis = (title: string): PlotlyObject => ({ title: { text: title } });
 
-/** t* against λ (log-log) measured on finite networks, per learning rate, with the fit and the −1 reference. */
+/**
+ * t* against λ (log-log) measured on finite networks, per learning rate, with the fit and the −1 reference.
+ * @param sweep - a λ sweep (`lambdaSweep`)
+ * @param context - the data and settings, shown as the subtitle
+ * @returns the figure
+ */
 export function tstarFiniteFigure(sweep: SweepResult, context: string): Figure {
   const traces: PlotlyObject[] = [];
   const lrs = [...new Set(sweep.rows.map((r) => r.lr))];
@@ -101,7 +112,12 @@ export function tstarFiniteFigure(sweep: SweepResult, context: string): Figure {
   };
 }
 
-/** Test accuracy against t and against λ·t for every run of a sweep (one learning rate per line style). */
+/**
+ * Test accuracy against t and against λ·t for every run of a sweep (one learning rate per line style).
+ * @param sweep - a λ sweep (`lambdaSweep`)
+ * @param context - the data and settings, shown as the subtitle
+ * @returns the figure
+ */
 export function collapseFiniteFigure(sweep: SweepResult, context: string): Figure {
   const traces: PlotlyObject[] = [];
   const lam = [...new Set(sweep.rows.map((r) => r.lambda))].sort((a, b) => a - b);
@@ -127,6 +143,9 @@ export function collapseFiniteFigure(sweep: SweepResult, context: string): Figur
 /**
  * Test accuracy at the end of a fixed budget against λ, with the λ predicted from a short run. With several
  * seeds: grid means ± 1 standard error, each seed's accuracy as a faint dot, and each seed's prediction.
+ * @param res - `predictLambda` (one seed) or `predictLambdaOverSeeds` result
+ * @param context - the data and settings, shown as the subtitle
+ * @returns the figure
  */
 export function fixedBudgetFigure(res: PredictLambdaResult | PredictLambdaSeedsResult, context: string): Figure {
   const multi = 'perSeed' in res;
@@ -176,7 +195,13 @@ export function fixedBudgetFigure(res: PredictLambdaResult | PredictLambdaSeedsR
   };
 }
 
-/** Auto L2 against constant λ: test accuracy and λ against physical time (seed-mean curves). */
+/**
+ * Auto L2 against constant λ: test accuracy and λ against physical time (seed-mean curves).
+ * @param res - an Auto L2 comparison (`compareAutoL2`)
+ * @param context - the data and settings, shown as the subtitle
+ * @param others - further comparisons (e.g. other λ0) drawn beside it
+ * @returns the figure
+ */
 export function autoL2Figure(res: AutoL2CompareResult, context: string, others: AutoL2CompareResult[] = []): Figure {
   const traces: PlotlyObject[] = [];
   const autos = [res.auto, ...others.map((o) => o.auto)];
@@ -203,7 +228,12 @@ export function autoL2Figure(res: AutoL2CompareResult, context: string, others: 
   };
 }
 
-/** Kernel scale and test loss against time: theory, infinite-width flow, finite widths. */
+/**
+ * Kernel scale and test loss against time: theory, infinite-width flow, finite widths.
+ * @param res - a finite-versus-infinite study (`finiteVsInfinite`)
+ * @param context - the data and settings, shown as the subtitle
+ * @returns the figure
+ */
 export function kernelScaleFigure(res: FiniteVsInfiniteResult, context: string): Figure {
   const traces: PlotlyObject[] = [];
   res.widths.forEach((w, i) => {

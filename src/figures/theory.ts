@@ -9,7 +9,13 @@ const linAxis = (title: string): PlotlyObject => ({ title: { text: title } });
 // The infinite-width theory figures. They draw what src/experiments/ computed (lambdaScan, tStarFitLines,
 // linearVsDeep) and compute nothing themselves.
 
-/** t* against λ (log-log) at infinite width, with the fitted lines and the −1 reference of `fit` (tStarFitLines(scan)). */
+/**
+ * t* against λ (log-log) at infinite width, with the fitted slope and the −1 reference.
+ * @param scan - a λ scan (`lambdaScan`)
+ * @param fit - the fitted lines and the −1 reference drawn over the scan's λ (`tStarFitLines(scan)`)
+ * @param context - the data and settings, shown as the subtitle
+ * @returns the figure
+ */
 export function tstarTheoryFigure(scan: ScanResult, fit: TStarFitLines, context: string): Figure {
   const lam = scan.rows.map((r) => r.lambda);
   const traces: PlotlyObject[] = [
@@ -30,7 +36,12 @@ export function tstarTheoryFigure(scan: ScanResult, fit: TStarFitLines, context:
   };
 }
 
-/** Test accuracy and MSE against λ·t for every λ: the curves collapse. */
+/**
+ * Test accuracy and MSE against λ·t for every λ: the curves collapse.
+ * @param scan - a λ scan (`lambdaScan`)
+ * @param context - the data and settings, shown as the subtitle
+ * @returns the figure
+ */
 export function collapseTheoryFigure(scan: ScanResult, context: string): Figure {
   const traces: PlotlyObject[] = [];
   scan.curves.forEach((c, i) => {
@@ -58,7 +69,12 @@ export function collapseTheoryFigure(scan: ScanResult, context: string): Figure 
   };
 }
 
-/** Linear (L = 1) versus deep (L = 2, 3) dynamics on one kernel (`linearVsDeep`): test MSE over time and the spectral filters. */
+/**
+ * Linear (L = 1) versus deep (L = 2, 3) dynamics on one kernel: test MSE over time and the spectral filters.
+ * @param r - the computed dynamics and filters (`linearVsDeep(eb, λ)`)
+ * @param context - the data and settings, shown as the subtitle
+ * @returns the figure
+ */
 export function linearVsDeepFigure(r: LinearVsDeepResult, context: string): Figure {
   const { lambda, times, kappaGrid } = r;
   const traces: PlotlyObject[] = [];

@@ -24,8 +24,11 @@ import { readCsv, readJsonMatrix } from './text.js';
  * (i0, …, ik) is data[((i0·s1 + i1)·s2 + …)·sk + ik]). float32 files stay float32; every other dtype is float64.
  */
 export interface NdArray {
+  /** Extents, C order. */
   shape: number[];
+  /** Entries in C order (float32 files stay float32). */
   data: Float64Array | Float32Array;
+  /** Element type of `data`. */
   dtype: 'float64' | 'float32';
 }
 
@@ -57,6 +60,7 @@ export interface NpyHeader {
   fortranOrder: boolean;
 }
 
+/** Options of `readNpy`: a name for error messages and a header check that can refuse a file before its data is read. */
 export interface ReadNpyOptions {
   /** Names the array in error messages, e.g. "X1" → "X1 (path): …". */
   name?: string;
@@ -117,6 +121,9 @@ function headerInfo(h: Header): NpyHeader {
 /**
  * Reads a .npy file (see the module comment for what is supported), in C order whatever order it was stored in.
  * `opts.name` (e.g. "X1") goes in errors; `opts.check` can refuse the file from its header before any allocation.
+ * @param path - the .npy file
+ * @param opts - `name` for error messages, `check` to refuse a file from its header
+ * @returns the array: shape, dtype name and data in C order (float32 data stays Float32Array; every other dtype becomes Float64Array)
  */
 export function readNpy(path: string, opts?: ReadNpyOptions): NdArray {
   const label = opts?.name ? `${opts.name} (${path})` : path;
@@ -152,6 +159,10 @@ export function readNpy(path: string, opts?: ReadNpyOptions): NdArray {
  * Reads a float64 matrix from `.npy` (2-D; 1-D becomes N×1; any supported dtype), `.csv`/`.tsv`/`.txt` (see
  * text.ts) or `.json` (a 2-D array or {"data": [[...]]}), chosen by extension. `opts.name` (e.g. "X1") goes in
  * error messages. NaN/Inf are not rejected here; use assertFinite where they matter.
+ * @param path - the file; the extension picks the format
+ * @param opts - `name` for error messages
+ * @returns rows×cols float64 matrix, row-major
+ * @throws InputError for a missing or malformed file, or an array of rank 3 or more
  */
 export function readMatrix(path: string, opts?: { name?: string }): Mat {
   const label = opts?.name ? `${opts.name} (${path})` : path;
@@ -419,7 +430,12 @@ export function encodeNpy(arr: NdArrayLike, opts?: EncodeNpyOptions): Uint8Array
   return out;
 }
 
-/** Writes `arr` as a .npy file, atomically (temp file in the same directory, fsync, rename). */
+/**
+ * Writes `arr` as a .npy file, atomically (temp file in the same directory, fsync, rename).
+ * @param path - the file to write (replaced atomically)
+ * @param arr - `{shape, data}` with data Float64Array or Float32Array in C order
+ * @param opts - encoding options
+ */
 export function writeNpy(path: string, arr: NdArrayLike, opts?: EncodeNpyOptions): void {
   writeFileAtomic(path, npyParts(arr, opts));
 }

@@ -15,6 +15,7 @@ import { assertFiniteKernel, checkSquaredNorms } from './finiteKernel.js';
 import { checkMemory, defaultMemoryLimit, kernelMemoryBytes, type KernelGet } from './memory.js';
 import { TILE, computeRows, selfParts, splitRows, type EngineInput, type RowTask } from './recursion.js';
 
+/** Options of the analytic kernels (`analyticKernel`, `ntkKernel`, `nngpKernel`, `kernelDiagonal`): which kernels, memory ceiling, threads, progress. */
 export interface KernelOptions {
   /** Which kernels to compute (default 'both'). */
   get?: KernelGet;
@@ -30,7 +31,9 @@ export interface KernelOptions {
 
 /** Analytic kernels between the rows of X1 and X2, float64, each N1×N2 (row-major). */
 export interface KernelResult {
+  /** The NNGP K, N1×N2 (null when not asked for). */
   nngp: Mat | null;
+  /** The NTK Θ, N1×N2 (null when not asked for). */
   ntk: Mat | null;
 }
 
@@ -39,10 +42,16 @@ const INLINE_WORK = 2_000_000;
 
 /**
  * The analytic NNGP and NTK of `spec` between the rows of `x1` (N1×d) and `x2` (N2×d, default X1), float64.
- * Input covariance x·x'/d, then the layer recursions (see each layer's module and README "Kernels").
+ * Input covariance x·x'/d, then the layer recursions (see each layer's module and docs/guide.md "Kernels and parameterizations").
  * The work is split by rows over worker threads sharing the output; X2 = X1 computes one triangle and mirrors
  * it, with the diagonal from the self parts (the exact θ = 0 formulas). A spec holding a layer written in user code is computed
  * on the calling thread (workers cannot rebuild it): same numbers, one core.
+ * @param spec - the network (NTK parameterization unless the spec says 'standard')
+ * @param x1 - N1×d inputs (rows are points), or N1×H×W×C images
+ * @param x2 - N2×d inputs or images (default: x1, which computes one triangle and mirrors it)
+ * @param opts - which kernels (`get`, default both), memory ceiling (refused up front beyond it), threads, progress
+ * @returns NNGP K and NTK Θ, each N1×N2 float64 row-major (null when not asked for)
+ * @throws InputError for bad inputs or beyond the memory ceiling; SpecError for a spec without a kernel
  */
 export async function analyticKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: KernelOptions = {}): Promise<KernelResult> {
   if (isImages(x1) || (x2 !== undefined && isImages(x2))) return imageKernel(spec, x1, x2, opts);
@@ -62,7 +71,14 @@ export async function analyticKernel(spec: NetworkSpec, x1: Mat | Images, x2?: M
   return finish(prep, opts.get ?? 'both');
 }
 
-/** Synchronous, single-threaded version of `analyticKernel` (same numbers, bit for bit). */
+/**
+ * Synchronous, single-threaded version of `analyticKernel` (same numbers, bit for bit).
+ * @param spec - the network (NTK parameterization unless the spec says 'standard')
+ * @param x1 - N1×d inputs (rows are points), or N1×H×W×C images
+ * @param x2 - N2×d inputs or images (default: x1, which computes one triangle and mirrors it)
+ * @param opts - which kernels (`get`), memory ceiling (refused up front beyond it), threads, progress
+ * @returns NNGP K and NTK Θ, each N1×N2 float64 (null when not asked for)
+ */
 export function analyticKernelSync(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: KernelOptions = {}): KernelResult {
   if (isImages(x1) || (x2 !== undefined && isImages(x2))) return imageKernelSync(spec, x1, x2, opts);
   const prep = prepare(spec, x1, x2, opts);
@@ -70,12 +86,26 @@ export function analyticKernelSync(spec: NetworkSpec, x1: Mat | Images, x2?: Mat
   return finish(prep, opts.get ?? 'both');
 }
 
-/** The NTK alone, N1×N2 float64. */
+/**
+ * The NTK alone, N1×N2 float64.
+ * @param spec - the network (NTK parameterization unless the spec says 'standard')
+ * @param x1 - N1×d inputs (rows are points), or N1×H×W×C images
+ * @param x2 - N2×d inputs or images (default: x1, which computes one triangle and mirrors it)
+ * @param opts - memory ceiling (refused up front beyond it), threads, progress
+ * @returns Θ(x1_i, x2_j), N1×N2 float64 row-major
+ */
 export async function ntkKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: Omit<KernelOptions, 'get'> = {}): Promise<Mat> {
   return (await analyticKernel(spec, x1, x2, { ...opts, get: 'ntk' })).ntk as Mat;
 }
 
-/** The NNGP alone, N1×N2 float64. */
+/**
+ * The NNGP alone, N1×N2 float64.
+ * @param spec - the network (NTK parameterization unless the spec says 'standard')
+ * @param x1 - N1×d inputs (rows are points), or N1×H×W×C images
+ * @param x2 - N2×d inputs or images (default: x1, which computes one triangle and mirrors it)
+ * @param opts - memory ceiling (refused up front beyond it), threads, progress
+ * @returns K(x1_i, x2_j), N1×N2 float64 row-major
+ */
 export async function nngpKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: Omit<KernelOptions, 'get'> = {}): Promise<Mat> {
   return (await analyticKernel(spec, x1, x2, { ...opts, get: 'nngp' })).nngp as Mat;
 }
@@ -84,6 +114,10 @@ export async function nngpKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat |
  * The diagonals K(x_i, x_i) and Θ(x_i, x_i) alone, float64. Flat inputs: O(N·d) time, O(N) memory. Images
  * (N×H×W×C): one point at a time through the spatial engine, O(N) pairs instead of N², memory of one pair's
  * spatial covariances; `opts.maxMemoryBytes` bounds that, `opts.onProgress(done, N)` reports points.
+ * @param spec - the network
+ * @param x - N×d inputs or N×H×W×C images
+ * @param opts - memory ceiling and progress
+ * @returns K(x_i, x_i) and Θ(x_i, x_i), each of length N, float64
  */
 export function kernelDiagonal(
   spec: NetworkSpec,

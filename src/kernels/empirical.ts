@@ -12,8 +12,13 @@ import { jacobianNtk } from './jacobianNtk.js';
 import { checkMemory, defaultMemoryLimit } from './memory.js';
 import { structuredNtk, type EmpiricalParts } from './structuredNtk.js';
 
+/**
+ * How the empirical NTK of a finite network is computed: 'structured' (per-layer Gram products, no Jacobian;
+ * the default) or 'jacobian' (per-example gradients by tfjs autodiff, the reference). Both agree to float32 round-off.
+ */
 export type EmpiricalMethod = 'structured' | 'jacobian';
 
+/** Options of `empiricalKernel`: method, seed, backend and memory limit. */
 export interface EmpiricalKernelOptions {
   /** 'structured' (default; Dense/activation stacks, no Jacobian) or 'jacobian' (autodiff reference). */
   method?: EmpiricalMethod;
@@ -43,15 +48,23 @@ export interface EmpiricalKernelResult {
   outputs: number;
   /** Number of parameters P of the network. */
   paramCount: number;
+  /** How the NTK was computed. */
   method: EmpiricalMethod;
   /** The tfjs backend that ran the products. */
   backend: string;
+  /** Precision: products in float32 on tfjs, sums in float64. */
   dtype: 'float32 products, float64 sums';
 }
 
 /**
  * The empirical NTK (and NNGP) of the finite network `spec` initialised with `seed`, between the rows of
  * X1 (N1×d) and X2 (N2×d, default X1). Dense widths are those of the spec (see `withHiddenWidth`).
+ * @param spec - the finite network (its widths as written)
+ * @param x1 - N1×d inputs or images
+ * @param x2 - N2×d inputs or images (default: x1)
+ * @param opts - method, seed, backend, memory ceiling, `full` for every output pair
+ * @returns Θ (trace over the k outputs / k) and the NNGP estimate f·f′ᵀ/k, each N1×N2 float64 (products in float32)
+ * @throws InputError beyond the memory ceiling or for mismatched inputs
  */
 export async function empiricalKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: EmpiricalKernelOptions = {}): Promise<EmpiricalKernelResult> {
   const run = await prepareEmpirical(spec, x1, x2, opts);

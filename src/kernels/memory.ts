@@ -1,13 +1,22 @@
 import { totalmem } from 'node:os';
 import { InputError } from '../util/errors.js';
 
-/** What an analytic-kernel call will hold in memory at its peak, in bytes. Grows like 8·N1·N2·(matrices). */
+/**
+ * What an analytic-kernel call will hold in memory at its peak, in bytes. Grows like 8·N1·N2·(matrices).
+ * @param n1 - rows of X1
+ * @param n2 - rows of X2
+ * @param d - input dimension
+ * @param depth - number of layers
+ * @param get - which kernels are asked for
+ * @returns the estimated peak, in bytes
+ */
 export function kernelMemoryBytes(n1: number, n2: number, d: number, depth: number, get: KernelGet): number {
   const matrices = get === 'nngp' ? 1 : 2; // the NNGP buffer is the working buffer even when only Θ is returned
   const gramCopy = 1; // the input Gram matrix before it is moved into shared memory
   return 8 * (n1 * n2 * (matrices + gramCopy) + (n1 + n2) * (d + depth + 2));
 }
 
+/** Which analytic kernels a call computes: the NNGP K, the NTK Θ, or both (the NTK recursion needs K anyway). */
 export type KernelGet = 'nngp' | 'ntk' | 'both';
 
 /** Default ceiling: half the machine's memory, at most 8 GiB. Users raise it with `maxMemoryBytes` / --max-memory. */
@@ -43,6 +52,10 @@ export function checkMemory(needed: number, limit: number, what: string): void {
 /**
  * A --max-memory value: parsed like `parseBytes`, and refused above the machine's total memory (a limit the
  * machine cannot honour would let a run swap or be killed instead of being refused up front).
+ * @param text - bytes with an optional unit, e.g. "512M", "8G", "1.5GiB"
+ * @param flag - the option named in errors (default --max-memory)
+ * @returns the limit in bytes
+ * @throws InputError for a malformed, non-positive or too large value
  */
 export function parseMemoryLimit(text: string, flag = '--max-memory'): number {
   const bytes = parseBytes(text);
@@ -74,6 +87,8 @@ export interface FlowSize {
  * the test weights (2mkn) and, for f on T times, three T×(points)×k buffers (coordinates, gemm result, output).
  * A single flow keeps f_train and f_test (T·(n+m)·k each way); a scan forms only f_test per λ and keeps, for
  * every λ, four curves of T values (counted at 32 bytes each: the float and its JSON text).
+ * @param s - problem size: n, m, k, number of times, and for a scan the number of λ values
+ * @returns the estimated peak, in bytes
  */
 export function flowMemoryBytes(s: FlowSize): number {
   const { n, m, k, times: T } = s;

@@ -4,6 +4,7 @@ import { mat, type Mat } from '../linalg/matrix.js';
 import { InputError } from '../util/errors.js';
 import { prepareEmpirical, type EmpiricalKernelOptions, type EmpiricalMethod } from './empirical.js';
 
+/** Options of `monteCarloKernel`: the empirical-kernel options plus how many networks (seeds) to average. */
 export interface MonteCarloOptions extends Omit<EmpiricalKernelOptions, 'seed' | 'onProgress'> {
   /** Number of independently initialised networks (default 8). */
   seeds?: number;
@@ -13,6 +14,10 @@ export interface MonteCarloOptions extends Omit<EmpiricalKernelOptions, 'seed' |
   onProgress?: (done: number, total: number) => void;
 }
 
+/**
+ * The Monte Carlo estimate of a finite network's kernels: means over `seeds` independently initialised networks
+ * and their standard errors, float64 (each network's products run in float32 on tfjs).
+ */
 export interface MonteCarloKernelResult {
   /** Mean over networks of the empirical Θ (k-averaged), N1×N2 float64. */
   ntk: Mat;
@@ -20,15 +25,23 @@ export interface MonteCarloKernelResult {
   nngp: Mat;
   /** Standard error of each mean entry (sample standard deviation / √S); null with a single network. */
   ntkStderr: Mat | null;
+  /** Standard error of each entry of `nngp` (N1×N2; null with a single network). */
   nngpStderr: Mat | null;
   /** Mean of Θ_cc' laid out [N1, N2, k, k] when `full` was asked for. */
   full: Float64Array | null;
+  /** Number of networks averaged (S). */
   seeds: number;
+  /** Seed of the first network; network s used seed0 + s. */
   seed0: number;
+  /** Number of network outputs k (the NTK is the trace over them divided by k). */
   outputs: number;
+  /** Parameters per network. */
   paramCount: number;
+  /** How each network's empirical NTK was computed. */
   method: EmpiricalMethod;
+  /** The tfjs backend that ran the networks. */
   backend: string;
+  /** Precision: products in float32 on tfjs, sums in float64. */
   dtype: 'float32 products, float64 sums';
 }
 
@@ -36,6 +49,11 @@ export interface MonteCarloKernelResult {
  * Monte Carlo kernels: the empirical NNGP and NTK averaged over `seeds` finite networks, with the standard
  * error of every entry (Welford's running mean and variance in float64). As the width grows the mean tends
  * to the analytic kernel and a single network's error shrinks like width^(−1/2).
+ * @param spec - the finite network (its widths as written; see `withHiddenWidth`)
+ * @param x1 - N1×d inputs or images
+ * @param x2 - N2×d inputs or images (default: x1)
+ * @param opts - number of networks (`seeds`, default 8), first seed, method, backend, memory ceiling
+ * @returns the mean NTK and NNGP over the networks and their standard errors, N1×N2 float64
  */
 export async function monteCarloKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: MonteCarloOptions = {}): Promise<MonteCarloKernelResult> {
   const seeds = opts.seeds ?? 8;

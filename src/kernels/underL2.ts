@@ -13,6 +13,12 @@ import { analyticKernelSync, kernelDiagonal, type KernelOptions } from './analyt
  * is rescaled by its own Layer.scaleParams rule. For a positively homogeneous net (see `l2KernelRule`) it equals
  * e^{−2(L−1)Λ}Θ_0, L the number of weight layers along every path. Float64.
  * NTK parameterization only (the standard one has no width-independent limit).
+ * @param spec - the network (NTK parameterization)
+ * @param bigLambda - Λ = ∫λ dt, the integrated L2 coefficient (dimensionless)
+ * @param x1 - N1×d inputs or images
+ * @param x2 - N2×d inputs or images (default: x1)
+ * @param opts - memory ceiling, threads, progress
+ * @returns the predicted Θ_t, N1×N2 float64
  */
 export function ntkUnderL2(spec: NetworkSpec, bigLambda: number, x1: Mat | Images, x2?: Mat | Images, opts: Omit<KernelOptions, 'get'> = {}): Mat {
   const k = analyticKernelSync(scaledSpec(spec, bigLambda), x1, x2, { ...opts, get: 'ntk' }).ntk as Mat;
@@ -20,7 +26,14 @@ export function ntkUnderL2(spec: NetworkSpec, bigLambda: number, x1: Mat | Image
   return { rows: k.rows, cols: k.cols, data: k.data.map((v) => v * f) };
 }
 
-/** The diagonal Θ_t(x_i, x_i) of `ntkUnderL2` alone (kernelDiagonal: O(N) pairs, also on images). Float64. */
+/**
+ * The diagonal Θ_t(x_i, x_i) of `ntkUnderL2` alone (kernelDiagonal: O(N) pairs, also on images). Float64.
+ * @param spec - the network (NTK parameterization)
+ * @param bigLambda - Λ = ∫λ dt
+ * @param x - N×d inputs or images
+ * @param opts - memory ceiling
+ * @returns Θ_t(x_i, x_i), length N
+ */
 export function ntkUnderL2Diagonal(spec: NetworkSpec, bigLambda: number, x: Mat | Images, opts: Pick<KernelOptions, 'maxMemoryBytes'> = {}): Float64Array {
   const d = kernelDiagonal(scaledSpec(spec, bigLambda), x, opts).ntk;
   const f = Math.exp(2 * bigLambda);
@@ -48,7 +61,11 @@ function scaledSpec(spec: NetworkSpec, bigLambda: number): NetworkSpec {
  */
 export type L2KernelRule = { kind: 'homogeneous'; degree: number; rate: number } | { kind: 'scaledSigma'; reason: string };
 
-/** The L2 kernel rule of `spec` (see L2KernelRule). */
+/**
+ * The L2 kernel rule of `spec` (see L2KernelRule).
+ * @param spec - the network
+ * @returns how its kernel changes under L2 (homogeneous decay factor, or scaled σ)
+ */
 export function l2KernelRule(spec: NetworkSpec): L2KernelRule {
   let degree = 0;
   for (let i = 0; i < spec.layers.length; i++) {
@@ -74,6 +91,9 @@ function whyNotHomogeneous(layer: Layer): string {
 /**
  * e^{−2(L−1)Λ}: the factor Θ_t/Θ_0 of a positively homogeneous network (paper notes), L from `l2KernelRule`.
  * Throws InputError, naming the layer, for a network that is not homogeneous (use `ntkUnderL2` there).
+ * @param spec - a positively homogeneous network
+ * @param bigLambda - Λ = ∫λ dt ≥ 0
+ * @returns Θ_t/Θ_0 = e^{−2(L−1)Λ}
  */
 export function homogeneousKernelFactor(spec: NetworkSpec, bigLambda: number): number {
   if (!Number.isFinite(bigLambda) || bigLambda < 0) throw new InputError(`∫λ dt must be finite and ≥ 0, got ${bigLambda}`);

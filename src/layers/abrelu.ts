@@ -18,6 +18,11 @@ const TWO_PI = 2 * Math.PI;
  * writing φ(x) = b·relu(x) − a·relu(−x) gives
  *   E[φ(u)φ(v)]   = (a² + b²)·J(θ) − 2ab·J(π − θ),
  *   E[φ'(u)φ'(v)] = ((a² + b²)(π − θ) + 2ab·θ)/(2π).
+ * @param a - slope for x < 0
+ * @param b - slope for x > 0
+ * @param json - the JSON form to record (leakyRelu, abs and relu pass their own; default `{type: 'abrelu', a, b}`)
+ * @returns the layer φ(x) = a·min(x, 0) + b·max(x, 0), positively homogeneous of degree 1
+ * @throws SpecError for non-finite slopes
  */
 export function abrelu(a: number, b: number, json?: LayerJson): Layer {
   if (!Number.isFinite(a) || !Number.isFinite(b)) {

@@ -26,6 +26,9 @@ export interface AvgPoolOptions {
  * Average pooling over windows, channels kept, as neural-tangents' stax.AvgPool. Kernel: K'(q1, q2) = mean over the
  * window pairs (o1, o2) of K(q1+o1, q2+o2) (every pair of positions: it needs the 'full' record); Θ' likewise.
  * Finite form: window patches summed and divided by the count inside (tf.avgPool's numbers, differentiable on every backend). Structured rule: δ back through the pooling's adjoint.
+ * @param opts - `window` ([h, w] or [l]), `strides` (default: the window), `padding` ('VALID' default, 'SAME', 'CIRCULAR')
+ * @returns the layer, on N×H×W×C images (or N×L×C sequences)
+ * @throws SpecError for malformed extents or padding
  */
 export function avgPool(opts: AvgPoolOptions): Layer {
   const name = 'avgPool';

@@ -34,6 +34,9 @@ export interface BatchNormOptions {
  * Jacobian method, which differentiates the finite net as it runs ('eval' mode, a per-example map).
  * L2: the running statistics are not parameters (no weight decay); with `affine`, γ and β are, and `scaleParams`
  * scales their initial values (γ₀ = s, β₀ = 0).
+ * @param opts - `momentum` (default 0.99), `epsilon` (default 1e-5), `affine` (default false: no γ, β)
+ * @param gammaInit - initial γ (used by `scaleParams` for the kernel under L2; default 1)
+ * @returns the layer (finite form only: asking for its analytic kernel is a SpecError)
  */
 export function batchNorm(opts: BatchNormOptions = {}, gammaInit = 1): Layer {
   const name = 'batchNorm';

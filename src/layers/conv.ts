@@ -43,6 +43,10 @@ export interface ConvOptions {
  * Finite form: patches (im2col; CIRCULAR pads by wrapped slices) times the weights, float32. Structured NTK rule: per-example weight gradients
  * (patches ⊗ δ) contracted across examples (units share weights across positions, so no per-unit Gram factorizes);
  * δ goes back through the adjoint of the patch extraction.
+ * @param channels - number of output channels
+ * @param opts - `filter` ([h, w] or [l]), `strides` (default 1s), `padding` ('VALID' default, 'SAME', 'CIRCULAR'), `wStd`, `bStd`
+ * @returns the layer, on N×H×W×C images (or N×L×C sequences)
+ * @throws SpecError for malformed extents, padding or scales
  */
 export function conv(channels: number, opts: ConvOptions): Layer {
   const name = 'conv';

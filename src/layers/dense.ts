@@ -9,6 +9,7 @@ import { pointwiseKernel } from './pointwise.js';
 import { singleDelta, singleValue } from './values.js';
 import type { CrossBlock, DiagBlock, FiniteDelta, FiniteTransform, FiniteValue, KernelFn, KernelTransform, Layer, LayerContext, NtkAccumulator } from './types.js';
 
+/** Options of `dense(width, opts)`: the initialization scales σ_w, σ_b (dimensionless; see docs/guide.md "Kernels and parameterizations"). */
 export interface DenseOptions {
   /** Weight standard deviation σ_w (default 1). */
   wStd?: number;
@@ -29,6 +30,10 @@ export interface DenseOptions {
  * Finite form: parameters W (n_in × width) and, when σ_b > 0, b (width). Per unit u, the gradient Gram of
  * z_u with respect to the layer's own parameters is s²·x·x' + β with (s², β) = (σ_w²/n_in, σ_b²) in the NTK
  * parameterization and (1, [bias present]) in the standard one: the structured NTK's per-layer factor.
+ * @param width - number of output units (a positive integer)
+ * @param opts - σ_w (`wStd`, default 1) and σ_b (`bStd`, default 0: no bias parameter)
+ * @returns the layer
+ * @throws SpecError for a width that is not a positive integer or a negative or non-finite scale
  */
 export function dense(width: number, opts: DenseOptions = {}): Layer {
   // "=== 0 ? 0" turns −0 into 0, so the spec's JSON form reads a plain zero.

@@ -39,7 +39,9 @@ const MAX_DEGREE = 150;
 
 /** Nodes x_i and weights w_i of the physicists' Gauss–Hermite rule: ∫e^{−x²}f(x)dx ≈ Σ w_i f(x_i), exact to degree 2n − 1. */
 export interface HermiteRule {
+  /** Nodes x_i (length n, ascending). */
   readonly nodes: Float64Array;
+  /** Weights w_i (length n): Σ w_i g(x_i) ≈ ∫ e^{−x²} g(x) dx. */
   readonly weights: Float64Array;
 }
 
@@ -49,6 +51,8 @@ const RULES = new Map<number, HermiteRule>();
  * The n-point physicists' Gauss–Hermite rule, float64, computed once per n: Newton's method on the orthonormal
  * recurrence p_j = x·√(2/j)·p_{j−1} − √((j−1)/j)·p_{j−2}, p_0 = π^{−1/4} (normalized so it neither over- nor
  * underflows for large n), w_i = 2/p_n'(x_i)², with the classical starting guesses (Numerical Recipes §4.6).
+ * @param n - number of nodes (degree)
+ * @returns nodes and weights for ∫ e^{−x²} g(x) dx (cached per n)
  */
 export function hermiteRule(n: number): HermiteRule {
   const cached = RULES.get(n);
@@ -107,7 +111,7 @@ export function centralDifference(phi: (x: number) => number): (x: number) => nu
  *   E[f(u)g(v)] ≈ (1/π)·Σ_ij w_i w_j f(√(2K11)·x_i)·g(√(2K22)·(ρx_i + √(1 − ρ²)x_j)),
  * a deg×deg tensor-product rule, applied with f = g = φ (NNGP) and f = g = φ' (the NTK factor). The diagonal
  * uses the 1-D rule E[f(u)²] ≈ (1/√π)·Σ_i w_i f(√(2K)·x_i)² at degree max(deg, 150). Exact for polynomial φ of degree < deg; smooth
- * φ converge geometrically, kinked φ (ReLU) only algebraically (see README "Architectures").
+ * φ converge geometrically, kinked φ (ReLU) only algebraically (see docs/architectures.md).
  */
 export function quadratureTransform(phi: (x: number) => number, dphi: (x: number) => number, degree: number = DEFAULT_DEGREE): KernelTransform {
   const { nodes, weights } = hermiteRule(degree);
@@ -190,6 +194,10 @@ export function quadratureTransform(phi: (x: number) => number, dphi: (x: number
  * The layer is built in user code from functions, so it cannot be rebuilt from JSON: its JSON form
  * `{ type: 'elementwise', name }` only names it (reading it back is refused), and kernels of specs holding it
  * run on the calling thread rather than in worker threads.
+ * @param fns - φ as a float64 function (`phi`, kernel) and as tfjs ops (`tfPhi`, finite net); optionally φ′ (`dphi`, `tfDphi`)
+ * @param opts - `name`, Gauss–Hermite `degree` (default 26), `homogeneous` degree when φ is positively homogeneous
+ * @returns the layer
+ * @throws SpecError for a degree outside [2, the maximum]
  */
 export function elementwise(fns: ElementwiseFunctions, opts: ElementwiseOptions = {}): Layer {
   const name = opts.name ?? 'custom';

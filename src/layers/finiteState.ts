@@ -34,6 +34,10 @@ let current: FiniteRun | null = null;
  * Runs `forward` (one forward pass of a network) in `mode` reading `state`, and returns its value with the state
  * after the pass: in 'train' the entries the stateful layers wrote (new tensors, kept out of any tf.tidy scope;
  * the caller owns them and disposes the old ones), in 'eval' `state` itself, unchanged. Passes do not nest.
+ * @param mode - 'train' (batch statistics, state updated) or 'eval' (running statistics)
+ * @param state - the state tensors, in slot order
+ * @param forward - the forward pass to run
+ * @returns the pass's value and the state after it
  */
 export function runWithState<T>(mode: FiniteMode, state: FiniteState, forward: () => T): { value: T; state: Tensor[] } {
   if (current !== null) throw new Error('runWithState: a forward pass is already in progress (passes do not nest)');
@@ -49,6 +53,7 @@ export function runWithState<T>(mode: FiniteMode, state: FiniteState, forward: (
 
 /** What a stateful layer gets for one forward pass: the mode and its entries. */
 export interface StateSlot {
+  /** 'train' or 'eval': which statistics the layer uses in this pass. */
   readonly mode: FiniteMode;
   /** The layer's entries of the state (the initial values where the state has none yet). */
   readonly values: readonly Tensor[];
@@ -59,6 +64,8 @@ export interface StateSlot {
 /**
  * The next `initial().length` entries of the pass's state, for a stateful layer's `apply`. Outside `runWithState`
  * (plain `applyNetwork`, empirical kernels): 'eval' mode with the initial values, and writes go nowhere.
+ * @param initial - makes the slot's initial tensors
+ * @returns the slot: read the current state, write the new one
  */
 export function stateSlot(initial: () => Tensor[]): StateSlot {
   const run = current;

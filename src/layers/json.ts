@@ -93,7 +93,11 @@ function wrapSpecError(where: string, build: () => Layer): Layer {
   }
 }
 
-/** The JSON form of a spec (composites carry their nested layer lists). */
+/**
+ * The JSON form of a spec (composites carry their nested layer lists).
+ * @param spec - the network
+ * @returns `{parameterization, layers}`, the form architecture files and `specFromJson` read
+ */
 export function specToJson(spec: NetworkSpec): NetworkSpecJson {
   return { parameterization: spec.parameterization, layers: spec.layers.map((l) => structuredClone(l.json)) };
 }

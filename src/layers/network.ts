@@ -27,8 +27,11 @@ export interface BoundFiniteNetwork {
 
 /** The parameters of a finite network, float32 tensors grouped by layer (empty groups for activations). */
 export interface NetworkParams {
+  /** Per layer, its parameter tensors (float32, tfjs). */
   readonly layers: readonly (readonly Tensor[])[];
+  /** Input width d the parameters were made for. */
   readonly inputDim: number;
+  /** Total number of parameters. */
   readonly paramCount: number;
   /** Every tensor, layer by layer, in order. */
   flat(): Tensor[];
@@ -134,6 +137,10 @@ export function shapeInput(net: BoundFiniteNetwork, x: Tensor2D): Tensor2D {
 /**
  * The spec with the width of every layer that has one (Dense) except the last (the readout) set to `width`:
  * how the CLI's `--width` and the width sweeps vary a network while keeping its shape.
+ * @param spec - the network
+ * @param width - the new hidden width (a positive integer)
+ * @returns a new spec (the original is unchanged)
+ * @throws InputError for a width that is not a positive integer
  */
 export function withHiddenWidth(spec: NetworkSpec, width: number): NetworkSpec {
   if (!Number.isInteger(width) || width < 1) throw new InputError(`width must be a positive integer, got ${width}`);

@@ -13,6 +13,8 @@ import { copyBlock, isList, singleValue, tidyPair, tidyValue } from './values.js
  * transforms its own copy of the input record. Finite form: the branches' parameters concatenated in branch order.
  * Homogeneity: the common degree of the branches (null when they differ: a sum of terms of different degrees is
  * not homogeneous). The branches must give equal widths (what fanInSum needs; one-line SpecError otherwise).
+ * @param branches - each a layer or a list of layers (an empty list is the identity)
+ * @returns the layer feeding its input to every branch; follow it with `fanInSum()`
  */
 export function parallel(...branches: (readonly Layer[] | Layer)[]): Layer {
   if (branches.length === 0) throw new SpecError('parallel needs at least one branch');

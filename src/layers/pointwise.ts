@@ -4,6 +4,7 @@ import type { KernelBlock, KernelFn, KernelTransform, KernelValue } from './type
 
 /** A pointwise layer's KernelFn, carrying the loops it was built from (tests probe them entry by entry). */
 export interface PointwiseKernelFn extends KernelFn {
+  /** The cross/diag loops the KernelFn was made from. */
   readonly pointwise: KernelTransform;
 }
 
@@ -11,6 +12,9 @@ export interface PointwiseKernelFn extends KernelFn {
  * The KernelFn of a layer acting entry by entry on the record (activations, dense): its `cross` loop on the pair
  * part with the variances before the layer (cov1 at the row, cov2 at the column), then its `diag` loop on the
  * self parts. One helper for every such layer, so the pair part and the self parts cannot drift apart.
+ * @param tr - the layer's cross and diag loops
+ * @param name - the layer named in errors
+ * @returns the layer's KernelFn (carrying `tr` as `pointwise`)
  */
 export function pointwiseKernel(tr: KernelTransform, name: string): PointwiseKernelFn {
   const fn = (v: KernelValue): KernelValue => {
@@ -29,7 +33,12 @@ export function pointwiseKernel(tr: KernelTransform, name: string): PointwiseKer
   return Object.assign(fn, { pointwise: tr });
 }
 
-/** The cross/diag loops of a pointwise layer's KernelFn; throws for a composite's (it has none). */
+/**
+ * The cross/diag loops of a pointwise layer's KernelFn; throws for a composite's (it has none).
+ * @param fn - a pointwise layer's KernelFn
+ * @returns its cross/diag loops
+ * @throws TypeError for a KernelFn made otherwise (a composite's)
+ */
 export function pointwiseTransform(fn: KernelFn): KernelTransform {
   const tr = (fn as Partial<PointwiseKernelFn>).pointwise;
   if (tr === undefined) throw new TypeError('this kernel is not pointwise: it has no cross/diag loops');

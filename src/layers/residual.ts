@@ -11,6 +11,8 @@ import type { Layer } from './types.js';
  * with its own JSON form {"type":"residual","layers":[…]}. The block must keep the width of its input. Kernel:
  * K_out = K_block + K_in (exact when the block ends with a weight layer, as ResNet blocks do; see fanInSum).
  * Homogeneity: null unless the block has degree 0 (the skip has degree 0, the block its own).
+ * @param layers - the block, applied in order
+ * @returns the layer x ↦ x + block(x) (= parallel(block, identity) then fanInSum)
  */
 export function residual(...layers: Layer[]): Layer {
   // the composition's faces (kernel, finite form, derived properties), without its spec fields

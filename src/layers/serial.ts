@@ -189,12 +189,21 @@ export function leafLayers(layers: readonly Layer[]): Layer[] {
   return layers.flatMap((l) => (l.children && l.withChildren ? leafLayers(l.children) : [l]));
 }
 
-/** Number of weight layers (Dense, inside composites too): the depth L, and the homogeneity degree of a bias-free ReLU/linear MLP. */
+/**
+ * Number of weight layers (Dense, inside composites too): the depth L, and the homogeneity degree of a bias-free ReLU/linear MLP.
+ * @param spec - the network
+ * @returns L, the number of weight layers
+ */
 export function weightLayerCount(spec: NetworkSpec): number {
   return leafLayers(spec.layers).filter((l) => l.hasWeights).length;
 }
 
-/** Output width of the network for a given input width (the number of outputs k). */
+/**
+ * Output width of the network for a given input width (the number of outputs k).
+ * @param spec - the network
+ * @param inputDim - the input width d
+ * @returns the number of outputs k
+ */
 export function outputWidth(spec: NetworkSpec, inputDim: number): number {
   return spec.layers.reduce((w, l) => l.outWidth(w), inputDim);
 }
@@ -217,6 +226,8 @@ export function checkSpec(spec: NetworkSpec): void {
  * The degree L with f(a·θ) = a^L·f(θ) for a > 0 when every layer declares itself positively homogeneous (see
  * Layer.homogeneity: no biases, ReLU-family or identity activations; composites derive theirs), else null.
  * The output ODE's −Lλf term needs it.
+ * @param spec - the network
+ * @returns the degree (L for a bias-free ReLU MLP of L weight layers), or null when not positively homogeneous
  */
 export function homogeneityDegree(spec: NetworkSpec): number | null {
   let degree = 0;
@@ -227,7 +238,11 @@ export function homogeneityDegree(spec: NetworkSpec): number | null {
   return degree;
 }
 
-/** Whether the network is positively homogeneous in its parameters (homogeneityDegree is not null). */
+/**
+ * Whether the network is positively homogeneous in its parameters (homogeneityDegree is not null).
+ * @param spec - the network
+ * @returns true when f(c·θ) = c^L·f(θ) for c > 0
+ */
 export function isPositivelyHomogeneous(spec: NetworkSpec): boolean {
   return homogeneityDegree(spec) !== null;
 }

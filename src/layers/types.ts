@@ -8,7 +8,7 @@ import type { Rng } from '../util/random.js';
  * net and its kernel cannot drift apart.
  */
 
-/** How weights carry their scale. See README "Parameterizations" for the exact formulas. */
+/** How weights carry their scale. See docs/guide.md "Kernels and parameterizations" for the exact formulas. */
 export type Parameterization = 'ntk' | 'standard';
 
 /**
@@ -38,7 +38,15 @@ export interface DiagBlock {
  * into the layer's KernelFn by `pointwiseKernel` (src/layers/pointwise.ts), which applies both to a KernelBlock.
  */
 export interface KernelTransform {
+  /**
+   * Updates a block's pair entries K(x_i, x'_j), Θ(x_i, x'_j) in place, given the diagonals before the layer.
+   * @param block - the block's entries (row-major rows×cols) and the diagonals k11, k22
+   */
   cross(block: CrossBlock): void;
+  /**
+   * Updates the self entries K(x, x), Θ(x, x) in place (the exact θ = 0 formulas).
+   * @param block - the diagonal entries of a set of points
+   */
   diag(block: DiagBlock): void;
 }
 
@@ -50,7 +58,9 @@ export interface KernelTransform {
  * whoever hands one record to several consumers (parallel) gives each its own copy.
  */
 export interface KernelBlock {
+  /** Number of rows (points x_i) in the block. */
   readonly nr: number;
+  /** Number of columns (points x'_j) in the block. */
   readonly nc: number;
   /** Spatial extent of each value, e.g. [H, W]; [] for flat values. */
   readonly spatial: readonly number[];
@@ -75,7 +85,9 @@ export type SpatialMode = 'diagonal' | 'full';
 
 /** A per-example shape, channels last: the spatial extent ([] flat, [H, W] images, [L] sequences) and the channels (the width). */
 export interface LayerShape {
+  /** Spatial extents: [H, W] for images, [L] for sequences, [] for vectors. */
   readonly spatial: readonly number[];
+  /** Channels (images, sequences) or features (vectors). */
   readonly width: number;
 }
 
@@ -158,6 +170,7 @@ export type CompositeType = 'parallel' | 'residual' | 'serial';
 
 /** A layer of the spec. */
 export interface Layer {
+  /** The layer's JSON form (what specToJson writes). */
   readonly json: LayerJson;
   /**
    * Width of the output, given the width of the input (elementwise layers keep it; for a list, the common width
@@ -286,11 +299,16 @@ export interface StructuredNtkRule {
 
 /** A network: the layers in order and the parameterization they share. */
 export interface NetworkSpec {
+  /** 'ntk' (default) or 'standard'. */
   readonly parameterization: Parameterization;
+  /** The layers, input first. */
   readonly layers: readonly Layer[];
 }
 
+/** The JSON form of a network spec, as in architecture files and `specToJson`: `{"parameterization": "ntk", "layers": [...]}` (docs/architectures.md). */
 export interface NetworkSpecJson {
+  /** 'ntk' (default) or 'standard'. */
   parameterization?: Parameterization;
+  /** The layers' JSON forms, input first. */
   layers: LayerJson[];
 }

@@ -58,6 +58,8 @@ function fallbackNotice(reason: string): void {
  *   one-line notice on stderr, once per process; NTK_QUIET=1 silences it).
  * - 'native': the OpenBLAS/LAPACKE addon; throws if it is not built or does not load.
  * - 'js': the pure-TypeScript implementation.
+ * @param preference - 'auto' (default), 'native' or 'js'
+ * @returns the linear algebra implementation
  */
 export function getLinalg(preference: LinalgPreference = 'auto'): Linalg {
   switch (preference) {

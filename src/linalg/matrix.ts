@@ -3,12 +3,22 @@
  * This is the currency of every float64 computation in ntk-l2 (kernels, linalg, dynamics).
  */
 export interface Mat {
+  /** Number of rows. */
   readonly rows: number;
+  /** Number of columns. */
   readonly cols: number;
+  /** Entries, row-major: (i, j) is data[i·cols + j]. */
   readonly data: Float64Array;
 }
 
-/** Wraps `data` as a rows×cols matrix, checking the length. */
+/**
+ * Wraps `data` as a rows×cols matrix, checking the length.
+ * @param rows - number of rows
+ * @param cols - number of columns
+ * @param data - row-major entries, length rows·cols (default: zeros)
+ * @returns the matrix
+ * @throws RangeError for a bad shape or length
+ */
 export function mat(rows: number, cols: number, data?: Float64Array): Mat {
   if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
     throw new RangeError(`matrix shape must be non-negative integers, got ${rows}×${cols}`);
@@ -20,7 +30,12 @@ export function mat(rows: number, cols: number, data?: Float64Array): Mat {
   return { rows, cols, data: d };
 }
 
-/** Builds a matrix from nested arrays (tests, small examples). */
+/**
+ * Builds a matrix from nested arrays (tests, small examples).
+ * @param rows - equal-length rows of numbers
+ * @returns the matrix, float64 row-major
+ * @throws RangeError for ragged rows
+ */
 export function fromRows(rows: ReadonlyArray<ReadonlyArray<number>>): Mat {
   const r = rows.length;
   const c = r === 0 ? 0 : rows[0].length;

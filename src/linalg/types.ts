@@ -8,13 +8,14 @@ import type { Mat } from './matrix.js';
  * Every method returns freshly allocated matrices and never modifies its inputs.
  * Shape mismatches throw a RangeError naming the shapes; NaN/Inf input to eigh, cholesky and
  * choleskySolve throws a RangeError; a matrix that is not positive definite makes cholesky and
- * choleskySolve throw a {@link NotPositiveDefiniteError} (a RangeError).
+ * choleskySolve throw a `NotPositiveDefiniteError` (a RangeError).
  *
  * Symmetric inputs (eigh, cholesky, choleskySolve): only the LOWER triangle (j ≤ i) is read and
  * the upper one is assumed to mirror it, as in LAPACK with uplo = 'L'. Both backends behave the
  * same way, so a slightly asymmetric matrix (rounding) gives the same answer on both.
  */
 export interface Linalg {
+  /** 'native' (OpenBLAS/LAPACKE addon) or 'js' (TypeScript). */
   readonly name: 'native' | 'js';
   /** alpha · op(A) · op(B), with op(X) = Xᵀ when the matching trans flag is set (alpha defaults to 1). */
   gemm(a: Mat, b: Mat, opts?: { transA?: boolean; transB?: boolean; alpha?: number }): Mat;

@@ -32,7 +32,11 @@ export interface Network extends NetworkSpec {
   kernel(x1: Mat, x2?: Mat, opts?: KernelOptions): Promise<KernelResult>;
 }
 
-/** Gives a spec its three faces (a new object; the spec is not changed). */
+/**
+ * Gives a spec its three faces (a new object; the spec is not changed).
+ * @param spec - parameterization and layers
+ * @returns the network: the spec with `init(d, seed)`, `apply(params, x)` and `kernel(x1, x2)`
+ */
 export function network(spec: NetworkSpec): Network {
   return {
     parameterization: spec.parameterization,
@@ -52,22 +56,41 @@ export function network(spec: NetworkSpec): Network {
   };
 }
 
-/** Composes layers in order (neural-tangents' `stax.serial`), NTK parameterization, with the three faces. */
+/**
+ * Composes layers in order (neural-tangents' `stax.serial`), NTK parameterization, with the three faces.
+ * @param layers - the layers, input first
+ * @returns the network: its spec, `init(d, seed)`, `apply(params, x)` and `kernel(x1, x2)`
+ */
 export function serial(...layers: Layer[]): Network {
   return network(serialSpec(...layers));
 }
 
-/** parseSpec (a .json file, a JSON string or the one-line form) with the three faces. */
+/**
+ * parseSpec (a .json file, a JSON string or the one-line form) with the three faces.
+ * @param arg - a path to a .json spec, a JSON string, or a one-line spec such as "[dense(512, wStd=1.4) > relu]*2 > dense(10)"
+ * @returns the network: its spec, `init(d, seed)`, `apply(params, x)` and `kernel(x1, x2)`
+ * @throws SpecError naming the layer and column of a malformed spec
+ */
 export function parseSpec(arg: string): Network {
   return network(parseSpecLayers(arg));
 }
 
-/** The one-line form, e.g. "[dense(512, wStd=1.4) > relu]*2 > dense(10)", with the three faces. */
+/**
+ * The one-line form, e.g. "[dense(512, wStd=1.4) > relu]*2 > dense(10)", with the three faces.
+ * @param text - the one-line form (see docs/architectures.md)
+ * @returns the network with its three faces
+ * @throws SpecError naming the layer and column of a malformed spec
+ */
 export function parseOneLineSpec(text: string): Network {
   return network(parseOneLineLayers(text));
 }
 
-/** The JSON form (an object with "layers"), with the three faces. */
+/**
+ * The JSON form (an object with "layers"), with the three faces.
+ * @param value - a parsed JSON value such as `{"parameterization": "ntk", "layers": [...]}`
+ * @returns the network with its three faces
+ * @throws SpecError naming the layer and field of a malformed spec
+ */
 export function specFromJson(value: unknown): Network {
   return network(specFromJsonLayers(value));
 }

@@ -18,9 +18,11 @@ export { TF_BACKEND_NAMES, type TfBackendName } from './backendNames.js';
 
 /** The backend in use, as logs and results files report it. */
 export interface TfBackendInfo {
+  /** The active tfjs backend: 'tensorflow', 'webgpu', 'wasm' or 'cpu'. */
   backend: string;
   /** How it was chosen, for logs and results files. */
   reason: string;
+  /** tfjs computes in float32. */
   dtype: 'float32';
   /** The WebGPU adapter, when the backend is 'webgpu'. */
   adapter?: WebGpuAdapter;
@@ -41,6 +43,9 @@ const require = createRequire(import.meta.url);
  * - 'cpu': plain JavaScript (slowest; always available).
  * 'auto' takes the first that works of tfjs-node-gpu, a hardware WebGPU adapter, tfjs-node, wasm, cpu. A missing
  * or failing WebGPU degrades to wasm (the reason says why). A later call with another preference switches backend.
+ * @param preference - 'auto' (default), 'tensorflow', 'webgpu', 'wasm' or 'cpu'
+ * @returns which backend is active and why
+ * @throws InputError for an unknown backend name
  */
 export async function initTfjs(preference: TfBackendName = 'auto'): Promise<TfBackendInfo> {
   if (!TF_BACKEND_NAMES.includes(preference)) {

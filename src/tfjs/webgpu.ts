@@ -3,9 +3,13 @@ import { join } from 'node:path';
 
 /** The WebGPU adapter Dawn offers, as `ntk info` and results files name it. */
 export interface WebGpuAdapter {
+  /** GPU vendor, as the adapter reports it. */
   vendor: string;
+  /** GPU architecture, as reported. */
   architecture: string;
+  /** Device name, as reported. */
   device: string;
+  /** Driver description, as reported. */
   description: string;
   /** A software (CPU) implementation such as SwiftShader or llvmpipe: correct but slower than wasm. */
   software: boolean;
@@ -13,13 +17,15 @@ export interface WebGpuAdapter {
 
 /** What probing for WebGPU found: the adapter (or null) and, in words, why it can or cannot be used. */
 export interface WebGpuProbe {
+  /** The adapter found, or null. */
   adapter: WebGpuAdapter | null;
   /** Whether 'auto' would pick it: a hardware adapter. */
   hardware: boolean;
+  /** Why it was (not) found or (not) used, in words. */
   reason: string;
 }
 
-/** The package that gives Node.js WebGPU (Google's Dawn): an optional peer of ntk-l2 (README "GPU"). */
+/** The package that gives Node.js WebGPU (Google's Dawn): an optional peer of ntk-l2 (docs/guide.md "GPU"). */
 export const WEBGPU_PACKAGE = 'webgpu';
 
 interface DawnAdapterInfo {

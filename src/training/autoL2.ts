@@ -1,6 +1,10 @@
 import { InputError } from '../util/errors.js';
 import type { LambdaPolicy } from './policy.js';
 
+/**
+ * Options of the Auto L2 policy (`autoL2`), the rule of the authors' released code: measure every `interval`
+ * steps; after the refractory period, divide λ by `factor` when the loss and accuracy stop improving.
+ */
 export interface AutoL2Options {
   /** Starting λ (the paper uses λ0 = 0.1 in its units). */
   lambda0: number;
@@ -16,21 +20,29 @@ export interface AutoL2Options {
 
 /** What one measurement did: λ for the next steps, and whether this measurement decayed it. */
 export interface AutoL2Decision {
+  /** λ from now on. */
   lambda: number;
+  /** Whether this measurement decayed λ. */
   decayed: boolean;
 }
 
 /** Everything the controller remembers; plain JSON, so it goes into a checkpoint as is. */
 export interface AutoL2State {
+  /** λ in force. */
   lambda: number;
   /** Step of the last decay (0 before the first: the refractory period also runs from the start). */
   lastDecayStep: number;
   /** Measurements so far, and the last two as [loss, accuracy]. */
   count: number;
+  /** The last measurement [loss, accuracy] (null before any). */
   last: [number, number] | null;
+  /** The one before it. */
   prev: [number, number] | null;
+  /** Best loss absorbed so far (null before any). */
   bestLoss: number | null;
+  /** Best accuracy absorbed so far. */
   bestAcc: number | null;
+  /** Every decay so far: the step and the new λ. */
   decays: { step: number; lambda: number }[];
 }
 
@@ -58,6 +70,10 @@ export interface AutoL2Policy extends LambdaPolicy {
  *
  * Resume: the authors' code restarts the schedule from scratch after loading a checkpoint; here `state()` /
  * `restore()` (or the `resume` argument) continue with exactly the decisions an uninterrupted run makes.
+ * @param opts - λ0 and the rule's settings (interval, factor, refractory period, floor)
+ * @param resume - a `state()` to continue from (optional)
+ * @returns the policy (pass it as `lambda` to `trainRun`)
+ * @throws InputError for invalid settings
  */
 export function autoL2(opts: AutoL2Options, resume?: unknown): AutoL2Policy {
   const interval = opts.interval ?? 10;

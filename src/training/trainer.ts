@@ -32,6 +32,10 @@ export { summarize } from './summary.js';
  * Logs train/test loss and accuracy, |θ|² and (optionally) the empirical NTK of a probe set against physical
  * time, appending to DIR/log.jsonl as it goes; checkpoints let a killed run resume exactly where it stopped.
  * DIR is locked (DIR/run.lock) while the run trains: a second process on the same folder gets an InputError.
+ * @param opts - the network, data, learning rate η, budget T (physical time), λ or a λ policy, and the run's settings
+ *   (see TrainOptions); `dir` makes the run logged, checkpointed and resumable
+ * @returns the summary: every evaluation, t* of the best test accuracy and of the lowest test loss, final values
+ * @throws InputError for bad options or data, a run over the memory ceiling, or a locked folder
  */
 export async function trainRun(opts: TrainOptions): Promise<TrainResult> {
   checkTrainOptions(opts);

@@ -10,10 +10,15 @@ import type { LambdaPolicy } from './policy.js';
 
 /** The data a run trains and evaluates on (float64 matrices; targets one row per example). */
 export interface TrainData {
+  /** Training inputs, n×d (rows are examples; images flattened in C order). */
   x: Mat;
+  /** Training targets, n×k. */
   y: Mat;
+  /** Test inputs, m×d. */
   xTest: Mat;
+  /** Test targets, m×k. */
   yTest: Mat;
+  /** Says what the data is, for results files. */
   description?: string;
   /** Images or sequences: the rows are examples flattened in C order, of this per-example shape (see bindFinite). */
   inputShape?: LayerShape;
@@ -21,7 +26,9 @@ export interface TrainData {
 
 /** Everything one training run is given: the network, the data, the optimizer settings, where it logs and checkpoints. */
 export interface TrainOptions {
+  /** The architecture (NTK parameterization by default); its readout width must equal the targets' k. */
   spec: NetworkSpec;
+  /** Training and test sets (float64 matrices; converted to float32 for tfjs). */
   data: TrainData;
   /** Learning rate η (physical time t = η·steps). */
   lr: number;
@@ -29,6 +36,7 @@ export interface TrainOptions {
   budget: number;
   /** λ: a constant, or a policy such as Auto L2. */
   lambda: number | LambdaPolicy;
+  /** Data loss: 'mse' (default; (1/2n)Σ|f − y|²) or 'xent' (softmax cross-entropy). */
   loss?: LossName;
   /** Heavy-ball momentum μ (default 0: plain SGD, the Euler discretisation of the gradient flow). */
   momentum?: number;
@@ -50,6 +58,7 @@ export interface TrainOptions {
   restart?: boolean;
   /** Wall-clock seconds between checkpoints (default 30). */
   checkpointSeconds?: number;
+  /** tfjs backend (default 'auto': tfjs-node-gpu, hardware webgpu, tfjs-node, wasm, cpu — the first available). */
   backend?: TfBackendName;
   /** Refuse the run, before anything is created, when its estimated peak memory is over this (default: half the machine's memory, at most 8 GiB). */
   maxMemoryBytes?: number;
@@ -59,43 +68,65 @@ export interface TrainOptions {
 
 /** One evaluation, as logged (one JSON line). Losses are the bare data term (no L2). */
 export interface EvalRecord {
+  /** SGD step. */
   step: number;
   /** Physical time η·step. */
   t: number;
+  /** λ in force at this step. */
   lambda: number;
   /** Λ(t) = ∫λ dt. */
   integratedLambda: number;
+  /** Data loss on the evaluation subset of the training set. */
   trainLoss: number;
+  /** Accuracy on that subset, in [0, 1]. */
   trainAcc: number;
+  /** Data loss on the test set. */
   testLoss: number;
+  /** Accuracy on the test set, in [0, 1]. */
   testAcc: number;
   /** |θ|². */
   paramNorm2: number;
   /** Empirical NTK on the probe set: trace/N and Frobenius norm/N (when tracked at this step). */
   kernelTrace?: number;
+  /** Frobenius norm of the probe set's empirical NTK divided by N (see kernelTrace). */
   kernelFrob?: number;
 }
 
 /** A finished run: its evaluations, the summary numbers (t*, bests, finals) and how it ran. */
 export interface TrainResult {
+  /** Every evaluation, in step order (as log.jsonl). */
   records: EvalRecord[];
+  /** Number of SGD steps taken (ceil(T/η)). */
   steps: number;
   /** Time of the best test accuracy and of the lowest test loss, and whether it is the last evaluation. */
   tStarAcc: number;
+  /** Time of the lowest test loss. */
   tStarLoss: number;
+  /** Best test accuracy over the evaluations. */
   bestTestAcc: number;
+  /** Lowest test loss over the evaluations (bare data loss, no L2 term). */
   bestTestLoss: number;
+  /** The best accuracy came at the last evaluation (t* only a lower bound). */
   accAtEdge: boolean;
+  /** The lowest loss came at the last evaluation. */
   lossAtEdge: boolean;
+  /** Test accuracy at the end of the budget. */
   finalTestAcc: number;
+  /** Test loss at the end of the budget. */
   finalTestLoss: number;
   /** Number of Dense layers (the homogeneity degree for bias-free ReLU nets). */
   depth: number;
+  /** Number of parameters. */
   paramCount: number;
+  /** The tfjs backend that ran it. */
   backend: string;
+  /** Training examples per second of wall time (steps × batch / seconds). */
   examplesPerSecond: number;
+  /** Wall-clock seconds of this process's share of the run. */
   wallSeconds: number;
+  /** The checkpoint step this run resumed from (null: started fresh). */
   resumedFromStep: number | null;
+  /** Precision of the finite network. */
   dtype: 'float32 (tfjs)';
 }
 
