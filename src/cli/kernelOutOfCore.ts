@@ -124,7 +124,7 @@ export async function kernelOutOfCore(
     }
     process.stdout.write(
       JSON.stringify({
-        out: target,
+        out: manifestPath ? target : o.out,
         ...(manifestPath ? { manifest: manifestPath, part: parsed.part, rows: s.rows } : {}),
         kernel: get,
         shape: s.shape,
