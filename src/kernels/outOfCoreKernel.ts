@@ -27,9 +27,11 @@ import { npyHeaderBytes } from '../io/npy.js';
 import { specToJson } from '../layers/json.js';
 import type { NetworkSpec } from '../layers/types.js';
 import type { Linalg } from '../linalg/types.js';
+import type { Mat } from '../linalg/matrix.js';
 import { InputError, quote } from '../util/errors.js';
 import { analyticKernel, kernelDiagonal } from './analytic.js';
 import { imageKernelMemoryBytes } from './spatialEngine.js';
+import { flatTileEngine } from './outOfCoreTiles.js';
 import { formatBytes, kernelMemoryBytes } from './memory.js';
 
 /** Options of {@link writeKernelOutOfCore}. */
@@ -303,6 +305,9 @@ export async function writeKernelOutOfCore(spec: NetworkSpec, x1: NetworkInputs,
       fd = openSync(partial, 'r+');
       if (fstatSync(fd).size !== fileBytes) throw new Error('internal: partial file changed size');
     }
+    // flat inputs: one engine whose buffers serve every tile; images: the in-memory engine per tile
+    const engine = isShaped(x1) || (x2 !== undefined && isShaped(x2)) ? null : flatTileEngine(spec, x1 as Mat, x2 as Mat | undefined, get, tileRows, { threads, linalg: opts.linalg });
+    const f32 = dtype === 'float32' ? new Float32Array(Math.min(tileRows, rowsHere) * n2) : null;
     let rowsDone = 0;
     let resumed = 0;
     for (const [r0] of plan.tiles) if (done.has(r0)) rowsDone += Math.min(n1, r0 + tileRows) - r0;
@@ -314,8 +319,15 @@ export async function writeKernelOutOfCore(spec: NetworkSpec, x1: NetworkInputs,
         opts.onTile?.({ tile: t, tiles: plan.tiles.length, r0, r1, resumed: true });
         continue;
       }
-      const block = await kernelTile(spec, x1, x2, r0, r1, get, threads, opts.linalg);
-      const bytes = dtype === 'float64' ? new Uint8Array(block.buffer, block.byteOffset, block.byteLength) : new Uint8Array(Float32Array.from(block).buffer);
+      const block = engine ? await engine.tile(r0, r1) : await kernelTile(spec, x1, x2, r0, r1, get, threads, opts.linalg);
+      let bytes: Uint8Array;
+      if (f32) {
+        const narrow = f32.subarray(0, block.length);
+        narrow.set(block);
+        bytes = new Uint8Array(narrow.buffer, narrow.byteOffset, narrow.byteLength);
+      } else {
+        bytes = new Uint8Array(block.buffer, block.byteOffset, block.byteLength);
+      }
       writeAllAt(fd, bytes, header.length + (r0 - plan.r0) * rowBytes);
       fdatasyncSync(fd);
       appendLine(journal, JSON.stringify({ r0, r1 }) + '\n');
@@ -341,7 +353,7 @@ export async function writeKernelOutOfCore(spec: NetworkSpec, x1: NetworkInputs,
 }
 
 /**
- * Rows [r0, r1) of the kernel as a float64 (r1−r0)×N2 array: the in-memory engine on that block of X1 against X2
+ * Rows [r0, r1) of the kernel as a float64 (r1−r0)×N2 array (the image path; flat inputs use src/kernels/outOfCoreTiles.ts): the in-memory engine on that block of X1 against X2
  * (against all of X1 when x2 is undefined, with the diagonal entries replaced by the self parts).
  */
 export async function kernelTile(

@@ -15,6 +15,7 @@ import {
   writePartManifest,
 } from '../../src/kernels/outOfCoreKernel.js';
 import { findParts, mergeKernelParts } from '../../src/kernels/outOfCoreMerge.js';
+import { flatTileEngine } from '../../src/kernels/outOfCoreTiles.js';
 import { relu } from '../../src/layers/abrelu.js';
 import { conv } from '../../src/layers/conv.js';
 import { dense } from '../../src/layers/dense.js';
@@ -160,6 +161,21 @@ describe('writeKernelOutOfCore', () => {
     writeFileSync(partial, 'mine');
     await expect(writeKernelOutOfCore(net, x, undefined, out, { tileRows: 4, threads: 1 })).rejects.toThrow(/without its journal/);
     expect(readFileSync(partial, 'utf8')).toBe('mine');
+  });
+});
+
+describe('flatTileEngine', () => {
+  it('a tile equals the in-memory kernel of that block of X1 against X2 bit for bit (same gemm, same recursion)', async () => {
+    const x1 = randomMatrix(40, 9, 16);
+    const x2 = randomMatrix(33, 9, 17);
+    const engine = flatTileEngine(net, x1, x2, 'ntk', 16, { threads: 1 });
+    for (const [r0, r1] of [[0, 16], [16, 32], [32, 40]]) {
+      const tile = Float64Array.from(await engine.tile(r0, r1));
+      const block = { rows: r1 - r0, cols: 9, data: x1.data.subarray(r0 * 9, r1 * 9) };
+      const ref = analyticKernelSync(net, block, x2, { get: 'ntk' }).ntk!.data;
+      expect(Buffer.from(tile.buffer).equals(Buffer.from(ref.buffer, ref.byteOffset, ref.byteLength))).toBe(true);
+    }
+    await expect(engine.tile(0, 17)).rejects.toThrow(RangeError);
   });
 });
 
