@@ -11,6 +11,9 @@ import { ioError } from '../io/atomic.js';
 import { npyHeaderBytes, readBytesAt, readNpyLayout } from '../io/npy.js';
 import { InputError, quote } from '../util/errors.js';
 import { formatBytes } from './memory.js';
+import type { Mat } from '../linalg/matrix.js';
+import { checkRowRequest, type RowBlockSource } from '../linalg/rowBlocks.js';
+import { openNpyRowBlocks } from '../io/npyRowBlocks.js';
 import { partPaths, type PartManifest } from './outOfCoreKernel.js';
 
 /** What {@link mergeKernelParts} wrote. */
@@ -166,4 +169,52 @@ function writeAt(fd: number, bytes: Uint8Array, position: number): void {
     if (n <= 0) throw new Error(`short write (${off} of ${bytes.length} bytes)`);
     off += n;
   }
+}
+
+/**
+ * The parts of `target` read as one matrix, without merging them (no second copy on disk): a {@link RowBlockSource}
+ * whose blocks may span parts. Blocks are copies in one buffer of `maxBlockRows` rows (default: 64 MiB of rows),
+ * valid until the next read; float32 parts are widened to float64.
+ */
+export function openKernelParts(target: string, opts: { maxBlockRows?: number } = {}): RowBlockSource {
+  const parts = findParts(target);
+  const [rows, cols] = parts[0].fullShape;
+  const maxBlockRows = Math.max(1, Math.min(rows, opts.maxBlockRows ?? Math.floor(CHUNK / (8 * cols))));
+  const dir = dirname(target);
+  const sources: RowBlockSource[] = [];
+  try {
+    for (const m of parts) {
+      const src = openNpyRowBlocks(join(dir, m.file), { maxBlockRows, name: `part ${m.index}/${m.count}` });
+      if (src.rows !== m.rows[1] - m.rows[0] || src.cols !== cols) throw new InputError(`part ${m.index}/${m.count} of ${quote(target)}: shape does not match its manifest`);
+      sources.push(src);
+    }
+  } catch (e) {
+    for (const s of sources) s.close();
+    throw e;
+  }
+  const buf = new Float64Array(maxBlockRows * cols);
+  let open = true;
+  const self: RowBlockSource = {
+    rows,
+    cols,
+    maxBlockRows,
+    readRows(start: number, count: number): Mat {
+      if (!open) throw new Error(`parts of ${quote(target)}: the source is closed`);
+      checkRowRequest(self, start, count);
+      for (let p = 0; p < parts.length; p++) {
+        const [p0, p1] = parts[p].rows;
+        const a = Math.max(start, p0);
+        const b = Math.min(start + count, p1);
+        if (a >= b) continue;
+        buf.set(sources[p].readRows(a - p0, b - a).data, (a - start) * cols);
+      }
+      return { rows: count, cols, data: buf.subarray(0, count * cols) };
+    },
+    close(): void {
+      if (!open) return;
+      open = false;
+      for (const s of sources) s.close();
+    },
+  };
+  return self;
 }

@@ -14,7 +14,7 @@ import {
   writeKernelOutOfCore,
   writePartManifest,
 } from '../../src/kernels/outOfCoreKernel.js';
-import { findParts, mergeKernelParts } from '../../src/kernels/outOfCoreMerge.js';
+import { findParts, mergeKernelParts, openKernelParts } from '../../src/kernels/outOfCoreMerge.js';
 import { flatTileEngine } from '../../src/kernels/outOfCoreTiles.js';
 import { relu } from '../../src/layers/abrelu.js';
 import { conv } from '../../src/layers/conv.js';
@@ -105,6 +105,14 @@ describe('writeKernelOutOfCore', () => {
       writePartManifest(p.manifest, { tool: 'ntk-l2', kind: 'kernel-part', file: p.npy.split('/').pop()!, index: i, count: 4, rows: s.rows, fullShape: s.fullShape, dtype: s.dtype, tileRows: s.tileRows, kernel: 'ntk', kernelId: s.kernelId });
     }
     expect(findParts(target).map((m) => m.rows)).toEqual([[0, 12], [12, 24], [24, 36], [36, 50]]);
+    // read in place, blocks of 7 rows spanning parts: the one-process file's rows
+    const src = openKernelParts(target, { maxBlockRows: 7 });
+    const ref = f64(whole);
+    for (let r = 0; r < 50; r += 7) {
+      const n = Math.min(7, 50 - r);
+      expect(Array.from(src.readRows(r, n).data)).toEqual(Array.from(ref.subarray(r * 50, (r + n) * 50)));
+    }
+    src.close();
     const m = mergeKernelParts(target);
     expect(m).toMatchObject({ shape: [50, 50], parts: 4 });
     expect(m.removed).toHaveLength(8);
