@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,6 +95,33 @@ describe('ntk kernel out of core (CLI)', () => {
       expect(r.stdout).toBe('');
     }
     expect(readdirSync(dir).sort()).toEqual(before);
+  });
+});
+
+describe('out-of-core output safety', () => {
+  it('never replaces a file that is not an .npy ntk could have written, nor a user’s file named like a part', { timeout: 120_000 }, async () => {
+    const user = mkdtempSync(join(tmpdir(), 'ntk-ooc-user-'));
+    try {
+      writeFileSync(join(user, 'notes.npy'), 'my notes');
+      writeFileSync(join(user, 'K.part0of2.npy'), 'mine too');
+      const x = join(dir, 'small.npy');
+      const cases = [
+        ['kernel', '--arch', ARCH, '--x1', x, '--out-of-core', '--force', '--out', join(user, 'notes.npy')],
+        ['kernel', '--arch', ARCH, '--x1', x, '--tile', '0/2', '--force', '--out', join(user, 'K.npy')],
+        ['kernel', '--arch', ARCH, '--x1', x, '--tile', '0/2', '--out', join(user, 'K.npy')],
+        ['kernel-merge', '--force', '--out', join(user, 'notes.npy')],
+      ];
+      const results = await Promise.all(cases.map((args) => runCliAsync(args)));
+      for (const [i, r] of results.entries()) {
+        expect(r.status, `${cases[i].join(' ')}\n${r.stderr}`).toBe(2);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      }
+      expect(readdirSync(user).sort()).toEqual(['K.part0of2.npy', 'notes.npy']);
+      expect(readFileSync(join(user, 'notes.npy'), 'utf8')).toBe('my notes');
+      expect(readFileSync(join(user, 'K.part0of2.npy'), 'utf8')).toBe('mine too');
+    } finally {
+      rmSync(user, { recursive: true, force: true });
+    }
   });
 });
 
