@@ -79,9 +79,9 @@ export async function kernelOutOfCore(
     const p = partPaths(finalPath, parsed.part.index, parsed.part.count);
     manifestPath = p.manifest;
     target = p.npy;
-    if (existsSync(p.manifest) && existsSync(p.npy) && !o.force) {
+    const m = existsSync(p.manifest) && existsSync(p.npy) && !o.force ? readPartManifest(p.manifest) : null;
+    if (m) {
       // a finished part: rerunning it (a requeued array task) does nothing
-      const m = JSON.parse(readFileSync(p.manifest, 'utf8')) as PartManifest;
       process.stdout.write(JSON.stringify({ out: p.npy, manifest: p.manifest, kernel: m.kernel, rows: m.rows, fullShape: m.fullShape, dtype: m.dtype, alreadyComplete: true }) + '\n');
       return;
     }
@@ -140,5 +140,15 @@ export async function kernelOutOfCore(
     );
   } finally {
     bar.stop();
+  }
+}
+
+/** A part's manifest if it is ntk's and readable, else null (the part then counts as unfinished). */
+function readPartManifest(path: string): PartManifest | null {
+  try {
+    const m = JSON.parse(readFileSync(path, 'utf8')) as PartManifest;
+    return m?.tool === 'ntk-l2' && m.kind === 'kernel-part' ? m : null;
+  } catch {
+    return null;
   }
 }
