@@ -14,8 +14,9 @@ import { INPUT_SHAPE_HELP } from './dataArgs.js';
 import { checkOutputFile, makeParentDir } from '../io/outputPath.js';
 import { InputError, quote } from '../util/errors.js';
 import { progressBar } from './progress.js';
+import { checkOutOfCoreOptions, kernelOutOfCore, wantsOutOfCore, type OutOfCoreCliOptions } from './kernelOutOfCore.js';
 
-interface KernelCliOptions {
+interface KernelCliOptions extends OutOfCoreCliOptions {
   arch: string;
   x1: string;
   x2?: string;
@@ -58,6 +59,11 @@ export function registerKernelCommand(program: Command): void {
     .option('--method <m>', 'with --empirical: structured (default; no Jacobian) or jacobian (autodiff reference)')
     .option('--backend <b>', 'with --empirical: tfjs backend auto, webgpu (GPU through Dawn, when installed), wasm, cpu or tensorflow (tfjs-node[-gpu], when installed)')
     .option('--stderr <file.npy>', 'with --empirical and --seeds ≥ 2: write the standard error of the mean (N1×N2 float64)')
+    .option('--out-of-core', 'write the kernel to disk one row tile at a time (memory bounded by a tile, resumable after a kill; docs/scaling.md)')
+    .option('--tile-rows <n>', 'out of core: rows per tile (default: as many as fit in --tile-memory)')
+    .option('--tile-memory <size>', 'out of core: working memory of one tile, e.g. 2G (default 1G)')
+    .option('--dtype <type>', 'out of core: float64 (default) or float32 on disk')
+    .option('--tile <i/n>', 'out of core: compute only part i of n (0 ≤ i < n) into OUT-stem.part<i>of<n>.npy + .json; merge with ntk kernel-merge')
     .addHelpText(
       'after',
       `
@@ -67,6 +73,9 @@ Examples:
   ntk kernel --arch "standard: dense(256, 1, 0.1) > erf > dense(1)" --x1 X.npy --get nngp --out K.npy
   ntk kernel --arch examples/relu3.json --x1 examples/digits128.npy --empirical --width 1024 --seeds 8 \\
       --out Kemp.npy --stderr Kemp_se.npy
+  ntk kernel --arch examples/relu3.json --x1 X60k.npy --out-of-core --dtype float32 --tile-memory 2G --out K60k.npy
+      (out of core: a kernel larger than memory, one row tile at a time; rerun the same command after a kill to resume;
+       --tile i/n splits it over jobs and ntk kernel-merge puts the parts together: docs/scaling.md)
   ntk kernel --arch '[{"type":"conv","channels":64,"filter":[3,3],"strides":[1,1],"padding":"SAME","wStd":1.41421356,"bStd":0},
       {"type":"relu"},{"type":"globalAvgPool"},{"type":"dense","width":10}]' --x1 images.npy --out Kimg.npy
       (images.npy: N×H×W×C, e.g. np.save("images.npy", x.reshape(-1, 28, 28, 1).astype(np.float32)))
@@ -93,6 +102,11 @@ trace over outputs divided by k, the NNGP is f·f'ᵀ/k; --seeds S gives the mea
       const threads = o.threads === undefined ? undefined : Number(o.threads);
       if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new InputError(`--threads must be a positive integer, got "${o.threads}"`);
       if (o.maxMemory !== undefined) parseMemoryLimit(o.maxMemory); // refused before any file is read
+      const outOfCore = wantsOutOfCore(o);
+      if (outOfCore) {
+        if (o.empirical) throw new InputError('--out-of-core, --tile-rows, --tile-memory, --dtype and --tile are for analytic kernels; --empirical kernels are written in memory');
+        checkOutOfCoreOptions(o);
+      }
       const readLimit = o.maxMemory ? parseMemoryLimit(o.maxMemory) : undefined;
       const x1 = readInputs(o.x1, { name: 'X1', maxMemoryBytes: readLimit });
       const x2 = o.x2 ? readInputs(o.x2, { name: 'X2', maxMemoryBytes: readLimit }) : undefined;
@@ -102,6 +116,10 @@ trace over outputs divided by k, the NNGP is f·f'ᵀ/k; --seeds S gives the mea
       }
       const used = EMPIRICAL_ONLY.filter((key) => o[key] !== undefined);
       if (used.length) throw new InputError(`--${used[0]} needs --empirical (analytic kernels have no width or seeds)`);
+      if (outOfCore) {
+        await kernelOutOfCore(o, spec, x1, x2, threads, getLinalg(o.linalg), started);
+        return;
+      }
       const bar = progressBar(`${o.get.toUpperCase()} rows`, o.quiet);
       try {
         const res = await analyticKernel(spec, x1, x2, {

@@ -5,6 +5,7 @@ import { registerInfoCommand } from './info.js';
 import { registerFigureCommands } from './figures.js';
 import { registerFlowCommand } from './flow.js';
 import { registerKernelCommand } from './kernel.js';
+import { registerKernelMergeCommand } from './kernelMerge.js';
 import { registerScanCommand } from './scan.js';
 import { registerSweepCommand } from './sweep.js';
 import { registerTrainCommand } from './train.js';
@@ -26,6 +27,7 @@ export async function main(argv: string[]): Promise<number> {
       outputError: (s, write) => write(`ntk: error: ${oneLine(s.trim().replace(/^error:\s*/, ''))} (run with --help for usage)\n`),
     });
   registerKernelCommand(program);
+  registerKernelMergeCommand(program);
   registerFlowCommand(program);
   registerScanCommand(program);
   registerTrainCommand(program);

@@ -231,7 +231,7 @@ function parsePrelude(b: Uint8Array, name: string, available: number): number {
 }
 
 /** Parses the header dict in `b` (the whole header, prelude included). */
-function parseHeaderDict(b: Uint8Array, name: string): Header {
+function parseHeaderDict(b: Uint8Array, name: string, maxElements = MAX_NPY_ELEMENTS): Header {
   const version = b[6];
   const start = version === 1 ? 10 : 12;
   const text = new TextDecoder(version === 3 ? 'utf-8' : 'latin1').decode(b.subarray(start));
@@ -267,10 +267,12 @@ function parseHeaderDict(b: Uint8Array, name: string): Header {
   if (typeof fortran !== 'boolean') throw new InputError(`${name}: invalid fortran_order ${JSON.stringify(fortran)} in the .npy header`);
   const count = dims.reduce((a, d) => a * d, 1);
   // Refused from the header alone, before the size check or any allocation (a forged header costs nothing).
-  if (count > MAX_NPY_ELEMENTS) {
+  if (count > maxElements) {
     throw new InputError(
       `${name}: shape ${pyShape(dims)} has ${count > Number.MAX_SAFE_INTEGER ? count.toExponential(3) : count} entries, ` +
-        `over the limit of ${MAX_NPY_ELEMENTS} (2^31 − 1) per array; split it into smaller files`,
+        (maxElements === MAX_NPY_ELEMENTS
+          ? `over the limit of ${MAX_NPY_ELEMENTS} (2^31 − 1) per array; split it into smaller files, or read it in blocks of rows (src/io/npyRowBlocks.ts)`
+          : `over the limit of ${maxElements} entries`),
     );
   }
   return { code, shape: dims, count, nbytes: count * ITEMSIZE[code], fortran };
@@ -452,6 +454,27 @@ function npyParts(arr: NdArrayLike, opts?: EncodeNpyOptions): [Uint8Array, Uint8
   const count = shape.reduce((a, d) => a * d, 1);
   if (count !== data.length) throw new RangeError(`encodeNpy: shape ${pyShape(shape)} has ${count} entries but data has ${data.length}`);
 
+  const header = npyHeaderBytes(shape, code === 'f8' ? 'float64' : 'float32', opts);
+
+  let bytes: Uint8Array;
+  if (LITTLE_ENDIAN_HOST) {
+    bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  } else {
+    bytes = new Uint8Array(data.byteLength);
+    const dv = new DataView(bytes.buffer);
+    if (code === 'f8') for (let i = 0; i < data.length; i++) dv.setFloat64(8 * i, data[i], true);
+    else for (let i = 0; i < data.length; i++) dv.setFloat32(4 * i, data[i], true);
+  }
+  return [header, bytes];
+}
+
+/**
+ * The header of a C-order float64 or float32 .npy file of `shape` (magic, version, padded dict), exactly as
+ * encodeNpy writes it: the data starts right after it, on a 64-byte boundary. Lets a writer lay out a file whose
+ * data it fills in later (src/kernels/outOfCoreKernel.ts); the shape may hold more than MAX_NPY_ELEMENTS entries.
+ */
+export function npyHeaderBytes(shape: readonly number[], dtype: 'float64' | 'float32', opts?: EncodeNpyOptions): Uint8Array {
+  const code = dtype === 'float64' ? 'f8' : 'f4';
   const dict = `{'descr': '<${code}', 'fortran_order': False, 'shape': ${pyShape(shape)}, }`;
   const padded = (prefix: number): string => {
     const total = Math.ceil((prefix + dict.length + 1) / ALIGN) * ALIGN;
@@ -476,17 +499,41 @@ function npyParts(arr: NdArrayLike, opts?: EncodeNpyOptions): [Uint8Array, Uint8
     header[11] = (len >>> 24) & 0xff;
   }
   for (let i = 0; i < text.length; i++) header[prefix + i] = text.charCodeAt(i);
+  return header;
+}
 
-  let bytes: Uint8Array;
-  if (LITTLE_ENDIAN_HOST) {
-    bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  } else {
-    bytes = new Uint8Array(data.byteLength);
-    const dv = new DataView(bytes.buffer);
-    if (code === 'f8') for (let i = 0; i < data.length; i++) dv.setFloat64(8 * i, data[i], true);
-    else for (let i = 0; i < data.length; i++) dv.setFloat32(4 * i, data[i], true);
+/** Where a .npy file's data lies and what it holds, from its header alone (see readNpyLayout). */
+export interface NpyLayout {
+  /** The shape as stored. */
+  shape: number[];
+  /** 'float64' or 'float32' (the only dtypes a streaming reader serves). */
+  dtype: 'float64' | 'float32';
+  /** Byte offset of the first entry. */
+  dataOffset: number;
+  /** Bytes per entry (8 or 4). */
+  itemSize: number;
+  /** Stored column-major (numpy's fortran_order: True). */
+  fortranOrder: boolean;
+}
+
+/**
+ * Reads and checks the header of the .npy file open as `fd` (size `fileSize`), for readers that stream its data
+ * instead of loading it: no MAX_NPY_ELEMENTS limit (the array is never held whole), but the file must be long
+ * enough for its shape and the dtype float64 or float32 (anything else is a one-line InputError naming `label`).
+ */
+export function readNpyLayout(fd: number, fileSize: number, label: string): NpyLayout {
+  const dataOffset = parsePrelude(readAt(fd, 0, Math.min(fileSize, 12), label), label, fileSize);
+  const h = parseHeaderDict(readAt(fd, 0, dataOffset, label), label, Number.MAX_SAFE_INTEGER);
+  if (h.code !== 'f8' && h.code !== 'f4') {
+    throw new InputError(`${label}: dtype ${DTYPE_NAMES[h.code]} cannot be read in blocks of rows; save it as float64 or float32, e.g. arr.astype(np.float64)`);
   }
-  return [header, bytes];
+  checkSize(h, fileSize - dataOffset, label);
+  return { shape: h.shape, dtype: h.code === 'f8' ? 'float64' : 'float32', dataOffset, itemSize: ITEMSIZE[h.code], fortranOrder: h.fortran };
+}
+
+/** Reads exactly dst.length bytes of the open file `fd` from `position` (positioned reads; a short file is an InputError naming `label`). */
+export function readBytesAt(fd: number, dst: Uint8Array, position: number, label: string): void {
+  readInto(fd, dst, position, label);
 }
 
 /** Python's repr of a shape tuple, (3,) or (2, 3), as numpy prints shapes; used in error messages. */
