@@ -106,3 +106,26 @@ describe('Krylov solve with f0 ≠ 0 (random inputs, k = 2)', () => {
     }
   });
 });
+
+describe('Krylov flow refusals', () => {
+  const n = 60;
+  const x = randomMatrix(n, n, 21);
+  const y = randomMatrix(n, 2, 22);
+  // symmetric indefinite: X + Xᵀ has eigenvalues of both signs, far beyond round-off
+  const indefinite = { rows: n, cols: n, data: Float64Array.from({ length: n * n }, (_, q) => x.data[q] + x.data[(q % n) * n + Math.floor(q / n)]) };
+  const observe = (kf: Parameters<typeof krylovSolve>[0]) => krylovMseCurves(kf, 0.01, 2, Float64Array.of(1, 10)).trainMse;
+
+  it('an indefinite Θ is refused by the PSD rule on the Ritz values, and accepted (clipped, reported) with regularize', () => {
+    expect(() => krylovFlow({ train: inMemoryRowBlocks(indefinite), y }, { observe })).toThrow(/not positive semi-definite/);
+    const kf = krylovFlow({ train: inMemoryRowBlocks(indefinite), y }, { observe, regularize: true });
+    expect(kf.eb.spectrum.regularized).toBe(true);
+    expect(kf.eb.spectrum.clipped).toBeGreaterThan(0);
+  });
+
+  it('a scan without test points, mismatched Y, and a bad tolerance are InputErrors', () => {
+    const th = { rows: n, cols: n, data: Float64Array.from(indefinite.data, (v, q) => (q % (n + 1) === 0 ? 100 : 0)) };
+    expect(() => krylovLambdaScan({ train: inMemoryRowBlocks(th), y }, [0.1], 2)).toThrow(/needs test points/);
+    expect(() => krylovFlow({ train: inMemoryRowBlocks(th), y: randomMatrix(n - 1, 2, 1) }, { observe })).toThrow(/one target row per training point/);
+    expect(() => krylovFlow({ train: inMemoryRowBlocks(th), y }, { observe, tol: -1 })).toThrow(/tolerance/);
+  });
+});
