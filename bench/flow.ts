@@ -9,7 +9,11 @@
  *  (b) scipy's solve_ivp on the eigenbasis problem, in one run.
  * Every solver produces, for every λ, the train MSE, test MSE and test accuracy at the 200 times (what a λ
  * scan needs).
+ * Beside the spectral solver, in the same run, (k) the block Krylov (Lanczos) solver (src/dynamics/krylovFlow.ts):
+ * the same 64 λ × 200 times (tolerance 1e-8 on every train/test MSE value), and the `ntk scan` λ scan (13 λ in
+ * [1e-4, 1e-1], 300 λ·t points, L = 2 and 3) by both solvers, t* compared in grid steps (issue 17 acceptance).
  * Run: npx tsx bench/flow.ts [N=2000] [eigenbasis-integrator λ count=64] [scipy λ count=8] [original-equations λ count=4]
+ * (a count of 0 skips that solver: `npx tsx bench/flow.ts 8000 0 0 0` is spectral beside Krylov only)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,14 +25,17 @@ import { eigenbasis } from '../src/dynamics/eigenbasis.js';
 import { accuracyOverTime, mseOverTime } from '../src/dynamics/observables.js';
 import { constantSchedule } from '../src/dynamics/schedule.js';
 import { scheduledTrajectories } from '../src/dynamics/scheduledFlow.js';
+import { curvesObservable, krylovCurves, krylovFlow } from '../src/dynamics/krylovFlow.js';
 import { spectralTrajectory } from '../src/dynamics/spectral.js';
 import { trajectoryCurves } from '../src/dynamics/trajectory.js';
 import { bundledDataset } from '../src/experiments/dataset.js';
-import { logspace } from '../src/experiments/lambdaScan.js';
+import { krylovLambdaScan, lambdaScan, logspace } from '../src/experiments/lambdaScan.js';
 import { writeNpy } from '../src/io/npy.js';
 import { analyticKernel } from '../src/kernels/analytic.js';
 import { parseSpec } from '../src/layers/json.js';
 import { getLinalg } from '../src/linalg/index.js';
+import { inMemoryRowBlocks } from '../src/linalg/rowBlocks.js';
+import { readFileSync } from 'node:fs';
 
 const N = Number(process.argv[2] ?? 2000);
 const integratorCount = Number(process.argv[3] ?? 64);
@@ -70,12 +77,70 @@ const curvesPerLambda = tSpectralLambdas / 64 - solvePerLambda;
 console.log(`spectral: eigendecomposition ${tEig.toFixed(2)} s + 64 λ ${tSpectralLambdas.toFixed(2)} s = ${tSpectral.toFixed(2)} s total`);
 console.log(`  per λ: solve (mode responses) ${(solvePerLambda * 1000).toFixed(1)} ms + curves (test gemm, MSE, accuracy; shared by every solver) ${(curvesPerLambda * 1000).toFixed(1)} ms`);
 
+// (k) the block Krylov solver on the same problem: Θ and Θ* read as row blocks (in memory here), no eigendecomposition
+{
+  const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const problem = { train: inMemoryRowBlocks(thetaTrain, 1024), test: inMemoryRowBlocks(thetaTest, 1024), y: data.y, yTest: data.yTest };
+  const spectralTest: Float64Array[] = [];
+  const spectralTrain: Float64Array[] = [];
+  const spectralAcc: Float64Array[] = [];
+  for (const lambda of lambdas) {
+    const c = trajectoryCurves(eb, spectralTrajectory(eb, lambda, depth, times), linalg);
+    spectralTest.push(c.testMse!);
+    spectralTrain.push(c.trainMse);
+    spectralAcc.push(c.testAcc!);
+  }
+  const relMax = (a: Float64Array, b: Float64Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]) / Math.abs(b[i])), 0);
+  let k0 = performance.now();
+  const kf = krylovFlow(problem, { observe: curvesObservable(lambdas, depth, () => times, linalg), tol: 1e-8, linalg });
+  const tBasis = (performance.now() - k0) / 1000;
+  k0 = performance.now();
+  let worstTest = 0;
+  let worstTrain = 0;
+  let accDiff = 0;
+  lambdas.forEach((lambda, i) => {
+    const c = krylovCurves(kf, lambda, depth, times, linalg);
+    worstTest = Math.max(worstTest, relMax(c.testMse!, spectralTest[i]));
+    worstTrain = Math.max(worstTrain, relMax(c.trainMse, spectralTrain[i]));
+    const ref = spectralAcc[i];
+    accDiff = Math.max(accDiff, c.testAcc!.reduce((m, v, j) => Math.max(m, Math.abs(v - ref[j])), 0));
+  });
+  const tCurves = (performance.now() - k0) / 1000;
+  console.log(
+    `krylov (tol 1e-8): basis ${kf.size} vectors (${kf.basis.passes.train} passes over Θ, estimate ${kf.estimate.toExponential(1)}, ${kf.checks.length} checks) ${tBasis.toFixed(2)} s + 64 λ ${tCurves.toFixed(2)} s = ${(tBasis + tCurves).toFixed(2)} s total [load ${load()}]`,
+  );
+  console.log(`  vs spectral: test MSE ≤ ${worstTest.toExponential(2)} relative, train MSE ≤ ${worstTrain.toExponential(2)}, test accuracy ≤ ${accDiff} apart; time ratio spectral/krylov ${(tSpectral / (tBasis + tCurves)).toFixed(1)}×`);
+  // the ntk scan λ scan (13 λ, 300 λ·t points): t* by both solvers, in grid steps
+  const scanLambdas = logspace(1e-4, 1e-1, 13);
+  const step = Math.log(1e5) / 299;
+  for (const d of [2, 3]) {
+    let s0 = performance.now();
+    const sp = lambdaScan(eb, scanLambdas, d, { linalg });
+    const tSp = (performance.now() - s0) / 1000;
+    s0 = performance.now();
+    const kr = krylovLambdaScan(problem, scanLambdas, d, { tol: 1e-8, linalg });
+    const tKr = (performance.now() - s0) / 1000;
+    let mseSteps = 0;
+    let accSteps = 0;
+    let curve = 0;
+    sp.rows.forEach((r, i) => {
+      mseSteps = Math.max(mseSteps, Math.abs(Math.log(kr.rows[i].tStarMse / r.tStarMse)) / step);
+      accSteps = Math.max(accSteps, Math.abs(Math.log(kr.rows[i].tStarAcc / r.tStarAcc)) / step);
+      curve = Math.max(curve, relMax(Float64Array.from(kr.curves[i].testMse), Float64Array.from(sp.curves[i].testMse)));
+    });
+    console.log(
+      `scan L = ${d} (13 λ, 300 points): spectral ${tEig.toFixed(2)} + ${tSp.toFixed(2)} s, krylov ${tKr.toFixed(2)} s (basis ${kr.krylov.size}, estimate ${kr.krylov.estimate.toExponential(1)}) [load ${load()}]; ` +
+        `largest t* difference ${mseSteps.toExponential(2)} grid steps (MSE), ${accSteps.toFixed(2)} (accuracy); test MSE curves ≤ ${curve.toExponential(2)} relative`,
+    );
+  }
+}
+
 // (a) our Dormand–Prince integrator on the original equations, per λ: state [f (n×k); f* (m×k)], f(0) = 0,
 //   f' = −e^{−2(L−1)λt}·Θ(f − Y)/n − Lλf,  f*' = −e^{−2(L−1)λt}·Θ*(f − Y)/n − Lλf*.
 // It takes as many steps as the eigenbasis integrator (same eigenvalues, same stability limit), each stage one
 // (n+m)×n by n×k product; it costs 20–60 s per λ at N = 2000 here, so it runs on `directCount` λ spread over the grid
 // and its per-λ mean stands for all 64.
-{
+if (directCount > 0) {
   const n = N;
   const m = data.xTest.rows;
   const k = data.y.cols;
@@ -124,6 +189,7 @@ console.log(`  per λ: solve (mode responses) ${(solvePerLambda * 1000).toFixed(
 }
 
 // (a') our Dormand–Prince integrator in the eigenbasis, per λ (same eigenbasis, same outputs)
+if (integratorCount > 0) {
 t0 = performance.now();
 let maxDiff = 0;
 let steps = 0;
@@ -142,10 +208,11 @@ console.log(`(a') our integrator in the eigenbasis (DOPRI5, rtol 1e-11) per λ: 
 const odeSolvePerLambda = tOdeSolve / 1000 / integratorCount;
 console.log(`ratio (a')/spectral, end to end for 64 λ (both pay the eigendecomposition and the test gemm): ${((perLambdaOde * 64) / tSpectral).toFixed(1)}×`);
 console.log(`ratio (a')/spectral, solve only (per λ): ${(odeSolvePerLambda / solvePerLambda).toFixed(1)}×`);
+}
 
 // (b) scipy solve_ivp per λ on the same eigenbasis problem (train outputs only: its cheaper half)
-const dir = mkdtempSync(join(tmpdir(), 'ntk-flow-bench-'));
-try {
+const dir = scipyCount > 0 ? mkdtempSync(join(tmpdir(), 'ntk-flow-bench-')) : '';
+if (dir) try {
   writeNpy(join(dir, 'kappa.npy'), { shape: [eb.n], data: eb.kappa });
   writeNpy(join(dir, 'yT.npy'), { shape: [eb.n, eb.k], data: eb.yT.data });
   writeNpy(join(dir, 'lambdas.npy'), { shape: [64], data: Float64Array.from(lambdas) });

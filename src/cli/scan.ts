@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { eigenbasis } from '../dynamics/eigenbasis.js';
-import { regularizedNote } from '../dynamics/psdSpectrum.js';
-import { lambdaScan, logspace, type ScanResult } from '../experiments/lambdaScan.js';
+import { regularizedNote, type SpectrumClip } from '../dynamics/psdSpectrum.js';
+import { AUTO_SPECTRAL_MAX_N, chooseScanSolver, krylovLambdaScan, lambdaScan, logspace, type ScanResult } from '../experiments/lambdaScan.js';
+import { inMemoryRowBlocks } from '../linalg/rowBlocks.js';
 import { checkOutputDir, writeOutputDir } from '../io/outputPath.js';
 import { analyticKernel } from '../kernels/analytic.js';
 import { checkMemory, defaultMemoryLimit, flowMemoryBytes, parseMemoryLimit } from '../kernels/memory.js';
@@ -33,10 +34,13 @@ interface ScanCliOptions {
   quiet?: boolean;
   regularize?: boolean;
   maxMemory?: string;
+  solver: string;
 }
 
 /** Points per λ on the λ·t grid (lambdaScan's default): fixes the scan's memory per λ. */
 const SCAN_TIMES = 300;
+/** Relative accuracy requested of the Krylov solver's train and test MSE values (its error estimate). */
+const KRYLOV_TOL = 1e-8;
 
 export function registerScanCommand(program: Command): void {
   const cmd = program
@@ -51,6 +55,7 @@ export function registerScanCommand(program: Command): void {
     .option('--force', 'replace an existing --out folder')
     .option('--quiet', 'no progress bar')
     .option('--regularize', 'clip negative eigenvalues of an indefinite Θ to 0 (reported) instead of refusing it')
+    .option('--solver <auto|spectral|krylov>', `flow solver: spectral (eigendecomposition), krylov (block Lanczos basis, tolerance ${KRYLOV_TOL}) or auto (spectral up to n = ${AUTO_SPECTRAL_MAX_N})`, 'auto')
     .option('--max-memory <size>', `refuse if the estimated peak memory exceeds this (e.g. 16G; default ${Math.round(defaultMemoryLimit() / 2 ** 30)}G)`)
     .addHelpText(
       'after',
@@ -68,6 +73,7 @@ ${INPUT_SHAPE_HELP}`,
       const started = Date.now();
       const spec = parseSpec(o.arch);
       if (o.model !== 'deep' && o.model !== 'linear') throw new InputError(`--model must be deep or linear, got "${o.model}"`);
+      chooseScanSolver(o.solver, 1); // refuses a bad --solver before any work
       if (spec.parameterization !== 'ntk') throw new InputError('the L2 flow uses the NTK parameterization (the standard one has no infinite-width limit)');
       const homogeneous = isPositivelyHomogeneous(spec);
       if (!homogeneous && !o.kernelOnly) {
@@ -95,10 +101,26 @@ ${INPUT_SHAPE_HELP}`,
       const thetaTrain = (await analyticKernel(spec, inputs.x, undefined, { get: 'ntk', onProgress: bar.update, maxMemoryBytes: memoryLimit })).ntk!;
       bar.stop();
       const thetaTest = (await analyticKernel(spec, inputs.xTest, inputs.x, { get: 'ntk', maxMemoryBytes: memoryLimit })).ntk!;
-      const eb = eigenbasis({ thetaTrain, thetaTest, y: data.y, yTest: data.yTest }, undefined, { regularize: o.regularize });
-      if (eb.spectrum.regularized) process.stderr.write(`ntk: warning: ${regularizedNote(eb.spectrum)}\n`);
+      const solver = chooseScanSolver(o.solver, thetaTrain.rows);
       const bar2 = progressBar('λ values', o.quiet);
-      const result = lambdaScan(eb, lambdas, depth, { onProgress: bar2.update, lambdaTimeGrid: [1e-3, 1e2, SCAN_TIMES] });
+      const scanOpts = { onProgress: bar2.update, lambdaTimeGrid: [1e-3, 1e2, SCAN_TIMES] as [number, number, number] };
+      let result: ScanResult;
+      let spectrum: SpectrumClip;
+      let solverInfo: Record<string, unknown> = { name: solver };
+      if (solver === 'spectral') {
+        const eb = eigenbasis({ thetaTrain, thetaTest, y: data.y, yTest: data.yTest }, undefined, { regularize: o.regularize });
+        spectrum = eb.spectrum;
+        result = lambdaScan(eb, lambdas, depth, scanOpts);
+      } else {
+        const problem = { train: inMemoryRowBlocks(thetaTrain, 1024), test: inMemoryRowBlocks(thetaTest, 1024), y: data.y, yTest: data.yTest };
+        const kr = krylovLambdaScan(problem, lambdas, depth, { ...scanOpts, tol: KRYLOV_TOL, regularize: o.regularize });
+        spectrum = kr.krylov.spectrum;
+        result = kr;
+        const { size, estimate, converged, passes } = kr.krylov;
+        solverInfo = { name: solver, tolerance: KRYLOV_TOL, basisSize: size, errorEstimate: estimate, converged, passes };
+        if (!converged) process.stderr.write(`ntk: warning: Krylov basis stopped at ${size} (= n) with error estimate ${estimate.toPrecision(2)} > ${KRYLOV_TOL}\n`);
+      }
+      if (spectrum.regularized) process.stderr.write(`ntk: warning: ${regularizedNote(spectrum)}\n`);
       bar2.stop();
       const meta = {
         architecture: o.arch,
@@ -110,7 +132,8 @@ ${INPUT_SHAPE_HELP}`,
         k: data.y.cols,
         dtype: 'float64',
         lambdaTimeGrid: `${SCAN_TIMES} log-spaced values of λ·t in [1e-3, 1e2]`,
-        spectrum: eb.spectrum,
+        solver: solverInfo,
+        spectrum,
         seconds: (Date.now() - started) / 1000,
       };
       writeOutputDir(

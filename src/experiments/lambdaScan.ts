@@ -1,6 +1,8 @@
 import type { Eigenbasis } from '../dynamics/eigenbasis.js';
+import { curvesObservable, krylovCurves, krylovFlow, type AdaptiveKrylovFlow, type KrylovCheck, type StreamedFlowProblem } from '../dynamics/krylovFlow.js';
 import { bestTime, logLogSlope } from '../dynamics/observables.js';
 import { checkDepthLambda } from '../dynamics/problem.js';
+import type { PsdOptions, SpectrumClip } from '../dynamics/psdSpectrum.js';
 import { spectralTrajectory } from '../dynamics/spectral.js';
 import { trajectoryCurves } from '../dynamics/trajectory.js';
 import type { Linalg } from '../linalg/types.js';
@@ -68,6 +70,9 @@ export function logspace(a: number, b: number, count: number): number[] {
   return Array.from({ length: count }, (_, i) => a * (b / a) ** (i / (count - 1)));
 }
 
+/** What a λ scan evaluates: train MSE, test MSE and test accuracy of one λ over `times` (float64). */
+export type ScanCurves = (lambda: number, times: Float64Array) => { trainMse: Float64Array; testMse: Float64Array | null; testAcc: Float64Array | null };
+
 /**
  * The λ scan: one eigendecomposition (in `eb`), then for every λ the closed-form flow on a grid of λ·t, the
  * test MSE and accuracy over time, their best times t*, and the log-log slope of t* against λ. Float64.
@@ -81,21 +86,111 @@ export function logspace(a: number, b: number, count: number): number[] {
  */
 export function lambdaScan(eb: Eigenbasis, lambdas: readonly number[], depth: number, opts: ScanOptions = {}): ScanResult {
   if (!eb.c || !eb.yTest) throw new InputError('a λ scan needs test points: the test–train kernel and test targets');
+  return lambdaScanWith((lambda, times) => trajectoryCurves(eb, spectralTrajectory(eb, lambda, depth, times), opts.linalg), lambdas, depth, opts);
+}
+
+/** The checks of a λ scan's inputs (λ > 0, valid depth), shared by both solvers. */
+function checkScan(lambdas: readonly number[], depth: number): void {
   if (lambdas.length === 0) throw new InputError('no λ values to scan');
   for (const l of lambdas) {
     checkDepthLambda(depth, l);
     if (l === 0) throw new InputError('λ = 0 has no 1/λ time scale; scan λ > 0');
   }
+}
+
+/** The times of one λ on the scan grid: λ·t log-spaced over [min, max] (default [1e-3, 1e2], 300 points). */
+export function scanTimes(lambda: number, grid: [number, number, number] = [1e-3, 1e2, 300]): Float64Array {
+  return Float64Array.from(logspace(grid[0], grid[1], grid[2]), (v) => v / lambda);
+}
+
+/** Options of {@link krylovLambdaScan}: the scan's, the PSD check's, and the Krylov tolerance. */
+export interface KrylovScanOptions extends ScanOptions, PsdOptions {
+  /** Relative accuracy requested of every train and test MSE value of the scan (the estimate; default 1e-8). */
+  tol?: number;
+  /** Called after each basis-size check. */
+  onCheck?: (c: KrylovCheck) => void;
+}
+
+/** A Krylov scan's result: the scan, and the basis that produced it (size, error estimate, checks). */
+export interface KrylovScanResult extends ScanResult {
+  krylov: {
+    size: number;
+    estimate: number;
+    converged: boolean;
+    passes: { train: number; test: number };
+    checks: { size: number; estimate: number; residual: number }[];
+    /** Negative Ritz values set to 0 (round-off, or regularization when asked), as eigenbasis() reports. */
+    spectrum: SpectrumClip;
+  };
+}
+
+/** The flow solvers of a λ scan. */
+export const SCAN_SOLVERS = ['auto', 'spectral', 'krylov'] as const;
+export type ScanSolver = (typeof SCAN_SOLVERS)[number];
+
+/**
+ * Largest n for which `auto` takes the spectral solver. The eigendecomposition grows as n³ while the Krylov basis
+ * the bundled digits need stays at ~200–300 vectors (each one pass over Θ, n² per block): measured on this project's
+ * 2-core box, n = 600 took 0.6 s (eigh) against 3.7 s (Krylov to 1e-10), n = 2000 45 s against 12 s (load ~10);
+ * see docs/design/krylov-flow.md.
+ */
+export const AUTO_SPECTRAL_MAX_N = 1500;
+
+/** Resolves `auto` by n (spectral up to {@link AUTO_SPECTRAL_MAX_N}); refuses other names (InputError). */
+export function chooseScanSolver(choice: string, n: number): 'spectral' | 'krylov' {
+  if (!(SCAN_SOLVERS as readonly string[]).includes(choice)) throw new InputError(`--solver must be auto, spectral or krylov, got "${choice}"`);
+  if (choice === 'auto') return n <= AUTO_SPECTRAL_MAX_N ? 'spectral' : 'krylov';
+  return choice as 'spectral' | 'krylov';
+}
+
+/**
+ * The λ scan on a block Krylov basis (krylovFlow.ts) instead of the eigendecomposition: the basis grows until every
+ * train and test MSE value of the scan (all λ, all grid times) changes by at most `tol` (relative) between checks,
+ * then the scan runs on the Ritz basis exactly as {@link lambdaScan} does on the eigenbasis. Θ and Θ* are read in
+ * row blocks only (in memory or from disk). The test accuracy is not in the estimate (it is piecewise constant;
+ * it moves only where two classes' outputs are within the MSE error of a tie).
+ */
+export function krylovLambdaScan(p: StreamedFlowProblem, lambdas: readonly number[], depth: number, opts: KrylovScanOptions = {}): KrylovScanResult {
+  if (!p.test || !p.yTest) throw new InputError('a λ scan needs test points: the test–train kernel and test targets');
+  checkScan(lambdas, depth);
+  const grid = opts.lambdaTimeGrid ?? [1e-3, 1e2, 300];
+  scanTimes(1, grid); // checks the grid before any work
+  const kf: AdaptiveKrylovFlow = krylovFlow(p, {
+    observe: curvesObservable(lambdas, depth, (l) => scanTimes(l, grid), opts.linalg),
+    tol: opts.tol,
+    linalg: opts.linalg,
+    regularize: opts.regularize,
+    tolerance: opts.tolerance,
+    onCheck: opts.onCheck,
+  });
+  const scan = lambdaScanWith((lambda, times) => krylovCurves(kf, lambda, depth, times, opts.linalg), lambdas, depth, opts);
+  return {
+    ...scan,
+    krylov: {
+      size: kf.size,
+      estimate: kf.estimate,
+      converged: kf.converged,
+      passes: { ...kf.basis.passes },
+      checks: kf.checks.map((c) => ({ size: c.size, estimate: c.estimate, residual: c.residual })),
+      spectrum: kf.eb.spectrum,
+    },
+  };
+}
+
+/** The λ scan on any solver's curves (see {@link lambdaScan}); `curvesAt` must give test MSE and accuracy. */
+export function lambdaScanWith(curvesAt: ScanCurves, lambdas: readonly number[], depth: number, opts: ScanOptions = {}): ScanResult {
+  checkScan(lambdas, depth);
   const [uMin, uMax, count] = opts.lambdaTimeGrid ?? [1e-3, 1e2, 300];
   const u = logspace(uMin, uMax, count);
   const rows: ScanRow[] = [];
   const curves: ScanResult['curves'] = [];
   lambdas.forEach((lambda, idx) => {
     const times = Float64Array.from(u, (v) => v / lambda);
-    const curvesNow = trajectoryCurves(eb, spectralTrajectory(eb, lambda, depth, times), opts.linalg);
+    const curvesNow = curvesAt(lambda, times);
     const T = times.length;
-    const testMse = curvesNow.testMse!;
-    const testAcc = curvesNow.testAcc!;
+    if (!curvesNow.testMse || !curvesNow.testAcc) throw new InputError('a λ scan needs test points: the test–train kernel and test targets');
+    const testMse = curvesNow.testMse;
+    const testAcc = curvesNow.testAcc;
     const trainMse = curvesNow.trainMse;
     const bm = bestTime(testMse, times, 'min');
     const ba = bestTime(testAcc, times, 'max');
