@@ -85,6 +85,7 @@ export {
   mseOverTime,
   accuracyOverTime,
   bestTime,
+  EDGE_ROUNDING_TOL,
   kernelScale,
   deepFilter,
   linearFilter,
