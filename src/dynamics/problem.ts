@@ -73,6 +73,18 @@ export function checkDepthLambda(depth: number, lambda?: number): void {
   }
 }
 
+/**
+ * Output times as the Float64Array the solvers work on: a Float64Array is returned as is, anything else array-like
+ * (a number[] from `logspace`, a Float32Array) is copied. Checked with `checkTimes` by the solvers.
+ */
+export function asTimes(times: ArrayLike<number>): Float64Array {
+  if (times instanceof Float64Array) return times;
+  if (times === null || typeof times !== 'object' || typeof times.length !== 'number') {
+    throw new InputError('times must be an array of numbers (number[] or Float64Array)');
+  }
+  return Float64Array.from(times);
+}
+
 export function checkTimes(times: ArrayLike<number>): void {
   if (times.length === 0) throw new InputError('no output times given');
   for (let i = 0; i < times.length; i++) {

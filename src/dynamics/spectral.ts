@@ -2,7 +2,7 @@ import { getLinalg } from '../linalg/index.js';
 import type { Linalg } from '../linalg/types.js';
 import type { Eigenbasis } from './eigenbasis.js';
 import { modeResponses } from './modeSolution.js';
-import { checkDepthLambda, checkTimes } from './problem.js';
+import { asTimes, checkDepthLambda, checkTimes } from './problem.js';
 import { trajectoryOutputs, type EigenTrajectory, type FlowSolution } from './trajectory.js';
 
 export type { FlowSolution } from './trajectory.js';
@@ -19,8 +19,9 @@ export function expm1OverX(z: number): number {
  * which solves (f*)' = −(1/n)Θ_t(X*, X)(f − Y) − Lλ f* because κe^{−as}G = −G' − LλG (likewise for H).
  * κ → 0 modes use the limits of those ratios. One eigendecomposition (in `eb`) serves every λ and L.
  */
-export function spectralTrajectory(eb: Eigenbasis, lambda: number, depth: number, times: Float64Array): EigenTrajectory {
+export function spectralTrajectory(eb: Eigenbasis, lambda: number, depth: number, outputTimes: ArrayLike<number>): EigenTrajectory {
   checkDepthLambda(depth, lambda);
+  const times = asTimes(outputTimes);
   checkTimes(times);
   const n = eb.n;
   const T = times.length;
@@ -47,7 +48,10 @@ export function spectralTrajectory(eb: Eigenbasis, lambda: number, depth: number
   return { times, g, h, zg, zh, testDecay };
 }
 
-/** f on training and test points at each time, float64: see `spectralTrajectory`. */
-export function spectralSolve(eb: Eigenbasis, lambda: number, depth: number, times: Float64Array, opts: { linalg?: Linalg } = {}): FlowSolution {
+/**
+ * f on training and test points at each time, float64: see `spectralTrajectory`. `times` is any array of numbers
+ * (`logspace(…)`'s number[] or a Float64Array); the result carries the shapes of its arrays (`fTrainShape`, …).
+ */
+export function spectralSolve(eb: Eigenbasis, lambda: number, depth: number, times: ArrayLike<number>, opts: { linalg?: Linalg } = {}): FlowSolution {
   return trajectoryOutputs(eb, spectralTrajectory(eb, lambda, depth, times), opts.linalg ?? getLinalg());
 }

@@ -28,11 +28,24 @@ export interface KernelOptions {
   linalg?: Linalg;
 }
 
-/** Analytic kernels between the rows of X1 and X2, float64, each N1×N2 (row-major). */
+/** Analytic kernels between the rows of X1 and X2, float64, each N1×N2 (row-major); null where not asked for. */
 export interface KernelResult {
   nngp: Mat | null;
   ntk: Mat | null;
 }
+
+/**
+ * The result typed by what `get` asked for: 'both' (the default) has both kernels, 'ntk' the NTK (nngp null),
+ * 'nngp' the NNGP (ntk null), so `(await analyticKernel(spec, x)).ntk` is a Mat without a `!`.
+ */
+export type KernelResultFor<G extends KernelGet> = G extends 'ntk'
+  ? { ntk: Mat; nngp: null }
+  : G extends 'nngp'
+    ? { nngp: Mat; ntk: null }
+    : { nngp: Mat; ntk: Mat };
+
+/** KernelOptions with `get` narrowed to G, so the result type follows it. */
+export type KernelOptionsFor<G extends KernelGet> = Omit<KernelOptions, 'get'> & { get?: G };
 
 /** Below this many entry-layer updates the work is done inline: starting workers costs more. */
 const INLINE_WORK = 2_000_000;
@@ -44,7 +57,16 @@ const INLINE_WORK = 2_000_000;
  * it, with the diagonal from the self parts (the exact θ = 0 formulas). A spec holding a layer written in user code is computed
  * on the calling thread (workers cannot rebuild it): same numbers, one core.
  */
-export async function analyticKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: KernelOptions = {}): Promise<KernelResult> {
+export async function analyticKernel<G extends KernelGet = 'both'>(
+  spec: NetworkSpec,
+  x1: Mat | Images,
+  x2?: Mat | Images,
+  opts: KernelOptionsFor<G> = {},
+): Promise<KernelResultFor<G>> {
+  return (await analyticKernelUntyped(spec, x1, x2, opts)) as KernelResultFor<G>;
+}
+
+async function analyticKernelUntyped(spec: NetworkSpec, x1: Mat | Images, x2: Mat | Images | undefined, opts: KernelOptions): Promise<KernelResult> {
   if (isImages(x1) || (x2 !== undefined && isImages(x2))) return imageKernel(spec, x1, x2, opts);
   const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
   const symmetric = x2 === undefined || x2 === x1;
@@ -63,21 +85,26 @@ export async function analyticKernel(spec: NetworkSpec, x1: Mat | Images, x2?: M
 }
 
 /** Synchronous, single-threaded version of `analyticKernel` (same numbers, bit for bit). */
-export function analyticKernelSync(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: KernelOptions = {}): KernelResult {
-  if (isImages(x1) || (x2 !== undefined && isImages(x2))) return imageKernelSync(spec, x1, x2, opts);
+export function analyticKernelSync<G extends KernelGet = 'both'>(
+  spec: NetworkSpec,
+  x1: Mat | Images,
+  x2?: Mat | Images,
+  opts: KernelOptionsFor<G> = {},
+): KernelResultFor<G> {
+  if (isImages(x1) || (x2 !== undefined && isImages(x2))) return imageKernelSync(spec, x1, x2, opts) as KernelResultFor<G>;
   const prep = prepare(spec, x1, x2, opts);
   runInline(prep, opts);
-  return finish(prep, opts.get ?? 'both');
+  return finish(prep, opts.get ?? 'both') as KernelResultFor<G>;
 }
 
 /** The NTK alone, N1×N2 float64. */
 export async function ntkKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: Omit<KernelOptions, 'get'> = {}): Promise<Mat> {
-  return (await analyticKernel(spec, x1, x2, { ...opts, get: 'ntk' })).ntk as Mat;
+  return (await analyticKernel(spec, x1, x2, { ...opts, get: 'ntk' })).ntk;
 }
 
 /** The NNGP alone, N1×N2 float64. */
 export async function nngpKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: Omit<KernelOptions, 'get'> = {}): Promise<Mat> {
-  return (await analyticKernel(spec, x1, x2, { ...opts, get: 'nngp' })).nngp as Mat;
+  return (await analyticKernel(spec, x1, x2, { ...opts, get: 'nngp' })).nngp;
 }
 
 /**
