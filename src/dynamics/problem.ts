@@ -1,4 +1,4 @@
-import type { Mat } from '../linalg/matrix.js';
+import { checkMatArgument, type Mat } from '../linalg/matrix.js';
 import { InputError, assertFinite } from '../util/errors.js';
 
 /**
@@ -25,6 +25,11 @@ export const SYMMETRY_TOLERANCE = 1e-10;
 
 /** Checks shapes, finiteness and symmetry of a flow problem; throws InputError naming the problem. */
 export function checkFlowProblem(p: FlowProblem): void {
+  checkMatArgument(p.thetaTrain, 'Θ (train)');
+  checkMatArgument(p.y, 'Y');
+  for (const [m, name] of [[p.thetaTest, 'Θ (test)'], [p.yTest, 'Y (test)'], [p.f0, 'f0'], [p.f0Test, 'f0 (test)']] as const) {
+    if (m !== undefined && m !== null) checkMatArgument(m, name);
+  }
   const { thetaTrain: th, y } = p;
   if (th.rows !== th.cols) throw new InputError(`Θ (train) must be square, got ${th.rows}×${th.cols}`);
   if (th.rows === 0) throw new InputError('Θ (train) is empty');

@@ -7,7 +7,7 @@ import { specToJson } from '../layers/json.js';
 import type { KernelFn, NetworkSpec } from '../layers/types.js';
 import { getLinalg } from '../linalg/index.js';
 import type { Linalg } from '../linalg/types.js';
-import type { Mat } from '../linalg/matrix.js';
+import { checkMatArgument, type Mat } from '../linalg/matrix.js';
 import { InputError, assertFinite } from '../util/errors.js';
 import type { ImageKernelWorkerData, KernelWorkerData } from './kernelWorker.js';
 import { prestartKernelWorkers, runKernelTasks } from './workerPool.js';
@@ -67,6 +67,7 @@ export async function analyticKernel<G extends KernelGet = 'both'>(
 }
 
 async function analyticKernelUntyped(spec: NetworkSpec, x1: Mat | Images, x2: Mat | Images | undefined, opts: KernelOptions): Promise<KernelResult> {
+  checkInputArguments(x1, x2);
   if (isImages(x1) || (x2 !== undefined && isImages(x2))) return imageKernel(spec, x1, x2, opts);
   const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
   const symmetric = x2 === undefined || x2 === x1;
@@ -91,6 +92,7 @@ export function analyticKernelSync<G extends KernelGet = 'both'>(
   x2?: Mat | Images,
   opts: KernelOptionsFor<G> = {},
 ): KernelResultFor<G> {
+  checkInputArguments(x1, x2);
   if (isImages(x1) || (x2 !== undefined && isImages(x2))) return imageKernelSync(spec, x1, x2, opts) as KernelResultFor<G>;
   const prep = prepare(spec, x1, x2, opts);
   runInline(prep, opts);
@@ -117,6 +119,7 @@ export function kernelDiagonal(
   x: Mat | Images,
   opts: Pick<KernelOptions, 'maxMemoryBytes' | 'onProgress'> = {},
 ): { nngp: Float64Array; ntk: Float64Array } {
+  checkMatArgument(x, 'X');
   if (isImages(x)) return imageDiagonal(spec, x, opts);
   checkInput(x, 'X');
   const fn = bindKernel(spec, x.cols);
@@ -215,6 +218,12 @@ function finish(p: Prepared, get: KernelGet): KernelResult {
   if (result.nngp) assertFiniteKernel(result.nngp, 'NNGP', p.maxSqNorm);
   if (result.ntk) assertFiniteKernel(result.ntk, 'NTK', p.maxSqNorm);
   return result;
+}
+
+/** X1 and X2 are Mats or Images, not JS arrays (refused saying what to pass). */
+function checkInputArguments(x1: unknown, x2: unknown): void {
+  checkMatArgument(x1, x2 === undefined ? 'X' : 'X1');
+  if (x2 !== undefined) checkMatArgument(x2, 'X2');
 }
 
 function checkInput(x: Mat, name: string): void {

@@ -32,7 +32,7 @@ export function checkOptions(layer: string, opts: unknown, allowed: Readonly<Rec
         : kind === 'function'
           ? typeof value === 'function'
           : typeof value === kind;
-    if (!ok) throw new SpecError(`${layer}: ${what} "${key}" must be ${KIND_NAMES[kind]}, got ${describeValue(value)}`);
+    if (!ok) throw new SpecError(`${layer}: ${key} must be ${KIND_NAMES[kind]}, got ${describeValue(value)}`);
   }
 }
 

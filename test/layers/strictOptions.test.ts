@@ -31,9 +31,9 @@ describe('JS layer builders check their options as strictly as the spec parsers'
   });
 
   it('wrong types are refused with the expected kind', () => {
-    expect(specError(() => dense(8, { wStd: '2' } as never)).message).toBe('dense: option "wStd" must be a number, got the string "2"');
-    expect(specError(() => batchNorm({ affine: 1 } as never)).message).toBe('batchNorm: option "affine" must be true or false, got 1');
-    expect(specError(() => conv(8, { filter: 3 } as never)).message).toBe('conv: option "filter" must be an array of numbers, got 3');
+    expect(specError(() => dense(8, { wStd: '2' } as never)).message).toBe('dense: wStd must be a number, got the string "2"');
+    expect(specError(() => batchNorm({ affine: 1 } as never)).message).toBe('batchNorm: affine must be true or false, got 1');
+    expect(specError(() => conv(8, { filter: 3 } as never)).message).toBe('conv: filter must be an array of numbers, got 3');
     expect(specError(() => dense(8, 2 as never)).message).toMatch(/^dense: the options must be an object with keys among wStd, bStd, got 2$/);
   });
 
@@ -50,6 +50,6 @@ describe('JS layer builders check their options as strictly as the spec parsers'
   it('the registry (JSON and one-line specs) still builds every layer with options, absent ones left out', () => {
     const spec = parseSpec('conv(4, 3x3) > batchNorm(momentum=0.9) > relu > avgPool(2x2) > flatten > dense(3, bStd=0.1)');
     expect(spec.layers.map((l) => l.json.type)).toEqual(['conv', 'batchNorm', 'relu', 'avgPool', 'flatten', 'dense']);
-    expect(specError(() => parseSpec('{"layers":[{"type":"batchNorm","affine":"yes"}]}')).message).toMatch(/affine" must be true or false, got the string "yes"/);
+    expect(specError(() => parseSpec('{"layers":[{"type":"batchNorm","affine":"yes"}]}')).message).toMatch(/affine must be true or false, got the string "yes"/);
   });
 });
