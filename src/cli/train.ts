@@ -7,7 +7,7 @@ import { checkTrainOptions } from '../training/validate.js';
 import { InputError } from '../util/errors.js';
 import { INPUT_SHAPE_HELP, loadDataset } from './dataArgs.js';
 import { parseInteger, parseNumber } from './parse.js';
-import { float32Json } from './float32.js';
+import { float32Json } from '../io/float32.js';
 import { progressBar } from './progress.js';
 import { addTrainOptions, parsePositive, parseTrainOptions, type TrainCliOptions } from './trainArgs.js';
 

@@ -106,14 +106,23 @@ describe('ntk scan', () => {
     expect(existsSync(join(dir, 'scan-bias'))).toBe(false);
     const ok = run(['scan', '--arch', 'dense(64, bStd=0.1) > erf > dense(10)', '--data', 'mnist:40:40', '--kernel-only', '--out', join(dir, 'scan-k')]);
     expect(ok.status, ok.stderr).toBe(0);
-    expect(readFileSync(join(dir, 'scan-k', 'kernel_decay.csv'), 'utf8')).toMatch(/^Lambda_integrated,trace_ratio/);
+    expect(readFileSync(join(dir, 'scan-k', 'kernel_decay.csv'), 'utf8')).toMatch(/^bigLambda,traceRatio\n/);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ kernelOnly: true, files: ['kernel_decay.csv', 'kernel_decay.json'] });
+    expect(ok.stdout.trim().split('\n')).toHaveLength(1);
   });
-  it('writes tstar.csv/json and prints the table for a small bundled-data scan', () => {
+  it('writes tstar.csv/json, the table on stderr and one JSON line on stdout for a small bundled-data scan', () => {
     const r = run(['scan', '--arch', 'dense(64) > relu > dense(64) > relu > dense(10)', '--data', 'mnist:60:60', '--lambdas', '1e-3:1e-1:5', '--out', join(dir, 'scan-ok')]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/slope of log t\* vs log λ/);
+    expect(r.stderr).toMatch(/slope of log t\* vs log λ/);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
     const j = JSON.parse(readFileSync(join(dir, 'scan-ok', 'tstar.json'), 'utf8'));
     expect(j.rows).toHaveLength(5);
     expect(j.depth).toBe(3);
+    const line = JSON.parse(r.stdout);
+    expect(line).toMatchObject({ out: join(dir, 'scan-ok'), depth: 3, model: 'deep', n: 60, m: 60, k: 10, lambdas: 5, slopeMse: j.slopeMse, slopeAccuracy: j.slopeAccuracy });
+    // the CSV's columns are the JSON rows' keys (one camelCase name per quantity), with the same values
+    const [head, ...rows] = readFileSync(join(dir, 'scan-ok', 'tstar.csv'), 'utf8').trim().split('\n');
+    expect(head.split(',')).toEqual(Object.keys(j.rows[0]));
+    rows.forEach((row, i) => expect(row.split(',')).toEqual(Object.values(j.rows[i] as Record<string, unknown>).map(String)));
   });
 });

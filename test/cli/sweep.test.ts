@@ -22,7 +22,14 @@ describe('ntk sweep', () => {
     const ref = temp();
     const full = await runCli([...ARGS, '--out', ref]);
     expect(full.status, full.stderr).toBe(0);
-    expect(full.stdout).toMatch(/slope of log t\* vs log λ/);
+    const line = JSON.parse(full.stdout);
+    expect(full.stdout.trim().split('\n')).toHaveLength(1);
+    expect(line).toMatchObject({ out: ref, runs: 6, widths: [64, 64, 10] });
+    const saved = JSON.parse(readFileSync(join(ref, 'sweep.json'), 'utf8'));
+    // the metadata records the network trained (--width 64), not only the --arch text
+    expect(saved).toMatchObject({ width: 64, widths: [64, 64, 10] });
+    expect(saved.network.layers.filter((l: { type: string }) => l.type === 'dense').map((l: { width: number }) => l.width)).toEqual([64, 64, 10]);
+    expect(readFileSync(join(ref, 'tstar.csv'), 'utf8').split('\n')[0]).toBe('lambda,lr,seed,budget,tStarAcc,tStarLoss,lambdaTStarAcc,lambdaTStarLoss,bestTestAcc,bestTestLoss,accAtEdge,lossAtEdge');
 
     const out = temp();
     const child = spawn(process.execPath, [BIN, ...ARGS, '--out', out], { env, stdio: 'ignore' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { float32Json, formatFloat32 } from '../../src/cli/float32.js';
+import { float32Json, formatFloat32 } from '../../src/io/float32.js';
 
 describe('float32 values printed at float32 precision', () => {
   it('the shortest text that reads back to the same float32, as numpy prints a float32', () => {
