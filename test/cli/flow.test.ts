@@ -66,6 +66,28 @@ describe('ntk flow', () => {
     expect(typeof summary.tStarMse).toBe('number');
   });
 
+  it('--y with integer labels one-hot encodes them (centred, as scan) or takes them as values with --targets values', () => {
+    const labels = Float64Array.from([0, 2, 1, 1, 0, 2, 2, 1, 0, 1]);
+    const labelsTest = Float64Array.from([1, 0, 2, 2, 1, 0]);
+    writeNpy(join(dir, 'L.npy'), { shape: [10], data: labels });
+    writeNpy(join(dir, 'LT.npy'), { shape: [6], data: labelsTest });
+    const args = (out: string, ...more: string[]) => ['flow', '--theta', join(dir, 'K.npy'), '--theta-test', join(dir, 'KT.npy'), '--y', join(dir, 'L.npy'), '--y-test', join(dir, 'LT.npy'), '--lambda', '0.05', '--depth', '3', '--times', join(dir, 'T.npy'), '--out', join(dir, out), ...more];
+    const r = run(args('labels'));
+    expect(r.status, r.stderr).toBe(0);
+    expect(readNpy(join(dir, 'labels', 'f_train.npy')).shape).toEqual([4, 10, 3]);
+    // independent truth: the library's flow on centred one-hot targets built here (one-hot − 1/k, k = 3)
+    const centred = (l: Float64Array) => ({ rows: l.length, cols: 3, data: Float64Array.from({ length: 3 * l.length }, (_, q) => (l[Math.floor(q / 3)] === q % 3 ? 1 : 0) - 1 / 3) });
+    const lib = spectralSolve(eigenbasis({ thetaTrain: th, thetaTest: tt, y: centred(labels), yTest: centred(labelsTest) }), 0.05, 3, [0.5, 2, 10, 50]);
+    expect(maxRelErr(readNpy(join(dir, 'labels', 'f_train.npy')).data, lib.fTrain, 1e-3)).toBeLessThan(1e-10);
+    expect(JSON.parse(readFileSync(join(dir, 'labels', 'summary.json'), 'utf8')).targets).toBe('labels 0..2 as centred one-hot targets (3 outputs)');
+    const v = run(args('values', '--targets', 'values'));
+    expect(v.status, v.stderr).toBe(0);
+    expect(readNpy(join(dir, 'values', 'f_train.npy')).shape).toEqual([4, 10, 1]);
+    const bad = run(args('bad', '--targets', 'ordinal'));
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--targets must be centred, onehot or values/);
+  });
+
   it('--model linear, a schedule, and log-spaced times', () => {
     expect(run([...base(), '--lambda', '0.05', '--model', 'linear', '--times', 'log:0.1:100:20', '--out', join(dir, 'lin')]).status).toBe(0);
     expect(readNpy(join(dir, 'lin', 'f_train.npy')).shape).toEqual([20, 10, 2]);
