@@ -61,7 +61,8 @@ export function logspace(a: number, b: number, count: number): number[] {
  * test MSE and accuracy over time, their best times t*, and the log-log slope of t* against λ. Float64.
  * Requires test targets (eb.yTest).
  */
-export function lambdaScan(eb: Eigenbasis, lambdas: readonly number[], depth: number, opts: ScanOptions = {}): ScanResult {
+export function lambdaScan(eb: Eigenbasis, lambdaValues: ArrayLike<number>, depth: number, opts: ScanOptions = {}): ScanResult {
+  const lambdas = Array.from(lambdaValues); // number[] (logspace) or a Float64Array
   if (!eb.c || !eb.yTest) throw new InputError('a λ scan needs test points: the test–train kernel and test targets');
   if (lambdas.length === 0) throw new InputError('no λ values to scan');
   for (const l of lambdas) {
