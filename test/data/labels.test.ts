@@ -36,6 +36,6 @@ describe('labelTargets (ntk flow --y)', () => {
     const v = labelTargets(col(0, 1, 1), null, 'values');
     expect(v.y.cols).toBe(1);
     expect(labelTargets(col(0.5, -1), null, 'centred').description).toBe('targets as given (1 output)');
-    expect(() => labelTargets(col(0, 1), col(0.5, 1), 'centred')).toThrow(/Y test .* row 0 is 0.5: not an integer.*--targets values/);
+    expect(() => labelTargets(col(0, 1), col(0.5, 1), 'centred')).toThrow(/^Y test \(--y-test\) \(Y holds integer labels; pass --targets values .*\) row 0 is 0\.5: not an integer/);
   });
 });
