@@ -159,7 +159,7 @@ export function scanTable(r: ScanResult, description: string): string {
   }
   const f = (s: { slope: number; stderr: number; points: number }) => `${s.slope.toFixed(3)} ± ${s.stderr.toFixed(3)} (${s.points} points)`;
   lines.push(`slope of log t* vs log λ: best test MSE ${f(r.slopeMse)}; best test accuracy ${f(r.slopeAcc)}`);
-  lines.push("('!' marks a t* at the edge of the time grid: a bound, left out of the fit)");
+  lines.push("('!' marks a t* at the edge of the time grid, or a best value equal to the end value within rounding: a bound, left out of the fit)");
   return lines.join('\n') + '\n';
 }
 
