@@ -55,7 +55,9 @@ export {
   nngpKernel,
   kernelDiagonal,
   type KernelOptions,
+  type KernelOptionsFor,
   type KernelResult,
+  type KernelResultFor,
 } from './kernels/analytic.js';
 export { kernelMemoryBytes, flowMemoryBytes, parseMemoryLimit, type FlowSize, type KernelGet } from './kernels/memory.js';
 
@@ -85,6 +87,7 @@ export {
   mseOverTime,
   accuracyOverTime,
   bestTime,
+  EDGE_ROUNDING_TOL,
   kernelScale,
   deepFilter,
   linearFilter,
@@ -120,7 +123,22 @@ export { getLinalg, linalgInfo } from './linalg/index.js';
 export type { Linalg } from './linalg/types.js';
 export { mat, fromRows, type Mat } from './linalg/matrix.js';
 
-export { readNpy, writeNpy, readMatrix, MAX_NPY_RANK, MAX_NPY_ELEMENTS, type NdArray, type NdArray64, type NpyHeader, type ReadNpyOptions } from './io/npy.js';
+export {
+  readNpy,
+  writeNpy,
+  encodeNpy,
+  toNdArrayLike,
+  readMatrix,
+  MAX_NPY_RANK,
+  MAX_NPY_ELEMENTS,
+  type NdArray,
+  type NdArray64,
+  type NdArrayLike,
+  type NestedNumbers,
+  type NpyWritable,
+  type NpyHeader,
+  type ReadNpyOptions,
+} from './io/npy.js';
 export { InputError } from './util/errors.js';
 export { SpecError } from './layers/specError.js';
 export { Rng } from './util/random.js';

@@ -5,7 +5,8 @@ import { checkWorkDir } from '../io/outputPath.js';
 import { InputError } from '../util/errors.js';
 import { INPUT_SHAPE_HELP, loadDataset } from './dataArgs.js';
 import { parseInteger, parseNumber } from './parse.js';
-import { addJobsOption, addTrainOptions, parsePositive, parsePositiveList, parseSeedList, parseTrainOptions, openExperimentDir, type TrainCliOptions } from './trainArgs.js';
+import { addJobsOption, addTrainOptions, networkMeta, parsePositive, parsePositiveList, parseSeedList, parseTrainOptions, openExperimentDir, type TrainCliOptions } from './trainArgs.js';
+import { float32Json } from '../io/float32.js';
 
 interface AutoL2CommandOptions extends TrainCliOptions {
   lr: string;
@@ -79,10 +80,12 @@ ${INPUT_SHAPE_HELP}`,
           if (!o.quiet) process.stderr.write(`${name}: ${reused ? 'done before' : `${r.wallSeconds.toFixed(0)} s`}, final acc ${r.finalTestAcc.toFixed(4)}\n`);
         },
       });
-      writeFileAtomic(join(o.out, 'autol2.json'), JSON.stringify({ data: data.description, architecture: o.arch, lr, ...res }) + '\n');
+      writeFileAtomic(join(o.out, 'autol2.json'), JSON.stringify({ data: data.description, ...networkMeta(o.arch, o.width, parsed.spec), lr, ...res }) + '\n');
       const fmt = (a: typeof res.auto) => `${a.label.padEnd(16)} final acc ${a.meanFinalAcc.toFixed(4)} ± ${a.stderrFinalAcc.toFixed(4)}; reached ${res.target.toFixed(4)} in ${a.reachedBy}/${a.finalAcc.length} seeds, median time ${Number.isFinite(a.medianTReach) ? a.medianTReach.toPrecision(4) : '—'}`;
       const lines = [`# ${data.description}; budget T = ${budget}, η = ${lr}, seeds ${seeds.join(',')}`, fmt(res.auto), ...res.constants.map(fmt), `best constant: ${res.best.label}; Auto L2 accuracy gain ${(100 * res.accGain).toFixed(2)} points; speed-up to the target ${res.speedup.toFixed(2)}×`];
-      process.stdout.write(lines.join('\n') + '\n');
+      if (!o.quiet) process.stderr.write(lines.join('\n') + '\n');
+      const brief = { out: o.out, files: ['autol2.json'], seeds, widths: networkMeta(o.arch, o.width, parsed.spec).widths, best: res.best.label, accGain: res.accGain, speedup: res.speedup, target: res.target };
+      process.stdout.write(float32Json(brief) + '\n');
     } finally {
       release();
     }

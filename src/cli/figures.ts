@@ -16,9 +16,13 @@ export function registerFigureCommands(program: Command): void {
     const jobs = parseJobs(o.jobs, 'auto');
     const { makeFigureSet } = await import('../experiments/figureSet.js'); // loads TensorFlow.js only when needed
     const { claims, pngNote } = await makeFigureSet({ dir: o.out, only: names, full: o.full, work: o.work, jobs, log: (l) => process.stderr.write(`${l}\n`) });
-    process.stdout.write(`# figures in ${o.out}/ (${pngNote}); index: ${o.out}/index.html; ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-    for (const c of claims) process.stdout.write(`[${c.figure}] ${c.claim}\n    measured: ${c.measured}\n    ${c.holds ? 'holds' : 'DOES NOT HOLD'} in this run\n`);
-    if (claims.length) process.stdout.write(`${claims.filter((c) => c.holds).length} of ${claims.length} claims hold in this run\n`);
+    const seconds = (Date.now() - started) / 1000;
+    // the readable report on stderr; stdout carries one JSON line (docs/cli-conventions.md)
+    process.stderr.write(`# figures in ${o.out}/ (${pngNote}); index: ${o.out}/index.html; ${seconds.toFixed(1)} s\n`);
+    for (const c of claims) process.stderr.write(`[${c.figure}] ${c.claim}\n    measured: ${c.measured}\n    ${c.holds ? 'holds' : 'DOES NOT HOLD'} in this run\n`);
+    if (claims.length) process.stderr.write(`${claims.filter((c) => c.holds).length} of ${claims.length} claims hold in this run\n`);
+    const brief = { out: o.out, index: `${o.out}/index.html`, png: pngNote, claims: claims.map((c) => ({ figure: c.figure, holds: c.holds })), claimsHolding: claims.filter((c) => c.holds).length, seconds };
+    process.stdout.write(JSON.stringify(brief) + '\n');
   };
   const figures = program
     .command('figures')

@@ -12,6 +12,7 @@ import { checkOutputDir, writeOutputDir } from '../io/outputPath.js';
 import { MAX_LAYERS } from '../layers/limits.js';
 import { InputError } from '../util/errors.js';
 import { parseInteger, parseNumber, parseTimes, readSchedule } from './parse.js';
+import { labelTargets } from '../data/labels.js';
 
 interface FlowCliOptions {
   theta: string;
@@ -29,6 +30,7 @@ interface FlowCliOptions {
   force?: boolean;
   regularize?: boolean;
   maxMemory?: string;
+  targets: string;
 }
 
 export function registerFlowCommand(program: Command): void {
@@ -37,8 +39,9 @@ export function registerFlowCommand(program: Command): void {
     .description('Infinite-width L2 gradient flow (float64) from given kernels: f(t) on train and test points')
     .requiredOption('--theta <file>', 'Θ_0(X, X), n×n (.npy)')
     .option('--theta-test <file>', 'Θ_0(X*, X), m×n (.npy)')
-    .requiredOption('--y <file>', 'training targets Y, n×k')
-    .option('--y-test <file>', 'test targets Y*, m×k (for test MSE, accuracy and t*)')
+    .requiredOption('--y <file>', 'training targets Y, n×k, or n integer class labels (one-hot encoded, see --targets)')
+    .option('--y-test <file>', 'test targets Y*, m×k, or m labels when --y holds labels (for test MSE, accuracy and t*)')
+    .option('--targets <enc>', 'for integer labels in --y: centred (one-hot − 1/k, as scan), onehot, or values (take the column as regression targets)', 'centred')
     .option('--f0 <file>', 'initial training outputs, n×k (default 0)')
     .option('--f0-test <file>', 'initial test outputs, m×k (default 0)')
     .option('--lambda <λ>', 'constant L2 coefficient λ ≥ 0 (closed-form solver)')
@@ -74,11 +77,13 @@ Examples:
       const times = parseTimes(o.times);
       const memoryLimit = o.maxMemory !== undefined ? parseMemoryLimit(o.maxMemory) : defaultMemoryLimit();
       checkOutputDir(o.out, 'flow', o.force);
+      if (o.targets !== 'centred' && o.targets !== 'onehot' && o.targets !== 'values') throw new InputError(`--targets must be centred, onehot or values, got "${o.targets}"`);
+      const targets = labelTargets(readMatrix(o.y, { name: 'Y (--y)' }), o.yTest ? readMatrix(o.yTest, { name: 'Y test (--y-test)' }) : null, o.targets);
       const problem = {
         thetaTrain: readMatrix(o.theta, { name: 'Θ (--theta)' }),
         thetaTest: o.thetaTest ? readMatrix(o.thetaTest, { name: 'Θ test (--theta-test)' }) : null,
-        y: readMatrix(o.y, { name: 'Y (--y)' }),
-        yTest: o.yTest ? readMatrix(o.yTest, { name: 'Y test (--y-test)' }) : null,
+        y: targets.y,
+        yTest: targets.yTest,
         f0: o.f0 ? readMatrix(o.f0, { name: 'f0 (--f0)' }) : null,
         f0Test: o.f0Test ? readMatrix(o.f0Test, { name: 'f0 test (--f0-test)' }) : null,
       };
@@ -102,6 +107,7 @@ Examples:
         times: Array.from(times),
         trainMse: Array.from(trainMse),
         kernelScale: Array.from(times, (t) => kernelScale(depth, schedule, t)),
+        targets: targets.description,
         mseConvention: 'MSE = (1/N)Σ_i |f(x_i) − y_i|² (the loss is half of it)',
         spectrum: eb.spectrum,
       };

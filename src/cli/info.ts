@@ -18,6 +18,6 @@ export function registerInfoCommand(program: Command): void {
         const probe = await probeWebGpu();
         webgpu = { adapter: probe.adapter, chosen: active.backend === 'webgpu', reason: probe.reason };
       }
-      process.stdout.write(JSON.stringify({ linalg: linalgInfo(), tfjs, webgpu, node: process.version }, null, 2) + '\n');
+      process.stdout.write(JSON.stringify({ linalg: linalgInfo(), tfjs, webgpu, node: process.version }) + '\n');
     });
 }

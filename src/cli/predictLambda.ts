@@ -4,7 +4,8 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { checkWorkDir } from '../io/outputPath.js';
 import { InputError } from '../util/errors.js';
 import { INPUT_SHAPE_HELP, loadDataset } from './dataArgs.js';
-import { addJobsOption, addTrainOptions, parsePositive, parsePositiveList, parseSeedList, parseTrainOptions, openExperimentDir, type TrainCliOptions } from './trainArgs.js';
+import { addJobsOption, addTrainOptions, networkMeta, parsePositive, parsePositiveList, parseSeedList, parseTrainOptions, openExperimentDir, type TrainCliOptions } from './trainArgs.js';
+import { float32Json } from '../io/float32.js';
 
 interface PredictCommandOptions extends TrainCliOptions {
   lr: string;
@@ -69,9 +70,11 @@ ${INPUT_SHAPE_HELP}`,
       };
       const pct = (v: number) => (100 * v).toFixed(2);
       let lines: string[];
+      let brief: Record<string, unknown>;
       if (seeds.length === 1) {
         const res = await predictLambda({ ...common, seed: seeds[0], dir: o.out });
-        writeFileAtomic(join(o.out, 'predict.json'), JSON.stringify({ data: data.description, architecture: o.arch, lr, seed: seeds[0], ...res }, null, 1) + '\n');
+        writeFileAtomic(join(o.out, 'predict.json'), JSON.stringify({ data: data.description, ...networkMeta(o.arch, o.width, parsed.spec), lr, seed: seeds[0], ...res }, null, 1) + '\n');
+        brief = { lambdaPredicted: res.lambdaPredicted, c: res.c, predictedFinalAcc: res.predicted.finalTestAcc, gap: res.gap };
         lines = [
           `# ${data.description}; network seed ${seeds[0]}`,
           `short run: λ0 = ${lambda0}, t* (best test ${res.metric}) = ${res.tStar0.toPrecision(4)} → c = λ0·t* = ${res.c.toFixed(4)}`,
@@ -81,7 +84,8 @@ ${INPUT_SHAPE_HELP}`,
         ];
       } else {
         const res = await predictLambdaOverSeeds({ ...common, seeds, dir: o.out });
-        writeFileAtomic(join(o.out, 'predict.json'), JSON.stringify({ data: data.description, architecture: o.arch, lr, ...res }, null, 1) + '\n');
+        writeFileAtomic(join(o.out, 'predict.json'), JSON.stringify({ data: data.description, ...networkMeta(o.arch, o.width, parsed.spec), lr, ...res }, null, 1) + '\n');
+        brief = { lambdaPredicted: res.predicted.lambdas, c: res.c, predictedFinalAcc: res.predicted.meanFinalAcc, gap: res.gap ? { mean: res.gap.mean, stderr: res.gap.stderr } : null };
         lines = [
           `# ${data.description}; network seeds ${seeds.join(', ')} (mean ± standard error over seeds)`,
           `short runs: λ0 = ${lambda0}, c = λ0·t* (best test ${metric}) = ${res.perSeed.map((r) => r.c.toFixed(3)).join(', ')} → ${res.c.mean.toFixed(3)} ± ${res.c.stderr.toFixed(3)}`,
@@ -90,7 +94,8 @@ ${INPUT_SHAPE_HELP}`,
           res.gap === null ? 'no grid' : `gap (best grid − predicted, paired by seed): ${pct(res.gap.mean)} ± ${pct(res.gap.stderr)} percentage points (per seed ${res.gap.perSeed.map(pct).join(', ')})`,
         ];
       }
-      process.stdout.write(lines.join('\n') + '\n');
+      if (!o.quiet) process.stderr.write(lines.join('\n') + '\n');
+      process.stdout.write(float32Json({ out: o.out, files: ['predict.json'], seeds, widths: networkMeta(o.arch, o.width, parsed.spec).widths, ...brief }) + '\n');
     } finally {
       release();
     }

@@ -10,6 +10,7 @@ import { ntkUnderL2Diagonal } from '../kernels/underL2.js';
 import { parseSpec } from '../layers/json.js';
 import { homogeneityDegree, weightLayerCount, isPositivelyHomogeneous } from '../layers/serial.js';
 import { InputError } from '../util/errors.js';
+import { csvTable } from '../io/csvTable.js';
 import { parseLambdas } from './parse.js';
 import { progressBar } from './progress.js';
 import { addDataOptions, INPUT_SHAPE_HELP, loadDataset } from './dataArgs.js';
@@ -53,7 +54,7 @@ export function registerScanCommand(program: Command): void {
     .option('--kernel-only', 'for non-homogeneous nets (biases, Erf): write the predicted kernel decay instead of t*')
     .requiredOption('--out <dir>', 'results folder: tstar.csv, tstar.json, curves.json')
     .option('--force', 'replace an existing --out folder')
-    .option('--quiet', 'no progress bar')
+    .option('--quiet', 'no progress bar and no table on stderr (stdout still carries the JSON line)')
     .option('--regularize', 'clip negative eigenvalues of an indefinite Θ to 0 (reported) instead of refusing it')
     .option('--solver <auto|spectral|krylov>', `flow solver: spectral (eigendecomposition), krylov (block Lanczos basis, tolerance ${KRYLOV_TOL}) or auto (spectral up to n = ${AUTO_SPECTRAL_MAX_N})`, 'auto')
     .option('--max-memory <size>', `refuse if the estimated peak memory exceeds this (e.g. 16G; default ${Math.round(defaultMemoryLimit() / 2 ** 30)}G)`)
@@ -146,19 +147,31 @@ ${INPUT_SHAPE_HELP}`,
         },
         { force: o.force },
       );
-      process.stdout.write(scanTable(result, meta.data));
+      if (!o.quiet) process.stderr.write(scanTable(result, meta.data));
+      const brief = {
+        out: o.out,
+        files: ['tstar.csv', 'tstar.json', 'curves.json'],
+        depth,
+        model: o.model,
+        n: meta.n,
+        m: meta.m,
+        k: meta.k,
+        lambdas: lambdas.length,
+        slopeMse: result.slopeMse,
+        slopeAccuracy: result.slopeAcc,
+        seconds: meta.seconds,
+      };
+      process.stdout.write(JSON.stringify(brief) + '\n');
     });
 }
 
-function scanCsv(r: ScanResult): string {
-  const head = 'lambda,t_star_mse,lambda_t_star_mse,best_test_mse,t_star_acc,lambda_t_star_acc,best_test_acc,final_test_mse,final_test_acc,mse_at_edge,acc_at_edge';
-  const rows = r.rows.map((x) =>
-    [x.lambda, x.tStarMse, x.lambdaTStarMse, x.bestTestMse, x.tStarAcc, x.lambdaTStarAcc, x.bestTestAcc, x.finalTestMse, x.finalTestAcc, x.mseAtEdge, x.accAtEdge].join(','),
-  );
-  return [head, ...rows].join('\n') + '\n';
+/** tstar.csv: one row per λ, columns named as the rows of tstar.json (camelCase). */
+export function scanCsv(r: ScanResult): string {
+  const keys = ['lambda', 'tStarMse', 'lambdaTStarMse', 'bestTestMse', 'tStarAcc', 'lambdaTStarAcc', 'bestTestAcc', 'finalTestMse', 'finalTestAcc', 'mseAtEdge', 'accAtEdge'] as const;
+  return csvTable(r.rows, keys);
 }
 
-/** The human-readable table printed on stdout. */
+/** The human-readable table, printed on stderr (stdout carries the one JSON line). */
 export function scanTable(r: ScanResult, description: string): string {
   const lines = [`# ${description}; L = ${r.depth}`, `${'λ'.padStart(10)} ${'t*(MSE)'.padStart(11)} ${'λ·t*'.padStart(7)} ${'best MSE'.padStart(9)} ${'t*(acc)'.padStart(11)} ${'λ·t*'.padStart(7)} ${'best acc'.padStart(8)}`];
   for (const x of r.rows) {
@@ -169,7 +182,7 @@ export function scanTable(r: ScanResult, description: string): string {
   }
   const f = (s: { slope: number; stderr: number; points: number }) => `${s.slope.toFixed(3)} ± ${s.stderr.toFixed(3)} (${s.points} points)`;
   lines.push(`slope of log t* vs log λ: best test MSE ${f(r.slopeMse)}; best test accuracy ${f(r.slopeAcc)}`);
-  lines.push("('!' marks a t* at the edge of the time grid: a bound, left out of the fit)");
+  lines.push("('!' marks a t* at the edge of the time grid, or a best value equal to the end value within rounding: a bound, left out of the fit)");
   return lines.join('\n') + '\n';
 }
 
@@ -188,7 +201,7 @@ function writeKernelOnly(o: ScanCliOptions, spec: ReturnType<typeof parseSpec>, 
   bar.stop();
   const bad = ratio.findIndex((r) => !Number.isFinite(r));
   if (bad >= 0) throw new InputError(`the predicted kernel decay is not finite at Λ = ${bigLambdas[bad].toPrecision(3)} (tr Θ_0 = ${tr0}): the inputs are too large or all zero; rescale them`);
-  const rows = ['Lambda_integrated,trace_ratio', ...bigLambdas.map((L, i) => `${L},${ratio[i]}`)];
+  const rows = csvTable(bigLambdas.map((L, i) => ({ bigLambda: L, traceRatio: ratio[i] })), ['bigLambda', 'traceRatio']);
   const json = {
     architecture: o.arch,
     data: description,
@@ -197,6 +210,7 @@ function writeKernelOnly(o: ScanCliOptions, spec: ReturnType<typeof parseSpec>, 
     bigLambda: bigLambdas,
     traceRatio: ratio,
   };
-  writeOutputDir(o.out, 'scan', { 'kernel_decay.csv': rows.join('\n') + '\n', 'kernel_decay.json': JSON.stringify(json, null, 2) + '\n' }, { force: o.force });
-  process.stdout.write(`# ${json.note}\n# tr Θ_t / tr Θ_0 against Λ = ∫λ dt written to ${o.out}/kernel_decay.csv\n`);
+  writeOutputDir(o.out, 'scan', { 'kernel_decay.csv': rows, 'kernel_decay.json': JSON.stringify(json, null, 2) + '\n' }, { force: o.force });
+  if (!o.quiet) process.stderr.write(`# ${json.note}\n# tr Θ_t / tr Θ_0 against Λ = ∫λ dt written to ${o.out}/kernel_decay.csv\n`);
+  process.stdout.write(JSON.stringify({ out: o.out, files: ['kernel_decay.csv', 'kernel_decay.json'], kernelOnly: true, points: bigLambdas.length, finalTraceRatio: ratio[ratio.length - 1] }) + '\n');
 }

@@ -6,7 +6,8 @@ import { checkWorkDir } from '../io/outputPath.js';
 import { InputError } from '../util/errors.js';
 import { INPUT_SHAPE_HELP, loadDataset } from './dataArgs.js';
 import { parseLambdas } from './parse.js';
-import { addJobsOption, addTrainOptions, parsePositive, parsePositiveList, parseSeedList, parseTrainOptions, openExperimentDir, type TrainCliOptions } from './trainArgs.js';
+import { addJobsOption, addTrainOptions, networkMeta, parsePositive, parsePositiveList, parseSeedList, parseTrainOptions, openExperimentDir, type TrainCliOptions } from './trainArgs.js';
+import { float32Json } from '../io/float32.js';
 
 interface SweepCommandOptions extends TrainCliOptions {
   lambdas: string;
@@ -69,17 +70,19 @@ end of their budget are marked '!' and left out of the fits.`,
           }
         },
       });
-      const meta = { architecture: o.arch, data: data.description, loss: parsed.loss, batchSize: parsed.batchSize, momentum: parsed.momentum, budgetFactor, dtype: 'float32 (tfjs)', seconds: (Date.now() - started) / 1000 };
+      const meta = { ...networkMeta(o.arch, o.width, parsed.spec), data: data.description, loss: parsed.loss, batchSize: parsed.batchSize, momentum: parsed.momentum, budgetFactor, dtype: 'float32 (tfjs)', seconds: (Date.now() - started) / 1000 };
       writeFileAtomic(join(o.out, 'tstar.csv'), sweepCsv(res));
       writeFileAtomic(join(o.out, 'sweep.json'), JSON.stringify({ ...meta, ...res }) + '\n');
-      process.stdout.write(sweepTable(res, meta.data));
+      if (!o.quiet) process.stderr.write(sweepTable(res, meta.data));
+      const brief = { out: o.out, files: ['tstar.csv', 'sweep.json'], runs: res.rows.length, widths: meta.widths, slopeAcc: res.slopeAcc, slopeLoss: res.slopeLoss };
+      process.stdout.write(float32Json(brief) + '\n');
     } finally {
       release();
     }
   });
 }
 
-/** The human-readable table printed on stdout. */
+/** The human-readable table, printed on stderr (stdout carries the one JSON line). */
 export function sweepTable(r: SweepResult, description: string): string {
   const lines = [`# ${description}`, `${'λ'.padStart(10)} ${'η'.padStart(6)} ${'seed'.padStart(4)} ${'t*(acc)'.padStart(10)} ${'λ·t*'.padStart(7)} ${'best acc'.padStart(8)} ${'t*(loss)'.padStart(10)} ${'λ·t*'.padStart(7)} ${'best loss'.padStart(9)}`];
   for (const x of r.rows) {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { checkWorkDir } from '../io/outputPath.js';
@@ -7,6 +7,7 @@ import { checkTrainOptions } from '../training/validate.js';
 import { InputError } from '../util/errors.js';
 import { INPUT_SHAPE_HELP, loadDataset } from './dataArgs.js';
 import { parseInteger, parseNumber } from './parse.js';
+import { float32Json } from '../io/float32.js';
 import { progressBar } from './progress.js';
 import { addTrainOptions, parsePositive, parseTrainOptions, type TrainCliOptions } from './trainArgs.js';
 
@@ -44,7 +45,8 @@ Examples:
 
 ${INPUT_SHAPE_HELP}
 
-Run the same command again after an interruption: it continues from the last checkpoint (same numbers).
+Run the same command again after an interruption: it continues from the last checkpoint (same numbers);
+after it finished: it prints the finished run's result (exit 0) without training again.
 Numbers are float32 (TensorFlow.js); the JSON line on stdout names the backend.`,
   ).action(async (o: TrainCommandOptions) => {
     const parsed = await parseTrainOptions(o);
@@ -59,13 +61,40 @@ Numbers are float32 (TensorFlow.js); the JSON line on stdout names the backend.`
     const run: TrainOptions = { ...parsed, data, lr, budget, lambda, seed, kernelProbe, dir: o.out };
     // every input is checked before the folder is created or (with --force) an earlier run's files are removed
     checkTrainOptions(run);
-    const finished = existsSync(join(o.out, 'result.json'));
-    if (finished && !o.force) throw new InputError(`${o.out} holds a finished run (result.json); pass --force to train again, or choose another --out`);
-    const { trainRun } = await import('../training/trainer.js'); // loads TensorFlow.js only when needed
+    const { trainRun, runFingerprint } = await import('../training/trainer.js'); // loads TensorFlow.js only when needed
+    const finished = !o.force ? finishedRun(o.out, runFingerprint(run)) : null;
+    if (finished) {
+      // the same command again after it finished: its result, nothing recomputed or written
+      process.stdout.write(float32Json({ out: o.out, evaluations: finished.evaluations, ...finished.summary }) + '\n');
+      return;
+    }
     const bar = progressBar('steps', o.quiet);
     const res = await trainRun({ ...run, restart: o.force === true, onEval: (rec, total) => bar.update(rec.step, total) });
     bar.stop();
     const { records, ...summary } = res;
-    process.stdout.write(JSON.stringify({ out: o.out, evaluations: records.length, ...summary }) + '\n');
+    process.stdout.write(float32Json({ out: o.out, evaluations: records.length, ...summary }) + '\n');
   });
+}
+
+/**
+ * The summary of the finished run in `dir` (its result.json), when that run had the options `fingerprint` says
+ * (the trainer's runFingerprint); null when there is none. A finished run with other options is an InputError:
+ * its folder is not this command's to overwrite without --force.
+ */
+function finishedRun(dir: string, fingerprint: string): { summary: Record<string, unknown>; evaluations: number } | null {
+  const file = join(dir, 'result.json');
+  if (!existsSync(file)) return null;
+  let saved: Record<string, unknown>;
+  try {
+    saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new InputError(`${file} is not a readable result (${(e as Error).message}); pass --force to train again, or choose another --out`);
+  }
+  if (JSON.stringify(saved.options) !== fingerprint) {
+    throw new InputError(`${dir} holds a finished run with other options (result.json); pass --force to train again, or choose another --out`);
+  }
+  const { options: _options, records: _records, ...summary } = saved;
+  const log = join(dir, 'log.jsonl');
+  const evaluations = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l.trim() !== '').length : 0;
+  return { summary, evaluations };
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { parseSpec } from '../layers/json.js';
-import type { NetworkSpec } from '../layers/types.js';
+import { parseSpec, specToJson } from '../layers/json.js';
+import type { NetworkSpec, NetworkSpecJson } from '../layers/types.js';
 import { TF_BACKEND_NAMES, type TfBackendName } from '../tfjs/backendNames.js';
 import type { LossName } from '../training/loss.js';
 import { defaultJobs } from '../experiments/jobs.js';
@@ -95,6 +95,39 @@ export async function parseTrainOptions(o: TrainCliOptions): Promise<ParsedTrain
     jobs: parseJobs(o.jobs, o.backend as TfBackendName),
     maxMemoryBytes: o.maxMemory === undefined ? undefined : parseBytes(o.maxMemory),
   };
+}
+
+/** What a results file records about the network trained: see `networkMeta`. */
+export interface NetworkMeta {
+  /** --arch as given. */
+  architecture: string;
+  /** --width as given (every hidden dense width / conv channel count set to it), or null. */
+  width: number | null;
+  /** The network actually trained (--width applied), in its JSON form. */
+  network: NetworkSpecJson;
+  /** Its dense widths and conv channel counts in order (nested layers included): [256, 256, 10] for --width 256. */
+  widths: number[];
+}
+
+/**
+ * The metadata of the network a training command trained: the --arch text alone says 512 when --width 256
+ * trained 256 units, so the trained spec and its widths are recorded next to it.
+ */
+export function networkMeta(arch: string, width: string | undefined, spec: NetworkSpec): NetworkMeta {
+  const network = specToJson(spec);
+  const widths: number[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) {
+      v.forEach(walk);
+    } else if (v !== null && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (o.type === 'dense' && typeof o.width === 'number') widths.push(o.width);
+      if (o.type === 'conv' && typeof o.channels === 'number') widths.push(o.channels);
+      for (const [key, child] of Object.entries(o)) if (key !== 'type') walk(child);
+    }
+  };
+  walk(network.layers);
+  return { architecture: arch, width: width === undefined ? null : parseInteger(width, '--width'), network, widths };
 }
 
 /** A positive number from a flag. */

@@ -5,6 +5,7 @@
  */
 import type { Mat } from '../linalg/matrix.js';
 import { InputError } from '../util/errors.js';
+import { centredOneHot, oneHot } from './preprocess.js';
 
 /** Most classes a label file may define (k = max label + 1). */
 export const MAX_CLASSES = 10_000;
@@ -52,4 +53,21 @@ export function classCount(...sets: Int32Array[]): number {
   let max = 0;
   for (const s of sets) for (const v of s) if (v > max) max = v;
   return max + 1;
+}
+
+/**
+ * Targets from what the user gave as Y (and Y test): a column of integer labels (looksLikeLabels) becomes one-hot
+ * targets over k = max label + 1 classes, 'centred' (one-hot − 1/k, the scan's default) or 'onehot'; 'values'
+ * takes any column as regression targets. When Y holds labels, Y test must hold labels too. `description` says
+ * which happened (for the results' metadata).
+ */
+export function labelTargets(y: Mat, yTest: Mat | null, encoding: 'centred' | 'onehot' | 'values'): { y: Mat; yTest: Mat | null; description: string } {
+  if (encoding === 'values' || !looksLikeLabels(y)) {
+    return { y, yTest, description: `targets as given (${y.cols} output${y.cols === 1 ? '' : 's'})` };
+  }
+  const labels = readLabels(y, 'Y (--y)');
+  const labelsTest = yTest ? readLabels(yTest, 'Y test (--y-test) (Y holds integer labels; pass --targets values to take both as regression targets)') : null;
+  const k = labelsTest ? classCount(labels, labelsTest) : classCount(labels);
+  const encode = (l: Int32Array): Mat => (encoding === 'centred' ? centredOneHot(l, k) : oneHot(l, k));
+  return { y: encode(labels), yTest: labelsTest ? encode(labelsTest) : null, description: `labels 0..${k - 1} as ${encoding} one-hot targets (${k} outputs)` };
 }

@@ -160,7 +160,7 @@ export function krylovSolve(kf: KrylovFlow, lambda: number, depth: number, times
   const lifted = kf.basis.lift({ rows: s, cols: T * k, data: coords }).data; // n × (T·k)
   const fTrain = new Float64Array(T * n * k);
   for (let i = 0; i < n; i++) for (let j = 0; j < T; j++) for (let c = 0; c < k; c++) fTrain[j * n * k + i * k + c] = lifted[i * T * k + j * k + c];
-  return { times, fTrain, fTest: inK.fTest };
+  return { times, fTrain, fTest: inK.fTest, fTrainShape: [T, n, k], fTestShape: inK.fTest ? [T, kf.eb.m, k] : null };
 }
 
 /** One check of the adaptive basis: its size, the error estimate there (NaN at the first), the observables. */

@@ -53,9 +53,22 @@ function argmax(a: Float64Array, off: number, k: number): number {
 }
 
 /**
+ * Relative tolerance under which a minimum equals the curve's first or last value "within rounding": about 4500 ulp
+ * of the value, far above the few-ulp noise of a float64 MSE summed over thousands of entries and far below any
+ * difference that means something (a test MSE that improves by 1e-12 of itself has no optimal stopping time).
+ */
+export const EDGE_ROUNDING_TOL = 1e-12;
+
+/**
  * The time of the best value on the grid: the minimum (MSE) or the first time the maximum is reached
  * (accuracy, which is piecewise constant). For 'min', the minimum is refined by a parabola through the
  * three grid points around it in log t, when they bracket it (the grids are log-spaced).
+ *
+ * `atEdge`: the best value is at the first or last grid time, so t* is only a bound. For 'min' this includes a
+ * minimum that equals the first or last value within rounding (|best − edge| ≤ EDGE_ROUNDING_TOL·|edge|), which is
+ * then reported as that end (t, value and index of the end point): a curve that falls monotonically to a plateau
+ * (the linear model's test MSE settling at the ridge value) has its grid minimum somewhere on the flat tail by
+ * rounding noise, which is not an interior optimum.
  * @param values - one value per time (e.g. `mseOverTime` or `accuracyOverTime`)
  * @param times - the times, strictly increasing, same length
  * @param mode - 'min' (loss, MSE) or 'max' (accuracy)
@@ -66,7 +79,14 @@ export function bestTime(values: Float64Array, times: Float64Array, mode: 'min' 
   for (let j = 1; j < values.length; j++) {
     if (mode === 'min' ? values[j] < values[idx] : values[j] > values[idx]) idx = j;
   }
-  const atEdge = idx === 0 || idx === values.length - 1;
+  const last = values.length - 1;
+  if (mode === 'min' && idx !== 0 && idx !== last) {
+    // a minimum within rounding of an end value is that end (the last one first: a curve settling on a plateau)
+    const withinRounding = (edge: number): boolean => Math.abs(values[idx] - edge) <= EDGE_ROUNDING_TOL * Math.abs(edge);
+    if (withinRounding(values[last])) idx = last;
+    else if (withinRounding(values[0])) idx = 0;
+  }
+  const atEdge = idx === 0 || idx === last;
   let t = times[idx];
   if (mode === 'min' && !atEdge && times[idx - 1] > 0) {
     const [x0, x1, x2] = [Math.log(times[idx - 1]), Math.log(times[idx]), Math.log(times[idx + 1])];

@@ -1,4 +1,4 @@
-import type { Mat } from '../linalg/matrix.js';
+import { checkMatArgument, type Mat } from '../linalg/matrix.js';
 import { InputError, assertFinite } from '../util/errors.js';
 
 /**
@@ -31,6 +31,11 @@ export const SYMMETRY_TOLERANCE = 1e-10;
 
 /** Checks shapes, finiteness and symmetry of a flow problem; throws InputError naming the problem. */
 export function checkFlowProblem(p: FlowProblem): void {
+  checkMatArgument(p.thetaTrain, 'Θ (train)');
+  checkMatArgument(p.y, 'Y');
+  for (const [m, name] of [[p.thetaTest, 'Θ (test)'], [p.yTest, 'Y (test)'], [p.f0, 'f0'], [p.f0Test, 'f0 (test)']] as const) {
+    if (m !== undefined && m !== null) checkMatArgument(m, name);
+  }
   const { thetaTrain: th, y } = p;
   if (th.rows !== th.cols) throw new InputError(`Θ (train) must be square, got ${th.rows}×${th.cols}`);
   if (th.rows === 0) throw new InputError('Θ (train) is empty');
@@ -77,6 +82,18 @@ export function checkDepthLambda(depth: number, lambda?: number): void {
     if (!Number.isFinite(lambda)) throw new InputError(`λ must be a finite number, got ${lambda}`);
     if (lambda < 0) throw new InputError(`λ must be ≥ 0, got ${lambda}`);
   }
+}
+
+/**
+ * Output times as the Float64Array the solvers work on: a Float64Array is returned as is, anything else array-like
+ * (a number[] from `logspace`, a Float32Array) is copied. Checked with `checkTimes` by the solvers.
+ */
+export function asTimes(times: ArrayLike<number>): Float64Array {
+  if (times instanceof Float64Array) return times;
+  if (times === null || typeof times !== 'object' || typeof times.length !== 'number') {
+    throw new InputError('times must be an array of numbers (number[] or Float64Array)');
+  }
+  return Float64Array.from(times);
 }
 
 export function checkTimes(times: ArrayLike<number>): void {

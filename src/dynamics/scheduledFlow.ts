@@ -3,7 +3,7 @@ import type { Linalg } from '../linalg/types.js';
 import { float64Arrays, type FlowArrays } from './arrays.js';
 import { integrateDopri, integrateDopriAsync } from './dopri.js';
 import type { Eigenbasis } from './eigenbasis.js';
-import { checkDepthLambda, checkTimes } from './problem.js';
+import { asTimes, checkDepthLambda, checkTimes } from './problem.js';
 import { checkSchedule, integratedLambda, lambdaAt, type LambdaSchedule } from './schedule.js';
 import { trajectoryOutputs, type EigenTrajectory, type FlowSolution } from './trajectory.js';
 
@@ -43,12 +43,13 @@ export function scheduledTrajectories<A>(
   eb: Eigenbasis,
   schedules: readonly LambdaSchedule[],
   depth: number,
-  times: Float64Array,
+  times: ArrayLike<number>,
   opts: ScheduledFlowOptions<A> = {},
 ): { trajectories: EigenTrajectory[]; steps: number; dtype: 'float64' | 'float32' } {
-  const p = prepareFlow(eb, schedules, depth, times, opts);
+  const t = asTimes(times);
+  const p = prepareFlow(eb, schedules, depth, t, opts);
   try {
-    const { y, steps } = integrateDopri(p.arrays, p.f, p.y0, times, p.dopri);
+    const { y, steps } = integrateDopri(p.arrays, p.f, p.y0, t, p.dopri);
     return p.finish(y, steps);
   } finally {
     p.arrays.dispose(p.y0);
@@ -69,12 +70,13 @@ export async function scheduledTrajectoriesAsync<A>(
   eb: Eigenbasis,
   schedules: readonly LambdaSchedule[],
   depth: number,
-  times: Float64Array,
+  times: ArrayLike<number>,
   opts: ScheduledFlowOptions<A> = {},
 ): Promise<{ trajectories: EigenTrajectory[]; steps: number; dtype: 'float64' | 'float32' }> {
-  const p = prepareFlow(eb, schedules, depth, times, opts);
+  const t = asTimes(times);
+  const p = prepareFlow(eb, schedules, depth, t, opts);
   try {
-    const { y, steps } = await integrateDopriAsync(p.arrays, p.f, p.y0, times, p.dopri);
+    const { y, steps } = await integrateDopriAsync(p.arrays, p.f, p.y0, t, p.dopri);
     return p.finish(y, steps);
   } finally {
     p.arrays.dispose(p.y0);
@@ -147,7 +149,7 @@ export function scheduledSolveBatch<A>(
   eb: Eigenbasis,
   schedules: readonly LambdaSchedule[],
   depth: number,
-  times: Float64Array,
+  times: ArrayLike<number>,
   opts: ScheduledFlowOptions<A> = {},
 ): { solutions: FlowSolution[]; steps: number; dtype: 'float64' | 'float32' } {
   const r = scheduledTrajectories(eb, schedules, depth, times, opts);
@@ -168,7 +170,7 @@ export async function scheduledSolveBatchAsync<A>(
   eb: Eigenbasis,
   schedules: readonly LambdaSchedule[],
   depth: number,
-  times: Float64Array,
+  times: ArrayLike<number>,
   opts: ScheduledFlowOptions<A> = {},
 ): Promise<{ solutions: FlowSolution[]; steps: number; dtype: 'float64' | 'float32' }> {
   const r = await scheduledTrajectoriesAsync(eb, schedules, depth, times, opts);
@@ -189,7 +191,7 @@ export function scheduledSolve(
   eb: Eigenbasis,
   schedule: LambdaSchedule,
   depth: number,
-  times: Float64Array,
+  times: ArrayLike<number>,
   opts: ScheduledFlowOptions<unknown> = {},
 ): FlowSolution & { steps: number } {
   const r = scheduledSolveBatch(eb, [schedule], depth, times, opts);

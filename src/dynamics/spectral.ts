@@ -2,7 +2,7 @@ import { getLinalg } from '../linalg/index.js';
 import type { Linalg } from '../linalg/types.js';
 import type { Eigenbasis } from './eigenbasis.js';
 import { modeResponses } from './modeSolution.js';
-import { checkDepthLambda, checkTimes } from './problem.js';
+import { asTimes, checkDepthLambda, checkTimes } from './problem.js';
 import { trajectoryOutputs, type EigenTrajectory, type FlowSolution } from './trajectory.js';
 
 export type { FlowSolution } from './trajectory.js';
@@ -24,8 +24,9 @@ export function expm1OverX(z: number): number {
  * @param times - strictly increasing physical times t ≥ 0
  * @returns the per-mode coefficients (G, H, and the test factors) at each time, for `trajectoryOutputs` / `trajectoryCurves`
  */
-export function spectralTrajectory(eb: Eigenbasis, lambda: number, depth: number, times: Float64Array): EigenTrajectory {
+export function spectralTrajectory(eb: Eigenbasis, lambda: number, depth: number, outputTimes: ArrayLike<number>): EigenTrajectory {
   checkDepthLambda(depth, lambda);
+  const times = asTimes(outputTimes);
   checkTimes(times);
   const n = eb.n;
   const T = times.length;
@@ -53,7 +54,8 @@ export function spectralTrajectory(eb: Eigenbasis, lambda: number, depth: number
 }
 
 /**
- * f on training and test points at each time, float64: see `spectralTrajectory`.
+ * f on training and test points at each time, float64: see `spectralTrajectory`. `times` is any array of numbers
+ * (`logspace(…)`'s number[] or a Float64Array); the result carries the shapes of its arrays (`fTrainShape`, …).
  * @param eb - the eigenbasis of the flow problem (`eigenbasis`, computed once)
  * @param lambda - constant L2 coefficient λ ≥ 0
  * @param depth - L, the number of weight layers (homogeneity degree); L = 1 is the linear (kernel) model
@@ -61,6 +63,6 @@ export function spectralTrajectory(eb: Eigenbasis, lambda: number, depth: number
  * @param opts - float64 linear algebra (default: the best available)
  * @returns `times`, f on the training points (T×n×k) and on the test points (T×m×k, null without a test kernel)
  */
-export function spectralSolve(eb: Eigenbasis, lambda: number, depth: number, times: Float64Array, opts: { linalg?: Linalg } = {}): FlowSolution {
+export function spectralSolve(eb: Eigenbasis, lambda: number, depth: number, times: ArrayLike<number>, opts: { linalg?: Linalg } = {}): FlowSolution {
   return trajectoryOutputs(eb, spectralTrajectory(eb, lambda, depth, times), opts.linalg ?? getLinalg());
 }

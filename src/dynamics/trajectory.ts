@@ -26,7 +26,10 @@ export interface EigenTrajectory {
   testDecay: Float64Array;
 }
 
-/** Outputs of a flow at each requested time, float64, row-major [time][point][output]. */
+/**
+ * Outputs of a flow at each requested time, float64, row-major [time][point][output]. The shapes travel with the
+ * data: `{ shape: sol.fTrainShape, data: sol.fTrain }` is what writeNpy takes (numpy reads it as a T×n×k array).
+ */
 export interface FlowSolution {
   /** Physical times t (length T). */
   times: Float64Array;
@@ -34,6 +37,10 @@ export interface FlowSolution {
   fTrain: Float64Array;
   /** T×m×k: f on the test points (null without a test kernel). */
   fTest: Float64Array | null;
+  /** [T, n, k], the shape of fTrain. */
+  fTrainShape: [number, number, number];
+  /** [T, m, k], the shape of fTest (null with it). */
+  fTestShape: [number, number, number] | null;
 }
 
 /**
@@ -63,7 +70,7 @@ export function trajectoryOutputs(eb: Eigenbasis, tr: EigenTrajectory, linalg: L
   const fTest = testOutputs(eb, tr, linalg);
   assertFiniteOverTime(fTrain, 'f_train', tr.times);
   if (fTest) assertFiniteOverTime(fTest, 'f_test', tr.times);
-  return { times: tr.times, fTrain, fTest };
+  return { times: tr.times, fTrain, fTest, fTrainShape: [T, n, k], fTestShape: fTest ? [T, eb.m, k] : null };
 }
 
 /** Per eigenbasis, the (m·k)×n matrices W_y[(p, c), i] = C[p, i]·ỹ[i, c] (and W_0 with f̃0), built once. */

@@ -59,14 +59,21 @@ export interface ScanOptions {
 }
 
 /**
- * `count` log-spaced values from a to b.
+ * `count` log-spaced values from a to b, both included (the end VALUES, not exponents: numpy's
+ * np.logspace(-1, 4, 50) is logspace(0.1, 1e4, 50) here). Needs 0 < a < b and an integer count ≥ 2.
  * @param a - first value (> 0)
  * @param b - last value (> a)
  * @param count - number of values (≥ 2)
  * @returns a·(b/a)^(i/(count − 1)) for i = 0 … count − 1
  */
 export function logspace(a: number, b: number, count: number): number[] {
-  if (!(a > 0) || !(b > a) || !Number.isInteger(count) || count < 2) throw new InputError(`bad log-spaced range ${a}:${b}:${count}`);
+  const bad = (why: string): InputError => new InputError(`bad log-spaced range ${a}:${b}:${count}: ${why}`);
+  if (!(a > 0) || !Number.isFinite(a)) {
+    const hint = Number.isFinite(a) && Number.isFinite(b) && b > a ? ` (the ends are values, not powers of 10: for 10^${a} … 10^${b} pass ${10 ** a}, ${10 ** b})` : '';
+    throw bad(`the start must be a finite value > 0, got ${a}${hint}`);
+  }
+  if (!(b > a) || !Number.isFinite(b)) throw bad(`the end must be a finite value above the start ${a}, got ${b}`);
+  if (!Number.isInteger(count) || count < 2) throw bad(`the count must be an integer ≥ 2, got ${count}`);
   return Array.from({ length: count }, (_, i) => a * (b / a) ** (i / (count - 1)));
 }
 
@@ -84,7 +91,8 @@ export type ScanCurves = (lambda: number, times: Float64Array) => { trainMse: Fl
  * @returns one row per λ (t*, λ·t*, best and final values), the slopes of log t* against log λ, and the curves
  * @throws InputError without test points, for no λ, or for λ ≤ 0
  */
-export function lambdaScan(eb: Eigenbasis, lambdas: readonly number[], depth: number, opts: ScanOptions = {}): ScanResult {
+export function lambdaScan(eb: Eigenbasis, lambdaValues: ArrayLike<number>, depth: number, opts: ScanOptions = {}): ScanResult {
+  const lambdas = Array.from(lambdaValues); // number[] (logspace) or a Float64Array
   if (!eb.c || !eb.yTest) throw new InputError('a λ scan needs test points: the test–train kernel and test targets');
   return lambdaScanWith((lambda, times) => trajectoryCurves(eb, spectralTrajectory(eb, lambda, depth, times), opts.linalg), lambdas, depth, opts);
 }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { csvTable } from '../io/csvTable.js';
 import { logLogSlope } from '../dynamics/observables.js';
 import type { NetworkSpec } from '../layers/types.js';
 import type { TfBackendName } from '../tfjs/backend.js';
@@ -179,9 +180,8 @@ function curveOf(records: EvalRecord[]): { t: number[]; testAcc: number[]; testL
   return { t: records.map((r) => r.t), testAcc: records.map((r) => r.testAcc), testLoss: records.map((r) => r.testLoss) };
 }
 
-/** The sweep table as CSV (one row per run). */
+/** The sweep table as CSV (one row per run), columns named as in sweep.json (camelCase), float32 results at float32 precision. */
 export function sweepCsv(res: SweepResult): string {
-  const head = 'lambda,lr,seed,budget,tstar_acc,tstar_loss,lambda_tstar_acc,lambda_tstar_loss,best_test_acc,best_test_loss,acc_at_edge,loss_at_edge';
-  const lines = res.rows.map((r) => [r.lambda, r.lr, r.seed, r.budget, r.tStarAcc, r.tStarLoss, r.lambdaTStarAcc, r.lambdaTStarLoss, r.bestTestAcc, r.bestTestLoss, r.accAtEdge, r.lossAtEdge].join(','));
-  return [head, ...lines].join('\n') + '\n';
+  const keys = ['lambda', 'lr', 'seed', 'budget', 'tStarAcc', 'tStarLoss', 'lambdaTStarAcc', 'lambdaTStarLoss', 'bestTestAcc', 'bestTestLoss', 'accAtEdge', 'lossAtEdge'] as const;
+  return csvTable(res.rows, keys, { float32: true });
 }

@@ -6,7 +6,7 @@
  * little-endian; 1 to 8 dimensions (MAX_NPY_RANK); C order, or Fortran order (`np.asfortranarray`, which
  * `fortran_order: True` marks), transposed on reading so the result is always C order (row-major: the last index
  * varies fastest). At most MAX_NPY_ELEMENTS entries: the toolkit's native code and index arrays are 32-bit.
- * Write: float64 or float32, 1 to 8 dimensions, C order, version 1.0 (2.0 only if the header would not fit),
+ * Write: float64 or float32, 1 to 8 dimensions, from { shape, data }, a Mat or nested JS arrays; C order, version 1.0 (2.0 only if the header would not fit),
  * header padded so the data starts on a 64-byte boundary, exactly as `np.save` does.
  *
  * Anything the reader cannot use (not a .npy file, truncated, big-endian, unsupported dtype or dimensionality,
@@ -40,6 +40,16 @@ export interface NdArrayLike {
   readonly shape: readonly number[];
   readonly data: Float64Array | Float32Array;
 }
+
+/** Nested JS arrays of numbers, rectangular, 1 to 8 levels deep: [[1, 2], [3, 4]] is a 2×2 array. */
+export type NestedNumbers = readonly number[] | ReadonlyArray<NestedNumbers>;
+
+/**
+ * Everything writeNpy / encodeNpy take: an NdArrayLike ({ shape, data }: a FlowSolution's arrays with their
+ * shapes, what readNpy returns), the library's Mat (rows×cols float64, written as a 2-D array), or nested JS
+ * arrays (written as float64 with the nesting's shape).
+ */
+export type NpyWritable = NdArrayLike | Mat | NestedNumbers;
 
 export interface EncodeNpyOptions {
   /** Force a format version. Default: 1.0, or 2.0 when the header is over 65535 bytes (never for ≤ 8-D arrays). */
@@ -423,8 +433,60 @@ function readInto(fd: number, dst: Uint8Array, position: number, name: string): 
 
 // ---------------------------------------------------------------------------------------------------- writing
 
-/** The bytes of a .npy file holding `arr` (dtype '<f8' for Float64Array, '<f4' for Float32Array). */
-export function encodeNpy(arr: NdArrayLike, opts?: EncodeNpyOptions): Uint8Array {
+/**
+ * `arr` as { shape, data } in C order: an NdArrayLike as is, a Mat as [rows, cols], nested arrays copied to float64.
+ * Anything else is a TypeError saying what to pass.
+ */
+export function toNdArrayLike(arr: NpyWritable): NdArrayLike {
+  if (Array.isArray(arr)) return nestedToNd(arr as NestedNumbers);
+  const o = arr as Partial<NdArrayLike & Mat> | null;
+  if (o !== null && typeof o === 'object') {
+    if (o.shape !== undefined) return o as NdArrayLike;
+    if (typeof o.rows === 'number' && typeof o.cols === 'number' && o.data !== undefined) {
+      if (!(o.data instanceof Float64Array)) throw new TypeError('encodeNpy: a Mat\'s data must be a Float64Array');
+      return { shape: [o.rows, o.cols], data: o.data };
+    }
+  }
+  throw new TypeError(
+    'encodeNpy: pass a Mat ({ rows, cols, data: Float64Array }), an array with its shape ({ shape: number[], data: Float64Array | Float32Array }, ' +
+      'e.g. { shape: sol.fTrainShape, data: sol.fTrain }) or nested arrays of numbers',
+  );
+}
+
+function nestedToNd(arr: NestedNumbers): NdArrayLike {
+  const shape: number[] = [];
+  let level: unknown = arr;
+  while (Array.isArray(level)) {
+    shape.push(level.length);
+    if (shape.length > MAX_NPY_RANK) throw new RangeError(`encodeNpy: nested arrays deeper than ${MAX_NPY_RANK} levels`);
+    level = level[0];
+  }
+  const count = shape.reduce((a, d) => a * d, 1);
+  const data = new Float64Array(count);
+  let k = 0;
+  const walk = (a: unknown, depth: number, path: string): void => {
+    if (!Array.isArray(a) || a.length !== shape[depth]) {
+      throw new RangeError(`encodeNpy: nested arrays are not rectangular: ${path || 'the top level'} should be an array of ${shape[depth]} entries (shape ${pyShape(shape)})`);
+    }
+    for (let i = 0; i < a.length; i++) {
+      const v: unknown = a[i];
+      if (depth === shape.length - 1) {
+        if (typeof v !== 'number') throw new TypeError(`encodeNpy: entry ${path}[${i}] is ${Array.isArray(v) ? 'an array' : typeof v}, not a number (nested arrays are not rectangular)`);
+        data[k++] = v;
+      } else {
+        walk(v, depth + 1, `${path}[${i}]`);
+      }
+    }
+  };
+  if (count > 0) walk(arr, 0, '');
+  return { shape, data };
+}
+
+/**
+ * The bytes of a .npy file holding `arr` (a Mat, { shape, data } or nested arrays; see NpyWritable): dtype '<f8'
+ * for float64 data and nested arrays, '<f4' for Float32Array.
+ */
+export function encodeNpy(arr: NpyWritable, opts?: EncodeNpyOptions): Uint8Array {
   const [header, data] = npyParts(arr, opts);
   const out = new Uint8Array(header.length + data.length);
   out.set(header, 0);
@@ -433,17 +495,18 @@ export function encodeNpy(arr: NdArrayLike, opts?: EncodeNpyOptions): Uint8Array
 }
 
 /**
- * Writes `arr` as a .npy file, atomically (temp file in the same directory, fsync, rename).
+ * Writes `arr` (a Mat, { shape, data } or nested arrays; see NpyWritable) as a .npy file that np.load reads with
+ * the same shape, atomically (temp file in the same directory, fsync, rename).
  * @param path - the file to write (replaced atomically)
- * @param arr - `{shape, data}` with data Float64Array or Float32Array in C order
+ * @param arr - a Mat, `{shape, data}` (Float64Array or Float32Array in C order) or nested arrays
  * @param opts - encoding options
  */
-export function writeNpy(path: string, arr: NdArrayLike, opts?: EncodeNpyOptions): void {
+export function writeNpy(path: string, arr: NpyWritable, opts?: EncodeNpyOptions): void {
   writeFileAtomic(path, npyParts(arr, opts));
 }
 
-function npyParts(arr: NdArrayLike, opts?: EncodeNpyOptions): [Uint8Array, Uint8Array] {
-  const { shape, data } = arr;
+function npyParts(arr: NpyWritable, opts?: EncodeNpyOptions): [Uint8Array, Uint8Array] {
+  const { shape, data } = toNdArrayLike(arr);
   let code: 'f8' | 'f4';
   if (data instanceof Float64Array) code = 'f8';
   else if (data instanceof Float32Array) code = 'f4';

@@ -7,7 +7,7 @@ import { specToJson } from '../layers/json.js';
 import type { KernelFn, NetworkSpec } from '../layers/types.js';
 import { getLinalg } from '../linalg/index.js';
 import type { Linalg } from '../linalg/types.js';
-import type { Mat } from '../linalg/matrix.js';
+import { checkMatArgument, type Mat } from '../linalg/matrix.js';
 import { InputError, assertFinite } from '../util/errors.js';
 import type { ImageKernelWorkerData, KernelWorkerData } from './kernelWorker.js';
 import { prestartKernelWorkers, runKernelTasks } from './workerPool.js';
@@ -29,13 +29,26 @@ export interface KernelOptions {
   linalg?: Linalg;
 }
 
-/** Analytic kernels between the rows of X1 and X2, float64, each N1×N2 (row-major). */
+/** Analytic kernels between the rows of X1 and X2, float64, each N1×N2 (row-major); null where not asked for. */
 export interface KernelResult {
   /** The NNGP K, N1×N2 (null when not asked for). */
   nngp: Mat | null;
   /** The NTK Θ, N1×N2 (null when not asked for). */
   ntk: Mat | null;
 }
+
+/**
+ * The result typed by what `get` asked for: 'both' (the default) has both kernels, 'ntk' the NTK (nngp null),
+ * 'nngp' the NNGP (ntk null), so `(await analyticKernel(spec, x)).ntk` is a Mat without a `!`.
+ */
+export type KernelResultFor<G extends KernelGet> = G extends 'ntk'
+  ? { ntk: Mat; nngp: null }
+  : G extends 'nngp'
+    ? { nngp: Mat; ntk: null }
+    : { nngp: Mat; ntk: Mat };
+
+/** KernelOptions with `get` narrowed to G, so the result type follows it. */
+export type KernelOptionsFor<G extends KernelGet> = Omit<KernelOptions, 'get'> & { get?: G };
 
 /** Below this many entry-layer updates the work is done inline: starting workers costs more. */
 const INLINE_WORK = 2_000_000;
@@ -53,7 +66,17 @@ const INLINE_WORK = 2_000_000;
  * @returns NNGP K and NTK Θ, each N1×N2 float64 row-major (null when not asked for)
  * @throws InputError for bad inputs or beyond the memory ceiling; SpecError for a spec without a kernel
  */
-export async function analyticKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: KernelOptions = {}): Promise<KernelResult> {
+export async function analyticKernel<G extends KernelGet = 'both'>(
+  spec: NetworkSpec,
+  x1: Mat | Images,
+  x2?: Mat | Images,
+  opts: KernelOptionsFor<G> = {},
+): Promise<KernelResultFor<G>> {
+  return (await analyticKernelUntyped(spec, x1, x2, opts)) as KernelResultFor<G>;
+}
+
+async function analyticKernelUntyped(spec: NetworkSpec, x1: Mat | Images, x2: Mat | Images | undefined, opts: KernelOptions): Promise<KernelResult> {
+  checkInputArguments(x1, x2);
   if (isImages(x1) || (x2 !== undefined && isImages(x2))) return imageKernel(spec, x1, x2, opts);
   const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
   const symmetric = x2 === undefined || x2 === x1;
@@ -79,11 +102,17 @@ export async function analyticKernel(spec: NetworkSpec, x1: Mat | Images, x2?: M
  * @param opts - which kernels (`get`), memory ceiling (refused up front beyond it), threads, progress
  * @returns NNGP K and NTK Θ, each N1×N2 float64 (null when not asked for)
  */
-export function analyticKernelSync(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: KernelOptions = {}): KernelResult {
-  if (isImages(x1) || (x2 !== undefined && isImages(x2))) return imageKernelSync(spec, x1, x2, opts);
+export function analyticKernelSync<G extends KernelGet = 'both'>(
+  spec: NetworkSpec,
+  x1: Mat | Images,
+  x2?: Mat | Images,
+  opts: KernelOptionsFor<G> = {},
+): KernelResultFor<G> {
+  checkInputArguments(x1, x2);
+  if (isImages(x1) || (x2 !== undefined && isImages(x2))) return imageKernelSync(spec, x1, x2, opts) as KernelResultFor<G>;
   const prep = prepare(spec, x1, x2, opts);
   runInline(prep, opts);
-  return finish(prep, opts.get ?? 'both');
+  return finish(prep, opts.get ?? 'both') as KernelResultFor<G>;
 }
 
 /**
@@ -95,7 +124,7 @@ export function analyticKernelSync(spec: NetworkSpec, x1: Mat | Images, x2?: Mat
  * @returns Θ(x1_i, x2_j), N1×N2 float64 row-major
  */
 export async function ntkKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: Omit<KernelOptions, 'get'> = {}): Promise<Mat> {
-  return (await analyticKernel(spec, x1, x2, { ...opts, get: 'ntk' })).ntk as Mat;
+  return (await analyticKernel(spec, x1, x2, { ...opts, get: 'ntk' })).ntk;
 }
 
 /**
@@ -107,7 +136,7 @@ export async function ntkKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | 
  * @returns K(x1_i, x2_j), N1×N2 float64 row-major
  */
 export async function nngpKernel(spec: NetworkSpec, x1: Mat | Images, x2?: Mat | Images, opts: Omit<KernelOptions, 'get'> = {}): Promise<Mat> {
-  return (await analyticKernel(spec, x1, x2, { ...opts, get: 'nngp' })).nngp as Mat;
+  return (await analyticKernel(spec, x1, x2, { ...opts, get: 'nngp' })).nngp;
 }
 
 /**
@@ -124,6 +153,7 @@ export function kernelDiagonal(
   x: Mat | Images,
   opts: Pick<KernelOptions, 'maxMemoryBytes' | 'onProgress'> = {},
 ): { nngp: Float64Array; ntk: Float64Array } {
+  checkMatArgument(x, 'X');
   if (isImages(x)) return imageDiagonal(spec, x, opts);
   checkInput(x, 'X');
   const fn = bindKernel(spec, x.cols);
@@ -222,6 +252,12 @@ function finish(p: Prepared, get: KernelGet): KernelResult {
   if (result.nngp) assertFiniteKernel(result.nngp, 'NNGP', p.maxSqNorm);
   if (result.ntk) assertFiniteKernel(result.ntk, 'NTK', p.maxSqNorm);
   return result;
+}
+
+/** X1 and X2 are Mats or Images, not JS arrays (refused saying what to pass). */
+function checkInputArguments(x1: unknown, x2: unknown): void {
+  checkMatArgument(x1, x2 === undefined ? 'X' : 'X1');
+  if (x2 !== undefined) checkMatArgument(x2, 'X2');
 }
 
 function checkInput(x: Mat, name: string): void {

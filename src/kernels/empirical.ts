@@ -44,6 +44,8 @@ export interface EmpiricalKernelResult {
   nngp: Mat;
   /** Θ_cc' laid out [N1, N2, k, k] (null unless `full`). */
   full: Float64Array | null;
+  /** [N1, N2, k, k], the shape of `full` (null with it): writeNpy(f, { shape: r.fullShape, data: r.full }). */
+  fullShape: [number, number, number, number] | null;
   /** Number of outputs k. */
   outputs: number;
   /** Number of parameters P of the network. */
@@ -129,6 +131,7 @@ export async function prepareEmpirical(spec: NetworkSpec, a: Mat | Images, b: Ma
         ntk: mat(n1, n2, parts.ntk),
         nngp: mat(n1, n2, parts.nngp),
         full: parts.full,
+        fullShape: parts.full ? [n1, n2, k, k] : null,
         outputs: k,
         paramCount: net.paramCount,
         method,

@@ -29,6 +29,8 @@ export interface MonteCarloKernelResult {
   nngpStderr: Mat | null;
   /** Mean of Θ_cc' laid out [N1, N2, k, k] when `full` was asked for. */
   full: Float64Array | null;
+  /** [N1, N2, k, k], the shape of `full` (null with it). */
+  fullShape: [number, number, number, number] | null;
   /** Number of networks averaged (S). */
   seeds: number;
   /** Seed of the first network; network s used seed0 + s. */
@@ -101,6 +103,7 @@ export async function monteCarloKernel(spec: NetworkSpec, x1: Mat | Images, x2?:
     ntkStderr: stderr(m2.ntk),
     nngpStderr: stderr(m2.nngp),
     full: fullMean,
+    fullShape: one.fullShape,
     seeds,
     seed0,
     outputs: one.outputs,

@@ -5,6 +5,7 @@ import { windowPatches } from './patches.js';
 import { singleBlock } from './pointwise.js';
 import { requireFull, requireSpatial, spatialSize } from './spatial.js';
 import { SpecError } from './specError.js';
+import { checkOptions } from './strictOptions.js';
 import type { FiniteDelta, FiniteValue, KernelValue, Layer, LayerContext, LayerShape } from './types.js';
 import { checkExtents, checkPadding, windowPairMean, windowTable, withArrays, type Padding } from './window.js';
 
@@ -32,6 +33,8 @@ export interface AvgPoolOptions {
  */
 export function avgPool(opts: AvgPoolOptions): Layer {
   const name = 'avgPool';
+  checkOptions(name, opts, { window: 'numberList', strides: 'numberList', padding: 'string' });
+  if (opts === undefined) throw new SpecError(`${name}: options are required: avgPool({ window: [2, 2], strides?, padding? })`);
   const rank = Array.isArray(opts.window) ? opts.window.length : 0;
   if (rank !== 1 && rank !== 2) throw new SpecError(`${name}: window must be a list of 1 or 2 positive integers, got ${JSON.stringify(opts.window) ?? String(opts.window)}`);
   const window = checkExtents(opts.window, rank, 'window', name);

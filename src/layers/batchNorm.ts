@@ -3,6 +3,7 @@ import { tfRuntime } from '../tfjs/runtime.js';
 import { builtin } from './builtin.js';
 import { stateSlot } from './finiteState.js';
 import { SpecError, describeValue } from './specError.js';
+import { checkOptions } from './strictOptions.js';
 import type { FiniteTransform, FiniteValue, KernelFn, Layer, LayerContext } from './types.js';
 
 /** Options of `batchNorm` (defaults as flax's nn.BatchNorm and Keras' BatchNormalization: momentum 0.99). */
@@ -40,6 +41,7 @@ export interface BatchNormOptions {
  */
 export function batchNorm(opts: BatchNormOptions = {}, gammaInit = 1): Layer {
   const name = 'batchNorm';
+  checkOptions(name, opts, { momentum: 'number', epsilon: 'number', affine: 'boolean' });
   const momentum = opts.momentum ?? 0.99;
   const epsilon = opts.epsilon ?? 1e-5;
   const affine = opts.affine ?? false;

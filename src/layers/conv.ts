@@ -8,6 +8,7 @@ import { windowPatches } from './patches.js';
 import { singleBlock } from './pointwise.js';
 import { requireSpatial, spatialSize } from './spatial.js';
 import { SpecError, describeValue } from './specError.js';
+import { checkOptions } from './strictOptions.js';
 import type { FiniteDelta, FiniteTransform, FiniteValue, KernelBlock, NtkAccumulator, KernelFn, KernelValue, Layer, LayerContext, LayerShape } from './types.js';
 import { convStep, convStepSeparable, offsetRuns, type ConvCoefficients, type SeparableWindow } from './stencil.js';
 import { checkExtents, checkPadding, windowTable, type Padding } from './window.js';
@@ -50,6 +51,8 @@ export interface ConvOptions {
  */
 export function conv(channels: number, opts: ConvOptions): Layer {
   const name = 'conv';
+  checkOptions(name, opts, { filter: 'numberList', strides: 'numberList', padding: 'string', wStd: 'number', bStd: 'number' });
+  if (opts === undefined) throw new SpecError(`${name}: options are required: conv(channels, { filter: [3, 3], strides?, padding?, wStd?, bStd? })`);
   const rank = Array.isArray(opts.filter) ? opts.filter.length : 0;
   if (rank !== 1 && rank !== 2) throw new SpecError(`${name}: filter must be a list of 1 or 2 positive integers, got ${JSON.stringify(opts.filter) ?? String(opts.filter)}`);
   const filter = checkExtents(opts.filter, rank, 'filter', name);

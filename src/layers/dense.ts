@@ -5,6 +5,7 @@ import { tfRuntime } from '../tfjs/runtime.js';
 import type { Rng } from '../util/random.js';
 import { MAX_WIDTH } from './limits.js';
 import { SpecError, describeValue } from './specError.js';
+import { checkOptions } from './strictOptions.js';
 import { pointwiseKernel } from './pointwise.js';
 import { singleDelta, singleValue } from './values.js';
 import type { CrossBlock, DiagBlock, FiniteDelta, FiniteTransform, FiniteValue, KernelFn, KernelTransform, Layer, LayerContext, NtkAccumulator } from './types.js';
@@ -36,6 +37,7 @@ export interface DenseOptions {
  * @throws SpecError for a width that is not a positive integer or a negative or non-finite scale
  */
 export function dense(width: number, opts: DenseOptions = {}): Layer {
+  checkOptions('dense', opts, { wStd: 'number', bStd: 'number' });
   // "=== 0 ? 0" turns −0 into 0, so the spec's JSON form reads a plain zero.
   const wStd = opts.wStd === 0 ? 0 : (opts.wStd ?? 1);
   const bStd = opts.bStd === 0 ? 0 : (opts.bStd ?? 0);

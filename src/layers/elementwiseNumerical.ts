@@ -2,6 +2,7 @@ import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { elementwiseFinite } from './elementwise.js';
 import { SpecError } from './specError.js';
+import { checkOptions } from './strictOptions.js';
 import { pointwiseKernel } from './pointwise.js';
 import { requireGaussianInput } from './gaussianInput.js';
 import type { CrossBlock, DiagBlock, KernelTransform, Layer } from './types.js';
@@ -200,6 +201,8 @@ export function quadratureTransform(phi: (x: number) => number, dphi: (x: number
  * @throws SpecError for a degree outside [2, the maximum]
  */
 export function elementwise(fns: ElementwiseFunctions, opts: ElementwiseOptions = {}): Layer {
+  checkOptions('elementwise', fns, { phi: 'function', tfPhi: 'function', dphi: 'function', tfDphi: 'function' }, 'function');
+  checkOptions('elementwise', opts, { name: 'string', degree: 'number', homogeneous: 'boolean' });
   const name = opts.name ?? 'custom';
   const degree = opts.degree ?? DEFAULT_DEGREE;
   if (!Number.isInteger(degree) || degree < 2 || degree > MAX_DEGREE) {

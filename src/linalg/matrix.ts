@@ -1,3 +1,5 @@
+import { InputError } from '../util/errors.js';
+
 /**
  * A dense float64 matrix in row-major (C) order: entry (i, j) is `data[i * cols + j]`.
  * This is the currency of every float64 computation in ntk-l2 (kernels, linalg, dynamics).
@@ -9,6 +11,22 @@ export interface Mat {
   readonly cols: number;
   /** Entries, row-major: (i, j) is data[i·cols + j]. */
   readonly data: Float64Array;
+}
+
+/**
+ * Refuses, with what to pass instead, a value given where a Mat belongs that is not one: nested JS arrays
+ * (number[][] — fromRows turns them into a Mat), a bare typed array, or a non-object. An InputError (from the CLI:
+ * exit 2), never a misleading "contains NaN" later. `name` names the argument ("X1", "Θ (train)").
+ */
+export function checkMatArgument(x: unknown, name: string): void {
+  const pass = 'pass a Mat { rows, cols, data: Float64Array } (fromRows(arrayOfRows) builds one from number[][])';
+  if (Array.isArray(x)) throw new InputError(`${name} is a JS array; ${pass}`);
+  if (ArrayBuffer.isView(x)) throw new InputError(`${name} is a flat typed array without a shape; ${pass}`);
+  if (x === null || typeof x !== 'object') throw new InputError(`${name} is ${x === null ? 'null' : typeof x}; ${pass}`);
+  const m = x as Partial<Mat> & { shape?: unknown };
+  if (m.shape === undefined && !(m.data instanceof Float64Array)) {
+    throw new InputError(`${name}.data is not a Float64Array; ${pass}`);
+  }
 }
 
 /**

@@ -21,6 +21,9 @@ export function assertFinite(
   const data: ArrayLike<number> = isMat ? (m as { data: ArrayLike<number> }).data : (m as ArrayLike<number>);
   for (let k = 0; k < data.length; k++) {
     const v = data[k];
+    if (typeof v !== 'number') {
+      throw new InputError(`${what} holds ${Array.isArray(v) ? 'an array' : typeof v} at index ${k}, not a number: pass a Mat { rows, cols, data: Float64Array } (fromRows builds one from number[][])`);
+    }
     if (v - v !== 0) {
       // NaN − NaN and ±Inf − ±Inf are both NaN; finite values give 0.
       const kind = Number.isNaN(v) ? 'NaN' : 'Inf';

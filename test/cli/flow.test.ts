@@ -66,6 +66,28 @@ describe('ntk flow', () => {
     expect(typeof summary.tStarMse).toBe('number');
   });
 
+  it('--y with integer labels one-hot encodes them (centred, as scan) or takes them as values with --targets values', () => {
+    const labels = Float64Array.from([0, 2, 1, 1, 0, 2, 2, 1, 0, 1]);
+    const labelsTest = Float64Array.from([1, 0, 2, 2, 1, 0]);
+    writeNpy(join(dir, 'L.npy'), { shape: [10], data: labels });
+    writeNpy(join(dir, 'LT.npy'), { shape: [6], data: labelsTest });
+    const args = (out: string, ...more: string[]) => ['flow', '--theta', join(dir, 'K.npy'), '--theta-test', join(dir, 'KT.npy'), '--y', join(dir, 'L.npy'), '--y-test', join(dir, 'LT.npy'), '--lambda', '0.05', '--depth', '3', '--times', join(dir, 'T.npy'), '--out', join(dir, out), ...more];
+    const r = run(args('labels'));
+    expect(r.status, r.stderr).toBe(0);
+    expect(readNpy(join(dir, 'labels', 'f_train.npy')).shape).toEqual([4, 10, 3]);
+    // independent truth: the library's flow on centred one-hot targets built here (one-hot − 1/k, k = 3)
+    const centred = (l: Float64Array) => ({ rows: l.length, cols: 3, data: Float64Array.from({ length: 3 * l.length }, (_, q) => (l[Math.floor(q / 3)] === q % 3 ? 1 : 0) - 1 / 3) });
+    const lib = spectralSolve(eigenbasis({ thetaTrain: th, thetaTest: tt, y: centred(labels), yTest: centred(labelsTest) }), 0.05, 3, [0.5, 2, 10, 50]);
+    expect(maxRelErr(readNpy(join(dir, 'labels', 'f_train.npy')).data, lib.fTrain, 1e-3)).toBeLessThan(1e-10);
+    expect(JSON.parse(readFileSync(join(dir, 'labels', 'summary.json'), 'utf8')).targets).toBe('labels 0..2 as centred one-hot targets (3 outputs)');
+    const v = run(args('values', '--targets', 'values'));
+    expect(v.status, v.stderr).toBe(0);
+    expect(readNpy(join(dir, 'values', 'f_train.npy')).shape).toEqual([4, 10, 1]);
+    const bad = run(args('bad', '--targets', 'ordinal'));
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--targets must be centred, onehot or values/);
+  });
+
   it('--model linear, a schedule, and log-spaced times', () => {
     expect(run([...base(), '--lambda', '0.05', '--model', 'linear', '--times', 'log:0.1:100:20', '--out', join(dir, 'lin')]).status).toBe(0);
     expect(readNpy(join(dir, 'lin', 'f_train.npy')).shape).toEqual([20, 10, 2]);
@@ -106,14 +128,23 @@ describe('ntk scan', () => {
     expect(existsSync(join(dir, 'scan-bias'))).toBe(false);
     const ok = run(['scan', '--arch', 'dense(64, bStd=0.1) > erf > dense(10)', '--data', 'mnist:40:40', '--kernel-only', '--out', join(dir, 'scan-k')]);
     expect(ok.status, ok.stderr).toBe(0);
-    expect(readFileSync(join(dir, 'scan-k', 'kernel_decay.csv'), 'utf8')).toMatch(/^Lambda_integrated,trace_ratio/);
+    expect(readFileSync(join(dir, 'scan-k', 'kernel_decay.csv'), 'utf8')).toMatch(/^bigLambda,traceRatio\n/);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ kernelOnly: true, files: ['kernel_decay.csv', 'kernel_decay.json'] });
+    expect(ok.stdout.trim().split('\n')).toHaveLength(1);
   });
-  it('writes tstar.csv/json and prints the table for a small bundled-data scan', () => {
+  it('writes tstar.csv/json, the table on stderr and one JSON line on stdout for a small bundled-data scan', () => {
     const r = run(['scan', '--arch', 'dense(64) > relu > dense(64) > relu > dense(10)', '--data', 'mnist:60:60', '--lambdas', '1e-3:1e-1:5', '--out', join(dir, 'scan-ok')]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/slope of log t\* vs log λ/);
+    expect(r.stderr).toMatch(/slope of log t\* vs log λ/);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
     const j = JSON.parse(readFileSync(join(dir, 'scan-ok', 'tstar.json'), 'utf8'));
     expect(j.rows).toHaveLength(5);
     expect(j.depth).toBe(3);
+    const line = JSON.parse(r.stdout);
+    expect(line).toMatchObject({ out: join(dir, 'scan-ok'), depth: 3, model: 'deep', n: 60, m: 60, k: 10, lambdas: 5, slopeMse: j.slopeMse, slopeAccuracy: j.slopeAccuracy });
+    // the CSV's columns are the JSON rows' keys (one camelCase name per quantity), with the same values
+    const [head, ...rows] = readFileSync(join(dir, 'scan-ok', 'tstar.csv'), 'utf8').trim().split('\n');
+    expect(head.split(',')).toEqual(Object.keys(j.rows[0]));
+    rows.forEach((row, i) => expect(row.split(',')).toEqual(Object.values(j.rows[i] as Record<string, unknown>).map(String)));
   });
 });

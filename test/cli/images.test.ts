@@ -296,6 +296,10 @@ describe('scan and train on images', () => {
     const al = p('autol2Img');
     const r2 = await run(['autol2', '--arch', arch, ...files, '--budget', '1', '--grid', '0.01', '--net-seeds', '0', '--jobs', '1', '--quiet', '--out', al]);
     expect(r2.status, r2.stderr).toBe(0);
+    // one JSON line each; the metadata records the network trained (conv 4 channels, dense 3), not only --arch
+    expect(JSON.parse(r1.stdout)).toMatchObject({ out: sw, runs: 2, widths: [4, 3] });
+    expect(JSON.parse(r2.stdout)).toMatchObject({ out: al, seeds: [0], widths: [4, 3] });
+    expect(JSON.parse(readFileSync(join(al, 'autol2.json'), 'utf8'))).toMatchObject({ architecture: arch, width: null, widths: [4, 3] });
     const results = [sw, al].flatMap((d) => readdirSync(join(d, 'runs')).map((r) => join(d, 'runs', r, 'result.json')));
     expect(results).toHaveLength(4); // two λ of the sweep; Auto L2 and one constant λ
     for (const f of results) {

@@ -137,8 +137,13 @@ describe('no command removes, replaces or writes into what ntk did not create', 
       expect(first.status, first.stderr).toBe(0);
       writeFileSync(join(work, 'run', 'analysis.ipynb'), '{"mine": true}');
       const finished = snapshot(work);
-      // a finished run without --force: refused; with --force but bad data: refused before anything is removed
-      await expectRefused(args, work);
+      // a finished run re-run without --force: its result again, exit 0, nothing written; with other options: refused;
+      // with --force but bad data: refused before anything is removed
+      const rerun = await runCliAsync(args, { cwd: work });
+      expect(rerun.status, rerun.stderr).toBe(0);
+      expect(JSON.parse(rerun.stdout)).toEqual(JSON.parse(first.stdout));
+      expect(snapshot(work)).toEqual(finished);
+      await expectRefused(args.map((a) => (a === '0.01' ? '0.02' : a)), work);
       await expectRefused([...args.slice(0, 1), '--data', 'mnist:0:10', ...args.slice(3), '--force'], work);
       expect(snapshot(work)).toEqual(finished);
       const again = await runCliAsync([...args, '--force'], { cwd: work });

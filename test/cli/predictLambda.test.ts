@@ -25,8 +25,13 @@ describe('ntk predict-lambda', () => {
     const res = JSON.parse(readFileSync(join(out, 'predict.json'), 'utf8')) as { seeds: number[]; gap: { mean: number; perSeed: number[] } };
     expect(res.seeds).toEqual([0, 1]);
     expect(res.gap.mean).toBeCloseTo((res.gap.perSeed[0] + res.gap.perSeed[1]) / 2, 12);
-    expect(r.stdout).toMatch(/network seeds 0, 1/);
-    expect(r.stdout).toMatch(/gap \(best grid − predicted, paired by seed\): -?\d+\.\d\d ± \d+\.\d\d percentage points/);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    const line = JSON.parse(r.stdout);
+    expect(line).toMatchObject({ out, seeds: [0, 1], widths: [64, 64, 10] });
+    // float32 results are printed at float32 precision: the same float32 as predict.json's float64 text
+    expect(Math.fround(line.gap.mean)).toBe(Math.fround(res.gap.mean));
+    // the metadata records the network trained (--width 64)
+    expect(JSON.parse(readFileSync(join(out, 'predict.json'), 'utf8'))).toMatchObject({ width: 64, widths: [64, 64, 10] });
     const again = await runCli([...ARGS, '--net-seeds', '0,1', '--out', out]);
     expect(again.status).toBe(0);
     expect(again.stdout).toBe(r.stdout);

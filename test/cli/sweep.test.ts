@@ -22,7 +22,14 @@ describe('ntk sweep', () => {
     const ref = temp();
     const full = await runCli([...ARGS, '--out', ref]);
     expect(full.status, full.stderr).toBe(0);
-    expect(full.stdout).toMatch(/slope of log t\* vs log λ/);
+    const line = JSON.parse(full.stdout);
+    expect(full.stdout.trim().split('\n')).toHaveLength(1);
+    expect(line).toMatchObject({ out: ref, runs: 6, widths: [64, 64, 10] });
+    const saved = JSON.parse(readFileSync(join(ref, 'sweep.json'), 'utf8'));
+    // the metadata records the network trained (--width 64), not only the --arch text
+    expect(saved).toMatchObject({ width: 64, widths: [64, 64, 10] });
+    expect(saved.network.layers.filter((l: { type: string }) => l.type === 'dense').map((l: { width: number }) => l.width)).toEqual([64, 64, 10]);
+    expect(readFileSync(join(ref, 'tstar.csv'), 'utf8').split('\n')[0]).toBe('lambda,lr,seed,budget,tStarAcc,tStarLoss,lambdaTStarAcc,lambdaTStarLoss,bestTestAcc,bestTestLoss,accAtEdge,lossAtEdge');
 
     const out = temp();
     const child = spawn(process.execPath, [BIN, ...ARGS, '--out', out], { env, stdio: 'ignore' });
@@ -52,7 +59,8 @@ describe('ntk sweep', () => {
     expect(again.status, again.stderr).toBe(0);
     for (const r of done) expect(statSync(join(runs, r, 'result.json')).mtimeMs).toBe(mtimes[r]); // not redone
     expect(readFileSync(join(out, 'tstar.csv'), 'utf8')).toBe(readFileSync(join(ref, 'tstar.csv'), 'utf8'));
-    expect(again.stdout).toBe(full.stdout);
+    // the same JSON line, but for the folder it names
+    expect({ ...JSON.parse(again.stdout), out: ref }).toEqual(JSON.parse(full.stdout));
   }, 300_000);
 
   it.skipIf(process.platform === 'win32')('a second sweep on a folder in use is refused before it trains anything; the first completes', async () => {
@@ -88,7 +96,7 @@ describe('ntk sweep', () => {
       first.kill('SIGCONT');
     }
     expect(await firstExit, firstErr).toBe(0);
-    expect(firstOut).toMatch(/slope of log t\* vs log λ/);
+    expect(JSON.parse(firstOut)).toMatchObject({ out, runs: 2, widths: [16, 16, 10] });
     expect(existsSync(join(out, 'tstar.csv'))).toBe(true);
     expect(existsSync(join(out, 'run.lock'))).toBe(false);
   }, 120_000);

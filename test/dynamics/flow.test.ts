@@ -219,6 +219,13 @@ describe('observables', () => {
     const times = Float64Array.from([1, 2, 4, 8, 16]);
     const vals = times.map((t) => (Math.log(t) - Math.log(5)) ** 2);
     expect(bestTime(vals, times, 'min').t).toBeCloseTo(5, 10); // exact for a parabola in log t
+    // a monotone fall to a plateau, with a one-ulp dip on the flat tail: the edge, not an interior t*
+    const plateau = 0.3;
+    const tail = Float64Array.from([0.9, 0.5, plateau, plateau - 2 ** -54, plateau]);
+    expect(bestTime(tail, times, 'min')).toEqual({ t: 16, value: plateau, index: 4, atEdge: true });
+    // a real interior minimum (far beyond rounding below both ends) stays interior
+    const dip = Float64Array.from([0.9, 0.5, plateau - 1e-6, plateau - 2e-6, plateau]);
+    expect(bestTime(dip, times, 'min')).toMatchObject({ index: 3, atEdge: false });
     const fit = logLogSlope([1, 10, 100], [3, 0.3, 0.03]);
     expect(fit.slope).toBeCloseTo(-1, 12);
     expect(fit.stderr).toBeLessThan(1e-12);

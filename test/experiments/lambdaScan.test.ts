@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { eigenbasis } from '../../src/dynamics/eigenbasis.js';
+import { EDGE_ROUNDING_TOL } from '../../src/dynamics/observables.js';
 import { kernelRidgeTestMse } from '../../src/dynamics/kernelRidge.js';
 import { bundledDataset } from '../../src/experiments/dataset.js';
 import { lambdaScan, logspace } from '../../src/experiments/lambdaScan.js';
@@ -51,5 +52,34 @@ describe('λ scan on MNIST digits (infinite width, float64)', async () => {
       expect(Math.abs(row.finalTestMse - mse) / mse).toBeLessThan(1e-6);
       expect(row.finalTestMse).toBeLessThan(0.7); // far below the f = 0 value 0.9 that the deep flow returns to
     }
+  });
+
+  it('linear: a minimum within rounding of the final value is the edge — flagged and left out of the slope fit', () => {
+    const r = lambdaScan(eb, lambdas, 1);
+    let flatTail = 0;
+    r.rows.forEach((row, i) => {
+      const mse = r.curves[i].testMse;
+      const last = mse[mse.length - 1];
+      let j = 0;
+      for (let q = 1; q < mse.length; q++) if (mse[q] < mse[j]) j = q;
+      const gap = Math.abs(mse[j] - last) / last;
+      // the grid minimum is interior but equal to the final value to rounding: the curve has settled
+      if (j !== mse.length - 1 && gap <= EDGE_ROUNDING_TOL) {
+        flatTail++;
+        expect(row.mseAtEdge).toBe(true);
+        expect(row.tStarMse).toBe(r.curves[i].times[mse.length - 1]);
+      }
+      // an unflagged row has a real interior minimum, below both ends by more than rounding
+      if (!row.mseAtEdge) {
+        expect(gap).toBeGreaterThan(EDGE_ROUNDING_TOL);
+        expect(Math.abs(mse[j] - mse[0]) / mse[0]).toBeGreaterThan(EDGE_ROUNDING_TOL);
+      }
+    });
+    // the issue's case: for λ ≥ 5.6e-4 the linear test MSE falls monotonically and ends flat to a few ulp
+    const settled = r.rows.filter((row) => row.lambda >= 5.6e-4);
+    expect(flatTail).toBeGreaterThan(0);
+    for (const row of settled) expect(row.mseAtEdge).toBe(true);
+    expect(r.slopeMse.points).toBe(r.rows.filter((row) => !row.mseAtEdge).length);
+    console.info(`linear scan: ${flatTail} rows with a flat-tail minimum; MSE slope ${r.slopeMse.slope} ± ${r.slopeMse.stderr} over ${r.slopeMse.points} points`);
   });
 }, 120_000);

@@ -7,6 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_NPY_ELEMENTS, encodeNpy, parseNpy, readMatrix, readNpy, writeNpy, type NdArray, type NpyHeader } from '../../src/io/npy.js';
 import { writeFileAtomic } from '../../src/io/atomic.js';
 import { InputError } from '../../src/util/errors.js';
+import { eigenbasis } from '../../src/dynamics/eigenbasis.js';
+import { spectralSolve } from '../../src/dynamics/spectral.js';
+import { logspace } from '../../src/experiments/lambdaScan.js';
+import type { Mat } from '../../src/linalg/matrix.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ntk-npy-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -552,5 +556,74 @@ describe.skipIf(!hasNumpy)('cross-checks against numpy', () => {
       for (const x of o.arr.data) if (!Number.isNaN(x)) s += x;
       expect(r.sum, o.file).toBeCloseTo(s, 6);
     }
+  });
+});
+
+// ------------------------------------------------------- the library's own arrays, against bytes numpy wrote
+
+/** Files np.save wrote (numpy 2.4.6; test/io/fixtures/README.md has the script), for machines without numpy. */
+const FIXTURES = join(import.meta.dirname, 'fixtures');
+/** The matrix in mat_3x4_f8.npy: (arange(12).reshape(3, 4) − 5)/7, the same IEEE division in JS. */
+const A34: Mat = { rows: 3, cols: 4, data: Float64Array.from({ length: 12 }, (_, i) => (i - 5) / 7) };
+
+describe('writeNpy takes the library\'s arrays (Mat, { shape, data }, nested arrays) as numpy writes them', () => {
+  it('a Mat is written byte for byte as np.save writes the same 3×4 float64 matrix', () => {
+    const f = join(tmp, 'mat.npy');
+    writeNpy(f, A34);
+    expect(Buffer.compare(readFileSync(f), readFileSync(join(FIXTURES, 'mat_3x4_f8.npy')))).toBe(0);
+    const back = readNpy(f);
+    expect(back.shape).toEqual([3, 4]);
+    expect(sameBits(back.data, A34.data)).toBe(true);
+  });
+
+  it('nested JS arrays and { shape, data: Float32Array } match np.save too', () => {
+    const nested = [0, 1].map((a) => [0, 1, 2].map((b) => [0, 1].map((c) => (a * 6 + b * 2 + c) * 0.25)));
+    expect(Buffer.compare(Buffer.from(encodeNpy(nested)), readFileSync(join(FIXTURES, 'nested_2x3x2_f8.npy')))).toBe(0);
+    const f4 = { shape: [2, 3], data: Float32Array.from({ length: 6 }, (_, i) => (i - 2) / 3) };
+    expect(Buffer.compare(Buffer.from(encodeNpy(f4)), readFileSync(join(FIXTURES, 'mat_2x3_f4.npy')))).toBe(0);
+  });
+
+  it('refuses ragged nested arrays and other objects, saying what to pass', () => {
+    expect(() => encodeNpy([[1, 2], [3]])).toThrow(/not rectangular: \[1\] should be an array of 2 entries \(shape \(2, 2\)\)/);
+    expect(() => encodeNpy([[1, 2], 3] as unknown as number[][])).toThrow(/not rectangular/);
+    expect(() => encodeNpy([1, [2]] as unknown as number[])).toThrow(/entry \[1\] is an array, not a number/);
+    expect(() => encodeNpy(Float64Array.from([1, 2]) as unknown as number[])).toThrow(/pass a Mat \(\{ rows, cols, data: Float64Array \}\), an array with its shape/);
+  });
+
+  it('a Fortran-order file (np.save(f, B.T)) is read in C order', () => {
+    const a = readNpy(join(FIXTURES, 'fortran_3x4_f8.npy'));
+    expect(a.shape).toEqual([3, 4]);
+    expect(sameBits(a.data, A34.data)).toBe(true);
+    expect(sameBits(readMatrix(join(FIXTURES, 'fortran_3x4_f8.npy')).data, A34.data)).toBe(true);
+  });
+
+  it('a flow solution carries its shapes: { shape: sol.fTrainShape, data: sol.fTrain } is a T×n×k array', () => {
+    const n = 5;
+    const k = 2;
+    const theta: Mat = { rows: n, cols: n, data: Float64Array.from({ length: n * n }, (_, q) => (Math.floor(q / n) === q % n ? 2 : 0.5)) };
+    const y: Mat = { rows: n, cols: k, data: Float64Array.from({ length: n * k }, (_, q) => Math.sin(q + 1)) };
+    const times = logspace(0.1, 100, 7); // number[]: spectralSolve takes it as it is
+    const sol = spectralSolve(eigenbasis({ thetaTrain: theta, y }), 0.01, 2, times);
+    expect(sol.fTrainShape).toEqual([7, n, k]);
+    expect(sol.fTestShape).toBeNull();
+    const f = join(tmp, 'f_train.npy');
+    writeNpy(f, { shape: sol.fTrainShape, data: sol.fTrain });
+    expect(readNpy(f).shape).toEqual([7, n, k]);
+    if (hasNumpy) {
+      const r = JSON.parse(runPython(READ_SCRIPT, f))[f];
+      expect(r.shape).toEqual([7, n, k]);
+      expect(r.sha256).toBe(createHash('sha256').update(bytesOf(sol.fTrain)).digest('hex'));
+    }
+  });
+
+  it.skipIf(!hasNumpy)('live numpy: np.load reads writeNpy(Mat) with its shape and bits, and our reader reads numpy\'s Fortran save', () => {
+    const f = join(tmp, 'mat_live.npy');
+    writeNpy(f, A34);
+    const r = JSON.parse(runPython(READ_SCRIPT, f))[f];
+    expect(r).toMatchObject({ shape: [3, 4], dtype: 'float64', c: true });
+    expect(r.sha256).toBe(createHash('sha256').update(bytesOf(A34.data)).digest('hex'));
+    const g = join(tmp, 'fortran_live.npy');
+    runPython('import sys, numpy as np\nA = (np.arange(12.0).reshape(3, 4) - 5) / 7\nnp.save(sys.argv[1], np.ascontiguousarray(A.T).T)', g);
+    expect(sameBits(readNpy(g).data, A34.data)).toBe(true);
   });
 });
