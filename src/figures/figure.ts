@@ -181,6 +181,8 @@ export interface PngRendererOptions {
 const CHROMIUM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 /** The address the page is served at inside Chromium (intercepted: no network is used). */
 const PAGE_URL = 'http://ntk-figure.invalid/figure.html';
+/** How long one PNG may take to load and draw before the renderer gives up on it. */
+const RENDER_TIMEOUT_MS = 180_000;
 /** Width of the rendered plot in CSS pixels (the fixed width the figures had before they became responsive). */
 export const PNG_WIDTH = 900;
 
@@ -211,8 +213,9 @@ export async function startPngRenderer(opts: PngRendererOptions = {}): Promise<{
               if (url.endsWith(`/${PLOTLY_FILE}`)) return route.fulfill({ contentType: 'text/javascript; charset=utf-8', body: plotlySource() });
               return route.abort();
             });
-            await page.goto(PAGE_URL, { waitUntil: 'load' });
-            const state = await (await page.waitForFunction(() => (document.querySelector('.ntk-figure') as HTMLElement | null)?.dataset.ready, undefined, { timeout: 60_000 })).jsonValue();
+            // parsing plotly.js takes ~1 s on an idle core and over 30 s on a loaded 2-core box: generous limits
+            await page.goto(PAGE_URL, { waitUntil: 'load', timeout: RENDER_TIMEOUT_MS });
+            const state = await (await page.waitForFunction(() => (document.querySelector('.ntk-figure') as HTMLElement | null)?.dataset.ready, undefined, { timeout: RENDER_TIMEOUT_MS })).jsonValue();
             if (state !== '1') throw new Error(`Plotly could not draw the figure: ${String(state)}`);
             return await page.locator('.ntk-plot').first().screenshot({ type: 'png' });
           } finally {

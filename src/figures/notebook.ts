@@ -31,7 +31,7 @@ export interface NotebookFiguresOptions {
 
 /** The notebook helper returned by `notebookFigures`. */
 export interface NotebookFigures {
-  /** Shows a figure as one output: interactive plot + static PNG. */
+  /** Shows a figure as one output: interactive plot + static PNG (without the PNG, and one line why, if it fails). */
   show(fig: Figure): Promise<void>;
   /** Closes the PNG renderer now (it also closes itself after 20 s without a figure). */
   close(): Promise<void>;
@@ -136,7 +136,12 @@ export function notebookFigures(kernel: { display: HtmlDisplay }, opts: Notebook
           return r;
         });
         const r = await renderer;
-        if (r) png = await r.render(figureHtml(fig));
+        try {
+          if (r) png = await r.render(figureHtml(fig));
+        } catch (e) {
+          // the interactive figure does not depend on the PNG: say why it is missing and show the figure
+          console.log(`static PNG of ${fig.name} skipped: ${(e as Error).message.split('\n')[0]}`);
+        }
         idle = setTimeout(() => void close(), 20_000);
         idle.unref();
       }
