@@ -58,7 +58,7 @@ export function checkPlotlyFile(dir: string): void {
   } catch (e) {
     throw ioError(e, 'read', path);
   }
-  if (!ours) throw new InputError(`${quote(path)} exists and ntk did not write it; ntk never replaces it (move it away, or choose another --out)`);
+  if (!ours) throw new InputError(`${quote(path, 300)} exists and ntk did not write it; ntk never replaces it (move it away, or choose another --out)`);
 }
 
 /**
