@@ -42,10 +42,13 @@ function execute(dir: string, file: string, to: 'notebook' | 'html' = 'notebook'
   });
 }
 
-/** The plots a notebook makes: its `figs.show(` calls (one figure each; no notebook calls it in a loop). */
+/**
+ * The plots a notebook makes: its lines that start with `await figs.show(` (one figure each; no notebook calls it
+ * in a loop; a mention in a comment does not count).
+ */
 function plotCalls(nb: string): number {
   const cells = (JSON.parse(readFileSync(join(nbDir, nb), 'utf8')) as Notebook).cells;
-  return cells.filter((c) => c.cell_type === 'code').reduce((n, c) => n + (src(c.source).match(/\bfigs\.show\(/g) ?? []).length, 0);
+  return cells.filter((c) => c.cell_type === 'code').reduce((n, c) => n + (src(c.source).match(/^\s*await figs\.show\(/gm) ?? []).length, 0);
 }
 
 interface Notebook {
