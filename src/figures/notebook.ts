@@ -7,7 +7,7 @@ import { plotlyGzipBase64, plotlyVersion } from './plotlyAsset.js';
  * Figures in Jupyter notebooks (the tslab TypeScript kernel). Each figure is ONE output holding a MIME bundle:
  * text/html (the interactive plot, in a div with an id of its own, with the static PNG inside as its fallback)
  * and image/png (for viewers that show no HTML or run no scripts, such as GitHub's). plotly.js goes into the
- * notebook once, gzipped (≈ 1.9 MB), in the output of `notebookFigures`; every plot waits for it.
+ * notebook once, gzipped (≈ 2.0 MB), in the output of `notebookFigures`; every plot waits for it.
  */
 
 /** What the helper needs of the kernel's display: tslab's `display` (its `html` is the fallback route). */
@@ -25,7 +25,7 @@ export interface MimeBundle {
 export interface NotebookFiguresOptions {
   /** Render a static PNG of each figure in headless Chromium (default true; skipped with a note when none). */
   png?: boolean;
-  /** Device pixels per CSS pixel of the PNGs (default 1.5: sharp enough, ~100 kB a figure). */
+  /** Device pixels per CSS pixel of the PNGs (default 1.5: sharp enough; 0.1–0.2 MB a figure). */
   scale?: number;
 }
 
@@ -110,7 +110,7 @@ export function displayBundle(bundle: MimeBundle, display: HtmlDisplay): void {
 }
 
 /**
- * Starts figures for a notebook: displays the plotly loader (one output, ≈ 1.9 MB) and returns `show`. Call it
+ * Starts figures for a notebook: displays the plotly loader (one output, ≈ 2.0 MB) and returns `show`. Call it
  * once near the top (`const figs = notebookFigures(tslab)`), then `await figs.show(fig)` for each figure.
  */
 export function notebookFigures(kernel: { display: HtmlDisplay }, opts: NotebookFiguresOptions = {}): NotebookFigures {
