@@ -101,7 +101,8 @@ export { mnistSplit, loadMnistDigits } from './data/mnist.js';
 export { standardize, oneHot, centredOneHot, type Standardization } from './data/preprocess.js';
 export { MAX_CLASSES, looksLikeLabels, readLabels } from './data/labels.js';
 
-export { figureHtml, writeFigure, startPngRenderer, type Figure } from './figures/figure.js';
+export { figureHtml, figureSnippet, writeFigure, startPngRenderer, type Figure, type FigureHtmlOptions, type SnippetOptions, type PngRenderer, type PngRendererOptions, type WrittenFigure } from './figures/figure.js';
+export { notebookFigures, figureBundle, plotlyLoaderHtml, displayBundle, type NotebookFigures, type NotebookFiguresOptions, type MimeBundle, type HtmlDisplay } from './figures/notebook.js';
 export { tstarTheoryFigure, collapseTheoryFigure, linearVsDeepFigure } from './figures/theory.js';
 export { linearVsDeep, type LinearVsDeepResult } from './experiments/linearVsDeep.js';
 export { tStarFitLines, type TStarFitLines } from './experiments/tStarFit.js';

@@ -5,6 +5,7 @@ import { checkWorkDir, openWorkDir } from '../io/outputPath.js';
 import { analyticKernel } from '../kernels/analytic.js';
 import { parseSpec } from '../layers/json.js';
 import { weightLayerCount } from '../layers/serial.js';
+import { checkPlotlyFile } from '../figures/plotlyAsset.js';
 import { startPngRenderer, writeFigure, type Figure, type WrittenFigure } from '../figures/figure.js';
 import { collapseTheoryFigure, linearVsDeepFigure, tstarTheoryFigure } from '../figures/theory.js';
 import { ntkConvergenceFigure } from '../figures/finite.js';
@@ -51,6 +52,7 @@ export async function makeFigureSet(opts: FigureSetOptions): Promise<{ written: 
   for (const n of wanted) if (!FIGURE_NAMES.includes(n)) throw new InputError(`unknown figure ${quote(n)} (known: ${FIGURE_NAMES.join(', ')})`);
   // both folders are checked (and made) before any computing: a bad --out or --work fails at once
   const outDir = checkWorkDir(opts.dir, 'figures');
+  checkPlotlyFile(outDir); // the shared plotly.min.js: missing or ntk's own, else refused now
   if (opts.work !== undefined && resolve(opts.work) === outDir) throw new InputError('--work and --out must be different folders');
   if (opts.work !== undefined) openWorkDir(opts.work, 'figures-work', '--work');
   openWorkDir(opts.dir, 'figures');

@@ -73,6 +73,10 @@ const linAxis = (title: string): PlotlyObject => ({ title: { text: title } });
 
 /**
  * t* against λ (log-log) measured on finite networks, per learning rate, with the fit and the −1 reference.
+ * Circles: t* of the best test accuracy; diamonds: of the lowest test loss; triangles: the budget ran out before
+ * the peak (left out of the fits). Each η has its colour and size, the first η the largest, so markers of several
+ * η at the same point (t* in physical time hardly depends on η) nest instead of hiding one another. The subtitle
+ * names only the marker kinds that are drawn.
  * @param sweep - a λ sweep (`lambdaSweep`)
  * @param context - the data and settings, shown as the subtitle
  * @returns the figure
@@ -81,15 +85,23 @@ export function tstarFiniteFigure(sweep: SweepResult, context: string): Figure {
   const traces: PlotlyObject[] = [];
   const lrs = [...new Set(sweep.rows.map((r) => r.lr))];
   const lam = [...new Set(sweep.rows.map((r) => r.lambda))].sort((a, b) => a - b);
+  let edges = 0;
   lrs.forEach((lr, i) => {
-    const rows = sweep.rows.filter((r) => r.lr === lr && r.tStarAcc > 0);
-    const ok = rows.filter((r) => !r.accAtEdge);
-    const edge = rows.filter((r) => r.accAtEdge);
+    const color = STYLE.colors[i % STYLE.colors.length];
+    const size = Math.max(6, 16 - 5 * i);
+    const marker = (symbol: string) => ({ size, symbol, color, line: { color, width: 2 } });
     const p = sweep.perLr.find((q) => q.lr === lr)!;
-    traces.push({ x: ok.map((r) => r.lambda), y: ok.map((r) => r.tStarAcc), mode: 'markers', name: `η = ${lr}: t* of best test accuracy (slope ${fmtSlope(p.slopeAcc)})`, marker: { size: 10, color: STYLE.colors[i] } });
-    if (edge.length) traces.push({ x: edge.map((r) => r.lambda), y: edge.map((r) => r.tStarAcc), mode: 'markers', name: `η = ${lr}: best at the end of the budget`, marker: { size: 10, symbol: 'triangle-up-open', color: STYLE.colors[i] } });
-    const okL = sweep.rows.filter((r) => r.lr === lr && !r.lossAtEdge && r.tStarLoss > 0);
-    traces.push({ x: okL.map((r) => r.lambda), y: okL.map((r) => r.tStarLoss), mode: 'markers', name: `η = ${lr}: t* of lowest test loss (slope ${fmtSlope(p.slopeLoss)})`, marker: { size: 8, symbol: 'diamond-open', color: STYLE.colors[i] } });
+    const acc = sweep.rows.filter((r) => r.lr === lr && r.tStarAcc > 0);
+    const loss = sweep.rows.filter((r) => r.lr === lr && r.tStarLoss > 0);
+    const accOk = acc.filter((r) => !r.accAtEdge);
+    const lossOk = loss.filter((r) => !r.lossAtEdge);
+    const accEdge = acc.filter((r) => r.accAtEdge);
+    const lossEdge = loss.filter((r) => r.lossAtEdge);
+    edges += accEdge.length + lossEdge.length;
+    traces.push({ x: accOk.map((r) => r.lambda), y: accOk.map((r) => r.tStarAcc), mode: 'markers', name: `η = ${lr}: t* of best test accuracy (slope ${fmtSlope(p.slopeAcc)})`, marker: marker('circle-open') });
+    traces.push({ x: lossOk.map((r) => r.lambda), y: lossOk.map((r) => r.tStarLoss), mode: 'markers', name: `η = ${lr}: t* of lowest test loss (slope ${fmtSlope(p.slopeLoss)})`, marker: marker('diamond-open') });
+    if (accEdge.length) traces.push({ x: accEdge.map((r) => r.lambda), y: accEdge.map((r) => r.tStarAcc), mode: 'markers', name: `η = ${lr}: accuracy still rising at the end of the budget`, marker: marker('triangle-up-open') });
+    if (lossEdge.length) traces.push({ x: lossEdge.map((r) => r.lambda), y: lossEdge.map((r) => r.tStarLoss), mode: 'markers', name: `η = ${lr}: loss still falling at the end of the budget`, marker: marker('triangle-down-open') });
   });
   const fitLine = (key: 'tStarAcc' | 'tStarLoss', edge: 'accAtEdge' | 'lossAtEdge', fit: { slope: number; stderr: number; runs: number }, label: string, dash: string, withRef: boolean) => {
     const ok = sweep.rows.filter((r) => !r[edge] && r[key] > 0);
@@ -101,10 +113,16 @@ export function tstarFiniteFigure(sweep: SweepResult, context: string): Figure {
   };
   fitLine('tStarAcc', 'accAtEdge', sweep.slopeAcc, 'fit of accuracy t*', 'solid', true);
   fitLine('tStarLoss', 'lossAtEdge', sweep.slopeLoss, 'fit of loss t*', 'dot', false);
+  const markers = [
+    'circles: t* of the best test accuracy',
+    'diamonds: t* of the lowest test loss',
+    ...(edges ? ['triangles: the budget ran out before the peak (▲ accuracy, ▼ loss; left out of the fits)'] : []),
+    ...(lrs.length > 1 ? ['one colour and size per η, nested where they coincide'] : []),
+  ];
   return {
     name: 'tstar_vs_lambda_finite',
     title: 'Time to peak performance t* ∝ 1/λ — finite networks trained with SGD',
-    subtitle: `${context}; λ ∈ [${lam[0].toExponential(0)}, ${lam[lam.length - 1].toExponential(0)}], η ∈ {${lrs.join(', ')}}; budgets T = c/λ; open triangles: the budget ran out before the peak (left out of the fits). Under MSE the accuracy plateaus rather than peaks at large λ (the −Lλf shrinkage keeps every argmax), so its t* bends there; the loss minimum stays sharp`,
+    subtitle: `${context}; λ ∈ [${lam[0].toExponential(0)}, ${lam[lam.length - 1].toExponential(0)}], η ∈ {${lrs.join(', ')}}; budgets T = c/λ; ${markers.join('; ')}. Under MSE the accuracy plateaus rather than peaks at large λ (the −Lλf shrinkage keeps every argmax), so its t* bends there; the loss minimum stays sharp`,
     paperFigure: 'Mirrors Lewkowycz & Gur-Ari (2020), t* ∝ 1/λ for networks trained with SGD and L2 (their MNIST fully connected and CIFAR-10 runs), here at MNIST scale.',
     traces,
     layout: { xaxis: logAxis('λ (L2 coefficient)'), yaxis: logAxis('t* (physical time η·steps)'), legend: { orientation: 'h', y: -0.25, x: 0 }, height: 680 },
@@ -229,7 +247,8 @@ export function autoL2Figure(res: AutoL2CompareResult, context: string, others: 
 }
 
 /**
- * Kernel scale and test loss against time: theory, infinite-width flow, finite widths.
+ * Kernel scale and test loss against time: theory, infinite-width flow and finite widths. The measured loss is
+ * drawn wide and pale under the dashed flow of the same colour, so where they agree both stay visible.
  * @param res - a finite-versus-infinite study (`finiteVsInfinite`)
  * @param context - the data and settings, shown as the subtitle
  * @returns the figure
@@ -239,15 +258,15 @@ export function kernelScaleFigure(res: FiniteVsInfiniteResult, context: string):
   res.widths.forEach((w, i) => {
     const color = STYLE.colors[i % STYLE.colors.length];
     traces.push({ x: w.kernelT.slice(1), y: w.kernelRatio.slice(1), mode: 'lines+markers', name: `width ${w.width}: measured Θ_t/Θ_0 (max deviation ${(100 * w.maxKernelDeviation).toFixed(1)}%)`, marker: { size: 6, color }, line: { color, width: 2 }, xaxis: 'x', yaxis: 'y' });
-    traces.push({ x: w.t.slice(1), y: w.testLoss.slice(1), mode: 'lines', name: `width ${w.width}: test loss`, line: { color, width: 2 }, xaxis: 'x2', yaxis: 'y2' });
-    if (w.flowTestLoss) traces.push({ x: w.t.slice(1), y: w.flowTestLoss.slice(1), mode: 'lines', name: `infinite-width flow from width-${w.width} f0`, line: { color, ...STYLE.theory }, xaxis: 'x2', yaxis: 'y2' });
+    traces.push({ x: w.t.slice(1), y: w.testLoss.slice(1), mode: 'lines', name: `width ${w.width}: test loss (measured)`, opacity: 0.45, line: { color, width: 5 }, xaxis: 'x2', yaxis: 'y2' });
+    if (w.flowTestLoss) traces.push({ x: w.t.slice(1), y: w.flowTestLoss.slice(1), mode: 'lines', name: `width ${w.width}: infinite-width flow from the same f0`, line: { color, ...STYLE.theory }, xaxis: 'x2', yaxis: 'y2' });
   });
   const w0 = res.widths[res.widths.length - 1];
   traces.push({ x: w0.kernelT.slice(1), y: w0.predictedRatio.slice(1), mode: 'lines', name: `theory: ${res.prediction}`, line: { color: '#222', ...STYLE.theory }, xaxis: 'x', yaxis: 'y' });
   return {
     name: 'kernel_scale',
     title: 'Kernel decay under L2: theory, infinite-width flow and finite widths',
-    subtitle: `${context}; λ = ${res.lambda}, η = ${res.lr}, MSE; kernel: trace of the empirical NTK on ${res.probe} probe points`,
+    subtitle: `${context}; λ = ${res.lambda}, η = ${res.lr}, MSE; left: kernel scale, the trace of the empirical NTK on ${res.probe} probe points relative to t = 0, against the theory with Λ(t) = ∫₀ᵗ λ ds (= λt here: λ is constant) and L = ${res.depth} weight layers; right: test loss (1/2m)Σ_i |f(x_i) − y_i|² over the m test points x_i (pale: measured; dashed: infinite-width flow)`,
     paperFigure: 'Mirrors the kernel-decay result of Lewkowycz & Gur-Ari (2020), Θ_t = Θ_0·exp(−2(L−1)λt) at infinite width, checked on finite networks of growing width.',
     traces,
     layout: { grid: { rows: 1, columns: 2, pattern: 'independent' }, xaxis: logAxis('t (η·steps)'), yaxis: logAxis('kernel scale Θ_t / Θ_0'), xaxis2: logAxis('t (η·steps)'), yaxis2: logAxis('test loss (1/2m)Σ|f − y|²'), legend: { orientation: 'h', y: -0.25, x: 0 }, height: 700 },

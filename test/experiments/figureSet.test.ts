@@ -1,8 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeFigureSet } from '../../src/experiments/figureSet.js';
+import { PLOTLY_FILE } from '../../src/figures/plotlyAsset.js';
+import { OUTPUT_MARKER } from '../../src/io/outputPath.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ntk-figset-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,5 +31,24 @@ describe('figure set (theory figures)', () => {
     expect(lin.holds).toBe(true);
     const index = readFileSync(join(dir, 'index.html'), 'utf8');
     for (const c of claims) expect(index).toContain(c.holds ? 'Holds' : 'Does not hold');
+    // one shared plotly.min.js: every page loads it, none carries plotly itself
+    expect(existsSync(join(dir, PLOTLY_FILE))).toBe(true);
+    for (const w of written) expect(readFileSync(w.html, 'utf8').length).toBeLessThan(500_000);
   }, 240_000); // the analytic NTK of 1500 digits and two λ scans: ~30 s alone, minutes on a loaded 2-core machine
+
+  it('refuses at once, before any computing, a figures folder whose plotly.min.js ntk did not write', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'ntk-figset-foreign-'));
+    try {
+      // an ntk figures folder (its marker), in which someone put their own plotly.min.js
+      writeFileSync(join(d, OUTPUT_MARKER), JSON.stringify({ tool: 'ntk-l2', kind: 'figures' }) + '\n');
+      writeFileSync(join(d, PLOTLY_FILE), '// mine');
+      const t0 = Date.now();
+      await expect(makeFigureSet({ dir: d, only: ['tstar_vs_lambda_theory'] })).rejects.toThrow(/plotly\.min\.js" exists and ntk did not write it/);
+      expect(Date.now() - t0).toBeLessThan(5_000); // the kernel and the scan take ~30 s: they never started
+      expect(readdirSync(d).sort()).toEqual([OUTPUT_MARKER, PLOTLY_FILE]);
+      expect(readFileSync(join(d, PLOTLY_FILE), 'utf8')).toBe('// mine');
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
 });
