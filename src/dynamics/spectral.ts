@@ -21,7 +21,7 @@ export function expm1OverX(z: number): number {
  * @param eb - the eigenbasis of the flow problem
  * @param lambda - constant L2 coefficient λ ≥ 0
  * @param depth - L ≥ 1, the number of weight layers
- * @param times - strictly increasing physical times t ≥ 0
+ * @param outputTimes - strictly increasing physical times t ≥ 0 (any array of numbers)
  * @returns the per-mode coefficients (G, H, and the test factors) at each time, for `trajectoryOutputs` / `trajectoryCurves`
  */
 export function spectralTrajectory(eb: Eigenbasis, lambda: number, depth: number, outputTimes: ArrayLike<number>): EigenTrajectory {

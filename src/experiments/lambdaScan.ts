@@ -85,7 +85,7 @@ export type ScanCurves = (lambda: number, times: Float64Array) => { trainMse: Fl
  * test MSE and accuracy over time, their best times t*, and the log-log slope of t* against λ. Float64.
  * Requires test targets (eb.yTest).
  * @param eb - the eigenbasis, with a test kernel and test targets
- * @param lambdas - the λ values (each > 0)
+ * @param lambdaValues - the λ values (each > 0; any array of numbers)
  * @param depth - L ≥ 1, the number of weight layers
  * @param opts - the λ·t grid (default [1e-3, 1e2, 300]), linear algebra, progress
  * @returns one row per λ (t*, λ·t*, best and final values), the slopes of log t* against log λ, and the curves

@@ -176,6 +176,7 @@ export interface PngRenderer {
    * memory, with plotly.min.js from ntk's copy; nothing else is loaded. 900 CSS pixels wide.
    */
   render(html: string): Promise<Uint8Array>;
+  /** Closes the browser; the renderer cannot be used afterwards. */
   close(): Promise<void>;
 }
 

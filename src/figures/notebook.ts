@@ -12,6 +12,7 @@ import { plotlyGzipBase64, plotlyVersion } from './plotlyAsset.js';
 
 /** What the helper needs of the kernel's display: tslab's `display` (its `html` is the fallback route). */
 export interface HtmlDisplay {
+  /** Shows `s` as one text/html output. */
   html(s: string): void;
 }
 
