@@ -2,6 +2,29 @@ import { SpecError } from './specError.js';
 import { spatialSize } from './spatial.js';
 import type { KernelBlock, KernelFn, KernelTransform, KernelValue } from './types.js';
 
+/**
+ * The pair entries of a spatial 'diagonal' record in its own layout: entry (r·nc + c)·S + s of pair (r, c) at position
+ * s, with the variances k11[r·S + s] (row point) and k22[c·S + s] (column point) before the layer.
+ */
+export interface PositionsBlock {
+  readonly nr: number;
+  readonly nc: number;
+  readonly S: number;
+  readonly k: Float64Array;
+  readonly t: Float64Array | null;
+  readonly k11: Float64Array;
+  readonly k22: Float64Array;
+}
+
+/**
+ * A pointwise layer's loops, optionally with a loop over a 'diagonal' spatial record's pairs in place
+ * (`crossPositions`, the same per-entry map as `cross`): it returns false when it has no such loop at the moment
+ * (e.g. the native addon is absent), and the record is then gathered position by position for `cross`.
+ */
+export interface PositionalTransform extends KernelTransform {
+  crossPositions?(block: PositionsBlock): boolean;
+}
+
 /** A pointwise layer's KernelFn, carrying the loops it was built from (tests probe them entry by entry). */
 export interface PointwiseKernelFn extends KernelFn {
   readonly pointwise: KernelTransform;
@@ -12,7 +35,7 @@ export interface PointwiseKernelFn extends KernelFn {
  * part with the variances before the layer (cov1 at the row, cov2 at the column), then its `diag` loop on the
  * self parts. One helper for every such layer, so the pair part and the self parts cannot drift apart.
  */
-export function pointwiseKernel(tr: KernelTransform, name: string): PointwiseKernelFn {
+export function pointwiseKernel(tr: PositionalTransform, name: string): PointwiseKernelFn {
   const fn = (v: KernelValue): KernelValue => {
     const b = singleBlock(v, name);
     if (b.spatial.length > 0) {
@@ -57,9 +80,14 @@ const CHUNK = 8;
  * Positions go CHUNK at a time: each pair's run of CHUNK entries is read once into position-major buffers (one
  * cache line per pair, not one per pair and position), transformed position by position, and written back.
  */
-function applyDiagonal(tr: KernelTransform, b: KernelBlock): void {
+function applyDiagonal(tr: PositionalTransform, b: KernelBlock): void {
   const S = spatialSize(b.spatial);
   const { nr, nc } = b;
+  if (tr.crossPositions?.({ nr, nc, S, k: b.nngp, t: b.ntk, k11: b.cov1, k22: b.cov2 })) {
+    tr.diag({ n: nr * S, k: b.cov1, t: b.ntk1 });
+    tr.diag({ n: nc * S, k: b.cov2, t: b.ntk2 });
+    return;
+  }
   const m = nr * nc;
   const B = Math.min(CHUNK, S);
   const k = new Float64Array(B * m);
