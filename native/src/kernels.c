@@ -4,7 +4,7 @@
  * (src/layers/abrelu.ts, src/layers/stencil.ts) choose these loops and keep their pure-TypeScript twins as the
  * fallback. Every loop is written in the same order as its TypeScript twin, with floating-point contraction off
  * (binding.gyp: -ffp-contract=off), so the conv stencil gives the same bits as TypeScript and the arc-cosine
- * differs only through libm's acos against V8's (both within an ulp or so of the true value).
+ * too: its acos is fdlibm's, the one V8's Math.acos runs (see fd_acos below).
  *
  * Exports (all arrays row-major Float64Array / Int32Array, updated in place; nothing allocated for JS):
  *   abreluCross(k, t, k11, k22, nr, nc, S, s2, ab2)
@@ -122,26 +122,117 @@ static napi_value undefined(napi_env env) {
 
 /* ------------------------------------------------------- arc-cosine (abrelu) */
 
+/*
+ * acos: fdlibm's __ieee754_acos (FreeBSD msun e_acos.c), the algorithm V8's Math.acos runs (src/base/ieee754.cc),
+ * so the native arc-cosine gives the same bits as the TypeScript loop; written without branches (all three ranges
+ * computed, then selected) so that gcc vectorises the loops that call it. glibc's acos was measured slower than
+ * V8's here and differs from it in the last bit (src/layers/abrelu.ts's TypeScript twin uses Math.acos).
+ *
+ * The fdlibm notice, as its licence asks:
+ * ====================================================
+ * Copyright (C) 1993 by Sun Microsystems, Inc. All rights reserved.
+ *
+ * Developed at SunSoft, a Sun Microsystems, Inc. business.
+ * Permission to use, copy, modify, and distribute this
+ * software is freely granted, provided that this notice
+ * is preserved.
+ * ====================================================
+ */
+static const double
+    one = 1.00000000000000000000e+00,
+    pi = 3.14159265358979311600e+00,      /* 0x400921FB, 0x54442D18 */
+    pio2_hi = 1.57079632679489655800e+00, /* 0x3FF921FB, 0x54442D18 */
+    pio2_lo = 6.12323399573676603587e-17, /* 0x3C91A626, 0x33145C07 */
+    pS0 = 1.66666666666666657415e-01,     /* 0x3FC55555, 0x55555555 */
+    pS1 = -3.25565818622400915405e-01,    /* 0xBFD4D612, 0x03EB6F7D */
+    pS2 = 2.01212532134862925881e-01,     /* 0x3FC9C155, 0x0E884455 */
+    pS3 = -4.00555345006794114027e-02,    /* 0xBFA48228, 0xB5688F3B */
+    pS4 = 7.91534994289814532176e-04,     /* 0x3F49EFE0, 0x7501B288 */
+    pS5 = 3.47933107596021167570e-05,     /* 0x3F023DE1, 0x0DFDF709 */
+    qS1 = -2.40339491173441421878e+00,    /* 0xC0033A27, 0x1C8A2D4B */
+    qS2 = 2.02094576023350569471e+00,     /* 0x40002AE5, 0x9C598AC8 */
+    qS3 = -6.88283971605453293030e-01,    /* 0xBFE6066C, 0x1B8D0159 */
+    qS4 = 7.70381505559019352791e-02;     /* 0x3FB3B8C5, 0xB12E9282 */
+
+/* fdlibm's "high word ≤ 0x3c600000" test (|x| < 2^-57) as a comparison: |x| < 2^-57·(1 + 2^-20). */
+static const double tiny_acos = 0x1.00001p-57;
+
+static inline double zero_low_word(double v) {
+  uint64_t b;
+  memcpy(&b, &v, sizeof b);
+  b &= 0xFFFFFFFF00000000ULL;
+  memcpy(&v, &b, sizeof v);
+  return v;
+}
+
+static inline double fd_acos(double x) {
+  const double ax = fabs(x);
+  const bool small = ax < 0.5;
+  /* |x| < 0.5: z = x²; x < −0.5: z = (1 + x)/2 = (1 − |x|)/2 (a − (−b) is a + b exactly); x > 0.5: (1 − x)/2 */
+  const double z = small ? x * x : (one - ax) * 0.5;
+  const double p = z * (pS0 + z * (pS1 + z * (pS2 + z * (pS3 + z * (pS4 + z * pS5)))));
+  const double q = one + z * (qS1 + z * (qS2 + z * (qS3 + z * qS4)));
+  const double r = p / q;
+  const double s = sqrt(z);
+  const double rSmall = pio2_hi - (x - (pio2_lo - x * r));
+  const double rNeg = pi - 2.0 * (s + (r * s - pio2_lo));
+  const double df = zero_low_word(s);
+  const double c = (z - df * df) / (s + df);
+  const double rPos = 2.0 * (df + (r * s + c));
+  double v = small ? (ax < tiny_acos ? pio2_hi + pio2_lo : rSmall) : (x < 0 ? rNeg : rPos);
+  /* |x| = 1: fdlibm returns 0 and π + 2·pio2_lo (what rNeg gives); rPos would be 0/0. NaN stays NaN (rPos). */
+  v = x == 1 ? 0.0 : v;
+  return v;
+}
+
 static const double PI = 3.14159265358979323846;
 static const double TWO_PI = 6.28318530717958647692;
 
 /*
  * One entry of abrelu.ts's cross loop, the same operations in the same order (Math.max(0, x) keeps NaN: so does
- * `x < 0 ? 0 : x`).
+ * `x < 0 ? 0 : x`). Returns K' and writes the derivative factor to *dk.
  */
-static inline void abrelu_entry(double *k, double *t, double d1, double d2, double s2, double ab2) {
+static inline double abrelu_entry(double kin, double d1, double d2, double s2, double ab2, double *dk) {
   const double norm = sqrt(d1 * d2);
-  double cs = norm > 0 ? *k / norm : 0;
-  if (cs > 1) cs = 1;
-  else if (cs < -1) cs = -1;
-  const double theta = acos(cs);
-  double s = 1 - cs * cs;
+  double cs = norm > 0 ? kin / norm : 0;
+  cs = cs > 1 ? 1 : cs;
+  cs = cs < -1 ? -1 : cs;
+  const double theta = fd_acos(cs);
+  double s = one - cs * cs;
   s = s < 0 ? 0 : s;
   const double sn = sqrt(s);
   const double j = norm * (sn + (PI - theta) * cs);
   const double jBar = norm * (sn - theta * cs);
-  *k = (s2 * j - ab2 * jBar) / TWO_PI;
-  if (t) *t *= (s2 * (PI - theta) + ab2 * theta) / TWO_PI;
+  *dk = (s2 * (PI - theta) + ab2 * theta) / TWO_PI;
+  return (s2 * j - ab2 * jBar) / TWO_PI;
+}
+
+/* Multiversioned (AVX-512, AVX2, baseline) where the toolchain supports it: wider vectors, the same bits. */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+#define NTK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define NTK_CLONES
+#endif
+
+/* n entries: variances d1v[j] (or the scalar d1 when d1v is NULL) and d2v[j]. */
+NTK_CLONES static void abrelu_run(double *restrict k, double *restrict t, double d1, const double *restrict d1v,
+                                  const double *restrict d2v, size_t n, double s2, double ab2) {
+  double dk;
+  if (d1v && t) {
+    for (size_t j = 0; j < n; j++) {
+      k[j] = abrelu_entry(k[j], d1v[j], d2v[j], s2, ab2, &dk);
+      t[j] *= dk;
+    }
+  } else if (d1v) {
+    for (size_t j = 0; j < n; j++) k[j] = abrelu_entry(k[j], d1v[j], d2v[j], s2, ab2, &dk);
+  } else if (t) {
+    for (size_t j = 0; j < n; j++) {
+      k[j] = abrelu_entry(k[j], d1, d2v[j], s2, ab2, &dk);
+      t[j] *= dk;
+    }
+  } else {
+    for (size_t j = 0; j < n; j++) k[j] = abrelu_entry(k[j], d1, d2v[j], s2, ab2, &dk);
+  }
 }
 
 static napi_value js_abrelu_cross(napi_env env, napi_callback_info info) {
@@ -160,17 +251,14 @@ static napi_value js_abrelu_cross(napi_env env, napi_callback_info info) {
     return NULL;
   }
   for (size_t r = 0; r < nr; r++) {
-    const double *v1 = k11 + r * S;
+    if (S == 1) {
+      /* a flat cross block: one row of nc pairs against the row point's variance */
+      abrelu_run(k + r * nc, t ? t + r * nc : NULL, k11[r], NULL, k22, nc, s2, ab2);
+      continue;
+    }
     for (size_t c = 0; c < nc; c++) {
-      const double *v2 = k22 + c * S;
       const size_t at = (r * nc + c) * S;
-      double *kk = k + at;
-      double *tt = t ? t + at : NULL;
-      if (tt) {
-        for (size_t s = 0; s < S; s++) abrelu_entry(kk + s, tt + s, v1[s], v2[s], s2, ab2);
-      } else {
-        for (size_t s = 0; s < S; s++) abrelu_entry(kk + s, NULL, v1[s], v2[s], s2, ab2);
-      }
+      abrelu_run(k + at, t ? t + at : NULL, 0, k11 + r * S, k22 + c * S, S, s2, ab2);
     }
   }
   return undefined(env);
@@ -255,6 +343,30 @@ static int check_idx(const int32_t *idx, size_t n, size_t in) {
   return 0;
 }
 
+/* The loops of convRuns (arguments checked by the caller). */
+NTK_CLONES static void conv_runs_core(const double *k, const double *t, double *kOut, double *tOut, size_t n, bool full,
+                                      size_t F, size_t Si, size_t So, size_t Pi, size_t Po, const int32_t *idx,
+                                      const int32_t *runs, const int32_t *off, const coef_t *cp) {
+  const coef_t c = *cp;
+  const double invF = 1.0 / (double)F;
+  for (size_t i = 0; i < n; i++) {
+    const size_t bi = i * Pi, bo = i * Po;
+    if (!full) {
+      for (size_t o = 0; o < F; o++) add_runs(kOut, tOut, bo, k, t, bi, runs, off[o], off[o + 1], 1);
+      finish_row(kOut, tOut, bo, So, invF, &c);
+      continue;
+    }
+    for (size_t q1 = 0; q1 < So; q1++) {
+      const size_t out = bo + q1 * So;
+      for (size_t o = 0; o < F; o++) {
+        const int32_t p1 = idx[q1 * F + o];
+        if (p1 >= 0) add_runs(kOut, tOut, out, k, t, bi + (size_t)p1 * Si, runs, off[o], off[o + 1], 1);
+      }
+      finish_row(kOut, tOut, out, So, invF, &c);
+    }
+  }
+}
+
 static napi_value js_conv_runs(napi_env env, napi_callback_info info) {
   const char *fn = "convRuns";
   napi_value argv[11];
@@ -277,69 +389,23 @@ static napi_value js_conv_runs(napi_env env, napi_callback_info info) {
   if (lk < n * Pi || (t && lt < n * Pi) || lko < n * Po || (tOut && lto < n * Po) || li != So * F || lo != F + 1 ||
       check_runs(runs, off, F, lr, Si, So) || check_idx(idx, li, Si))
     return throw_msg(env, fn, "inconsistent sizes, window table or runs"), NULL;
-  const double invF = 1.0 / (double)F;
-  for (size_t i = 0; i < n; i++) {
-    const size_t bi = i * Pi, bo = i * Po;
-    if (!full) {
-      for (size_t o = 0; o < F; o++) add_runs(kOut, tOut, bo, k, t, bi, runs, off[o], off[o + 1], 1);
-      finish_row(kOut, tOut, bo, So, invF, &c);
-      continue;
-    }
-    for (size_t q1 = 0; q1 < So; q1++) {
-      const size_t out = bo + q1 * So;
-      for (size_t o = 0; o < F; o++) {
-        const int32_t p1 = idx[q1 * F + o];
-        if (p1 >= 0) add_runs(kOut, tOut, out, k, t, bi + (size_t)p1 * Si, runs, off[o], off[o + 1], 1);
-      }
-      finish_row(kOut, tOut, out, So, invF, &c);
-    }
-  }
+  conv_runs_core(k, t, kOut, tOut, n, full, F, Si, So, Pi, Po, idx, runs, off, &c);
   return undefined(env);
 }
 
-static napi_value js_conv_separable(napi_env env, napi_callback_info info) {
-  const char *fn = "convSeparable";
-  napi_value argv[14];
-  double *k, *t, *kOut, *tOut;
-  int32_t *geom, *rowIdx, *colIdx, *rowRuns, *rowOff, *colRuns, *colOff;
-  size_t lk, lt, lko, lto, n, lg, lri, lci, lrr, lro, lcr, lco;
-  bool full;
-  coef_t c;
-  if (get_argv(env, info, fn, 14, argv) || get_f64(env, fn, argv[0], false, &k, &lk) ||
-      get_f64(env, fn, argv[1], true, &t, &lt) || get_f64(env, fn, argv[2], false, &kOut, &lko) ||
-      get_f64(env, fn, argv[3], true, &tOut, &lto) || get_count(env, fn, argv[4], &n) ||
-      get_bool(env, fn, argv[5], &full) || get_i32(env, fn, argv[6], &geom, &lg) ||
-      get_i32(env, fn, argv[7], &rowIdx, &lri) || get_i32(env, fn, argv[8], &colIdx, &lci) ||
-      get_i32(env, fn, argv[9], &rowRuns, &lrr) || get_i32(env, fn, argv[10], &rowOff, &lro) ||
-      get_i32(env, fn, argv[11], &colRuns, &lcr) || get_i32(env, fn, argv[12], &colOff, &lco) ||
-      get_coef(env, fn, argv[13], &c))
-    return NULL;
-  if (lg != 6) return throw_msg(env, fn, "geom must be [Hi, Wi, Ho, Wo, fh, fw]"), NULL;
-  for (int g = 0; g < 6; g++)
-    if (geom[g] < 1) return throw_msg(env, fn, "geom entries must be ≥ 1"), NULL;
-  const size_t Hi = (size_t)geom[0], Wi = (size_t)geom[1], Ho = (size_t)geom[2], Wo = (size_t)geom[3];
-  const size_t fh = (size_t)geom[4], fw = (size_t)geom[5];
+/* The loops of convSeparable (arguments checked, scratch allocated by the caller: kMid/tMid Pm entries, slotRow fh). */
+NTK_CLONES static void conv_separable_core(const double *k, const double *t, double *kOut, double *tOut, size_t n,
+                                           bool full, size_t Hi, size_t Wi, size_t Ho, size_t Wo, size_t fh, size_t fw,
+                                           const int32_t *rowIdx, const int32_t *colIdx, const int32_t *rowRuns,
+                                           const int32_t *rowOff, const int32_t *colRuns, const int32_t *colOff,
+                                           const coef_t *cp, double *kMid, double *tMid, int64_t *slotRow) {
+  const coef_t c = *cp;
   const size_t Si = Hi * Wi, So = Ho * Wo;
   const size_t Pi = full ? Si * Si : Si, Po = full ? So * So : So;
-  if ((t == NULL) != (tOut == NULL)) return throw_msg(env, fn, "t and tOut must both be given or both null"), NULL;
-  if (lk < n * Pi || (t && lt < n * Pi) || lko < n * Po || (tOut && lto < n * Po) || lri != Ho * fh ||
-      lci != Wo * fw || lro != fh + 1 || lco != fw + 1 || check_runs(rowRuns, rowOff, fh, lrr, Hi, Ho) ||
-      check_runs(colRuns, colOff, fw, lcr, Wi, Wo) || check_idx(rowIdx, lri, Hi) || check_idx(colIdx, lci, Wi))
-    return throw_msg(env, fn, "inconsistent sizes, window tables or runs"), NULL;
   const double invF = 1.0 / (double)(fh * fw);
   const size_t midRow = Hi * Wo;
   const size_t slab = Wo * midRow;
   const size_t Pm = full ? fh * slab : Hi * Wo;
-  double *kMid = calloc(Pm ? Pm : 1, sizeof(double));
-  double *tMid = t ? calloc(Pm ? Pm : 1, sizeof(double)) : NULL;
-  int64_t *slotRow = malloc(fh * sizeof(int64_t));
-  if (!kMid || (t && !tMid) || !slotRow) {
-    free(kMid);
-    free(tMid);
-    free(slotRow);
-    napi_throw_error(env, "ERR_MEMORY_ALLOCATION_FAILED", "ntk_kernels.convSeparable: out of memory");
-    return NULL;
-  }
   for (size_t i = 0; i < n; i++) {
     const size_t bi = i * Pi, bo = i * Po;
     if (!full) {
@@ -379,6 +445,51 @@ static napi_value js_conv_separable(napi_env env, napi_callback_info info) {
       finish_row(kOut, tOut, bo + a1 * Wo * So, Wo * So, invF, &c);
     }
   }
+}
+
+static napi_value js_conv_separable(napi_env env, napi_callback_info info) {
+  const char *fn = "convSeparable";
+  napi_value argv[14];
+  double *k, *t, *kOut, *tOut;
+  int32_t *geom, *rowIdx, *colIdx, *rowRuns, *rowOff, *colRuns, *colOff;
+  size_t lk, lt, lko, lto, n, lg, lri, lci, lrr, lro, lcr, lco;
+  bool full;
+  coef_t c;
+  if (get_argv(env, info, fn, 14, argv) || get_f64(env, fn, argv[0], false, &k, &lk) ||
+      get_f64(env, fn, argv[1], true, &t, &lt) || get_f64(env, fn, argv[2], false, &kOut, &lko) ||
+      get_f64(env, fn, argv[3], true, &tOut, &lto) || get_count(env, fn, argv[4], &n) ||
+      get_bool(env, fn, argv[5], &full) || get_i32(env, fn, argv[6], &geom, &lg) ||
+      get_i32(env, fn, argv[7], &rowIdx, &lri) || get_i32(env, fn, argv[8], &colIdx, &lci) ||
+      get_i32(env, fn, argv[9], &rowRuns, &lrr) || get_i32(env, fn, argv[10], &rowOff, &lro) ||
+      get_i32(env, fn, argv[11], &colRuns, &lcr) || get_i32(env, fn, argv[12], &colOff, &lco) ||
+      get_coef(env, fn, argv[13], &c))
+    return NULL;
+  if (lg != 6) return throw_msg(env, fn, "geom must be [Hi, Wi, Ho, Wo, fh, fw]"), NULL;
+  for (int g = 0; g < 6; g++)
+    if (geom[g] < 1) return throw_msg(env, fn, "geom entries must be ≥ 1"), NULL;
+  const size_t Hi = (size_t)geom[0], Wi = (size_t)geom[1], Ho = (size_t)geom[2], Wo = (size_t)geom[3];
+  const size_t fh = (size_t)geom[4], fw = (size_t)geom[5];
+  const size_t Si = Hi * Wi, So = Ho * Wo;
+  const size_t Pi = full ? Si * Si : Si, Po = full ? So * So : So;
+  if ((t == NULL) != (tOut == NULL)) return throw_msg(env, fn, "t and tOut must both be given or both null"), NULL;
+  if (lk < n * Pi || (t && lt < n * Pi) || lko < n * Po || (tOut && lto < n * Po) || lri != Ho * fh ||
+      lci != Wo * fw || lro != fh + 1 || lco != fw + 1 || check_runs(rowRuns, rowOff, fh, lrr, Hi, Ho) ||
+      check_runs(colRuns, colOff, fw, lcr, Wi, Wo) || check_idx(rowIdx, lri, Hi) || check_idx(colIdx, lci, Wi))
+    return throw_msg(env, fn, "inconsistent sizes, window tables or runs"), NULL;
+  const size_t midRow = Hi * Wo;
+  const size_t slab = Wo * midRow;
+  const size_t Pm = full ? fh * slab : Hi * Wo;
+  double *kMid = calloc(Pm ? Pm : 1, sizeof(double));
+  double *tMid = t ? calloc(Pm ? Pm : 1, sizeof(double)) : NULL;
+  int64_t *slotRow = malloc(fh * sizeof(int64_t));
+  if (!kMid || (t && !tMid) || !slotRow) {
+    free(kMid);
+    free(tMid);
+    free(slotRow);
+    napi_throw_error(env, "ERR_MEMORY_ALLOCATION_FAILED", "ntk_kernels.convSeparable: out of memory");
+    return NULL;
+  }
+  conv_separable_core(k, t, kOut, tOut, n, full, Hi, Wi, Ho, Wo, fh, fw, rowIdx, colIdx, rowRuns, rowOff, colRuns, colOff, &c, kMid, tMid, slotRow);
   free(kMid);
   free(tMid);
   free(slotRow);
