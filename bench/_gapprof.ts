@@ -1,0 +1,13 @@
+import { analyticKernelSync } from '/work/wt-native/src/kernels/analytic.js';
+import { relu } from '/work/wt-native/src/layers/abrelu.js';
+import { conv } from '/work/wt-native/src/layers/conv.js';
+import { dense } from '/work/wt-native/src/layers/dense.js';
+import { globalAvgPool } from '/work/wt-native/src/layers/globalAvgPool.js';
+import { serial } from '/work/wt-native/src/layers/serial.js';
+import { bundledImages } from '/work/wt-native/src/experiments/dataset.js';
+const x = bundledImages(`mnist:24:1`, { size: 14 }).x;
+const c = () => conv(64, { filter: [3, 3], padding: 'SAME', wStd: Math.SQRT2 });
+const spec = serial(c(), relu(), c(), relu(), c(), relu(), globalAvgPool(), dense(1, { wStd: Math.SQRT2 }));
+const t0 = performance.now();
+analyticKernelSync(spec, x);
+console.log(((performance.now() - t0) / 1000).toFixed(2), 's');
