@@ -393,100 +393,6 @@ static napi_value js_conv_runs(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-/*
- * The column pass on whole planes. With as many output as input columns (Wo = Wi: stride 1, SAME or CIRCULAR), most
- * of a column offset's runs move by one shift d (output column q reads input column q + d), so on a plane of Hi rows
- * stored back to back the offset's adds are one long loop out[m] += in[m + d] over all Hi·Wi entries, skipping (by a
- * select, which keeps the bits) the columns where q + d falls outside the row; the remaining runs (CIRCULAR's wrapped
- * columns) follow row by row. Each output entry gets at most one add per offset and the offsets still go in
- * ascending order, so the sums are the same as the row-by-row runs': the same bits, in long vector loops instead of
- * Hi short ones.
- */
-typedef struct {
-  bool planes;      /* Wo = Wi and the plan was allocated: use the plane loops */
-  int64_t *shift;   /* per column offset: d (meaningful when the offset has runs) */
-  uint64_t *mask;   /* per column offset: Hi·Wo entries, all ones where the entry is read through the shift d, else 0 */
-} colplan_t;
-
-static void colplan_build(colplan_t *pl, size_t Hi, size_t Wi, size_t Wo, size_t fw, const int32_t *colRuns, const int32_t *colOff) {
-  pl->planes = false;
-  pl->shift = NULL;
-  pl->mask = NULL;
-  if (Wo != Wi) return;
-  pl->shift = malloc(fw * sizeof(int64_t));
-  pl->mask = calloc(fw * Hi * Wo, sizeof(uint64_t));
-  if (!pl->shift || !pl->mask) {
-    free(pl->shift);
-    free(pl->mask);
-    pl->shift = NULL;
-    pl->mask = NULL;
-    return;
-  }
-  for (size_t o = 0; o < fw; o++) {
-    int64_t best = -1, d = 0;
-    for (int32_t x = colOff[o]; x < colOff[o + 1]; x += 3) {
-      if (colRuns[x + 2] > best) {
-        best = colRuns[x + 2];
-        d = (int64_t)colRuns[x + 1] - colRuns[x];
-      }
-    }
-    pl->shift[o] = d;
-    uint64_t *m = pl->mask + o * Hi * Wo;
-    for (int32_t x = colOff[o]; x < colOff[o + 1]; x += 3) {
-      if ((int64_t)colRuns[x + 1] - colRuns[x] != d) continue;
-      for (int32_t j = 0; j < colRuns[x + 2]; j++) m[colRuns[x] + j] = ~(uint64_t)0;
-    }
-    for (size_t a = 1; a < Hi; a++) memcpy(m + a * Wo, m, Wo * sizeof(uint64_t));
-  }
-  pl->planes = true;
-}
-
-static void colplan_free(colplan_t *pl) {
-  free(pl->shift);
-  free(pl->mask);
-}
-
-/*
- * out[m] += in[m + d] where mask[m] is all ones, m < len (both planes of len entries; entries with m + d outside have
- * mask 0). The select is done on the bits (sum where the mask is set, the old value elsewhere), which every SIMD
- * level vectorises.
- */
-static inline void plane_shift_add(double *restrict out, const double *restrict in, const uint64_t *restrict mask, size_t len, int64_t d) {
-  const size_t lo = d < 0 ? (size_t)(-d) : 0;
-  const size_t hi = d > 0 ? (len > (size_t)d ? len - (size_t)d : 0) : len;
-  for (size_t m = lo; m < hi; m++) {
-    const double o = out[m];
-    const double sum = o + in[(size_t)((int64_t)m + d)];
-    uint64_t ob, sb;
-    memcpy(&ob, &o, sizeof ob);
-    memcpy(&sb, &sum, sizeof sb);
-    const uint64_t r = (sb & mask[m]) | (ob & ~mask[m]);
-    memcpy(&out[m], &r, sizeof r);
-  }
-}
-
-/*
- * Column offset oc's adds from an input plane (Hi rows of Wi at kin/tin) into an output plane (Hi rows of Wo at
- * kM/tM): the plane loop plus the runs off the shift, or (no plan) the runs row by row.
- */
-static inline void col_pass(double *restrict kM, double *restrict tM, const double *restrict kin, const double *restrict tin,
-                            size_t oc, const colplan_t *pl, size_t Hi, size_t Wi, size_t Wo, const int32_t *colRuns,
-                            const int32_t *colOff) {
-  if (!pl->planes) {
-    for (size_t a2 = 0; a2 < Hi; a2++) add_runs(kM, tM, a2 * Wo, kin, tin, a2 * Wi, colRuns, colOff[oc], colOff[oc + 1], 1);
-    return;
-  }
-  if (colOff[oc] == colOff[oc + 1]) return;
-  const int64_t d = pl->shift[oc];
-  const uint64_t *mask = pl->mask + oc * Hi * Wo;
-  plane_shift_add(kM, kin, mask, Hi * Wo, d);
-  if (tM && tin) plane_shift_add(tM, tin, mask, Hi * Wo, d);
-  for (int32_t x = colOff[oc]; x < colOff[oc + 1]; x += 3) {
-    if ((int64_t)colRuns[x + 1] - colRuns[x] == d) continue;
-    for (size_t a2 = 0; a2 < Hi; a2++) add_runs(kM, tM, a2 * Wo, kin, tin, a2 * Wi, colRuns, (size_t)x, (size_t)x + 3, 1);
-  }
-}
-
 /* The loops of convSeparable (arguments checked, scratch allocated by the caller: kMid/tMid Pm entries, slotRow fh). */
 NTK_CLONES static void conv_separable_core(const double *k, const double *t, double *kOut, double *tOut, size_t n,
                                            bool full, size_t Hi, size_t Wi, size_t Ho, size_t Wo, size_t fh, size_t fw,
@@ -500,15 +406,13 @@ NTK_CLONES static void conv_separable_core(const double *k, const double *t, dou
   const size_t midRow = Hi * Wo;
   const size_t slab = Wo * midRow;
   const size_t Pm = full ? fh * slab : Hi * Wo;
-  colplan_t pl;
-  colplan_build(&pl, Hi, Wi, Wo, fw, colRuns, colOff);
   for (size_t i = 0; i < n; i++) {
     const size_t bi = i * Pi, bo = i * Po;
     if (!full) {
       memset(kMid, 0, Pm * sizeof(double));
       if (tMid) memset(tMid, 0, Pm * sizeof(double));
-      /* column pass: offset by offset over the whole point (rows a back to back) */
-      for (size_t o = 0; o < fw; o++) col_pass(kMid, tMid, k + bi, t ? t + bi : NULL, o, &pl, Hi, Wi, Wo, colRuns, colOff);
+      for (size_t a = 0; a < Hi; a++)
+        for (size_t o = 0; o < fw; o++) add_runs(kMid, tMid, a * Wo, k, t, bi + a * Wi, colRuns, colOff[o], colOff[o + 1], 1);
       for (size_t o = 0; o < fh; o++) add_runs(kOut, tOut, bo, kMid, tMid, 0, rowRuns, rowOff[o], rowOff[o + 1], Wo);
       finish_row(kOut, tOut, bo, So, invF, &c);
       continue;
@@ -530,7 +434,8 @@ NTK_CLONES static void conv_separable_core(const double *k, const double *t, dou
               const int32_t q1 = colIdx[b1 * fw + oc];
               if (q1 < 0) continue;
               const size_t src = bi + ((size_t)p1 * Wi + (size_t)q1) * Si;
-              col_pass(kMid + mid, tMid ? tMid + mid : NULL, k + src, t ? t + src : NULL, oc, &pl, Hi, Wi, Wo, colRuns, colOff);
+              for (size_t a2 = 0; a2 < Hi; a2++)
+                add_runs(kMid, tMid, mid + a2 * Wo, k, t, src + a2 * Wi, colRuns, colOff[oc], colOff[oc + 1], 1);
             }
           }
         }
@@ -540,7 +445,6 @@ NTK_CLONES static void conv_separable_core(const double *k, const double *t, dou
       finish_row(kOut, tOut, bo + a1 * Wo * So, Wo * So, invF, &c);
     }
   }
-  colplan_free(&pl);
 }
 
 static napi_value js_conv_separable(napi_env env, napi_callback_info info) {
