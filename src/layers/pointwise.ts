@@ -78,7 +78,8 @@ const CHUNK = 8;
  * K(x'_j, x'_j)(s, s). The loops take one variance per row and per column, so each position is gathered into a
  * flat nr×nc block, transformed and scattered back; the self parts are all (s, s) entries of a point with itself.
  * Positions go CHUNK at a time: each pair's run of CHUNK entries is read once into position-major buffers (one
- * cache line per pair, not one per pair and position), transformed position by position, and written back.
+ * cache line per pair, not one per pair and position), transformed position by position, and written back. A layer
+ * whose `crossPositions` takes the record as it lies (abrelu's native loop) skips the gather.
  */
 function applyDiagonal(tr: PositionalTransform, b: KernelBlock): void {
   const S = spatialSize(b.spatial);
