@@ -7,7 +7,8 @@
  * Run: npx tsx bench/spatial.ts flatten|gap [N] [size] [reps] [threads]
  *   defaults: flatten N = 1000 at 28×28; gap N = 200 at 14×14; reps 1 (min of reps on each side); threads = cores
  * Each side runs its reps interleaved with the other's (ours, numpy, ours, numpy…), so a load change on a shared
- * machine hits both alike.
+ * machine hits both alike; the load average is printed beside each run. NTK_NATIVE_KERNELS=0 runs our loops in
+ * TypeScript instead of the native addon (src/linalg/nativeKernels.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { globalAvgPool } from '../src/layers/globalAvgPool.js';
 import { serial } from '../src/layers/serial.js';
 import { bundledImages } from '../src/experiments/dataset.js';
 import { readNpy, writeNpy } from '../src/io/npy.js';
+import { nativeKernels } from '../src/linalg/nativeKernels.js';
 
 const readout = process.argv[2] ?? 'flatten';
 if (readout !== 'flatten' && readout !== 'gap') throw new Error('readout must be flatten or gap');
@@ -36,7 +38,8 @@ const x = bundledImages(`mnist:${N}:1`, { size }).x;
 const c = (): ReturnType<typeof conv> => conv(64, { filter: [3, 3], padding: 'SAME', wStd });
 const spec = serial(c(), relu(), c(), relu(), c(), relu(), gap ? globalAvgPool() : flatten(), dense(1, { wStd }));
 
-console.log(`machine: ${cpus()[0]?.model ?? '?'} × ${availableParallelism()} threads; load average ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+const load = (): string => loadavg().map((v) => v.toFixed(2)).join(' ');
+console.log(`machine: ${cpus()[0]?.model ?? '?'} × ${availableParallelism()} threads; load average ${load()}; kernel loops: ${nativeKernels() ? 'native' : 'TypeScript'}`);
 console.log(`analytic NTK, 3 conv 3×3 SAME + ReLU, ${readout} readout, N = ${N} MNIST ${size}×${size}, float64; min of ${reps}, interleaved`);
 
 const dir = mkdtempSync(join(tmpdir(), 'ntk-bench-spatial-'));
@@ -54,7 +57,7 @@ try {
     ours.push((performance.now() - t0) / 1000);
     K = res.nngp!.data;
     T = res.ntk!.data;
-    console.log(`  ours run ${r + 1}: ${ours[r].toFixed(3)} s`);
+    console.log(`  ours run ${r + 1}: ${ours[r].toFixed(3)} s (load ${load()})`);
     if (!numpyOk) continue;
     const py = spawnSync('python3', [new URL('./spatial_numpy.py', import.meta.url).pathname, file, readout, '1', join(dir, 'np')], { encoding: 'utf8' });
     if (py.status !== 0) {
@@ -64,7 +67,7 @@ try {
     }
     const res2 = JSON.parse(py.stdout) as { seconds: number; block: number };
     theirs.push(res2.seconds);
-    console.log(`  numpy run ${r + 1}: ${res2.seconds.toFixed(3)} s (blocks of ${res2.block}×${res2.block} pairs)`);
+    console.log(`  numpy run ${r + 1}: ${res2.seconds.toFixed(3)} s (blocks of ${res2.block}×${res2.block} pairs; load ${load()})`);
   }
   const best = (a: number[]): number => Math.min(...a);
   console.log(`ours (${threads} thread${threads > 1 ? 's' : ''}): ${best(ours).toFixed(3)} s  [runs: ${ours.map((v) => v.toFixed(3)).join(', ')}]`);

@@ -7,6 +7,17 @@
   #  alternatives, which libopenblas-dev points at OpenBLAS.)
   "targets": [
     {
+      # The analytic kernel's hot loops (arc-cosine, conv stencil): plain C, no BLAS, so it builds without OpenBLAS.
+      # -O3 lets gcc vectorise the stencil's adds; -ffp-contract=off keeps a*b+c as two roundings, as in V8, so the
+      # stencil gives the same bits as the TypeScript loops; -fno-math-errno lets sqrt inline (no errno to set).
+      "target_name": "ntk_kernels",
+      "sources": ["src/kernels.c"],
+      "defines": ["NAPI_VERSION=8"],
+      "cflags_c": ["-std=c11", "-O3", "-ffp-contract=off", "-fno-math-errno", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "libraries": ["-lm"],
+      "xcode_settings": {"OTHER_CFLAGS": ["-std=c11", "-O3", "-ffp-contract=off", "-fno-math-errno"]}
+    },
+    {
       "target_name": "ntk_linalg",
       "sources": ["src/linalg.c"],
       "defines": ["NAPI_VERSION=8"],

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Builds the optional native linear-algebra addon (native/ → native/build/Release/ntk_linalg.node)
-// with node-gyp against OpenBLAS + LAPACKE. Run as ntk-l2's npm "install" script, or by hand:
+// Builds the optional native addons with node-gyp: native/build/Release/ntk_kernels.node (the analytic kernel's
+// hot loops, plain C, built first) and ntk_linalg.node (linear algebra against OpenBLAS + LAPACKE). Run as ntk-l2's npm "install" script, or by hand:
 //
 //   node scripts/build-native.mjs          (NTK_VERBOSE=1 shows node-gyp's output)
 //
@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const nativeDir = join(root, 'native');
 const addonPath = join(nativeDir, 'build', 'Release', 'ntk_linalg.node');
+const kernelsPath = join(nativeDir, 'build', 'Release', 'ntk_kernels.node');
 const logPath = join(nativeDir, 'build-native.log');
 const verbose = process.env.NTK_VERBOSE === '1';
 const HOW =
@@ -23,6 +24,7 @@ const HOW =
   'then `npm rebuild ntk-l2` or `node scripts/build-native.mjs`';
 
 function notBuilt(why, logHint = '') {
+  reportKernels();
   process.stderr.write(
     `ntk-l2: native linalg (OpenBLAS/LAPACKE) was not built: ${why}${logHint}; ` +
       `ntk-l2 falls back to pure TypeScript (slower); ${HOW}.\n`,
@@ -82,7 +84,33 @@ function main() {
     const msg = firstMatch(check.stderr ?? '', /^(Error: .*)$/m) ?? `exit code ${check.status}`;
     notBuilt(`the addon was built but does not load (${truncate(msg, 160)})`);
   }
+  reportKernels();
   process.stderr.write(`ntk-l2: native linalg built (${check.stdout.trim()}): ${addonPath}\n`);
+}
+
+let kernelsReported = false;
+
+/**
+ * One line on the kernel-loops addon (it needs no BLAS, so it may be built when linalg is not): loaded in a separate
+ * process, so a broken build cannot take this one down.
+ */
+function reportKernels() {
+  if (kernelsReported || process.env.NTK_SKIP_NATIVE === '1') return;
+  kernelsReported = true;
+  if (!existsSync(kernelsPath)) {
+    process.stderr.write('ntk-l2: native kernel loops were not built; the analytic kernels use their pure-TypeScript loops (slower).\n');
+    return;
+  }
+  const check = spawnSync(
+    process.execPath,
+    ['-e', 'const m = require(process.argv[1]); if (typeof m.abreluCross !== "function" || typeof m.convSeparable !== "function") throw new Error("missing exports");', kernelsPath],
+    { encoding: 'utf8', timeout: 60 * 1000 },
+  );
+  process.stderr.write(
+    check.status === 0
+      ? `ntk-l2: native kernel loops built: ${kernelsPath}\n`
+      : 'ntk-l2: native kernel loops were built but do not load; the analytic kernels use their pure-TypeScript loops (slower).\n',
+  );
 }
 
 /** Locates node-gyp: $npm_config_node_gyp, npm's bundled copy, then node-gyp on PATH. */

@@ -4,8 +4,9 @@ import type { Tensor2D } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { elementwiseFinite } from './elementwise.js';
 import { SpecError } from './specError.js';
-import { pointwiseKernel } from './pointwise.js';
-import type { CrossBlock, DiagBlock, FiniteTransform, KernelTransform, Layer, LayerJson } from './types.js';
+import { nativeKernels } from '../linalg/nativeKernels.js';
+import { pointwiseKernel, type PositionalTransform, type PositionsBlock } from './pointwise.js';
+import type { CrossBlock, DiagBlock, FiniteTransform, Layer, LayerJson } from './types.js';
 
 const TWO_PI = 2 * Math.PI;
 
@@ -18,6 +19,8 @@ const TWO_PI = 2 * Math.PI;
  * writing φ(x) = b·relu(x) − a·relu(−x) gives
  *   E[φ(u)φ(v)]   = (a² + b²)·J(θ) − 2ab·J(π − θ),
  *   E[φ'(u)φ'(v)] = ((a² + b²)(π − θ) + 2ab·θ)/(2π).
+ * The pair loops run in C when the native addon is there (native/src/kernels.c abreluCross: the same operations in
+ * the same order, with fdlibm's acos as V8 computes it, so the bits are the same), else in TypeScript below.
  * @param a - slope for x < 0
  * @param b - slope for x > 0
  * @param json - the JSON form to record (leakyRelu, abs and relu pass their own; default `{type: 'abrelu', a, b}`)
@@ -30,9 +33,14 @@ export function abrelu(a: number, b: number, json?: LayerJson): Layer {
   }
   const s2 = a * a + b * b;
   const ab2 = 2 * a * b;
-  const transform: KernelTransform = {
+  const transform: PositionalTransform = {
     cross(blk: CrossBlock): void {
       const { nr, nc, k, t, k11, k22 } = blk;
+      const native = nativeKernels();
+      if (native) {
+        native.abreluCross(k, t, k11, k22, nr, nc, 1, s2, ab2);
+        return;
+      }
       for (let r = 0; r < nr; r++) {
         const d1 = k11[r];
         const base = r * nc;
@@ -51,6 +59,12 @@ export function abrelu(a: number, b: number, json?: LayerJson): Layer {
           if (t) t[i] *= (s2 * (Math.PI - theta) + ab2 * theta) / TWO_PI;
         }
       }
+    },
+    crossPositions(blk: PositionsBlock): boolean {
+      const native = nativeKernels();
+      if (!native) return false;
+      native.abreluCross(blk.k, blk.t, blk.k11, blk.k22, blk.nr, blk.nc, blk.S, s2, ab2);
+      return true;
     },
     diag(blk: DiagBlock): void {
       // θ = 0 exactly on the diagonal: E[φ(u)²] = (a² + b²)K/2, E[φ'(u)²] = (a² + b²)/2.

@@ -2,6 +2,29 @@ import { SpecError } from './specError.js';
 import { spatialSize } from './spatial.js';
 import type { KernelBlock, KernelFn, KernelTransform, KernelValue } from './types.js';
 
+/**
+ * The pair entries of a spatial 'diagonal' record in its own layout: entry (r·nc + c)·S + s of pair (r, c) at position
+ * s, with the variances k11[r·S + s] (row point) and k22[c·S + s] (column point) before the layer.
+ */
+export interface PositionsBlock {
+  readonly nr: number;
+  readonly nc: number;
+  readonly S: number;
+  readonly k: Float64Array;
+  readonly t: Float64Array | null;
+  readonly k11: Float64Array;
+  readonly k22: Float64Array;
+}
+
+/**
+ * A pointwise layer's loops, optionally with a loop over a 'diagonal' spatial record's pairs in place
+ * (`crossPositions`, the same per-entry map as `cross`): it returns false when it has no such loop at the moment
+ * (e.g. the native addon is absent), and the record is then gathered position by position for `cross`.
+ */
+export interface PositionalTransform extends KernelTransform {
+  crossPositions?(block: PositionsBlock): boolean;
+}
+
 /** A pointwise layer's KernelFn, carrying the loops it was built from (tests probe them entry by entry). */
 export interface PointwiseKernelFn extends KernelFn {
   /** The cross/diag loops the KernelFn was made from. */
@@ -16,7 +39,7 @@ export interface PointwiseKernelFn extends KernelFn {
  * @param name - the layer named in errors
  * @returns the layer's KernelFn (carrying `tr` as `pointwise`)
  */
-export function pointwiseKernel(tr: KernelTransform, name: string): PointwiseKernelFn {
+export function pointwiseKernel(tr: PositionalTransform, name: string): PointwiseKernelFn {
   const fn = (v: KernelValue): KernelValue => {
     const b = singleBlock(v, name);
     if (b.spatial.length > 0) {
@@ -64,11 +87,17 @@ const CHUNK = 8;
  * K(x'_j, x'_j)(s, s). The loops take one variance per row and per column, so each position is gathered into a
  * flat nr×nc block, transformed and scattered back; the self parts are all (s, s) entries of a point with itself.
  * Positions go CHUNK at a time: each pair's run of CHUNK entries is read once into position-major buffers (one
- * cache line per pair, not one per pair and position), transformed position by position, and written back.
+ * cache line per pair, not one per pair and position), transformed position by position, and written back. A layer
+ * whose `crossPositions` takes the record as it lies (abrelu's native loop) skips the gather.
  */
-function applyDiagonal(tr: KernelTransform, b: KernelBlock): void {
+function applyDiagonal(tr: PositionalTransform, b: KernelBlock): void {
   const S = spatialSize(b.spatial);
   const { nr, nc } = b;
+  if (tr.crossPositions?.({ nr, nc, S, k: b.nngp, t: b.ntk, k11: b.cov1, k22: b.cov2 })) {
+    tr.diag({ n: nr * S, k: b.cov1, t: b.ntk1 });
+    tr.diag({ n: nc * S, k: b.cov2, t: b.ntk2 });
+    return;
+  }
   const m = nr * nc;
   const B = Math.min(CHUNK, S);
   const k = new Float64Array(B * m);

@@ -1,3 +1,4 @@
+import { nativeKernels } from '../linalg/nativeKernels.js';
 import type { WindowTable } from './window.js';
 
 /**
@@ -17,6 +18,9 @@ export interface OffsetRuns {
   readonly idx: Int32Array;
   /** Per offset, triples (q0, p0, length) of runs. */
   readonly runs: readonly Int32Array[];
+  /** The same triples concatenated, offset o's from flat[off[o]] to flat[off[o + 1]] (F + 1 entries): the native loops' form. */
+  readonly flat: Int32Array;
+  readonly off: Int32Array;
 }
 
 /** The runs of a window table over an input of Si positions. */
@@ -44,7 +48,16 @@ export function offsetRuns(tab: WindowTable, Si: number): OffsetRuns {
     if (len > 0) list.push(q0, p0, len);
     runs.push(Int32Array.from(list));
   }
-  return { F, Si, So, idx, runs };
+  const off = new Int32Array(F + 1);
+  for (let o = 0; o < F; o++) off[o + 1] = off[o] + runs[o].length;
+  const flat = new Int32Array(off[F]);
+  for (let o = 0; o < F; o++) flat.set(runs[o], off[o]);
+  return { F, Si, So, idx, runs, flat, off };
+}
+
+/** The coefficients as the native loops take them: [w2, b2, ntkParam (0/1), fanIn, biasTerm]. */
+function coefArray(c: ConvCoefficients): Float64Array {
+  return Float64Array.of(c.w2, c.b2, c.ntkParam ? 1 : 0, c.fanIn, c.biasTerm);
 }
 
 /** Coefficients of conv's kernel step on the offset means m = map(K), mt = map(Θ): K' = kw·m + kb, Θ' see `convStep`. */
@@ -64,7 +77,8 @@ export interface ConvCoefficients {
  * 'full' ([n][Si²] → [n][So²]): the offset means m(q) = Σ_o K(q+o)/F (full: m(q1, q2) = Σ_o K(q1+o, q2+o)/F,
  * padding counting 0), then K' = w2·m + b2 and Θ' as in `ConvCoefficients`, fused row by row. The sums run over
  * the offsets in ascending order, as `sameOffsetMean` does (the mean as a product with 1/F, not a division, so
- * the last bit may differ from it).
+ * the last bit may differ from it). Runs in C when the native addon is there (native/src/kernels.c convRuns: the same
+ * loops in the same order, no contraction of a·b + c, so the same bits), else in TypeScript below.
  */
 export function convStep(
   k: Float64Array,
@@ -80,6 +94,11 @@ export function convStep(
   const Po = full ? So * So : So;
   const kOut = new Float64Array(n * Po);
   const tOut = t ? new Float64Array(n * Po) : null;
+  const native = nativeKernels();
+  if (native) {
+    native.convRuns(k, t, kOut, tOut, n, full, Int32Array.of(F, Si, So), idx, r.flat, r.off, coefArray(c));
+    return [kOut, tOut];
+  }
   const { w2, b2, ntkParam, fanIn, biasTerm } = c;
   const invF = 1 / F;
   const finish = (at: number, len: number): void => finishRow(kOut, tOut, at, len, invF, w2, b2, ntkParam, fanIn, biasTerm);
@@ -129,6 +148,8 @@ export interface SeparableWindow {
  * row pass (Σ over row offsets): fh + fw adds per entry instead of fh·fw, all in contiguous runs. In 'full' mode
  * the passes move both positions of a pair by the same offset. The sum is taken in another order than
  * `sameOffsetMean`'s (rows of columns, not offset by offset), so the numbers differ from it in the last bits.
+ * Runs in C when the native addon is there (native/src/kernels.c convSeparable: the same loops in the same order,
+ * so the same bits), else in TypeScript below.
  */
 export function convStepSeparable(
   k: Float64Array,
@@ -144,12 +165,22 @@ export function convStepSeparable(
   const fh = ra.F;
   const fw = cb.F;
   const invF = 1 / (fh * fw);
-  const colRuns = offsetRuns(cb, Wi).runs;
-  const rowRuns = offsetRuns(ra, Hi).runs;
+  const colR = offsetRuns(cb, Wi);
+  const rowR = offsetRuns(ra, Hi);
+  const colRuns = colR.runs;
+  const rowRuns = rowR.runs;
   const Si = Hi * Wi;
   const So = Ho * Wo;
   const Pi = full ? Si * Si : Si;
   const Po = full ? So * So : So;
+  const native = nativeKernels();
+  if (native) {
+    const kOut = new Float64Array(n * Po);
+    const tOut = t ? new Float64Array(n * Po) : null;
+    const geom = Int32Array.of(Hi, Wi, Ho, Wo, fh, fw);
+    native.convSeparable(k, t, kOut, tOut, n, full, geom, ra.idx, cb.idx, rowR.flat, rowR.off, colR.flat, colR.off, coefArray(c));
+    return [kOut, tOut];
+  }
   // the column pass's output: [Hi][Wo] per point ('diagonal'); per pair ('full') fh slabs [Wo][Hi][Wo], slab s holding
   // input row slotRow[s]
   const midRow = Hi * Wo; // stride of b1 in a slab

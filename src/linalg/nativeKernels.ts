@@ -1,0 +1,85 @@
+// The native loops of the analytic kernels: the N-API addon built from native/src/kernels.c by
+// scripts/build-native.mjs (native/build/Release/ntk_kernels.node). Loading is lazy, once per thread (worker
+// threads load it too: the addon is context-aware and keeps no global state), and failure-tolerant:
+// `nativeKernels()` returns null when the addon is missing, does not load, or is switched off, and the layer
+// modules then run their pure-TypeScript loops.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** The raw addon; see native/src/kernels.c for the contract of each function. Arrays are updated in place. */
+export interface NativeKernels {
+  /**
+   * The arc-cosine update of φ(x) = a·min(x, 0) + b·max(x, 0) (s2 = a² + b², ab2 = 2ab) on nr×nc pairs of S
+   * positions: entry (r·nc + c)·S + s with variances k11[r·S + s], k22[c·S + s]; t (or null) is multiplied by the
+   * derivative kernel.
+   */
+  abreluCross(
+    k: Float64Array, t: Float64Array | null, k11: Float64Array, k22: Float64Array,
+    nr: number, nc: number, S: number, s2: number, ab2: number,
+  ): void;
+  /** conv's offset-mean step over runs: geom [F, Si, So], coef [w2, b2, ntkParam (0/1), fanIn, biasTerm]. */
+  convRuns(
+    k: Float64Array, t: Float64Array | null, kOut: Float64Array, tOut: Float64Array | null, n: number, full: boolean,
+    geom: Int32Array, idx: Int32Array, runs: Int32Array, runOff: Int32Array, coef: Float64Array,
+  ): void;
+  /** The separable 2-D conv step: geom [Hi, Wi, Ho, Wo, fh, fw], the row and column window tables and runs. */
+  convSeparable(
+    k: Float64Array, t: Float64Array | null, kOut: Float64Array, tOut: Float64Array | null, n: number, full: boolean,
+    geom: Int32Array, rowIdx: Int32Array, colIdx: Int32Array, rowRuns: Int32Array, rowOff: Int32Array,
+    colRuns: Int32Array, colOff: Int32Array, coef: Float64Array,
+  ): void;
+}
+
+/** Where the addon lives (one directory below the package root, from src/linalg/ and from dist/linalg/ alike). */
+export const NATIVE_KERNELS_PATH = fileURLToPath(new URL('../../native/build/Release/ntk_kernels.node', import.meta.url));
+
+/** The addon, or null with the reason it is unavailable. */
+export interface NativeKernelsLoad {
+  readonly kernels: NativeKernels | null;
+  readonly error: string | null;
+}
+
+let loaded: NativeKernelsLoad | undefined;
+
+/**
+ * Whether the native loops are used: on unless the environment sets NTK_NATIVE_KERNELS=0 (worker threads inherit
+ * it), or `setNativeKernelsEnabled(false)` was called in this thread.
+ */
+let enabled = process.env.NTK_NATIVE_KERNELS !== '0';
+
+/** Loads the addon once per thread (the outcome, with the reason when it is unavailable). */
+export function loadNativeKernels(): NativeKernelsLoad {
+  if (loaded) return loaded;
+  if (!existsSync(NATIVE_KERNELS_PATH)) {
+    loaded = { kernels: null, error: 'native/build/Release/ntk_kernels.node not found' };
+    return loaded;
+  }
+  try {
+    const require = createRequire(import.meta.url);
+    const addon = require(NATIVE_KERNELS_PATH) as NativeKernels;
+    if (typeof addon?.abreluCross !== 'function' || typeof addon.convRuns !== 'function' || typeof addon.convSeparable !== 'function') {
+      throw new Error('it does not export the expected functions (stale build?)');
+    }
+    loaded = { kernels: addon, error: null };
+  } catch (e) {
+    const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    loaded = { kernels: null, error: `ntk_kernels.node failed to load: ${msg}` };
+  }
+  return loaded;
+}
+
+/** The native loops, or null (addon unavailable or switched off): the caller then runs its TypeScript loop. */
+export function nativeKernels(): NativeKernels | null {
+  return enabled ? loadNativeKernels().kernels : null;
+}
+
+/**
+ * Switches the native loops on or off in this thread (tests compare both paths; worker threads follow
+ * NTK_NATIVE_KERNELS instead). Returns the previous setting.
+ */
+export function setNativeKernelsEnabled(on: boolean): boolean {
+  const before = enabled;
+  enabled = on;
+  return before;
+}
