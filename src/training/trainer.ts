@@ -18,6 +18,7 @@ import { accuracy, dataLoss, type LossName } from './loss.js';
 import { constantLambda, type LambdaPolicy } from './policy.js';
 import { acquireRunLock } from './runLock.js';
 import { checkTrainOptions, removeRunFiles } from './validate.js';
+import { checkRefine, denseSteps, DEFAULT_REFINE_FACTOR, evalSteps, localResolution, refineWindows, type RefineOptions, type StepWindow } from './evalSchedule.js';
 import { openWorkDir } from '../io/outputPath.js';
 
 /** The data a run trains and evaluates on (float64 matrices; targets one row per example). */
@@ -49,6 +50,12 @@ export interface TrainOptions {
   seed?: number;
   /** Evaluations per decade of steps, log-spaced from step 1 (default 24), plus step 0 and the last step. */
   evalsPerDecade?: number;
+  /**
+   * Refine the evaluation grid after the first pass (default: off): the brackets around the best test accuracy,
+   * the lowest test loss and the first crossing of each accuracy level are replayed from in-memory snapshots of the
+   * first pass and evaluated every ≤ 2% in time (see evalSchedule.ts); the records end up in step order.
+   */
+  refine?: RefineOptions;
   /** Training points used for the logged train loss/accuracy (default min(n, 2048)). */
   evalTrainSize?: number;
   /** Probe points (the first ones of the training set) whose empirical NTK is logged; 0 = off (default). */
@@ -97,6 +104,9 @@ export interface TrainResult {
   bestTestLoss: number;
   accAtEdge: boolean;
   lossAtEdge: boolean;
+  /** Relative time resolution of tStarAcc and tStarLoss: the larger gap to a neighbouring evaluation over t*. */
+  tStarAccResolution: number;
+  tStarLossResolution: number;
   finalTestAcc: number;
   finalTestLoss: number;
   /** Number of Dense layers (the homogeneity degree for bias-free ReLU nets). */
@@ -109,16 +119,7 @@ export interface TrainResult {
   dtype: 'float32 (tfjs)';
 }
 
-/** Step numbers where a run evaluates: 0, log-spaced ones, and the last. */
-export function evalSteps(total: number, perDecade: number): number[] {
-  const s = new Set<number>([0, total]);
-  for (let j = 0; ; j++) {
-    const v = Math.round(10 ** (j / perDecade));
-    if (v >= total) break;
-    s.add(v);
-  }
-  return [...s].sort((a, b) => a - b);
-}
+export { evalSteps } from './evalSchedule.js';
 
 /**
  * Trains the finite network of `spec` with SGD and L2 exactly as the paper's gradient flow discretises:
@@ -129,6 +130,7 @@ export function evalSteps(total: number, perDecade: number): number[] {
  */
 export async function trainRun(opts: TrainOptions): Promise<TrainResult> {
   checkTrainOptions(opts);
+  if (opts.refine) checkRefine(opts.refine);
   if (!opts.dir) return trainRunInFolder(opts);
   openWorkDir(opts.dir, 'run');
   const release = acquireRunLock(opts.dir);
@@ -174,6 +176,8 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
   // non-trainable state (batchNorm's running statistics): updated by every training step, used by evaluations
   let runState: Tensor[] = [];
   const batches: BatchSource = createBatchSource(n, batchSize, seed);
+  // the start of training, for a refinement bracket whose snapshot a resume lost
+  const initialState = { batches: batches.state(), policy: JSON.parse(JSON.stringify(policy.state())) as unknown };
   let step = 0;
   let integratedLambda = 0;
   let records: EvalRecord[] = [];
@@ -261,7 +265,7 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
   let lastCheckpoint = performance.now();
   let checkpointedStep = resumedFromStep; // the step of the checkpoint on disk (none is written twice)
   let lastYield = performance.now();
-  const startStep = step;
+  let stepsTrained = 0;
   const checkpointMs = 1000 * (opts.checkpointSeconds ?? 30);
   const checkpoint = async (): Promise<void> => {
     if (!opts.dir) return;
@@ -293,19 +297,91 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
     return groupSizes.map((s) => flat.slice(at, (at += s)));
   };
 
+  // Refinement (opts.refine): snapshots of the first pass at the evaluations that may start a bracket (the one
+  // before the best accuracy so far, before the lowest loss so far, before each level's first crossing, and the
+  // latest); after the first pass each bracket is replayed from its snapshot with dense evaluations.
+  interface Snapshot {
+    step: number;
+    tensors: Tensor[];
+    batches: unknown;
+    policy: unknown;
+    integratedLambda: number;
+  }
+  const refine = opts.refine ?? null;
+  const snapshots = new Map<number, Snapshot>();
+  let latest: Snapshot | null = null;
+  const keep = new Map<string, number>(); // role → step of the snapshot it needs
+  const takeSnapshot = (): Snapshot => ({
+    step,
+    tensors: [...flatParams(), ...(velocity ? velocity.flat() : []), ...runState].map((t) => t.clone()),
+    batches: batches.state(),
+    policy: JSON.parse(JSON.stringify(policy.state())) as unknown,
+    integratedLambda,
+  });
+  const noteFirstPass = (rec: EvalRecord): void => {
+    const prev = latest;
+    const best = (key: 'acc' | 'loss') => records.slice(0, -1).every((r) => (key === 'acc' ? rec.testAcc > r.testAcc : rec.testLoss < r.testLoss));
+    if (prev) {
+      if (best('acc')) keep.set('acc', prev.step);
+      if (best('loss')) keep.set('loss', prev.step);
+      for (const level of refine?.accuracyLevels ?? []) if (!keep.has(`level ${level}`) && rec.testAcc >= level) keep.set(`level ${level}`, prev.step);
+    }
+    latest = takeSnapshot();
+    snapshots.set(latest.step, latest);
+    const needed = new Set([...keep.values(), latest.step]);
+    for (const [s, snap] of snapshots) {
+      if (!needed.has(s)) {
+        snap.tensors.forEach((t) => t.dispose());
+        snapshots.delete(s);
+      }
+    }
+  };
+  const restoreSnapshot = (from: number): void => {
+    const snap = snapshots.get(from);
+    const fresh = snap ? null : initParams(net, seed).layers.flat();
+    const tensors = snap ? snap.tensors.map((t) => t.clone()) : [...fresh!, ...(velocity ? fresh!.map((p) => tf.zerosLike(p)) : [])];
+    params.flat().forEach((p) => p.dispose());
+    velocity?.flat().forEach((v) => v.dispose());
+    runState.forEach((t) => t.dispose());
+    const np = groupSizes.reduce((a, b) => a + b, 0);
+    params = regroup(tensors.slice(0, np));
+    if (velocity) velocity = regroup(tensors.slice(np, 2 * np));
+    runState = tensors.slice(velocity ? 2 * np : np);
+    batches.restore(snap ? snap.batches : initialState.batches);
+    policy.restore(snap ? snap.policy : initialState.policy);
+    integratedLambda = snap ? snap.integratedLambda : 0;
+    step = snap ? snap.step : 0;
+  };
+  let phaseEnd = totalSteps;
+  let phaseEvals = evalSet;
+  let windows: StepWindow[] | null = null;
+
   try {
     for (;;) {
-      if (evalSet.has(step) && !(resumedFromStep === step && records.length && records[records.length - 1].step === step)) {
+      if (phaseEvals.has(step) && !(windows === null && resumedFromStep === step && records.length && records[records.length - 1].step === step)) {
         const rec = await evaluate();
         // all or nothing (a failed append leaves the log as it was and stops the run); the record counts only once logged
         if (logFile) appendLine(logFile, JSON.stringify(rec) + '\n');
         records.push(rec);
         opts.onEval?.(rec, totalSteps);
+        if (refine && windows === null) noteFirstPass(rec);
       }
-      if (step >= totalSteps) break;
+      if (step >= phaseEnd) {
+        if (!refine) break;
+        windows ??= refineWindows(records, refine);
+        const next = windows.shift();
+        if (!next) break;
+        // replay the bracket from the snapshot at its start (or from the initial state), evaluating densely
+        restoreSnapshot(next.from);
+        phaseEnd = next.to;
+        const done = new Set(records.map((r) => r.step));
+        phaseEvals = new Set(denseSteps(step, next.to, refine.factor ?? DEFAULT_REFINE_FACTOR).filter((s) => !done.has(s)));
+        continue;
+      }
       // by wall time, at any step (evaluations are log-spaced, far apart late in a long run): a kill loses at
-      // most checkpointSeconds of training. The state saved is the one at the start of this step.
-      if (step !== checkpointedStep && performance.now() - lastCheckpoint >= checkpointMs) await checkpoint();
+      // most checkpointSeconds of training. The state saved is the one at the start of this step. Not while
+      // refining (a resume redoes the refinement after the first pass).
+      if (windows === null && step !== checkpointedStep && performance.now() - lastCheckpoint >= checkpointMs) await checkpoint();
       if (performance.now() - lastYield > 250) {
         // let timers, I/O and progress output run during long runs (the loop is otherwise synchronous)
         await new Promise((resolve) => setImmediate(resolve));
@@ -354,8 +430,15 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
       }
       integratedLambda += lambda * lr;
       step++;
+      stepsTrained++;
+    }
+    if (windows !== null) {
+      // the refined evaluations in step order, in memory and in the log
+      records.sort((a, b) => a.step - b.step);
+      if (logFile) rewriteLog(logFile, records);
     }
   } finally {
+    for (const snap of snapshots.values()) snap.tensors.forEach((t) => t.dispose());
     [xAll, yAll, xTest, yTest, ...(probe ? [probe] : [])].forEach((t) => t.dispose());
     if (xEval !== xAll) xEval.dispose();
     if (yEval !== yAll) yEval.dispose();
@@ -369,7 +452,7 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
     depth: weightLayerCount(opts.spec),
     paramCount: net.paramCount,
     backend: backend.backend,
-    examplesPerSecond: ((step - startStep) * batchSize) / Math.max(wallSeconds, 1e-9),
+    examplesPerSecond: (stepsTrained * batchSize) / Math.max(wallSeconds, 1e-9),
     wallSeconds,
     resumedFromStep,
   });
@@ -400,11 +483,13 @@ export function runFingerprint(opts: TrainOptions): string {
     probe: opts.kernelProbe ?? 0,
     evalsPerDecade: opts.evalsPerDecade ?? 24,
     data: opts.data.description ?? null,
+    // only when set, so that runs without refinement keep their fingerprint
+    ...(opts.refine ? { refine: { factor: opts.refine.factor ?? DEFAULT_REFINE_FACTOR, peaks: opts.refine.peaks ?? true, accuracyLevels: opts.refine.accuracyLevels ?? [] } } : {}),
   });
 }
 
 /** t* and the bests from the evaluation records. */
-export function summarize(records: EvalRecord[], rest: Omit<TrainResult, 'records' | 'tStarAcc' | 'tStarLoss' | 'bestTestAcc' | 'bestTestLoss' | 'accAtEdge' | 'lossAtEdge' | 'finalTestAcc' | 'finalTestLoss' | 'dtype'>): TrainResult {
+export function summarize(records: EvalRecord[], rest: Omit<TrainResult, 'records' | 'tStarAcc' | 'tStarLoss' | 'bestTestAcc' | 'bestTestLoss' | 'accAtEdge' | 'lossAtEdge' | 'tStarAccResolution' | 'tStarLossResolution' | 'finalTestAcc' | 'finalTestLoss' | 'dtype'>): TrainResult {
   let iAcc = 0;
   let iLoss = 0;
   records.forEach((r, i) => {
@@ -412,6 +497,7 @@ export function summarize(records: EvalRecord[], rest: Omit<TrainResult, 'record
     if (r.testLoss < records[iLoss].testLoss) iLoss = i;
   });
   const last = records[records.length - 1];
+  const steps = records.map((r) => r.step);
   return {
     records,
     tStarAcc: records[iAcc].t,
@@ -420,6 +506,8 @@ export function summarize(records: EvalRecord[], rest: Omit<TrainResult, 'record
     bestTestLoss: records[iLoss].testLoss,
     accAtEdge: iAcc === records.length - 1,
     lossAtEdge: iLoss === records.length - 1,
+    tStarAccResolution: localResolution(steps, records[iAcc].step),
+    tStarLossResolution: localResolution(steps, records[iLoss].step),
     finalTestAcc: last.testAcc,
     finalTestLoss: last.testLoss,
     dtype: 'float32 (tfjs)',
