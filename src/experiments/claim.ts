@@ -103,8 +103,10 @@ export function allOf(verdicts: readonly Verdict[]): Verdict {
   return verdicts.length > 0 && verdicts.every((v) => v === 'holds') ? 'holds' : 'not resolved';
 }
 
-/** "3 hold, 1 does not hold, 2 not resolved (of 6 claims)": the summary line of a claim set. */
+/** "3 hold, 1 does not hold, 2 not resolved (of 6 claims)": the summary line of a claim set, counting the three verdicts. */
 export function verdictSummary(claims: readonly Claim[]): string {
   const n = (v: Verdict) => claims.filter((c) => c.verdict === v).length;
-  return `${n('holds')} hold, ${n('does not hold')} do not hold, ${n('not resolved')} not resolved (of ${claims.length} claims)`;
+  const h = n('holds');
+  const d = n('does not hold');
+  return `${h} ${h === 1 ? 'holds' : 'hold'}, ${d} ${d === 1 ? 'does' : 'do'} not hold, ${n('not resolved')} not resolved (of ${claims.length} claims)`;
 }
