@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { FIGURE_NAMES, type FigureName } from '../experiments/figureNames.js';
 import { InputError } from '../util/errors.js';
-import { verdictSummary } from '../experiments/claim.js';
+import { claimsPrintout } from '../experiments/claim.js';
 import { addJobsOption, parseJobs } from './trainArgs.js';
 
 interface FiguresCliOptions {
@@ -18,8 +18,7 @@ export function registerFigureCommands(program: Command): void {
     const { makeFigureSet } = await import('../experiments/figureSet.js'); // loads TensorFlow.js only when needed
     const { claims, pngNote } = await makeFigureSet({ dir: o.out, only: names, full: o.full, work: o.work, jobs, log: (l) => process.stderr.write(`${l}\n`) });
     process.stdout.write(`# figures in ${o.out}/ (${pngNote}); index: ${o.out}/index.html; ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-    for (const c of claims) process.stdout.write(`[${c.figure}] ${c.claim}\n    measured: ${c.measured}\n    rule: ${c.rule}\n    verdict: ${c.verdict === 'holds' ? 'holds' : c.verdict.toUpperCase()} in this run\n`);
-    if (claims.length) process.stdout.write(`claims in this run: ${verdictSummary(claims)}\n`);
+    process.stdout.write(claimsPrintout(claims));
   };
   const figures = program
     .command('figures')

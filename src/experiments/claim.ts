@@ -110,3 +110,13 @@ export function verdictSummary(claims: readonly Claim[]): string {
   const d = n('does not hold');
   return `${h} ${h === 1 ? 'holds' : 'hold'}, ${d} ${d === 1 ? 'does' : 'do'} not hold, ${n('not resolved')} not resolved (of ${claims.length} claims)`;
 }
+
+/**
+ * The claims as `ntk figures` prints them: per claim its figure and text, what was measured, the rule and the verdict
+ * (upper case unless it holds), then the summary line; empty for no claims.
+ */
+export function claimsPrintout(claims: readonly Claim[]): string {
+  if (claims.length === 0) return '';
+  const one = (c: Claim) => `[${c.figure}] ${c.claim}\n    measured: ${c.measured}\n    rule: ${c.rule}\n    verdict: ${c.verdict === 'holds' ? 'holds' : c.verdict.toUpperCase()} in this run\n`;
+  return `${claims.map(one).join('')}claims in this run: ${verdictSummary(claims)}\n`;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allOf, boundVerdict, intervalVerdict, pairedEarlierVerdict, verdictSummary, type Claim, type Interval } from '../../src/experiments/claim.js';
+import { allOf, boundVerdict, claimsPrintout, intervalVerdict, pairedEarlierVerdict, verdictSummary, type Claim, type Interval } from '../../src/experiments/claim.js';
 
 describe('claim verdicts: each rule gives each of the three outcomes on synthetic inputs', () => {
   it('interval: holds only if the whole ±2 s.e. interval is inside, does not hold only if entirely outside', () => {
@@ -61,5 +61,19 @@ describe('claim verdicts: each rule gives each of the three outcomes on syntheti
     expect(allOf([])).toBe('not resolved');
     const c = (verdict: Claim['verdict']): Claim => ({ figure: 'f', claim: 'c', measured: 'm', rule: 'r', verdict });
     expect(verdictSummary([c('holds'), c('not resolved'), c('holds'), c('does not hold')])).toBe('2 hold, 1 does not hold, 1 not resolved (of 4 claims)');
+    expect(verdictSummary([c('holds')])).toBe('1 holds, 0 do not hold, 0 not resolved (of 1 claims)');
+  });
+
+  it('the printout gives each claim its measured numbers, rule and verdict, then the three counts', () => {
+    const claims: Claim[] = [
+      { figure: 'a', claim: 'slope −1', measured: 'slope −0.95 ± 0.10', rule: 'interval rule', verdict: 'not resolved' },
+      { figure: 'b', claim: 'gap < 1%', measured: 'gap 0.2 ± 0.1', rule: 'bound rule', verdict: 'holds' },
+    ];
+    expect(claimsPrintout(claims)).toBe(
+      '[a] slope −1\n    measured: slope −0.95 ± 0.10\n    rule: interval rule\n    verdict: NOT RESOLVED in this run\n' +
+        '[b] gap < 1%\n    measured: gap 0.2 ± 0.1\n    rule: bound rule\n    verdict: holds in this run\n' +
+        'claims in this run: 1 holds, 0 do not hold, 1 not resolved (of 2 claims)\n',
+    );
+    expect(claimsPrintout([])).toBe('');
   });
 });
