@@ -111,6 +111,8 @@ export { ntkConvergenceFigure, tstarFiniteFigure, collapseFiniteFigure, fixedBud
 
 export { trainRun, type TrainOptions, type TrainResult, type TrainData, type EvalRecord } from './training/trainer.js';
 export { updateStep, type UpdateSettings } from './training/updateStep.js';
+export { evalSteps, denseSteps, refineWindows, type RefineOptions, type StepWindow } from './training/evalSchedule.js';
+export { intervalVerdict, boundVerdict, pairedEarlierVerdict, allOf, verdictSummary, claimsPrintout, type Claim, type Interval } from './experiments/claim.js';
 export { autoL2, type AutoL2Options, type AutoL2Decision, type AutoL2State, type AutoL2Policy } from './training/autoL2.js';
 export { miniBatches, twoClassSubset, balancedSubset, syntheticRegression, syntheticClassification, type MiniBatch, type MiniBatchState, type MiniBatches, type Teacher } from './data/batches.js';
 export { constantLambda, type LambdaPolicy } from './training/policy.js';

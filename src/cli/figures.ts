@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { FIGURE_NAMES, type FigureName } from '../experiments/figureNames.js';
 import { InputError } from '../util/errors.js';
+import { claimsPrintout, verdictSummary } from '../experiments/claim.js';
 import { addJobsOption, parseJobs } from './trainArgs.js';
 
 interface FiguresCliOptions {
@@ -19,9 +20,8 @@ export function registerFigureCommands(program: Command): void {
     const seconds = (Date.now() - started) / 1000;
     // the readable report on stderr; stdout carries one JSON line (docs/cli-conventions.md)
     process.stderr.write(`# figures in ${o.out}/ (${pngNote}); index: ${o.out}/index.html; ${seconds.toFixed(1)} s\n`);
-    for (const c of claims) process.stderr.write(`[${c.figure}] ${c.claim}\n    measured: ${c.measured}\n    ${c.holds ? 'holds' : 'DOES NOT HOLD'} in this run\n`);
-    if (claims.length) process.stderr.write(`${claims.filter((c) => c.holds).length} of ${claims.length} claims hold in this run\n`);
-    const brief = { out: o.out, index: `${o.out}/index.html`, png: pngNote, claims: claims.map((c) => ({ figure: c.figure, holds: c.holds })), claimsHolding: claims.filter((c) => c.holds).length, seconds };
+    process.stderr.write(claimsPrintout(claims));
+    const brief = { out: o.out, index: `${o.out}/index.html`, png: pngNote, claims: claims.map((c) => ({ figure: c.figure, verdict: c.verdict })), summary: verdictSummary(claims), seconds };
     process.stdout.write(JSON.stringify(brief) + '\n');
   };
   const figures = program

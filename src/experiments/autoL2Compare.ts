@@ -8,6 +8,7 @@ import { InputError } from '../util/errors.js';
 import { meanStderr } from '../util/stats.js';
 import { runPool } from './runPool.js';
 import { runName } from './runStore.js';
+import type { Interval } from './claim.js';
 
 /**
  * Options of `compareAutoL2`: Auto L2 against a grid of constant λ, every arm trained for the same budget over the
@@ -36,6 +37,12 @@ export interface AutoL2CompareOptions {
   momentum?: number;
   /** Evaluations per decade of steps (default 24). */
   evalsPerDecade?: number;
+  /**
+   * Resolve the time to the target to 2% (default false: to the evaluation grid, ~10%): once the target is known,
+   * each Auto L2 run and each run of the best constant λ is replayed up to its first evaluation at the target, with
+   * the bracket before it evaluated every ≤ 2% in time (TrainOptions.refine; kept in DIR/runs/NAME_reach=…).
+   */
+  refineReach?: boolean;
   /** tfjs backend (default 'auto'). */
   backend?: TfBackendName;
   /** Memory ceiling of each run (see TrainOptions.maxMemoryBytes). */
@@ -56,6 +63,8 @@ export interface ArmSummary {
   stderrFinalAcc: number;
   /** Physical time at which each seed's test accuracy first reached the target (Infinity: never). */
   tReach: number[];
+  /** Per seed, the interval (lo, hi] known to hold that first time: the evaluation before it and tReach (hi = Infinity: never). */
+  tReachInterval: Interval[];
   /** Mean of tReach (Infinity when a seed never reached the target), and the median over seeds. */
   meanTReach: number;
   medianTReach: number;
@@ -94,7 +103,7 @@ export async function compareAutoL2(o: AutoL2CompareOptions): Promise<AutoL2Comp
   const common = { spec: o.spec, data: o.data, lr: o.lr, budget: o.budget, loss: o.loss, batchSize: o.batchSize, momentum: o.momentum, evalsPerDecade: o.evalsPerDecade, backend: o.backend, maxMemoryBytes: o.maxMemoryBytes };
   const pool = runPool(o.jobs ?? 1);
   // every arm and seed at once: the pool decides how many train side by side
-  const arm = async (label: string, lambda: number | null): Promise<{ label: string; lambda: number | null; results: { seed: number; r: TrainResult }[] }> => {
+  const arm = async (label: string, lambda: number | null): Promise<{ label: string; lambda: number | null; results: { seed: number; r: TrainResult; name: string }[] }> => {
     const results = await Promise.all(
       o.seeds.map(async (seed) => {
         const name = lambda === null ? `auto_${runName({ lambda: o.auto.lambda0, seed })}` : `const_${runName({ lambda, seed })}`;
@@ -103,7 +112,7 @@ export async function compareAutoL2(o: AutoL2CompareOptions): Promise<AutoL2Comp
         return { seed, r: result };
       }),
     );
-    return { label, lambda, results };
+    return { label, lambda, results: results.map((x) => ({ ...x, name: lambda === null ? `auto_${runName({ lambda: o.auto.lambda0, seed: x.seed })}` : `const_${runName({ lambda, seed: x.seed })}` })) };
   };
   const [autoArm, ...constArms] = await Promise.all([arm(`Auto L2 (λ0 = ${o.auto.lambda0})`, null), ...o.grid.map((lambda) => arm(`λ = ${lambda}`, lambda))]);
   const mean = (v: number[]) => meanStderr(v).mean;
@@ -111,10 +120,30 @@ export async function compareAutoL2(o: AutoL2CompareOptions): Promise<AutoL2Comp
   const finals = (a: typeof autoArm) => a.results.map((x) => x.r.finalTestAcc);
   const bestConst = constArms.reduce((a, b) => (mean(finals(b)) > mean(finals(a)) ? b : a));
   const target = mean(finals(bestConst)) - 2 * se(finals(bestConst));
-  const reach = (records: EvalRecord[]): number => records.find((r) => r.testAcc >= target)?.t ?? Infinity;
+  const reach = (records: EvalRecord[]): Interval => {
+    const i = records.findIndex((r) => r.testAcc >= target);
+    return i < 0 ? { lo: records[records.length - 1].t, hi: Infinity } : { lo: records[Math.max(0, i - 1)].t, hi: records[i].t };
+  };
+  // the refined replays: up to the first evaluation at the target, the bracket before it evaluated densely
+  const refined = new Map<string, Interval>();
+  if (o.refineReach) {
+    const jobs = [autoArm, bestConst].flatMap((a) =>
+      a.results.map(async (x) => {
+        const i = x.r.records.findIndex((r) => r.testAcc >= target);
+        if (i < 1) return;
+        const step = x.r.records[i].step;
+        const name = `${x.name}_reach=${target.toFixed(6)}`;
+        const { result, reused } = await pool.run({ ...common, seed: x.seed, lambda: a.lambda === null ? { autoL2: o.auto } : a.lambda, budget: step * o.lr, refine: { peaks: false, accuracyLevels: [target] }, dir: join(o.dir, 'runs', name) });
+        o.onRun?.(name, result, reused);
+        refined.set(x.name, reach(result.records));
+      }),
+    );
+    await Promise.all(jobs);
+  }
   const summarise = (a: typeof autoArm): ArmSummary => {
     const f = finals(a);
-    const tReach = a.results.map((x) => reach(x.r.records));
+    const tReachInterval = a.results.map((x) => refined.get(x.name) ?? reach(x.r.records));
+    const tReach = tReachInterval.map((v) => v.hi);
     return {
       label: a.label,
       lambda: a.lambda,
@@ -122,6 +151,7 @@ export async function compareAutoL2(o: AutoL2CompareOptions): Promise<AutoL2Comp
       meanFinalAcc: mean(f),
       stderrFinalAcc: se(f),
       tReach,
+      tReachInterval,
       meanTReach: mean(tReach),
       medianTReach: [...tReach].sort((a, b) => a - b)[Math.floor((tReach.length - 1) / 2)],
       reachedBy: tReach.filter(Number.isFinite).length,

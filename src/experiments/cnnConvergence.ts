@@ -1,6 +1,6 @@
 import { bundledImages, type MnistImageSize } from './dataset.js';
 import { ntkConvergence, type NtkConvergenceResult } from './ntkConvergence.js';
-import type { Claim } from './claim.js';
+import { intervalRule, intervalVerdict, type Claim } from './claim.js';
 import { relu } from '../layers/abrelu.js';
 import { conv } from '../layers/conv.js';
 import { dense } from '../layers/dense.js';
@@ -96,7 +96,8 @@ export async function convConvergence(kind: ConvNetKind, opts: ConvConvergenceOp
     figure: kind === 'cnn' ? 'ntk_convergence_cnn' : 'ntk_convergence_resnet',
     claim: `finite ${kind === 'cnn' ? 'CNNs' : 'residual CNNs'} approach the analytic NTK: relative error of one network ∝ channels^(−1/2) (accepted slope ${lo}…${hi})`,
     measured: `slope ${result.slope.toFixed(3)} ± ${result.slopeStderr.toFixed(3)} (standard error of the fit); mean error ${first.meanError.toFixed(3)} ± ${first.stderr.toFixed(3)} at ${first.width} channels, ${last.meanError.toFixed(3)} ± ${last.stderr.toFixed(3)} at ${last.width}; ${seeds} networks per width`,
-    holds: result.slope >= lo && result.slope <= hi,
+    rule: intervalRule(`the slope of log(mean relative error) on log channels (least-squares fit over ${widths.length} channel counts of ${seeds} networks each; s.e. of the fit)`, lo, hi),
+    verdict: intervalVerdict(result.slope, result.slopeStderr, lo, hi),
   };
   return { kind, result, context, claim };
 }

@@ -8,6 +8,7 @@ import type { Mat } from '../linalg/matrix.js';
 import { initTfjs, type TfBackendName } from '../tfjs/backend.js';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { InputError } from '../util/errors.js';
+import type { Verdict } from './claim.js';
 import { meanStderr } from '../util/stats.js';
 
 /** Options of `kernelUnderL2Check`. */
@@ -62,8 +63,8 @@ export interface KernelUnderL2Row {
   trainLoss: number[];
 }
 
-/** Verdict of a claim, never kinder than its data (see `claimVerdict`). */
-export type Verdict = 'holds' | 'does not hold' | 'not resolved';
+/** Verdict of a claim, never kinder than its data (the project's one type, from claim.ts; see `claimVerdict`). */
+export type { Verdict } from './claim.js';
 
 /** Result of `kernelUnderL2Check`. */
 export interface KernelUnderL2CheckResult {

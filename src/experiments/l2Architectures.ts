@@ -11,7 +11,7 @@ import type { TfBackendName } from '../tfjs/backend.js';
 import { mat } from '../linalg/matrix.js';
 import { kernelDecayCnnFigure, type KernelDecayPanel } from '../figures/kernelDecayCnn.js';
 import type { Figure } from '../figures/figure.js';
-import type { Claim } from './claim.js';
+import { allOf, type Claim } from './claim.js';
 import { bundledImages } from './dataset.js';
 import { kernelUnderL2Check } from './kernelUnderL2Check.js';
 
@@ -108,7 +108,8 @@ export async function kernelDecayCnnRun(o: KernelDecayRunOptions): Promise<{ fig
     figure: 'kernel_decay_cnn',
     claim: `finite nets (${o.channels} channels) trained with L2: Θ_t/Θ_0 on the probe set equals the infinite-width prediction within ${panels[0].result.tolerance} (δ = measured/predicted − 1; holds only if every network agrees at every time)`,
     measured,
-    holds: panels.every((p) => p.result.verdict === 'holds'),
+    rule: `per architecture and evaluation time, δ_s = measured/predicted Θ_t/Θ_0 − 1 for each network s: holds if every network has |δ| ≤ ${panels[0].result.tolerance}; does not hold if |mean δ| exceeds it by more than 2 s.e.; otherwise not resolved. Holds only if every time of both architectures holds; does not hold if any does not (evaluations every ${o.evalEvery} steps; Λ exact for the discrete update)`,
+    verdict: allOf(panels.map((p) => p.result.verdict)),
   };
   return { figure, claim, panels };
 }

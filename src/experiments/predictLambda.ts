@@ -43,6 +43,8 @@ export interface PredictLambdaOptions {
   momentum?: number;
   /** Evaluations per decade of steps (default 24). */
   evalsPerDecade?: number;
+  /** Refine the short run's evaluation grid around its t* (to 2%; default false: the grid's ~10%). */
+  refineShort?: boolean;
   /** tfjs backend (default 'auto'). */
   backend?: TfBackendName;
   /** Memory ceiling of each run (see TrainOptions.maxMemoryBytes). */
@@ -63,6 +65,8 @@ export interface PredictLambdaResult {
   metric: 'loss' | 'acc';
   /** t* of the short run (by `metric`), and c = λ0·t*. */
   tStar0: number;
+  /** Relative time resolution of tStar0 (hence of c and of the predicted λ). */
+  tStar0Resolution: number;
   /** c = λ0·t*. */
   c: number;
   /** The budget T. */
@@ -92,12 +96,12 @@ export async function predictLambda(o: PredictLambdaOptions, pool: RunPool = run
   if (!(lambda0 > 0)) throw new InputError(`lambda0 must be > 0, got ${lambda0}`);
   if (!(o.budget > 0)) throw new InputError(`the budget must be > 0, got ${o.budget}`);
   const common = { spec: o.spec, data: o.data, lr: o.lr, seed: o.seed ?? 0, loss: o.loss, batchSize: o.batchSize, momentum: o.momentum, evalsPerDecade: o.evalsPerDecade, backend: o.backend, maxMemoryBytes: o.maxMemoryBytes };
-  const run = async (name: string, lambda: number, budget: number): Promise<TrainResult> => {
-    const { result, reused } = await pool.run({ ...common, lambda, budget, dir: join(o.dir, 'runs', name) });
+  const run = async (name: string, lambda: number, budget: number, refine = false): Promise<TrainResult> => {
+    const { result, reused } = await pool.run({ ...common, lambda, budget, ...(refine ? { refine: {} } : {}), dir: join(o.dir, 'runs', name) });
     o.onRun?.(name, result, reused);
     return result;
   };
-  const short = await run(`short_${runName({ lambda: lambda0 })}`, lambda0, (o.shortFactor ?? 2.5) / lambda0);
+  const short = await run(`short_${runName({ lambda: lambda0 })}`, lambda0, (o.shortFactor ?? 2.5) / lambda0, o.refineShort ?? false);
   const metric = o.metric ?? 'loss';
   const tStar0 = metric === 'loss' ? short.tStarLoss : short.tStarAcc;
   if (tStar0 === 0) throw new InputError(`the short run at λ0 = ${lambda0} never improved on its initial test ${metric}; use a smaller λ0 or a larger learning rate`);
@@ -119,6 +123,7 @@ export async function predictLambda(o: PredictLambdaOptions, pool: RunPool = run
     lambda0,
     metric,
     tStar0,
+    tStar0Resolution: metric === 'loss' ? short.tStarLossResolution : short.tStarAccResolution,
     c,
     budget: o.budget,
     lambdaPredicted,

@@ -4,6 +4,7 @@ import { logLogSlope } from '../dynamics/observables.js';
 import type { NetworkSpec } from '../layers/types.js';
 import type { TfBackendName } from '../tfjs/backend.js';
 import type { LossName } from '../training/loss.js';
+import type { RefineOptions } from '../training/evalSchedule.js';
 import type { EvalRecord, TrainData } from '../training/trainer.js';
 import { InputError } from '../util/errors.js';
 import { runPool } from './runPool.js';
@@ -34,6 +35,8 @@ export interface SweepOptions {
   momentum?: number;
   /** Evaluations per decade of steps (default 24). */
   evalsPerDecade?: number;
+  /** Refine every run's evaluation grid around its t* (TrainOptions.refine; default: off). */
+  refine?: RefineOptions;
   /** tfjs backend (default 'auto'). */
   backend?: TfBackendName;
   /** Memory ceiling of each run (see TrainOptions.maxMemoryBytes). */
@@ -62,6 +65,9 @@ export interface SweepRow {
   /** The best came at the last evaluation: the budget ran out before the peak (excluded from fits). */
   accAtEdge: boolean;
   lossAtEdge: boolean;
+  /** Relative time resolution of tStarAcc and tStarLoss (TrainResult). */
+  tStarAccResolution: number;
+  tStarLossResolution: number;
   wallSeconds: number;
 }
 
@@ -124,6 +130,7 @@ export async function lambdaSweep(opts: SweepOptions): Promise<SweepResult> {
           batchSize: opts.batchSize,
           momentum: opts.momentum,
           evalsPerDecade: opts.evalsPerDecade,
+          refine: opts.refine,
           backend: opts.backend,
           maxMemoryBytes: opts.maxMemoryBytes,
           dir: join(opts.dir, 'runs', name),
@@ -141,6 +148,8 @@ export async function lambdaSweep(opts: SweepOptions): Promise<SweepResult> {
         bestTestLoss: result.bestTestLoss,
         accAtEdge: result.accAtEdge,
         lossAtEdge: result.lossAtEdge,
+        tStarAccResolution: result.tStarAccResolution,
+        tStarLossResolution: result.tStarLossResolution,
         wallSeconds: result.wallSeconds,
       };
       opts.onRunDone?.(row, reused, name);

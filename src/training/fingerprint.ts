@@ -1,4 +1,5 @@
 import { specToJson } from '../layers/json.js';
+import { DEFAULT_REFINE_FACTOR } from './evalSchedule.js';
 import { constantLambda } from './policy.js';
 import type { TrainOptions } from './types.js';
 
@@ -22,5 +23,7 @@ export function runFingerprint(opts: TrainOptions): string {
     probe: opts.kernelProbe ?? 0,
     evalsPerDecade: opts.evalsPerDecade ?? 24,
     data: opts.data.description ?? null,
+    // only when set, so that runs without refinement keep their fingerprint
+    ...(opts.refine ? { refine: { factor: opts.refine.factor ?? DEFAULT_REFINE_FACTOR, peaks: opts.refine.peaks ?? true, accuracyLevels: opts.refine.accuracyLevels ?? [] } } : {}),
   });
 }

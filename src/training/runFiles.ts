@@ -31,6 +31,11 @@ export function resumeLog(file: string, lines: number): EvalRecord[] {
   return records;
 }
 
+/** Replaces the log by `records` (atomically): after refinement, the replayed evaluations in step order. */
+export function rewriteLog(file: string, records: readonly EvalRecord[]): void {
+  writeFileAtomic(file, records.map((r) => JSON.stringify(r) + '\n').join(''));
+}
+
 /** An empty log for a run that starts at step 0. */
 export function startLog(file: string): void {
   writeFileAtomic(file, '');

@@ -3,13 +3,14 @@ import { weightLayerCount } from '../layers/serial.js';
 import { openWorkDir } from '../io/outputPath.js';
 import { initTfjs } from '../tfjs/backend.js';
 import { clearCheckpoint } from './checkpoint.js';
-import { evalSteps } from './evalSchedule.js';
+import { checkRefine, evalSteps } from './evalSchedule.js';
 import { checkNotDiverged, evaluateRun } from './evaluation.js';
 import { runFingerprint } from './fingerprint.js';
 import { probeKernel } from './kernelProbe.js';
+import { Refinement } from './refinement.js';
 import { constantLambda } from './policy.js';
 import { checkpointRun, findCheckpoint } from './runCheckpoint.js';
-import { appendRecord, checkFinishedRun, logFile, resumeLog, startLog, writeRunResult } from './runFiles.js';
+import { appendRecord, checkFinishedRun, logFile, resumeLog, rewriteLog, startLog, writeRunResult } from './runFiles.js';
 import { acquireRunLock } from './runLock.js';
 import { disposeRunState, initialRunState, restoredRunState, type RunState, type RunStateSettings } from './runState.js';
 import { summarize } from './summary.js';
@@ -39,6 +40,7 @@ export { summarize } from './summary.js';
  */
 export async function trainRun(opts: TrainOptions): Promise<TrainResult> {
   checkTrainOptions(opts);
+  if (opts.refine) checkRefine(opts.refine);
   if (!opts.dir) return trainRunInFolder(opts);
   openWorkDir(opts.dir, 'run');
   const release = acquireRunLock(opts.dir);
@@ -53,7 +55,8 @@ export async function trainRun(opts: TrainOptions): Promise<TrainResult> {
 /**
  * `trainRun` once its folder (if any) is locked for this process: the run state (fresh, or from the folder's
  * checkpoint), then evaluations at the scheduled steps (logged as they come), wall-clock checkpoints and training
- * steps until the budget's last step, then the summary (DIR/result.json; the checkpoint is removed).
+ * steps until the budget's last step, then (with `refine`) the replays of the brackets around t* with dense
+ * evaluations, then the summary (DIR/result.json; the checkpoint is removed).
  */
 async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
   const backend = await initTfjs(opts.backend ?? 'auto');
@@ -74,6 +77,8 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
   let state: RunState;
   let records: EvalRecord[] = [];
   let resumedFromStep: number | null = null;
+  // the λ policy's state at step 0, before a checkpoint restores a later one (a replay from step 0 needs it)
+  const refinement = opts.refine ? new Refinement(opts.refine, net, settings, JSON.parse(JSON.stringify(settings.policy.state())) as unknown) : null;
   if (dir) checkFinishedRun(dir, fingerprint);
   const saved = dir ? findCheckpoint(dir, fingerprint) : null;
   if (saved && log) {
@@ -87,7 +92,9 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
   const tensors = uploadTrainData(data, opts.evalTrainSize ?? 2048, opts.kernelProbe ?? 0);
 
   const started = performance.now();
-  const startStep = state.step;
+  let stepsTrained = 0;
+  let phaseEnd = totalSteps; // the first pass ends at the budget's last step; each replay at its bracket's end
+  let phaseEvals = evalSet;
   const checkpointMs = 1000 * (opts.checkpointSeconds ?? 30);
   let lastCheckpoint = performance.now();
   let checkpointedStep = resumedFromStep; // the step of the checkpoint on disk (none is written twice)
@@ -95,8 +102,9 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
   try {
     for (;;) {
       const step = state.step;
+      const replaying = refinement?.replaying ?? false;
       // a resumed run's first step may have been evaluated (and logged) before its checkpoint was written
-      if (evalSet.has(step) && !(resumedFromStep === step && records.length && records[records.length - 1].step === step)) {
+      if (phaseEvals.has(step) && !(!replaying && resumedFromStep === step && records.length && records[records.length - 1].step === step)) {
         const rec = await evaluateRun(net, state, tensors, lossName, lr);
         if (tensors.probe && kernelSteps.has(step)) Object.assign(rec, await probeKernel(net, state.params, tensors.probe));
         checkNotDiverged(rec, lr);
@@ -104,11 +112,19 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
         if (log) appendRecord(log, rec);
         records.push(rec);
         opts.onEval?.(rec, totalSteps);
+        if (refinement && !replaying) refinement.noteFirstPass(rec, records, state);
       }
-      if (step >= totalSteps) break;
+      if (step >= phaseEnd) {
+        const replay = refinement?.nextReplay(records, state) ?? null;
+        if (!replay) break;
+        phaseEnd = replay.end;
+        phaseEvals = replay.evalSteps;
+        continue;
+      }
       // by wall time, at any step (evaluations are log-spaced, far apart late in a long run): a kill loses at
-      // most checkpointSeconds of training. The state saved is the one at the start of this step.
-      if (dir && step !== checkpointedStep && performance.now() - lastCheckpoint >= checkpointMs) {
+      // most checkpointSeconds of training. The state saved is the one at the start of this step. Not while
+      // replaying (a resumed run redoes the replays after its first pass).
+      if (dir && !replaying && step !== checkpointedStep && performance.now() - lastCheckpoint >= checkpointMs) {
         await checkpointRun(dir, state, records.length, fingerprint);
         lastCheckpoint = performance.now();
         checkpointedStep = step;
@@ -119,8 +135,15 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
         lastYield = performance.now();
       }
       await trainStep({ net, x: tensors.x, y: tensors.y, lossName, lr, momentum }, state);
+      stepsTrained++;
+    }
+    if (refinement?.replaying) {
+      // the replayed evaluations in step order, in memory and in the log
+      records.sort((a, b) => a.step - b.step);
+      if (log) rewriteLog(log, records);
     }
   } finally {
+    refinement?.dispose();
     tensors.dispose();
     disposeRunState(state);
   }
@@ -130,7 +153,7 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
     depth: weightLayerCount(opts.spec),
     paramCount: net.paramCount,
     backend: backend.backend,
-    examplesPerSecond: ((state.step - startStep) * batchSize) / Math.max(wallSeconds, 1e-9),
+    examplesPerSecond: (stepsTrained * batchSize) / Math.max(wallSeconds, 1e-9),
     wallSeconds,
     resumedFromStep,
   });

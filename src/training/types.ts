@@ -1,6 +1,7 @@
 import type { LayerShape, NetworkSpec } from '../layers/types.js';
 import type { Mat } from '../linalg/matrix.js';
 import type { TfBackendName } from '../tfjs/backend.js';
+import type { RefineOptions } from './evalSchedule.js';
 import type { LossName } from './loss.js';
 import type { LambdaPolicy } from './policy.js';
 
@@ -46,6 +47,12 @@ export interface TrainOptions {
   seed?: number;
   /** Evaluations per decade of steps, log-spaced from step 1 (default 24), plus step 0 and the last step. */
   evalsPerDecade?: number;
+  /**
+   * Refine the evaluation grid after the first pass (default: off): the brackets around the best test accuracy,
+   * the lowest test loss and the first crossing of each accuracy level are replayed from in-memory snapshots of the
+   * first pass and evaluated every ≤ 2% in time (see evalSchedule.ts); the records end up in step order.
+   */
+  refine?: RefineOptions;
   /** Training points used for the logged train loss/accuracy (default min(n, 2048)). */
   evalTrainSize?: number;
   /** Probe points (the first ones of the training set) whose empirical NTK is logged; 0 = off (default). */
@@ -110,6 +117,10 @@ export interface TrainResult {
   accAtEdge: boolean;
   /** The lowest loss came at the last evaluation. */
   lossAtEdge: boolean;
+  /** Relative time resolution of tStarAcc: the larger gap to a neighbouring evaluation over t*. */
+  tStarAccResolution: number;
+  /** Relative time resolution of tStarLoss (as tStarAccResolution). */
+  tStarLossResolution: number;
   /** Test accuracy at the end of the budget. */
   finalTestAcc: number;
   /** Test loss at the end of the budget. */

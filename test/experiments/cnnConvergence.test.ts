@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CONVERGENCE_SLOPE_RANGE, convConvergence, convNet } from '../../src/experiments/cnnConvergence.js';
 import { bundledImages } from '../../src/experiments/dataset.js';
+import { intervalVerdict } from '../../src/experiments/claim.js';
 import { CONV_CONVERGENCE_FIGURES, FIGURE_NAMES } from '../../src/experiments/figureNames.js';
 import { ntkConvergenceFigure } from '../../src/figures/finite.js';
 import { writeFigure } from '../../src/figures/figure.js';
@@ -44,7 +45,9 @@ describe('convolutional convergence figures (tiny)', () => {
       // two points: the slope is the line through them
       const slope = Math.log(res.rows[1].meanError / res.rows[0].meanError) / Math.log(2);
       expect(res.slope).toBeCloseTo(slope, 10);
-      expect(study.claim.holds).toBe(res.slope >= CONVERGENCE_SLOPE_RANGE[0] && res.slope <= CONVERGENCE_SLOPE_RANGE[1]);
+      // the verdict is the 2-s.e. interval rule on the fitted slope, and the rule is written in the claim
+      expect(study.claim.verdict).toBe(intervalVerdict(res.slope, res.slopeStderr, ...CONVERGENCE_SLOPE_RANGE));
+      expect(study.claim.rule).toContain(`[${CONVERGENCE_SLOPE_RANGE[0]}, ${CONVERGENCE_SLOPE_RANGE[1]}]`);
       expect(study.claim.measured).toContain(res.slope.toFixed(3));
       const name = kind === 'cnn' ? 'ntk_convergence_cnn' : 'ntk_convergence_resnet';
       expect(study.claim.figure).toBe(name);

@@ -28,7 +28,8 @@ describe('kernel_decay_cnn figure (tiny size)', () => {
     expect(last.predictedRatio).toBeGreaterThan(Math.exp(-6 * last.bigLambda) * 1.1);
     expect(last.predictedRatio).toBeLessThan(Math.exp(-2 * last.bigLambda) / 1.1);
     expect(claim.figure).toBe('kernel_decay_cnn');
-    expect(claim.holds).toBe(panels.every((p) => p.result.verdict === 'holds'));
+    expect(claim.verdict).toBe(panels.some((p) => p.result.verdict === 'does not hold') ? 'does not hold' : panels.every((p) => p.result.verdict === 'holds') ? 'holds' : 'not resolved');
+    expect(claim.rule).toContain('2 s.e.');
     expect(claim.measured).toContain(`CNN: ${cnn.verdict}`);
   });
 

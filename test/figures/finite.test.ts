@@ -11,7 +11,7 @@ function sweep(edge: (lambda: number, lr: number) => { acc: boolean; loss: boole
   for (const lr of [0.25, 0.5])
     for (const lambda of [1e-3, 1e-2, 1e-1]) {
       const e = edge(lambda, lr);
-      rows.push({ lambda, lr, seed: 0, budget: 2.5 / lambda, tStarAcc: 0.5 / lambda, tStarLoss: 0.3 / lambda, lambdaTStarAcc: 0.5, lambdaTStarLoss: 0.3, bestTestAcc: 0.9, bestTestLoss: 0.1, accAtEdge: e.acc, lossAtEdge: e.loss, wallSeconds: 1 });
+      rows.push({ lambda, lr, seed: 0, budget: 2.5 / lambda, tStarAcc: 0.5 / lambda, tStarLoss: 0.3 / lambda, lambdaTStarAcc: 0.5, lambdaTStarLoss: 0.3, bestTestAcc: 0.9, bestTestLoss: 0.1, accAtEdge: e.acc, lossAtEdge: e.loss, tStarAccResolution: 0.02, tStarLossResolution: 0.02, wallSeconds: 1 });
     }
   return { rows, slopeAcc: slope, slopeLoss: slope, perLr: [0.25, 0.5].map((lr) => ({ lr, slopeAcc: slope, slopeLoss: slope, cAcc: 0.5, cLoss: 0.3 })), cSpreadAcc: 0, cSpreadLoss: 0, curves: [] };
 }
