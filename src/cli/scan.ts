@@ -61,7 +61,7 @@ export function registerScanCommand(program: Command): void {
     .option('--quiet', 'no progress bar')
     .option('--regularize', 'clip negative eigenvalues of an indefinite Θ to 0 (reported) instead of refusing it')
     .option('--solver <auto|spectral|krylov>', `flow solver: spectral (eigendecomposition), krylov (block Lanczos basis, tolerance ${KRYLOV_TOL}) or auto (spectral up to n = ${AUTO_SPECTRAL_MAX_N})`, 'auto')
-    .option('--kernel <K.npy>', 'train kernel Θ(X, X) on disk (ntk kernel --out-of-core; or the target of unmerged --tile parts, or their folder) instead of --arch inputs: streamed by the Krylov solver, never loaded; needs --kernel-test, --y, --y-test')
+    .option('--kernel <K.npy>', 'train kernel Θ(X, X) on disk (ntk kernel --out-of-core; or the target of unmerged --tile parts, or their folder) instead of inputs: streamed by the Krylov solver, never loaded; needs --kernel-test, --y, --y-test (--arch still gives L: give the kernel\'s architecture)')
     .option('--kernel-test <Kt.npy>', 'test–train kernel Θ(X*, X) on disk (m×n), with --kernel')
     .option('--max-basis <s>', `with --kernel: largest Krylov basis, in vectors (default min(n, ${DEFAULT_MAX_BASIS})); memory ≈ 8·s·(n + m)·1.5 bytes`)
     .option('--max-memory <size>', `refuse if the estimated peak memory exceeds this (e.g. 16G; default ${Math.round(defaultMemoryLimit() / 2 ** 30)}G)`)
@@ -170,7 +170,7 @@ function writeScan(o: ScanCliOptions, result: ScanResult, meta: { data: string }
 /** The --kernel branch: the scan on kernels on disk (src/cli/scanOnDisk.ts), written like the in-memory one. */
 function scanKernelFiles(o: ScanCliOptions, spec: ReturnType<typeof parseSpec>, lambdas: number[], memoryLimit: number, started: number): void {
   if (o.kernel === undefined) throw new InputError('--kernel-test needs --kernel (the train kernel on disk)');
-  if (o.data !== undefined || o.x !== undefined || o.xTest !== undefined) throw new InputError('--kernel replaces the inputs: give --y and --y-test, not --data, --x or --x-test');
+  if (o.data !== undefined || o.x !== undefined || o.xTest !== undefined || o.standardize !== undefined) throw new InputError('--kernel replaces the inputs: give --y and --y-test, not --data, --x, --x-test or --standardize');
   if (o.kernelOnly) throw new InputError('--kernel-only needs the inputs (--x or --data), not a kernel on disk');
   if (o.targets !== 'centred' && o.targets !== 'onehot') throw new InputError(`--targets must be centred or onehot, got "${o.targets}"`);
   let maxBasis: number | undefined;
