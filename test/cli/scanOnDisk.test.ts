@@ -188,6 +188,20 @@ describe('ntk scan --kernel (kernels on disk)', () => {
     expect(curveGap(readCurves('disk'), readCurves('spec'))).toBeLessThanOrEqual(1e-6);
   }, 60_000);
 
+  it('--max-basis caps the basis: results still written, converged false, one warning line', async () => {
+    const r = await scanDisk(p('K.npy'), p('KT.npy'), 'capped', ['--solver', 'krylov', '--max-basis', '6']);
+    expect(r.status, r.stderr).toBe(0);
+    const s = readOut('capped').solver;
+    expect(s.converged).toBe(false);
+    expect(s.maxBasis).toBe(6);
+    // blocks of 2 vectors (3 centred one-hot columns have rank 2): the basis stops within one block of the cap
+    expect(s.basisSize as number).toBeGreaterThanOrEqual(6);
+    expect(s.basisSize as number).toBeLessThanOrEqual(8);
+    expect(s.errorEstimate as number).toBeGreaterThan(1e-8);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/warning: Krylov basis stopped at \d+ vectors \(--max-basis 6\)/);
+  }, 60_000);
+
   it('withPassLog reports one pass per sweep over the rows', () => {
     const src = inMemoryRowBlocks({ rows: 5, cols: 2, data: new Float64Array(10) }, 2);
     const passes: number[] = [];
