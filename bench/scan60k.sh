@@ -9,6 +9,7 @@
 #   scan:    ntk scan --kernel K.npy --kernel-test KT.npy --solver krylov, λ = 1e-4:1e-1:13 (the default grid)
 # Usage: bench/scan60k.sh DIR N [M]   (M = 2000 test points by default; needs dist/: npx tsc -p tsconfig.build.json)
 # Env: TILE_MEMORY (ntk kernel --tile-memory, default 1G), SCAN_ARGS (extra ntk scan flags, e.g. "--max-memory 16G").
+# Reruns replace only what ntk wrote (--force refuses files and folders ntk did not create).
 # Disk: 4·N² + 4·M·N bytes for the kernels (14.9 GB at N = 60 000, M = 2 000). Results: DIR/scan<N>/ (tstar.csv …).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -32,13 +33,11 @@ step() { # step NAME CMD...: runs CMD under /usr/bin/time -v, stdout to DIR/NAME
 step inputs sh -c "node '$here/bench/synthInputs.mjs' $n 784 17 '$dir/X$n.npy' && node '$here/bench/synthInputs.mjs' $m 784 18 '$dir/XT$m.npy'"
 step labels sh -c "node '$here/bench/synthTeacher.mjs' '$dir/X$n.npy' 7 '$dir/Y$n.npy' && node '$here/bench/synthTeacher.mjs' '$dir/XT$m.npy' 7 '$dir/YT$m.npy' '$dir/X$n.npy'"
 cat "$dir/labels.out"
-rm -f "$dir/K$n.npy" "$dir/KT$m-$n.npy"
-step kernel "${ntk[@]}" kernel --arch "$arch" --x1 "$dir/X$n.npy" --out-of-core --dtype float32 --tile-memory "${TILE_MEMORY:-1G}" --quiet --out "$dir/K$n.npy"
-step kernel-test "${ntk[@]}" kernel --arch "$arch" --x1 "$dir/XT$m.npy" --x2 "$dir/X$n.npy" --out-of-core --dtype float32 --tile-memory "${TILE_MEMORY:-1G}" --quiet --out "$dir/KT$m-$n.npy"
-rm -rf "$dir/scan$n"
+step kernel "${ntk[@]}" kernel --arch "$arch" --x1 "$dir/X$n.npy" --out-of-core --dtype float32 --tile-memory "${TILE_MEMORY:-1G}" --quiet --force --out "$dir/K$n.npy"
+step kernel-test "${ntk[@]}" kernel --arch "$arch" --x1 "$dir/XT$m.npy" --x2 "$dir/X$n.npy" --out-of-core --dtype float32 --tile-memory "${TILE_MEMORY:-1G}" --quiet --force --out "$dir/KT$m-$n.npy"
 # shellcheck disable=SC2086
 step scan "${ntk[@]}" scan --arch "$arch" --kernel "$dir/K$n.npy" --kernel-test "$dir/KT$m-$n.npy" --y "$dir/Y$n.npy" --y-test "$dir/YT$m.npy" \
-  --solver krylov --lambdas 1e-4:1e-1:13 --out "$dir/scan$n" ${SCAN_ARGS:-}
+  --solver krylov --lambdas 1e-4:1e-1:13 --force --out "$dir/scan$n" ${SCAN_ARGS:-}
 grep -E '^ntk: (Krylov scan on disk|basis)' "$dir/scan.err" || true
 grep -c '^ntk: pass .* train kernel' "$dir/scan.err" | sed 's/^/passes over the train kernel: /'
 cat "$dir/scan.out"
