@@ -16,6 +16,8 @@ import { progressBar } from './progress.js';
 import { addDataOptions, INPUT_SHAPE_HELP, loadDataset } from './dataArgs.js';
 import { datasetInputs } from '../experiments/dataset.js';
 import type { NetworkInputs } from '../data/inputs.js';
+import { DEFAULT_MAX_BASIS, scanOnDisk } from './scanOnDisk.js';
+import type { TargetEncoding } from '../experiments/dataset.js';
 
 interface ScanCliOptions {
   arch: string;
@@ -36,6 +38,9 @@ interface ScanCliOptions {
   regularize?: boolean;
   maxMemory?: string;
   solver: string;
+  kernel?: string;
+  kernelTest?: string;
+  maxBasis?: string;
 }
 
 /** Points per λ on the λ·t grid (lambdaScan's default): fixes the scan's memory per λ. */
@@ -57,6 +62,9 @@ export function registerScanCommand(program: Command): void {
     .option('--quiet', 'no progress bar and no table on stderr (stdout still carries the JSON line)')
     .option('--regularize', 'clip negative eigenvalues of an indefinite Θ to 0 (reported) instead of refusing it')
     .option('--solver <auto|spectral|krylov>', `flow solver: spectral (eigendecomposition), krylov (block Lanczos basis, tolerance ${KRYLOV_TOL}) or auto (spectral up to n = ${AUTO_SPECTRAL_MAX_N})`, 'auto')
+    .option('--kernel <K.npy>', 'train kernel Θ(X, X) on disk (ntk kernel --out-of-core; or the target of unmerged --tile parts, or their folder) instead of inputs: streamed by the Krylov solver, never loaded; needs --kernel-test, --y, --y-test (--arch still gives L: give the kernel\'s architecture)')
+    .option('--kernel-test <Kt.npy>', 'test–train kernel Θ(X*, X) on disk (m×n), with --kernel')
+    .option('--max-basis <s>', `with --kernel: largest Krylov basis, in vectors (default min(n, ${DEFAULT_MAX_BASIS})); memory ≈ 8·s·(n + m)·1.5 bytes`)
     .option('--max-memory <size>', `refuse if the estimated peak memory exceeds this (e.g. 16G; default ${Math.round(defaultMemoryLimit() / 2 ** 30)}G)`)
     .addHelpText(
       'after',
@@ -86,6 +94,10 @@ ${INPUT_SHAPE_HELP}`,
       const lambdas = parseLambdas(o.lambdas);
       const memoryLimit = o.maxMemory !== undefined ? parseMemoryLimit(o.maxMemory) : defaultMemoryLimit();
       checkOutputDir(o.out, 'scan', o.force);
+      if (o.kernel !== undefined || o.kernelTest !== undefined) {
+        scanKernelFiles(o, spec, lambdas, memoryLimit, started);
+        return;
+      }
       const data = loadDataset(o, spec);
       const inputs = datasetInputs(data);
       const depth = o.model === 'linear' ? 1 : (homogeneityDegree(spec) ?? weightLayerCount(spec));
@@ -137,32 +149,92 @@ ${INPUT_SHAPE_HELP}`,
         spectrum,
         seconds: (Date.now() - started) / 1000,
       };
-      writeOutputDir(
-        o.out,
-        'scan',
-        {
-          'tstar.csv': scanCsv(result),
-          'tstar.json': JSON.stringify({ ...meta, slopeMse: result.slopeMse, slopeAccuracy: result.slopeAcc, rows: result.rows }, null, 2) + '\n',
-          'curves.json': JSON.stringify({ ...meta, curves: result.curves }) + '\n',
-        },
-        { force: o.force },
-      );
-      if (!o.quiet) process.stderr.write(scanTable(result, meta.data));
-      const brief = {
-        out: o.out,
-        files: ['tstar.csv', 'tstar.json', 'curves.json'],
-        depth,
-        model: o.model,
-        n: meta.n,
-        m: meta.m,
-        k: meta.k,
-        lambdas: lambdas.length,
-        slopeMse: result.slopeMse,
-        slopeAccuracy: result.slopeAcc,
-        seconds: meta.seconds,
-      };
-      process.stdout.write(JSON.stringify(brief) + '\n');
+      writeScan(o, result, meta);
     });
+}
+
+/**
+ * tstar.csv, tstar.json and curves.json in --out; the table on stderr (unless --quiet); one JSON line on stdout
+ * (docs/cli-conventions.md). Both routes (inputs in memory, kernels on disk) write through here.
+ */
+function writeScan(o: ScanCliOptions, result: ScanResult, meta: { data: string; depth: number; model: string; n: number; m: number; k: number; seconds: number } & Record<string, unknown>): void {
+  writeOutputDir(
+    o.out,
+    'scan',
+    {
+      'tstar.csv': scanCsv(result),
+      'tstar.json': JSON.stringify({ ...meta, slopeMse: result.slopeMse, slopeAccuracy: result.slopeAcc, rows: result.rows }, null, 2) + '\n',
+      'curves.json': JSON.stringify({ ...meta, curves: result.curves }) + '\n',
+    },
+    { force: o.force },
+  );
+  if (!o.quiet) process.stderr.write(scanTable(result, meta.data));
+  const brief = {
+    out: o.out,
+    files: ['tstar.csv', 'tstar.json', 'curves.json'],
+    depth: meta.depth,
+    model: meta.model,
+    n: meta.n,
+    m: meta.m,
+    k: meta.k,
+    lambdas: result.rows.length,
+    slopeMse: result.slopeMse,
+    slopeAccuracy: result.slopeAcc,
+    seconds: meta.seconds,
+  };
+  process.stdout.write(JSON.stringify(brief) + '\n');
+}
+
+/** The --kernel branch: the scan on kernels on disk (src/cli/scanOnDisk.ts), written like the in-memory one. */
+function scanKernelFiles(o: ScanCliOptions, spec: ReturnType<typeof parseSpec>, lambdas: number[], memoryLimit: number, started: number): void {
+  if (o.kernel === undefined) throw new InputError('--kernel-test needs --kernel (the train kernel on disk)');
+  if (o.data !== undefined || o.x !== undefined || o.xTest !== undefined || o.standardize !== undefined) throw new InputError('--kernel replaces the inputs: give --y and --y-test, not --data, --x, --x-test or --standardize');
+  if (o.kernelOnly) throw new InputError('--kernel-only needs the inputs (--x or --data), not a kernel on disk');
+  if (o.targets !== 'centred' && o.targets !== 'onehot') throw new InputError(`--targets must be centred or onehot, got "${o.targets}"`);
+  let maxBasis: number | undefined;
+  if (o.maxBasis !== undefined) {
+    maxBasis = Number(o.maxBasis);
+    if (!/^\s*\d+\s*$/.test(o.maxBasis) || !Number.isSafeInteger(maxBasis) || maxBasis < 1) throw new InputError(`--max-basis must be a positive integer, got "${o.maxBasis}"`);
+  }
+  const depth = o.model === 'linear' ? 1 : (homogeneityDegree(spec) ?? weightLayerCount(spec));
+  if (depth < 1) throw new InputError('the architecture has no weight layer (dense or conv)');
+  const bar = progressBar('λ values', o.quiet);
+  const run = scanOnDisk({
+    kernel: o.kernel,
+    kernelTest: o.kernelTest,
+    y: o.y,
+    yTest: o.yTest,
+    targets: o.targets as TargetEncoding,
+    lambdas,
+    depth,
+    solver: o.solver,
+    tol: KRYLOV_TOL,
+    maxBasis,
+    regularize: o.regularize,
+    maxMemoryBytes: memoryLimit,
+    times: SCAN_TIMES,
+    log: o.quiet ? undefined : (line) => process.stderr.write(`ntk: ${line}\n`),
+    onProgress: bar.update,
+  });
+  bar.stop();
+  const info = run.solver;
+  if (info.converged === false) process.stderr.write(`ntk: warning: Krylov basis stopped at ${String(info.basisSize)} vectors (--max-basis ${String(info.maxBasis)}) with error estimate ${Number(info.errorEstimate).toPrecision(2)} > ${KRYLOV_TOL}\n`);
+  if (run.spectrum.regularized) process.stderr.write(`ntk: warning: ${regularizedNote(run.spectrum)}\n`);
+  writeScan(o, run.result, {
+    architecture: o.arch,
+    depth,
+    model: o.model,
+    data: run.description,
+    n: run.n,
+    m: run.m,
+    k: run.k,
+    dtype: 'float64',
+    kernelDtype: run.kernelDtype,
+    lambdaTimeGrid: `${SCAN_TIMES} log-spaced values of λ·t in [1e-3, 1e2]`,
+    solver: info,
+    spectrum: run.spectrum,
+    seconds: (Date.now() - started) / 1000,
+  });
 }
 
 /** tstar.csv: one row per λ, columns named as the rows of tstar.json (camelCase). */

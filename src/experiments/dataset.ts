@@ -185,6 +185,34 @@ export function fileDataset(paths: { x: string; y: string; xTest: string; yTest:
   if (x.rows !== y.rows) throw new InputError(`X has ${x.rows} rows but Y has ${y.rows}`);
   if (xt.rows !== yt.rows) throw new InputError(`X test has ${xt.rows} rows but Y test has ${yt.rows}`);
   if (x.cols !== xt.cols) throw new InputError(`X and X test differ in dimension: ${x.cols} vs ${xt.cols}`);
+  const encoded = encodeTargets(y, yt, opts);
+  y = encoded.y;
+  yt = encoded.yTest;
+  const targets = encoded.description;
+  const how = opts.standardize ?? 'none';
+  const description = `files ${paths.x}, ${paths.y}, ${paths.xTest}, ${paths.yTest}; inputs ${isShaped(xIn) ? `${formatInputShape(shape)} per example, ` : ''}${how}; ${targets}`;
+  if (isShaped(xIn)) {
+    if (how === 'features') throw new InputError("--standardize features (per pixel) is not offered for images or sequences: use unit-norm, channels or none");
+    // unit-norm and none go through the flat code (bit-identical rows); channels through the image code
+    const s = how === 'channels' ? channelStandardized(x, xt, shape) : standardize(x, xt, how);
+    return { x: s.train, y, xTest: s.test!, yTest: yt, description, inputShape: shape };
+  }
+  if (how === 'channels') throw new InputError("--standardize channels is for images and sequences (rank-3 or rank-4 .npy); use features, unit-norm or none for vectors");
+  const s = standardize(x, xt, how);
+  return { x: s.train, y, xTest: s.test!, yTest: yt, description };
+}
+
+/**
+ * Train and test targets as the flow uses them: Y and Y* as given (n×k, m×k), or, when Y is one column of integer
+ * labels (see looksLikeLabels), both as one-hot targets (centred by default) with k = max label + 1. A Y* that is
+ * not labels beside label Y is refused; so are different column counts.
+ * @param y - training targets as read (n×k or n×1 labels), finite
+ * @param yt - test targets as read, finite
+ * @param opts - target encoding for labels, memory ceiling for the one-hot matrices
+ * @returns the targets and a phrase describing them for results files
+ * @throws InputError for labels in one file only, too many classes, or different column counts
+ */
+export function encodeTargets(y: Mat, yt: Mat, opts: Pick<DatasetOptions, 'targets' | 'maxMemoryBytes'> = {}): { y: Mat; yTest: Mat; description: string } {
   const enc = opts.targets ?? 'centred';
   let targets = `targets as given (${y.cols} output${y.cols === 1 ? '' : 's'})`;
   if (looksLikeLabels(y)) {
@@ -199,17 +227,7 @@ export function fileDataset(paths: { x: string; y: string; xTest: string; yTest:
     targets = `labels 0..${k - 1} as ${enc} one-hot targets (${k} outputs)`;
   }
   if (y.cols !== yt.cols) throw new InputError(`Y has ${y.cols} columns but Y test has ${yt.cols}`);
-  const how = opts.standardize ?? 'none';
-  const description = `files ${paths.x}, ${paths.y}, ${paths.xTest}, ${paths.yTest}; inputs ${isShaped(xIn) ? `${formatInputShape(shape)} per example, ` : ''}${how}; ${targets}`;
-  if (isShaped(xIn)) {
-    if (how === 'features') throw new InputError("--standardize features (per pixel) is not offered for images or sequences: use unit-norm, channels or none");
-    // unit-norm and none go through the flat code (bit-identical rows); channels through the image code
-    const s = how === 'channels' ? channelStandardized(x, xt, shape) : standardize(x, xt, how);
-    return { x: s.train, y, xTest: s.test!, yTest: yt, description, inputShape: shape };
-  }
-  if (how === 'channels') throw new InputError("--standardize channels is for images and sequences (rank-3 or rank-4 .npy); use features, unit-norm or none for vectors");
-  const s = standardize(x, xt, how);
-  return { x: s.train, y, xTest: s.test!, yTest: yt, description };
+  return { y, yTest: yt, description: targets };
 }
 
 /** Per-channel standardization of flattened rows (channels last), through standardizeImages. */

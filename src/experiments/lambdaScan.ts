@@ -115,6 +115,8 @@ export function scanTimes(lambda: number, grid: [number, number, number] = [1e-3
 export interface KrylovScanOptions extends ScanOptions, PsdOptions {
   /** Relative accuracy requested of every train and test MSE value of the scan (the estimate; default 1e-8). */
   tol?: number;
+  /** Largest basis size (default n): the basis stops there (converged: false when the estimate is still above tol). */
+  maxSize?: number;
   /** Called after each basis-size check. */
   onCheck?: (c: KrylovCheck) => void;
 }
@@ -166,6 +168,7 @@ export function krylovLambdaScan(p: StreamedFlowProblem, lambdas: readonly numbe
   const kf: AdaptiveKrylovFlow = krylovFlow(p, {
     observe: curvesObservable(lambdas, depth, (l) => scanTimes(l, grid), opts.linalg),
     tol: opts.tol,
+    maxSize: opts.maxSize,
     linalg: opts.linalg,
     regularize: opts.regularize,
     tolerance: opts.tolerance,
