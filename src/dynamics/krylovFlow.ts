@@ -5,6 +5,7 @@ import type { Linalg } from '../linalg/types.js';
 import { InputError, assertFinite } from '../util/errors.js';
 import type { Eigenbasis } from './eigenbasis.js';
 import { krylovBasis, type KrylovBasis } from './krylovBasis.js';
+import { checkTestTargets } from './problem.js';
 import { clipSpectrum, type PsdOptions } from './psdSpectrum.js';
 import { spectralTrajectory } from './spectral.js';
 import { trajectoryCurves, trajectoryOutputs, type FlowSolution } from './trajectory.js';
@@ -76,15 +77,7 @@ function checkStreamed(p: StreamedFlowProblem): void {
   assertFinite(p.y, 'Y');
   if (p.f0 && (p.f0.rows !== n || p.f0.cols !== k)) throw new InputError(`f0 must be ${n}×${k} like Y, got ${p.f0.rows}×${p.f0.cols}`);
   if (p.f0) assertFinite(p.f0, 'f0');
-  if (p.test) {
-    const m = p.test.rows;
-    if (p.yTest && (p.yTest.rows !== m || p.yTest.cols !== k)) throw new InputError(`Y (test) must be ${m}×${k}, got ${p.yTest.rows}×${p.yTest.cols}`);
-    if (p.yTest) assertFinite(p.yTest, 'Y (test)');
-    if (p.f0Test && (p.f0Test.rows !== m || p.f0Test.cols !== k)) throw new InputError(`f0 (test) must be ${m}×${k}, got ${p.f0Test.rows}×${p.f0Test.cols}`);
-    if (p.f0Test) assertFinite(p.f0Test, 'f0 (test)');
-  } else if (p.yTest || p.f0Test) {
-    throw new InputError('test targets or test initial outputs were given without the test–train kernel Θ (test)');
-  }
+  checkTestTargets(p.test ? p.test.rows : null, k, p.yTest, p.f0Test);
 }
 
 /** The start block of the Krylov space: Y, and f0 beside it when f0 is not zero. */

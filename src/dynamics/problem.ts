@@ -66,14 +66,27 @@ export function checkFlowProblem(p: FlowProblem): void {
   if (p.thetaTest) {
     if (p.thetaTest.cols !== n) throw new InputError(`Θ (test) must be m×${n} (test × train), got ${p.thetaTest.rows}×${p.thetaTest.cols}`);
     assertFinite(p.thetaTest, 'Θ (test)');
-    const m = p.thetaTest.rows;
-    if (p.yTest && (p.yTest.rows !== m || p.yTest.cols !== k)) throw new InputError(`Y (test) must be ${m}×${k}, got ${p.yTest.rows}×${p.yTest.cols}`);
-    if (p.yTest) assertFinite(p.yTest, 'Y (test)');
-    if (p.f0Test && (p.f0Test.rows !== m || p.f0Test.cols !== k)) throw new InputError(`f0 (test) must be ${m}×${k}, got ${p.f0Test.rows}×${p.f0Test.cols}`);
-    if (p.f0Test) assertFinite(p.f0Test, 'f0 (test)');
-  } else if (p.yTest || p.f0Test) {
-    throw new InputError('test targets or test initial outputs were given without the test–train kernel Θ (test)');
   }
+  checkTestTargets(p.thetaTest ? p.thetaTest.rows : null, k, p.yTest, p.f0Test);
+}
+
+/**
+ * Checks the test targets and test initial outputs against m test points and k outputs (InputError otherwise);
+ * with no test kernel (`m` null) there must be neither.
+ * @param m - number of test points (rows of the test–train kernel), or null without one
+ * @param k - number of outputs (columns of Y)
+ * @param yTest - test targets, m×k (optional)
+ * @param f0Test - test initial outputs, m×k (optional)
+ */
+export function checkTestTargets(m: number | null, k: number, yTest?: Mat | null, f0Test?: Mat | null): void {
+  if (m === null) {
+    if (yTest || f0Test) throw new InputError('test targets or test initial outputs were given without the test–train kernel Θ (test)');
+    return;
+  }
+  if (yTest && (yTest.rows !== m || yTest.cols !== k)) throw new InputError(`Y (test) must be ${m}×${k}, got ${yTest.rows}×${yTest.cols}`);
+  if (yTest) assertFinite(yTest, 'Y (test)');
+  if (f0Test && (f0Test.rows !== m || f0Test.cols !== k)) throw new InputError(`f0 (test) must be ${m}×${k}, got ${f0Test.rows}×${f0Test.cols}`);
+  if (f0Test) assertFinite(f0Test, 'f0 (test)');
 }
 
 export function checkDepthLambda(depth: number, lambda?: number): void {

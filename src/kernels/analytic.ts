@@ -7,7 +7,7 @@ import { specToJson } from '../layers/json.js';
 import type { KernelFn, NetworkSpec } from '../layers/types.js';
 import { getLinalg } from '../linalg/index.js';
 import type { Linalg } from '../linalg/types.js';
-import { checkMatArgument, type Mat } from '../linalg/matrix.js';
+import { checkMatArgument, rowSquaredNorms, type Mat } from '../linalg/matrix.js';
 import { InputError, assertFinite } from '../util/errors.js';
 import type { ImageKernelWorkerData, KernelWorkerData } from './kernelWorker.js';
 import { prestartKernelWorkers, runKernelTasks } from './workerPool.js';
@@ -157,7 +157,7 @@ export function kernelDiagonal(
   if (isImages(x)) return imageDiagonal(spec, x, opts);
   checkInput(x, 'X');
   const fn = bindKernel(spec, x.cols);
-  const norms = squaredNorms(x);
+  const norms = rowSquaredNorms(x);
   const maxSq = checkSquaredNorms(norms, 'X');
   const { nngp, ntk } = selfParts(fn, norms, x.cols);
   assertFiniteKernel({ rows: nngp.length, cols: 1, data: nngp }, 'NNGP diagonal', maxSq);
@@ -195,8 +195,8 @@ function prepare(spec: NetworkSpec, x1: Mat, x2: Mat | undefined, opts: KernelOp
   const d = x1.cols;
   const fn = bindKernel(spec, d);
   // Inputs whose |x|² overflows are refused before any work (the whole kernel would be Inf/NaN).
-  const norms1 = squaredNorms(x1);
-  const norms2 = symmetric ? norms1 : squaredNorms(other);
+  const norms1 = rowSquaredNorms(x1);
+  const norms2 = symmetric ? norms1 : rowSquaredNorms(other);
   const maxSqNorm = Math.max(checkSquaredNorms(norms1, 'X1'), symmetric ? 0 : checkSquaredNorms(norms2, 'X2'));
   checkMemory(
     kernelMemoryBytes(n1, n2, d, spec.layers.length, get),
@@ -265,16 +265,6 @@ function checkInput(x: Mat, name: string): void {
   assertFinite(x, name);
 }
 
-function squaredNorms(x: Mat): Float64Array {
-  const out = new Float64Array(x.rows);
-  for (let i = 0; i < x.rows; i++) {
-    let s = 0;
-    const off = i * x.cols;
-    for (let j = 0; j < x.cols; j++) s += x.data[off + j] * x.data[off + j];
-    out[i] = s;
-  }
-  return out;
-}
 
 /** Whether a kernel input is a batch of images (an N×H×W×C or N×L×C array) rather than an N×d matrix. */
 export function isImages(x: Mat | Images): x is Images {

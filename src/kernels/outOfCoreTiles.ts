@@ -10,7 +10,7 @@ import { isBuiltin } from '../layers/builtin.js';
 import { specToJson } from '../layers/json.js';
 import { bindKernel } from '../layers/serial.js';
 import type { KernelFn, NetworkSpec } from '../layers/types.js';
-import type { Mat } from '../linalg/matrix.js';
+import { rowSquaredNorms, type Mat } from '../linalg/matrix.js';
 import type { Linalg } from '../linalg/types.js';
 import { getLinalg } from '../linalg/index.js';
 import { assertFinite } from '../util/errors.js';
@@ -50,8 +50,8 @@ export function flatTileEngine(
   const d = x1.cols;
   const n2 = other.rows;
   const fn: KernelFn = bindKernel(spec, d);
-  const norms1 = squaredNorms(x1);
-  const norms2 = x2 ? squaredNorms(x2) : norms1;
+  const norms1 = rowSquaredNorms(x1);
+  const norms2 = x2 ? rowSquaredNorms(x2) : norms1;
   const maxSq = Math.max(checkSquaredNorms(norms1, 'X1'), x2 ? checkSquaredNorms(norms2, 'X2') : 0);
   const linalg = opts.linalg ?? getLinalg();
   const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
@@ -101,13 +101,3 @@ export function flatTileEngine(
   };
 }
 
-function squaredNorms(x: Mat): Float64Array {
-  const out = new Float64Array(x.rows);
-  for (let i = 0; i < x.rows; i++) {
-    let s = 0;
-    const off = i * x.cols;
-    for (let j = 0; j < x.cols; j++) s += x.data[off + j] * x.data[off + j];
-    out[i] = s;
-  }
-  return out;
-}

@@ -78,3 +78,19 @@ export function transpose(m: Mat): Mat {
   }
   return { rows: m.cols, cols: m.rows, data: out };
 }
+
+/**
+ * The squared Euclidean norm of each row, |x_i|² (summed left to right, so every caller gets the same bits).
+ * @param x - an N×d matrix
+ * @returns N values
+ */
+export function rowSquaredNorms(x: Mat): Float64Array {
+  const out = new Float64Array(x.rows);
+  for (let i = 0; i < x.rows; i++) {
+    let s = 0;
+    const off = i * x.cols;
+    for (let j = 0; j < x.cols; j++) s += x.data[off + j] * x.data[off + j];
+    out[i] = s;
+  }
+  return out;
+}
