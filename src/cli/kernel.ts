@@ -104,14 +104,14 @@ trace over outputs divided by k, the NNGP is f·f'ᵀ/k; --seeds S gives the mea
       if (o.maxMemory !== undefined) parseMemoryLimit(o.maxMemory); // refused before any file is read
       const outOfCore = wantsOutOfCore(o);
       if (outOfCore) {
-        if (o.empirical) throw new InputError('--out-of-core, --tile-rows, --tile-memory, --dtype and --tile are for analytic kernels; --empirical kernels are written in memory');
+        if (o.empirical && o.stderr !== undefined) throw new InputError('--stderr is not written out of core; drop --stderr, or run --empirical in memory to get the standard error');
         checkOutOfCoreOptions(o);
       }
       const readLimit = o.maxMemory ? parseMemoryLimit(o.maxMemory) : undefined;
       const x1 = readInputs(o.x1, { name: 'X1', maxMemoryBytes: readLimit });
       const x2 = o.x2 ? readInputs(o.x2, { name: 'X2', maxMemoryBytes: readLimit }) : undefined;
       if (o.empirical) {
-        await empiricalCommand(o, spec, x1, x2, started, outPath);
+        await empiricalCommand(o, spec, x1, x2, started, outPath, outOfCore);
         return;
       }
       const used = EMPIRICAL_ONLY.filter((key) => o[key] !== undefined);
@@ -144,7 +144,7 @@ trace over outputs divided by k, the NNGP is f·f'ᵀ/k; --seeds S gives the mea
 }
 
 /** `ntk kernel --empirical`: the Monte Carlo mean (and standard error) of finite networks' kernels. */
-async function empiricalCommand(o: KernelCliOptions, spec: NetworkSpec, x1: NetworkInputs, x2: NetworkInputs | undefined, started: number, outPath: string): Promise<void> {
+async function empiricalCommand(o: KernelCliOptions, spec: NetworkSpec, x1: NetworkInputs, x2: NetworkInputs | undefined, started: number, outPath: string, outOfCore = false): Promise<void> {
   const method = o.method ?? 'structured';
   if (method !== 'structured' && method !== 'jacobian') throw new InputError(`--method must be structured or jacobian, got "${method}"`);
   const backend = (o.backend ?? 'auto') as TfBackendName;
@@ -158,6 +158,15 @@ async function empiricalCommand(o: KernelCliOptions, spec: NetworkSpec, x1: Netw
   const stderrPath = o.stderr === undefined ? undefined : checkOutputFile(o.stderr, { force: o.force, flag: '--stderr' });
   if (stderrPath === outPath) throw new InputError('--stderr and --out name the same file');
   const net = o.width === undefined ? spec : withHiddenWidth(spec, parseInteger(o.width, '--width'));
+  if (outOfCore) {
+    // row tiles of the same seeded networks' Monte Carlo mean, to disk (src/kernels/outOfCoreEmpirical.ts)
+    const { empiricalTiles } = await import('../kernels/outOfCoreEmpirical.js');
+    const width = o.width === undefined ? undefined : parseInteger(o.width, '--width');
+    const get = o.get as 'ntk' | 'nngp';
+    const tiles = empiricalTiles(net, x1, x2, { get, seeds, seed0, method, backend, width, linalg: getLinalg(o.linalg as 'auto' | 'native' | 'js') });
+    await kernelOutOfCore(o, net, x1, x2, undefined, getLinalg(o.linalg as 'auto' | 'native' | 'js'), started, { source: tiles, describe: { empirical: true, method, seeds, seed0, backend } });
+    return;
+  }
   // Loaded here so that analytic runs do not pay TensorFlow.js's start-up.
   const { monteCarloKernel } = await import('../kernels/monteCarlo.js');
   const bar = progressBar(`networks (${method})`, o.quiet);

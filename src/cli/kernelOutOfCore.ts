@@ -6,7 +6,7 @@
 import type { NetworkInputs } from '../data/inputs.js';
 import { makeParentDir, checkOutputFile } from '../io/outputPath.js';
 import { parseBytes } from '../kernels/memory.js';
-import { partPaths, writeKernelOutOfCore, writePartManifest, type PartManifest } from '../kernels/outOfCoreKernel.js';
+import { partPaths, writeKernelOutOfCore, writePartManifest, type PartManifest, type TileSource } from '../kernels/outOfCoreKernel.js';
 import type { NetworkSpec } from '../layers/types.js';
 import type { Linalg } from '../linalg/types.js';
 import { InputError, quote } from '../util/errors.js';
@@ -69,6 +69,7 @@ export async function kernelOutOfCore(
   threads: number | undefined,
   linalg: Linalg,
   started: number,
+  custom?: { source: TileSource; describe: Record<string, string | number | boolean> },
 ): Promise<void> {
   const parsed = checkOutOfCoreOptions(o);
   const get = o.get as 'ntk' | 'nngp';
@@ -100,6 +101,7 @@ export async function kernelOutOfCore(
       threads,
       linalg,
       force: o.force,
+      tiles: custom?.source,
       onProgress: bar.update,
       onTile: log
         ? ({ tile, tiles, r0, r1, resumed }) =>
@@ -127,6 +129,7 @@ export async function kernelOutOfCore(
         out: manifestPath ? target : o.out,
         ...(manifestPath ? { manifest: manifestPath, part: parsed.part, rows: s.rows } : {}),
         kernel: get,
+        ...(custom?.describe ?? {}),
         shape: s.shape,
         fullShape: s.fullShape,
         dtype: s.dtype,

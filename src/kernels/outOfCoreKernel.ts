@@ -56,6 +56,21 @@ export interface OutOfCoreOptions {
   onProgress?: (done: number, total: number) => void;
   /** Called after each tile is on disk: its index, the number of tiles of this job, its rows, and whether it was resumed (skipped). */
   onTile?: (info: { tile: number; tiles: number; r0: number; r1: number; resumed: boolean }) => void;
+  /** Computes the tiles instead of the analytic engine (default: the analytic kernel; e.g. outOfCoreEmpirical.ts). */
+  tiles?: TileSource;
+}
+
+/**
+ * A tile computation other than the analytic default: rows [r0, r1) of X1 against all of X2 (or of X1) as a float64
+ * (r1−r0)×N2 array, its memory estimate, and what besides the network, inputs, kernel, dtype and grid decides its bits.
+ */
+export interface TileSource {
+  /** Settings hashed into the kernel identity (e.g. width, seeds, seed, method), so a resume never mixes kernels. */
+  identity: Record<string, string | number | boolean>;
+  /** Peak working bytes of one tile of `rows` rows against `n2` columns (the float32 copy to disk is added by the writer). */
+  memoryBytes(rows: number, n2: number): number;
+  /** Rows [r0, r1) of the kernel, row-major float64. */
+  tile(r0: number, r1: number): Promise<Float64Array>;
 }
 
 /** What {@link writeKernelOutOfCore} wrote. */
@@ -116,16 +131,19 @@ export function tileMemoryBytes(spec: NetworkSpec, x2: NetworkInputs, rows: numb
 /** Rows per tile for a memory budget: the most rows whose tile fits (at least 1). */
 export function tileRowsFor(spec: NetworkSpec, x2: NetworkInputs, n1: number, get: 'ntk' | 'nngp', dtype: 'float64' | 'float32', budget: number, threads: number): number {
   const n2 = pointsOf(x2);
+  return rowsWithin(n1, n2, budget, (rows) => tileMemoryBytes(spec, x2, rows, n2, get, dtype, threads));
+}
+
+/** The most rows (1..n1) whose tile's estimate `bytesOf(rows)` (nondecreasing) fits in `budget`; refuses when one row does not. */
+export function rowsWithin(n1: number, n2: number, budget: number, bytesOf: (rows: number) => number): number {
   let lo = 1;
   let hi = n1;
-  if (tileMemoryBytes(spec, x2, 1, n2, get, dtype, threads) > budget) {
-    throw new InputError(
-      `one kernel row (${n2} columns) needs about ${formatBytes(tileMemoryBytes(spec, x2, 1, n2, get, dtype, threads))}, over the tile memory of ${formatBytes(budget)}; raise --tile-memory`,
-    );
+  if (bytesOf(1) > budget) {
+    throw new InputError(`one kernel row (${n2} columns) needs about ${formatBytes(bytesOf(1))}, over the tile memory of ${formatBytes(budget)}; raise --tile-memory`);
   }
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
-    if (tileMemoryBytes(spec, x2, mid, n2, get, dtype, threads) <= budget) lo = mid;
+    if (bytesOf(mid) <= budget) lo = mid;
     else hi = mid - 1;
   }
   return lo;
@@ -160,12 +178,24 @@ function inputsHash(x: NetworkInputs): string {
   return h.digest('hex');
 }
 
-/** Identity of a kernel on disk: everything that decides its bits (network, kernel, dtype, inputs, tile grid). */
-export function kernelIdentity(spec: NetworkSpec, x1: NetworkInputs, x2: NetworkInputs | undefined, get: string, dtype: string, tileRows: number): string {
+/**
+ * Identity of a kernel on disk: everything that decides its bits (network, kernel, dtype, inputs, tile grid, and a
+ * tile source's own settings: `extra`, absent for the analytic kernel, whose identities are as before).
+ */
+export function kernelIdentity(
+  spec: NetworkSpec,
+  x1: NetworkInputs,
+  x2: NetworkInputs | undefined,
+  get: string,
+  dtype: string,
+  tileRows: number,
+  extra?: Record<string, string | number | boolean>,
+): string {
   const h = createHash('sha256');
   h.update(JSON.stringify({ spec: specToJson(spec), get, dtype, tileRows, symmetric: x2 === undefined }));
   h.update(inputsHash(x1));
   if (x2 !== undefined) h.update(inputsHash(x2));
+  if (extra !== undefined) h.update(JSON.stringify(Object.entries(extra).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
   return h.digest('hex').slice(0, 32);
 }
 
@@ -258,11 +288,14 @@ export async function writeKernelOutOfCore(spec: NetworkSpec, x1: NetworkInputs,
   if (opts.tileRows !== undefined) {
     if (!Number.isInteger(opts.tileRows) || opts.tileRows < 1) throw new InputError(`--tile-rows must be a positive integer, got ${opts.tileRows}`);
     tileRows = Math.min(opts.tileRows, n1);
+  } else if (opts.tiles) {
+    const src = opts.tiles;
+    tileRows = rowsWithin(n1, n2, opts.tileMemoryBytes ?? DEFAULT_TILE_MEMORY, (rows) => src.memoryBytes(rows, n2) + (dtype === 'float32' ? 4 * rows * n2 : 0));
   } else {
     tileRows = tileRowsFor(spec, other, n1, get, dtype, opts.tileMemoryBytes ?? DEFAULT_TILE_MEMORY, threads);
   }
   const plan = planRows(n1, tileRows, opts.part);
-  const kernelId = kernelIdentity(spec, x1, x2, get, dtype, tileRows);
+  const kernelId = kernelIdentity(spec, x1, x2, get, dtype, tileRows, opts.tiles?.identity);
   const itemSize = dtype === 'float64' ? 8 : 4;
   const rowsHere = plan.r1 - plan.r0;
   const header = npyHeaderBytes([rowsHere, n2], dtype);
@@ -306,7 +339,7 @@ export async function writeKernelOutOfCore(spec: NetworkSpec, x1: NetworkInputs,
       if (fstatSync(fd).size !== fileBytes) throw new Error('internal: partial file changed size');
     }
     // flat inputs: one engine whose buffers serve every tile; images: the in-memory engine per tile
-    const engine = isShaped(x1) || (x2 !== undefined && isShaped(x2)) ? null : flatTileEngine(spec, x1 as Mat, x2 as Mat | undefined, get, tileRows, { threads, linalg: opts.linalg });
+    const engine = opts.tiles || isShaped(x1) || (x2 !== undefined && isShaped(x2)) ? null : flatTileEngine(spec, x1 as Mat, x2 as Mat | undefined, get, tileRows, { threads, linalg: opts.linalg });
     const f32 = dtype === 'float32' ? new Float32Array(Math.min(tileRows, rowsHere) * n2) : null;
     let rowsDone = 0;
     let resumed = 0;
@@ -319,7 +352,8 @@ export async function writeKernelOutOfCore(spec: NetworkSpec, x1: NetworkInputs,
         opts.onTile?.({ tile: t, tiles: plan.tiles.length, r0, r1, resumed: true });
         continue;
       }
-      const block = engine ? await engine.tile(r0, r1) : await kernelTile(spec, x1, x2, r0, r1, get, threads, opts.linalg);
+      const block = opts.tiles ? await opts.tiles.tile(r0, r1) : engine ? await engine.tile(r0, r1) : await kernelTile(spec, x1, x2, r0, r1, get, threads, opts.linalg);
+      if (block.length !== (r1 - r0) * n2) throw new Error(`internal: tile ${r0}–${r1} has ${block.length} entries, not ${(r1 - r0) * n2}`);
       let bytes: Uint8Array;
       if (f32) {
         const narrow = f32.subarray(0, block.length);
