@@ -81,7 +81,7 @@ describe('ntk kernel out of core (CLI)', () => {
     // the exit-code contract end to end; the option checks themselves are tested in-process below
     const cases: Array<[string[], RegExp]> = [
       [kernelArgs('small.npy', 'bad1.npy', ['--tile', '4/4']), /--tile must be i\/n with 0 ≤ i < n/],
-      [kernelArgs('small.npy', 'bad6.npy', ['--empirical', '--dtype', 'float32']), /analytic kernels/],
+      [kernelArgs('small.npy', 'bad6.npy', ['--empirical', '--dtype', 'float32', '--seeds', '2', '--stderr', join(dir, 'bad6se.npy')]), /--stderr is not written out of core/],
       [kernelArgs('small.npy', 'bad7.npy', ['--tile', '0/20', '--tile-rows', '100']), /only 3 tiles/],
       [['kernel-merge', '--out', join(dir, 'nothing.npy')], /no parts of/],
     ];
