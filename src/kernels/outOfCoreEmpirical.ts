@@ -6,7 +6,8 @@
  * batches the tile's rows differently from the whole set; test/kernels/outOfCoreEmpirical.test.ts measures it).
  */
 import type { NetworkInputs } from '../data/inputs.js';
-import { isShaped } from '../data/inputs.js';
+import { flatInputs, isShaped } from '../data/inputs.js';
+import { InputError } from '../util/errors.js';
 import { bindFinite } from '../layers/network.js';
 import type { NetworkSpec } from '../layers/types.js';
 import type { Linalg } from '../linalg/types.js';
@@ -67,7 +68,33 @@ export function empiricalTiles(net: NetworkSpec, x1: NetworkInputs, x2: NetworkI
         maxMemoryBytes: Number.MAX_SAFE_INTEGER, // bounded by the tile budget instead
         linalg: s.linalg,
       });
-      return (s.get === 'ntk' ? res.ntk : res.nngp).data;
+      const k = (s.get === 'ntk' ? res.ntk : res.nngp).data;
+      // finite networks overflow too (float32 products): nothing non-finite reaches the file, as in memory
+      const cols = k.length / (r1 - r0);
+      for (let q = 0; q < k.length; q++) {
+        const v = k[q];
+        if (v - v !== 0) {
+          const i = Math.floor(q / cols);
+          throw new InputError(
+            `empirical ${s.get.toUpperCase()} is not finite at row ${r0 + i}, column ${q - i * cols} (value ${v}): the inputs are too large ` +
+              `(max |x|² = ${maxSquaredNorm(x1, x2).toPrecision(3)}); rescale them (e.g. to |x|² ≈ d)`,
+          );
+        }
+      }
+      return k;
     },
   };
+}
+
+/** Largest |x|² over the rows of X1 and X2, for the overflow message. */
+function maxSquaredNorm(a: NetworkInputs, b: NetworkInputs | undefined): number {
+  let max = 0;
+  for (const x of (b ? [a, b] : [a]).map(flatInputs)) {
+    for (let i = 0; i < x.rows; i++) {
+      let s = 0;
+      for (let j = 0; j < x.cols; j++) s += x.data[i * x.cols + j] ** 2;
+      max = Math.max(max, s);
+    }
+  }
+  return max;
 }

@@ -106,6 +106,13 @@ describe('out-of-core empirical kernels', () => {
     expect(existsSync(partial) || existsSync(journal)).toBe(false);
   });
 
+  it('a float32 overflow is refused with the global row, and no output file appears', async () => {
+    const big = randomMatrix(8, 6, 23, 1e25); // |x|² ≈ 6e50: the float32 products overflow
+    const out = fresh('O.npy');
+    await expect(writeKernelOutOfCore(net, big, undefined, out, { tileRows: 3, tiles: empiricalTiles(net, big, undefined, settings) })).rejects.toThrow(/empirical NTK is not finite at row [0-7], .*rescale/);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('tile rows from the memory budget follow the empirical estimate, which grows with the rows', async () => {
     const one = empiricalTileBytes(net, x, 1, 14, 'structured');
     const five = empiricalTileBytes(net, x, 5, 14, 'structured');
