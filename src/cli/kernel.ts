@@ -58,7 +58,7 @@ export function registerKernelCommand(program: Command): void {
     .option('--seed <s>', 'with --empirical: seed of the first network; network i uses seed s + i (default 0)')
     .option('--method <m>', 'with --empirical: structured (default; no Jacobian) or jacobian (autodiff reference)')
     .option('--backend <b>', 'with --empirical: tfjs backend auto, webgpu (GPU through Dawn, when installed), wasm, cpu or tensorflow (tfjs-node[-gpu], when installed)')
-    .option('--stderr <file.npy>', 'with --empirical and --seeds ≥ 2: write the standard error of the mean (N1×N2 float64)')
+    .option('--stderr <file.npy>', 'with --empirical and --seeds ≥ 2: write the standard error of the mean (N1×N2 float64; in memory only, not with --out-of-core)')
     .option('--out-of-core', 'write the kernel to disk one row tile at a time (memory bounded by a tile, resumable after a kill; docs/scaling.md)')
     .option('--tile-rows <n>', 'out of core: rows per tile (default: as many as fit in --tile-memory)')
     .option('--tile-memory <size>', 'out of core: working memory of one tile, e.g. 2G (default 1G)')

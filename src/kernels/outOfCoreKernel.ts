@@ -6,7 +6,9 @@
  * each computed by the in-memory engine (analyticKernel) on that block of X1 against all of X2, so memory is bounded
  * by one tile whatever N1 is. Each entry depends only on its tile's inputs, so the same grid gives the same bits in
  * one process, in a resumed process, or split over jobs (`part`, see planRows); with X2 = X1 the diagonal is replaced
- * by the self parts (the exact θ = 0 formulas), as the in-memory symmetric kernel does.
+ * by the self parts (the exact θ = 0 formulas), as the in-memory symmetric kernel does. Another tile computation
+ * can be given (`opts.tiles`, a TileSource: the empirical kernels of src/kernels/outOfCoreEmpirical.ts); its settings
+ * then enter the run's identity.
  *
  * Files. The output goes to a hidden temporary file ntk owns beside it (".NAME.ntk-partial"), preallocated to its
  * final size with the .npy header written first; a journal (".NAME.ntk-journal", JSON lines) records the run's
