@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { analyticKernel } from '../kernels/analytic.js';
+import { maxSquaredNorm } from '../kernels/outOfCoreEmpirical.js';
 import { assertFiniteKernel } from '../kernels/finiteKernel.js';
 import { defaultMemoryLimit, parseMemoryLimit } from '../kernels/memory.js';
 import { parseSpec } from '../layers/json.js';
@@ -9,7 +10,7 @@ import { TF_BACKEND_NAMES, type TfBackendName } from '../tfjs/backendNames.js';
 import { parseInteger } from './parse.js';
 import { getLinalg } from '../linalg/index.js';
 import { writeNpy } from '../io/npy.js';
-import { flatInputs, readInputs, type NetworkInputs } from '../data/inputs.js';
+import { readInputs, type NetworkInputs } from '../data/inputs.js';
 import { INPUT_SHAPE_HELP } from './dataArgs.js';
 import { checkOutputFile, makeParentDir } from '../io/outputPath.js';
 import { InputError, quote } from '../util/errors.js';
@@ -217,15 +218,3 @@ async function empiricalCommand(o: KernelCliOptions, spec: NetworkSpec, x1: Netw
   }
 }
 
-/** Largest |x|² over the rows of X1 and X2, for overflow messages. */
-function maxSquaredNorm(a: NetworkInputs, b: NetworkInputs | undefined): number {
-  let max = 0;
-  for (const x of (b ? [a, b] : [a]).map(flatInputs)) {
-    for (let i = 0; i < x.rows; i++) {
-      let s = 0;
-      for (let j = 0; j < x.cols; j++) s += x.data[i * x.cols + j] ** 2;
-      max = Math.max(max, s);
-    }
-  }
-  return max;
-}

@@ -10,6 +10,7 @@ import { flatInputs, isShaped } from '../data/inputs.js';
 import { InputError } from '../util/errors.js';
 import { bindFinite } from '../layers/network.js';
 import type { NetworkSpec } from '../layers/types.js';
+import { rowSquaredNorms } from '../linalg/matrix.js';
 import type { Linalg } from '../linalg/types.js';
 import type { TfBackendName } from '../tfjs/backendNames.js';
 import type { EmpiricalMethod } from './empirical.js';
@@ -86,15 +87,14 @@ export function empiricalTiles(net: NetworkSpec, x1: NetworkInputs, x2: NetworkI
   };
 }
 
-/** Largest |x|² over the rows of X1 and X2, for the overflow message. */
-function maxSquaredNorm(a: NetworkInputs, b: NetworkInputs | undefined): number {
+/**
+ * Largest |x|² over the rows of X1 and X2 (images flattened), for overflow messages.
+ * @param a - X1
+ * @param b - X2 (optional)
+ * @returns max over rows of the squared norm
+ */
+export function maxSquaredNorm(a: NetworkInputs, b: NetworkInputs | undefined): number {
   let max = 0;
-  for (const x of (b ? [a, b] : [a]).map(flatInputs)) {
-    for (let i = 0; i < x.rows; i++) {
-      let s = 0;
-      for (let j = 0; j < x.cols; j++) s += x.data[i * x.cols + j] ** 2;
-      max = Math.max(max, s);
-    }
-  }
+  for (const x of (b ? [a, b] : [a]).map(flatInputs)) for (const s of rowSquaredNorms(x)) max = Math.max(max, s);
   return max;
 }
