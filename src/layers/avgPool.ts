@@ -1,7 +1,7 @@
 import type { Tensor } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { builtin } from './builtin.js';
-import { windowPatches } from './patches.js';
+import { windowSum } from './patches.js';
 import { singleBlock } from './pointwise.js';
 import { requireFull, requireSpatial, spatialSize } from './spatial.js';
 import { SpecError } from './specError.js';
@@ -71,7 +71,7 @@ export function avgPool(opts: AvgPoolOptions): Layer {
       // the sum over each window's patches (padding is zeros), times 1/count: slices and sums, differentiable anywhere
       const pool = (t: Tensor): Tensor => {
         const tf = tfRuntime();
-        return tf.mul(tf.sum(windowPatches(t, spatial, out, window, strides, padding), rank + 1), tf.tensor(inv, [1, ...out, 1]));
+        return tf.mul(windowSum(t, spatial, out, window, strides, padding), tf.tensor(inv, [1, ...out, 1]));
       };
       return {
         paramShapes: [],

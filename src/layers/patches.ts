@@ -4,10 +4,12 @@ import { spatialSize } from './spatial.js';
 import { padAmounts, type Padding } from './window.js';
 
 /**
- * Window patches of a batch (im2col), shared by conv and avgPool's finite forms: x [N, spatial…, C] →
- * [N, out…, |window|, C], offsets in C order. Built from pad, slice and reshape only, whose gradients every tfjs
- * backend has (wasm lacks those of conv2d's filter, strided slices and average pooling), so the Jacobian method
- * differentiates networks using it anywhere.
+ * Window patches of a batch (im2col), conv's finite form: x [N, spatial…, C] → [N, out…, |window|, C], offsets in
+ * C order. Built from pad, slice, concat and reshape only, whose gradients every tfjs backend has (wasm lacks those
+ * of conv2d's filter, strided slices and average pooling), so the Jacobian method differentiates networks using it
+ * anywhere. No op has more than rank + 2 ≤ 4 axes: wasm runs slices of at most 4 axes natively and falls back to a
+ * per-element JavaScript loop above that (~30× slower for a CNN step), so the offsets are concatenated along the
+ * channel axis and the [|window|, C] split is a free reshape.
  */
 export function windowPatches(
   x: Tensor,
@@ -17,6 +19,40 @@ export function windowPatches(
   strides: readonly number[],
   padding: Padding,
 ): Tensor {
+  const tf = tfRuntime();
+  const slices = windowSlices(x, spatial, out, window, strides, padding);
+  const n = x.shape[0];
+  const c = x.shape[x.shape.length - 1];
+  const joined = slices.length === 1 ? slices[0] : tf.concat(slices, spatial.length + 1);
+  return tf.reshape(joined, [n, ...out, slices.length, c]);
+}
+
+/**
+ * The sum over each window, avgPool's finite form before its 1/count: x [N, spatial…, C] → [N, out…, C], the
+ * same windows as `windowPatches` (zeros where SAME pads), added slice by slice (no rank + 3 tensor).
+ */
+export function windowSum(
+  x: Tensor,
+  spatial: readonly number[],
+  out: readonly number[],
+  window: readonly number[],
+  strides: readonly number[],
+  padding: Padding,
+): Tensor {
+  const tf = tfRuntime();
+  const slices = windowSlices(x, spatial, out, window, strides, padding);
+  return slices.length === 1 ? slices[0] : tf.addN(slices);
+}
+
+/** The |window| shifted views of x, each [N, out…, C]: offset o reads x at position q·stride + offset(o) − pad. */
+function windowSlices(
+  x: Tensor,
+  spatial: readonly number[],
+  out: readonly number[],
+  window: readonly number[],
+  strides: readonly number[],
+  padding: Padding,
+): Tensor[] {
   const tf = tfRuntime();
   const rank = spatial.length;
   const n = x.shape[0];
@@ -40,17 +76,20 @@ export function windowPatches(
       off[a] = r % window[a];
       r = Math.floor(r / window[a]);
     }
-    let t = tf.slice(padded, [0, ...off, 0], [n, ...out.map((q, a) => q * strides[a]), c]);
-    if (strides.some((st) => st > 1)) {
-      // stride by reshape: [N, q0, s0, q1, s1, C], phase 0 of every axis
-      const split = out.flatMap((q, a) => [q, strides[a]]);
-      t = tf.reshape(t, [n, ...split, c]);
-      t = tf.slice(t, new Array<number>(2 * rank + 2).fill(0), [n, ...out.flatMap((q) => [q, 1]), c]);
-      t = tf.reshape(t, [n, ...out, c]);
+    const extents = out.map((q, a) => q * strides[a]);
+    let t = tf.slice(padded, [0, ...off, 0], [n, ...extents, c]);
+    // stride by reshape, one axis at a time through 3-axis views [before, s, after]: phase 0 of each axis
+    for (let a = 0; a < rank; a++) {
+      if (strides[a] === 1) continue;
+      const before = n * out.slice(0, a + 1).reduce((p, q) => p * q, 1);
+      const after = extents.slice(a + 1).reduce((p, q) => p * q, 1) * c;
+      t = tf.slice(tf.reshape(t, [before, strides[a], after]), [0, 0, 0], [before, 1, after]);
+      extents[a] = out[a];
+      t = tf.reshape(t, [n, ...extents, c]);
     }
-    slices.push(tf.reshape(t, [n, ...out, 1, c]));
+    slices.push(t);
   }
-  return slices.length === 1 ? slices[0] : tf.concat(slices, rank + 1);
+  return slices;
 }
 
 /**

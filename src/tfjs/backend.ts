@@ -5,6 +5,7 @@ import { InputError } from '../util/errors.js';
 import { TF_BACKEND_NAMES, type TfBackendName } from './backendNames.js';
 import { NATIVE_TFJS_PACKAGES } from './nativePackages.js';
 import { installMatMulGradient } from './ops.js';
+import { installWasmSlice } from './wasmSlice.js';
 import { provideTf } from './runtime.js';
 import { adapterName, probeWebGpu, registerWebGpuBackend, type WebGpuAdapter } from './webgpu.js';
 
@@ -107,6 +108,7 @@ export async function initTfjs(preference: TfBackendName = 'auto'): Promise<TfBa
       wasm.setWasmPaths(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + '/');
       if (await tf.setBackend('wasm')) {
         await tf.ready();
+        installWasmSlice();
         const reason = preference === 'wasm' ? 'requested' : `${preference === 'webgpu' ? 'fallback' : 'default'} (${tried.join('; ') || 'no native tfjs'})`;
         return (active = { backend: 'wasm', reason, dtype: 'float32' });
       }
