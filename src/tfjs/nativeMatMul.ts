@@ -25,6 +25,13 @@ export interface NativeMatMulState {
 /** Each installed kernel's stock kernel (for `uninstallNativeMatMul`). */
 const stockOf = new WeakMap<KernelConfig['kernelFunc'], KernelConfig['kernelFunc']>();
 
+let calls = 0;
+
+/** How many products the OpenBLAS kernel has computed in this thread (the rest went to the stock kernel). */
+export function nativeMatMulCalls(): number {
+  return calls;
+}
+
 let state: NativeMatMulState = { active: false, reason: 'not installed (backend is not wasm)' };
 
 /** The state of the native matMul in this thread (see `installNativeMatMul`). */
@@ -94,6 +101,7 @@ function makeKernel(sgemm: Sgemm, stock: KernelConfig['kernelFunc']): Kernel {
     const av = backend.typedArrayFromHeap(a) as Float32Array;
     const bv = backend.typedArrayFromHeap(b) as Float32Array;
     const cv = backend.typedArrayFromHeap(out) as Float32Array;
+    calls++;
     sgemm(av, bv, cv, p.batch, p.m, p.n, p.k, transposeA, transposeB, p.strideA, p.strideB);
     return out;
   }) as Kernel;
