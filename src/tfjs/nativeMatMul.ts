@@ -39,7 +39,10 @@ export function nativeMatMulState(): NativeMatMulState {
   return state;
 }
 
-/** The sizes of one BatchMatMul: op(A) m×k, op(B) k×n, batch products with A/B strides (0 = broadcast). */
+/**
+ * The sizes of one BatchMatMul: op(A) m×k, op(B) k×n, `batch` products with A/B strides (0 = broadcast), or, for
+ * batch dims that broadcast on both sides, the operands' batch index of every product (`pairs`: a0, b0, a1, b1, …).
+ */
 interface Plan {
   m: number;
   n: number;
@@ -47,12 +50,41 @@ interface Plan {
   batch: number;
   strideA: number;
   strideB: number;
+  pairs: Int32Array | null;
   outShape: number[];
 }
 
+/** For each output batch index (C order over `outer`), the batch index of a and of b under numpy broadcasting. */
+function broadcastPairs(outerA: number[], outerB: number[], outer: number[]): Int32Array {
+  const rank = outer.length;
+  const pa = [...new Array<number>(rank - outerA.length).fill(1), ...outerA];
+  const pb = [...new Array<number>(rank - outerB.length).fill(1), ...outerB];
+  const batch = outer.reduce((p, q) => p * q, 1);
+  const pairs = new Int32Array(2 * batch);
+  for (let t = 0; t < batch; t++) {
+    let rest = t;
+    let ia = 0;
+    let ib = 0;
+    let sa = 1;
+    let sb = 1;
+    for (let ax = rank - 1; ax >= 0; ax--) {
+      const idx = rest % outer[ax];
+      rest = Math.floor(rest / outer[ax]);
+      if (pa[ax] !== 1) ia += idx * sa;
+      if (pb[ax] !== 1) ib += idx * sb;
+      sa *= pa[ax];
+      sb *= pb[ax];
+    }
+    pairs[2 * t] = ia;
+    pairs[2 * t + 1] = ib;
+  }
+  return pairs;
+}
+
 /**
- * How to run a·b as sgemm calls, or null for the cases left to the stock kernel: non-float32 data, tiny
- * products, and batch dimensions that broadcast other than "equal" or "one side has a single matrix".
+ * How to run a·b as sgemm calls, or null for the cases left to the stock kernel: non-float32 data and tiny
+ * products. Batch dims that broadcast on both sides (e.g. [2,1] against [1,3]) always take this kernel: tfjs 4.22's
+ * stock wasm (and cpu) BatchMatMul compute only max(batchA, batchB) products for them, which is wrong.
  */
 function plan(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): Plan | null {
   if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
@@ -68,21 +100,20 @@ function plan(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boo
   const outerB = b.shape.slice(0, -2);
   const batchA = outerA.reduce((p, q) => p * q, 1);
   const batchB = outerB.reduce((p, q) => p * q, 1);
-  const tf = tfRuntime();
   let outer: number[];
   try {
-    outer = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
+    outer = tfRuntime().broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
   } catch {
-    return null;
+    return null; // the stock kernel states the error
   }
   const batch = outer.reduce((p, q) => p * q, 1);
-  const sameOuter = outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i]);
-  if (!sameOuter && batchA !== 1 && batchB !== 1) return null;
-  if (batch === 0 || m === 0 || n === 0 || m * n * k < NATIVE_MATMUL_MIN_FLOPS) return null;
+  const simple = batchA === 1 || batchB === 1 || (outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i]));
+  if (simple && m * n * k < NATIVE_MATMUL_MIN_FLOPS) return null;
   return {
     m, n, k, batch,
     strideA: batchA === 1 ? 0 : m * k,
     strideB: batchB === 1 ? 0 : k * n,
+    pairs: simple ? null : broadcastPairs(outerA, outerB, outer),
     outShape: [...outer, m, n],
   };
 }
@@ -102,7 +133,19 @@ function makeKernel(sgemm: Sgemm, stock: KernelConfig['kernelFunc']): Kernel {
     const bv = backend.typedArrayFromHeap(b) as Float32Array;
     const cv = backend.typedArrayFromHeap(out) as Float32Array;
     calls++;
-    sgemm(av, bv, cv, p.batch, p.m, p.n, p.k, transposeA, transposeB, p.strideA, p.strideB);
+    if (p.batch === 0 || p.m === 0 || p.n === 0) return out;
+    if (!p.pairs) {
+      sgemm(av, bv, cv, p.batch, p.m, p.n, p.k, transposeA, transposeB, p.strideA, p.strideB);
+      return out;
+    }
+    const mk = p.m * p.k;
+    const kn = p.k * p.n;
+    const mn = p.m * p.n;
+    for (let t = 0; t < p.batch; t++) {
+      const ia = p.pairs[2 * t] * mk;
+      const ib = p.pairs[2 * t + 1] * kn;
+      sgemm(av.subarray(ia, ia + mk), bv.subarray(ib, ib + kn), cv.subarray(t * mn, (t + 1) * mn), 1, p.m, p.n, p.k, transposeA, transposeB, 0, 0);
+    }
     return out;
   }) as Kernel;
   kernel.ntkNativeMatMul = true;
@@ -114,7 +157,7 @@ function makeKernel(sgemm: Sgemm, stock: KernelConfig['kernelFunc']): Kernel {
  * Runs the wasm backend's BatchMatMul (what tf.matMul and its gradients call; our layers do not use
  * _FusedMatMul) on OpenBLAS's multi-threaded cblas_sgemm from the native addon (native/src/linalg.c), in place on
  * the wasm heap. The stock XNNPACK kernel stays for products under `NATIVE_MATMUL_MIN_FLOPS`, for non-float32
- * data and for batch shapes other than equal or single-sided batches. Call after the wasm backend is active
+ * data. Batch dims broadcast as numpy does (the stock kernels get two-sided broadcasts wrong, see `plan`). Call after the wasm backend is active
  * (idempotent). Does nothing when the addon is absent (or lacks sgemm: a stale build) or NTK_NATIVE_MATMUL=0.
  * OpenBLAS's thread count is process-wide: `setLinalgThreads` (src/linalg/index.ts) sets it; runPool gives each
  * of `jobs` workers cores/jobs.
