@@ -161,7 +161,8 @@ function makeKernel(sgemm: Sgemm, stock: KernelConfig['kernelFunc']): Kernel {
  * (idempotent). Does nothing when the addon is absent (or lacks sgemm: a stale build) or NTK_NATIVE_MATMUL=0.
  * OpenBLAS's thread count is process-wide: `setLinalgThreads` (src/linalg/index.ts) sets it; runPool gives each
  * of `jobs` workers cores/jobs.
- * Results differ from XNNPACK's by float32 rounding order only; one thread count gives one result run to run.
+ * Results differ from XNNPACK's by float32 rounding order only; one OpenBLAS thread count gives one result run to
+ * run (another count gives other last bits).
  * @returns whether the kernel is active, and why (not)
  */
 export function installNativeMatMul(): NativeMatMulState {
@@ -194,4 +195,23 @@ export function uninstallNativeMatMul(): void {
   tf.unregisterKernel('BatchMatMul', 'wasm');
   tf.registerKernel({ ...cur, kernelFunc: stock });
   state = { active: false, reason: 'uninstalled (stock XNNPACK matMul)' };
+}
+
+let initialThreads: number | undefined;
+
+/**
+ * Shares the cores among `jobs` runs that train side by side (runPool's worker threads): OpenBLAS's thread count
+ * (process-wide, so every worker's sgemm) becomes max(1, ⌊T/jobs⌋), T its count when first asked (OPENBLAS_NUM_THREADS,
+ * default all cores); jobs = 1 restores T. A seeded run reproduces its log exactly at a given thread count, but 1
+ * and 2 threads give different float32 bits (measured; within 1e-4 relative over a short training run, see
+ * test/tfjs/nativeMatMul.test.ts), so `--jobs` changes the last bits of finite-network logs.
+ * @returns the thread count set, or null without the native addon
+ */
+export function shareMatMulThreads(jobs: number): number | null {
+  const { addon } = loadNativeAddon();
+  if (!addon) return null;
+  initialThreads ??= addon.info().numThreads;
+  const threads = Math.max(1, Math.floor(initialThreads / Math.max(1, jobs)));
+  addon.setNumThreads(threads);
+  return threads;
 }
