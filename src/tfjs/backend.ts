@@ -6,6 +6,7 @@ import { TF_BACKEND_NAMES, type TfBackendName } from './backendNames.js';
 import { NATIVE_TFJS_PACKAGES } from './nativePackages.js';
 import { installNativeMatMul } from './nativeMatMul.js';
 import { installMatMulGradient } from './ops.js';
+import { installWasmConcat } from './wasmConcat.js';
 import { installWasmSlice } from './wasmSlice.js';
 import { provideTf } from './runtime.js';
 import { adapterName, probeWebGpu, registerWebGpuBackend, type WebGpuAdapter } from './webgpu.js';
@@ -112,6 +113,7 @@ export async function initTfjs(preference: TfBackendName = 'auto'): Promise<TfBa
       if (await tf.setBackend('wasm')) {
         await tf.ready();
         installWasmSlice();
+        installWasmConcat();
         const matMul = installNativeMatMul().reason;
         const reason = preference === 'wasm' ? 'requested' : `${preference === 'webgpu' ? 'fallback' : 'default'} (${tried.join('; ') || 'no native tfjs'})`;
         return (active = { backend: 'wasm', reason, dtype: 'float32', matMul });
