@@ -39,7 +39,8 @@ function sliceInPlace(args: { inputs: NamedTensorInfoMap; backend: unknown; attr
   const runs = total / run;
   let offset = base;
   for (let r = 0; r < runs; r++) {
-    dst.set(src.subarray(offset, offset + run), r * run);
+    if (run >= 64) dst.set(src.subarray(offset, offset + run), r * run);
+    else for (let e = 0, d = r * run; e < run; e++) dst[d + e] = src[offset + e]; // no view allocated per short run
     // next index of the outer axes (odometer), keeping `offset` in step
     for (let a = inner - 1; a >= 0; a--) {
       index[a]++;
