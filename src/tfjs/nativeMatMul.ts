@@ -4,9 +4,9 @@ import { loadNativeAddon, type NativeAddon } from '../linalg/native.js';
 import { tfRuntime } from './runtime.js';
 
 /**
- * Products m·n·k below this many multiply-adds keep the stock XNNPACK kernel: for them the call into OpenBLAS
- * (thread hand-off, packing) costs more than the product (measured with bench/matMulThreshold.ts, see
- * BENCHMARKS.md "Training throughput").
+ * Products m·n·k below this many multiply-adds keep the stock XNNPACK kernel, where the call into OpenBLAS (thread
+ * hand-off, packing) may cost more than the product. bench/matMulThreshold.ts found OpenBLAS faster from
+ * 128×48×48 on; below that its timings on the shared box were noise (BENCHMARKS.md "Training throughput").
  */
 export const NATIVE_MATMUL_MIN_FLOPS = 32 * 32 * 32;
 
