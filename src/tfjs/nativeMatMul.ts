@@ -156,9 +156,9 @@ function makeKernel(sgemm: Sgemm, stock: KernelConfig['kernelFunc']): Kernel {
 /**
  * Runs the wasm backend's BatchMatMul (what tf.matMul and its gradients call; our layers do not use
  * _FusedMatMul) on OpenBLAS's multi-threaded cblas_sgemm from the native addon (native/src/linalg.c), in place on
- * the wasm heap. The stock XNNPACK kernel stays for products under `NATIVE_MATMUL_MIN_FLOPS`, for non-float32
- * data. Batch dims broadcast as numpy does (the stock kernels get two-sided broadcasts wrong, see `plan`). Call after the wasm backend is active
- * (idempotent). Does nothing when the addon is absent (or lacks sgemm: a stale build) or NTK_NATIVE_MATMUL=0.
+ * the wasm heap. The stock XNNPACK kernel stays for products under `NATIVE_MATMUL_MIN_FLOPS` and for non-float32
+ * data. Batch dims broadcast as numpy does (the stock kernels get two-sided broadcasts wrong, see `plan`). Call
+ * after the wasm backend is active (idempotent). Does nothing when the addon is absent (or lacks sgemm: a stale build) or NTK_NATIVE_MATMUL=0.
  * OpenBLAS's thread count is process-wide: `setLinalgThreads` (src/linalg/index.ts) sets it; runPool gives each
  * of `jobs` workers cores/jobs.
  * Results differ from XNNPACK's by float32 rounding order only; one OpenBLAS thread count gives one result run to
