@@ -3,7 +3,6 @@ import type { Worker } from 'node:worker_threads';
 import { specToJson } from '../layers/json.js';
 import type { NetworkSpecJson } from '../layers/types.js';
 import { autoL2, type AutoL2Options } from '../training/autoL2.js';
-import { shareMatMulThreads } from '../tfjs/nativeMatMul.js';
 import { runFingerprint, trainRun, type TrainOptions, type TrainResult } from '../training/trainer.js';
 import { InputError } from '../util/errors.js';
 import { startWorker, workerUrl } from '../util/workers.js';
@@ -43,8 +42,6 @@ export interface RunPool {
 
 export function runPool(jobs = 1): RunPool {
   if (!(Number.isInteger(jobs) && jobs >= 1)) throw new InputError(`the number of parallel runs (--jobs) must be an integer ≥ 1, got ${jobs}`);
-  // the wasm matMul on OpenBLAS (src/tfjs/nativeMatMul.ts): each of the `jobs` runs gets cores/jobs threads
-  shareMatMulThreads(jobs);
   let active = 0;
   const waiting: (() => void)[] = [];
   const pending = new Map<string, Promise<{ result: TrainResult; reused: boolean }>>();

@@ -159,8 +159,9 @@ function makeKernel(sgemm: Sgemm, stock: KernelConfig['kernelFunc']): Kernel {
  * the wasm heap. The stock XNNPACK kernel stays for products under `NATIVE_MATMUL_MIN_FLOPS` and for non-float32
  * data. Batch dims broadcast as numpy does (the stock kernels get two-sided broadcasts wrong, see `plan`). Call
  * after the wasm backend is active (idempotent). Does nothing when the addon is absent (or lacks sgemm: a stale build) or NTK_NATIVE_MATMUL=0.
- * OpenBLAS's thread count is process-wide: `setLinalgThreads` (src/linalg/index.ts) sets it; runPool gives each
- * of `jobs` workers cores/jobs.
+ * OpenBLAS's thread count is process-wide (`setLinalgThreads` in src/linalg/index.ts, OPENBLAS_NUM_THREADS; default
+ * all cores) and is left as it is for `--jobs` worker threads too, so that `--jobs` does not change a run's numbers
+ * (1 and 2 threads give different last bits; test/experiments/runPool.test.ts holds jobs = 2 to jobs = 1's bits).
  * Results differ from XNNPACK's by float32 rounding order only; one OpenBLAS thread count gives one result run to
  * run (another count gives other last bits).
  * @returns whether the kernel is active, and why (not)
@@ -197,21 +198,3 @@ export function uninstallNativeMatMul(): void {
   state = { active: false, reason: 'uninstalled (stock XNNPACK matMul)' };
 }
 
-let initialThreads: number | undefined;
-
-/**
- * Shares the cores among `jobs` runs that train side by side (runPool's worker threads): OpenBLAS's thread count
- * (process-wide, so every worker's sgemm) becomes max(1, ⌊T/jobs⌋), T its count when first asked (OPENBLAS_NUM_THREADS,
- * default all cores); jobs = 1 restores T. A seeded run reproduces its log exactly at a given thread count, but 1
- * and 2 threads give different float32 bits (measured; within 1e-4 relative over a short training run, see
- * test/tfjs/nativeMatMul.test.ts), so `--jobs` changes the last bits of finite-network logs.
- * @returns the thread count set, or null without the native addon
- */
-export function shareMatMulThreads(jobs: number): number | null {
-  const { addon } = loadNativeAddon();
-  if (!addon) return null;
-  initialThreads ??= addon.info().numThreads;
-  const threads = Math.max(1, Math.floor(initialThreads / Math.max(1, jobs)));
-  addon.setNumThreads(threads);
-  return threads;
-}

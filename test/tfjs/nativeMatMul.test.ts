@@ -158,8 +158,8 @@ describe.skipIf(!available)('wasm BatchMatMul on OpenBLAS sgemm (skipped when na
     expect(nativeMatMulCalls() - before).toBeGreaterThan(40 * 3);
     const second = await trainRun(opts);
     expect(losses(second.records)).toEqual(losses(first.records));
-    // one OpenBLAS thread (runPool's workers with --jobs = cores): reproducible too, but not the same bits as two
-    // threads (measured: they differ from the first forward pass on); within the same tolerance as XNNPACK below
+    // one OpenBLAS thread (OPENBLAS_NUM_THREADS=1): reproducible too, but not the same bits as two threads
+    // (measured: they differ from the first forward pass on); within the same tolerance as XNNPACK below
     const prev = addon!.setNumThreads(1);
     let single;
     let single2;
