@@ -17,7 +17,7 @@ import { Rng } from '../../src/util/random.js';
  * twice that bound, per entry.
  */
 const addon = loadNativeAddon().addon;
-const available = addon !== null && typeof addon.sgemm === 'function';
+const available = addon !== null && typeof addon.sgemm === 'function' && process.env.NTK_NATIVE_MATMUL !== '0';
 
 /** Row-major op(X) of a batch entry, as a function of (row, col). */
 function entry(x: Float32Array, shape: number[], batchIndex: number, trans: boolean): (i: number, j: number) => number {
@@ -100,7 +100,7 @@ function check(aShape: number[], bShape: number[], ta: boolean, tb: boolean, rng
   return nativeMatMulCalls() - before;
 }
 
-describe.skipIf(!available)('wasm BatchMatMul on OpenBLAS sgemm (skipped when native/build/Release/ntk_linalg.node is absent or has no sgemm)', () => {
+describe.skipIf(!available)('wasm BatchMatMul on OpenBLAS sgemm (skipped when native/build/Release/ntk_linalg.node is absent or has no sgemm, or NTK_NATIVE_MATMUL=0)', () => {
   beforeAll(async () => {
     await initTfjs('wasm');
     installNativeMatMul();
