@@ -13,6 +13,11 @@
  *       C = alpha * op(A) * op(B) + beta * C.  Without c a zero m×n matrix is
  *       allocated (beta then has no effect); with c it is updated in place and
  *       returned (c must not overlap a or b).
+ *   sgemm(a, b, c, batch, m, n, k, transA, transB, strideA, strideB)
+ *       float32, in place: for each of `batch` products, C_i = op(A_i) op(B_i) with op(A_i) m×k, op(B_i) k×n,
+ *       C_i m×n (C overwritten, not accumulated). a, b, c are Float32Arrays (any view, e.g. into a wasm
+ *       heap; their byte offsets are honoured); A_i starts strideA floats after A_{i-1} (0 broadcasts one A
+ *       to every product), likewise B_i; C_i are consecutive. c must not overlap a or b. Returns undefined.
  *   dsyrk(a, rows, cols, trans, alpha)
  *       alpha * A * A^T (trans=false, n = rows) or alpha * A^T * A
  *       (trans=true, n = cols) as a FULL symmetric n×n matrix.
@@ -114,6 +119,35 @@ static int get_f64array(napi_env env, const char *fn, napi_value v, const char *
     return -1;
   }
   *data = (double *)ptr;
+  *len = length;
+  return 0;
+}
+
+/* Reads a Float32Array argument (any view: napi_get_typedarray_info's data pointer already includes the view's
+ * byte offset). Returns 0 on success, -1 after throwing. */
+static int get_f32array(napi_env env, const char *fn, napi_value v, const char *name,
+                        float **data, size_t *len) {
+  bool is_ta = false;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) {
+    throw_type_error(env, fn, "%s must be a Float32Array", name);
+    return -1;
+  }
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *ptr = NULL;
+  if (napi_get_typedarray_info(env, v, &type, &length, &ptr, NULL, NULL) != napi_ok) {
+    throw_last_napi_error(env, fn);
+    return -1;
+  }
+  if (type != napi_float32_array) {
+    throw_type_error(env, fn, "%s must be a Float32Array", name);
+    return -1;
+  }
+  if (length > 0 && ptr == NULL) {
+    throw_type_error(env, fn, "%s is detached", name);
+    return -1;
+  }
+  *data = (float *)ptr;
   *len = length;
   return 0;
 }
@@ -312,6 +346,55 @@ static napi_value js_dgemm(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* ------------------------------------------------------------------- sgemm */
+
+/* Bytes spanned by `count` blocks of `size` floats spaced `stride` apart (0 when empty). */
+static uint64_t span(uint64_t count, uint64_t stride, uint64_t size) {
+  return (count == 0 || size == 0) ? 0 : (count - 1) * stride + size;
+}
+
+static napi_value js_sgemm(napi_env env, napi_callback_info info) {
+  const char *fn = "sgemm";
+  napi_value argv[11];
+  if (get_args(env, info, fn, 11, 11, argv, NULL)) return NULL;
+  float *a, *b, *c;
+  size_t alen, blen, clen;
+  int batch, m, n, k, sa, sb;
+  bool ta, tb;
+  if (get_f32array(env, fn, argv[0], "a", &a, &alen) || get_f32array(env, fn, argv[1], "b", &b, &blen) ||
+      get_f32array(env, fn, argv[2], "c", &c, &clen) || get_dim(env, fn, argv[3], "batch", &batch) ||
+      get_dim(env, fn, argv[4], "m", &m) || get_dim(env, fn, argv[5], "n", &n) ||
+      get_dim(env, fn, argv[6], "k", &k) || get_flag(env, fn, argv[7], "transA", &ta) ||
+      get_flag(env, fn, argv[8], "transB", &tb) || get_dim(env, fn, argv[9], "strideA", &sa) ||
+      get_dim(env, fn, argv[10], "strideB", &sb))
+    return NULL;
+  uint64_t mk = (uint64_t)m * k, kn = (uint64_t)k * n, mn = (uint64_t)m * n;
+  if (span(batch, sa, mk) > alen || span(batch, sb, kn) > blen || (uint64_t)batch * mn != clen) {
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             "ntk_linalg.sgemm: sizes do not fit: a %zu, b %zu, c %zu entries for %d products of %d×%d by %d×%d",
+             alen, blen, clen, batch, m, k, k, n);
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", msg);
+    return NULL;
+  }
+  if (clen == 0) return NULL;
+  if ((const void *)c < (const void *)(a + alen) && (const void *)a < (const void *)(c + clen) && alen > 0) goto overlap;
+  if ((const void *)c < (const void *)(b + blen) && (const void *)b < (const void *)(c + clen) && blen > 0) goto overlap;
+  if (k == 0) {
+    memset(c, 0, clen * sizeof(float));
+    return NULL;
+  }
+  for (int i = 0; i < batch; i++) {
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f,
+                a + (size_t)i * sa, imax1(ta ? m : k), b + (size_t)i * sb, imax1(tb ? k : n), 0.0f,
+                c + (size_t)i * mn, imax1(n));
+  }
+  return NULL;
+overlap:
+  napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "ntk_linalg.sgemm: c must not overlap a or b");
+  return NULL;
+}
+
 /* ------------------------------------------------------------------- dsyrk */
 
 static napi_value js_dsyrk(napi_env env, napi_callback_info info) {
@@ -488,6 +571,7 @@ static napi_value js_set_num_threads(napi_env env, napi_callback_info info) {
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"dgemm", NULL, js_dgemm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sgemm", NULL, js_sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"dsyrk", NULL, js_dsyrk, NULL, NULL, NULL, napi_enumerable, NULL},
       {"dsyevd", NULL, js_dsyevd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"dpotrf", NULL, js_dpotrf, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -16,6 +16,16 @@ export interface NativeAddon {
     b: Float64Array, bRows: number, bCols: number,
     transA: boolean, transB: boolean, alpha: number, beta: number, c?: Float64Array,
   ): Float64Array;
+  /**
+   * float32 batched product in place: C_i = op(A_i)·op(B_i) for i < batch, op(A_i) m×k, op(B_i) k×n, C_i m×n
+   * (overwritten); A_i starts strideA floats after A_{i−1} (0: one A for every product), likewise B_i; the C_i are
+   * consecutive. Any Float32Array view works (views into a wasm heap included); c must not overlap a or b.
+   * Optional: an addon built before it was added lacks it.
+   */
+  sgemm?(
+    a: Float32Array, b: Float32Array, c: Float32Array, batch: number, m: number, n: number, k: number,
+    transA: boolean, transB: boolean, strideA: number, strideB: number,
+  ): void;
   dsyrk(a: Float64Array, rows: number, cols: number, trans: boolean, alpha: number): Float64Array;
   dsyevd(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array };
   dpotrf(a: Float64Array, n: number): Float64Array;

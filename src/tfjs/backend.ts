@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../util/errors.js';
 import { TF_BACKEND_NAMES, type TfBackendName } from './backendNames.js';
 import { NATIVE_TFJS_PACKAGES } from './nativePackages.js';
+import { installNativeMatMul } from './nativeMatMul.js';
 import { installMatMulGradient } from './ops.js';
 import { installWasmSlice } from './wasmSlice.js';
 import { provideTf } from './runtime.js';
@@ -25,6 +26,8 @@ export interface TfBackendInfo {
   reason: string;
   /** tfjs computes in float32. */
   dtype: 'float32';
+  /** What runs the wasm backend's matMul: OpenBLAS sgemm (native addon) or the stock XNNPACK kernel, and why. */
+  matMul?: string;
   /** The WebGPU adapter, when the backend is 'webgpu'. */
   adapter?: WebGpuAdapter;
 }
@@ -109,8 +112,9 @@ export async function initTfjs(preference: TfBackendName = 'auto'): Promise<TfBa
       if (await tf.setBackend('wasm')) {
         await tf.ready();
         installWasmSlice();
+        const matMul = installNativeMatMul().reason;
         const reason = preference === 'wasm' ? 'requested' : `${preference === 'webgpu' ? 'fallback' : 'default'} (${tried.join('; ') || 'no native tfjs'})`;
-        return (active = { backend: 'wasm', reason, dtype: 'float32' });
+        return (active = { backend: 'wasm', reason, dtype: 'float32', matMul });
       }
     } catch (e) {
       if (preference === 'wasm') throw new InputError(`the wasm backend failed to start: ${(e as Error).message}`);

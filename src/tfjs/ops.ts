@@ -1,12 +1,14 @@
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
+import { nativeMatMulState } from './nativeMatMul.js';
 import { tfRuntime } from './runtime.js';
 
 /**
  * Products with a transposed operand. tfjs-backend-wasm (4.x) runs matMul with transposeA/transposeB far
  * below its plain speed (measured here: a·bᵀ 15× and aᵀ·b 45× slower for 128×1024 by 1024×1024), while an
- * explicit transpose followed by a plain product costs ~4×; other backends take the flags natively.
+ * explicit transpose followed by a plain product costs ~4×; other backends take the flags natively, and so does
+ * the OpenBLAS kernel that replaces wasm's matMul when the native addon is built (src/tfjs/nativeMatMul.ts).
  */
-const explicitTranspose = (): boolean => tfRuntime().getBackend() === 'wasm';
+const explicitTranspose = (): boolean => tfRuntime().getBackend() === 'wasm' && !nativeMatMulState().active;
 
 /** a·bᵀ. */
 export function matMulNT(a: Tensor2D, b: Tensor2D): Tensor2D {
