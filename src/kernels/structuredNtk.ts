@@ -8,6 +8,7 @@ import { matMulNT } from '../tfjs/ops.js';
 import { Readback } from '../tfjs/readback.js';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { InputError } from '../util/errors.js';
+import { addSensitivityGram, nativeSgemm } from './sensitivityGram.js';
 
 /** Empirical kernels of one finite network between the rows of X1 and X2. */
 export interface EmpiricalParts {
@@ -27,6 +28,10 @@ export interface EmpiricalParts {
  * cost O(N²·k·Σ widths + N·k·Σ width²) instead of the Jacobian's O(N²·k·P).
  * Products run in float32 on the active tfjs backend; each layer's N1×N2 share is summed in float64. Asynchronous
  * because the webgpu backend reads back only asynchronously (the shares are then read after the sweep, in order).
+ * On the host backends (wasm, cpu) with the native addon built, Σ_c δ_c δ_c'ᵀ runs as OpenBLAS sgemm on the
+ * read-back sensitivities (`addSensitivityGram`: half the product when X2 = X1) and the product with G in
+ * float64; the forward and backward products go through tf.matMul (on OpenBLAS too under wasm, see
+ * src/tfjs/nativeMatMul.ts).
  */
 export async function structuredNtk(
   net: BoundFiniteNetwork,
@@ -50,6 +55,11 @@ export async function structuredNtk(
   const full = opts.full ?? false;
   const ntk = new Float64Array(n1 * n2);
   const fullAcc = full ? new Float64Array(k * n1 * k * n2) : null; // [c, i, c', j] while accumulating
+  // Σ_c δ_c δ_c'ᵀ on the host's BLAS: only where tensors live in host memory, and not for every output pair
+  const backend = tf.getBackend();
+  const sgemm = !full && (backend === 'wasm' || backend === 'cpu') ? nativeSgemm() : null;
+  /** [k, n, w] → rows i, columns (c, u): n × k·w. */
+  const flat = (d: Tensor3D, n: number): Tensor2D => tf.reshape(tf.transpose(d, [1, 0, 2]), [n, k * d.shape[2]]);
 
   const nngp = new Float64Array(n1 * n2);
   const atOutput = (f1: FiniteValue, f2: FiniteValue | null): void => {
@@ -68,11 +78,18 @@ export async function structuredNtk(
           return tf.mul(tf.reshape(dd, [k, n1, k, n2]), tf.reshape(g, [1, n1, 1, n2]));
         }), 1);
       }
+      if (sgemm) {
+        // G and the flattened sensitivities read back; d2 === d1 (the same points) is one symmetric product
+        const same = d2 === d1;
+        const parts = tf.tidy(() => (same ? [gram(), flat(d1, n1)] : [gram(), flat(d1, n1), flat(d2, n2)]));
+        reads.read(parts, ([g, f1, f2 = null]) => addSensitivityGram(sgemm, ntk, g, f1, f2, n1, n2, k * width, 1 / k));
+        return;
+      }
       accumulate(ntk, tf.tidy(() => {
         const g = gram();
         // Σ_c δ_c δ_cᵀ as one product: rows i, columns (c, u).
-        const flat = (d: Tensor3D, n: number): Tensor2D => tf.reshape(tf.transpose(d, [1, 0, 2]), [n, k * width]);
-        const dd = matMulNT(flat(d1, n1), flat(d2, n2));
+        const f1 = flat(d1, n1);
+        const dd = matMulNT(f1, d2 === d1 ? f1 : flat(d2, n2));
         return tf.mul(dd, g);
       }), 1 / k);
     },
@@ -103,7 +120,11 @@ export async function structuredNtk(
   };
 
   // δ at the outputs: ∂f_c/∂f_u = [c = u] for every example; then the root's rule (the layers in sequence).
-  const seed = (n: number): Tensor3D => tf.tidy(() => tf.broadcastTo(tf.reshape(tf.eye(k), [k, 1, k]), [k, n, k]) as Tensor3D);
+  const seed = (n: number): Tensor3D => {
+    const v = new Float32Array(k * n * k);
+    for (let c = 0; c < k; c++) for (let i = 0; i < n; i++) v[(c * n + i) * k + c] = 1;
+    return tf.tensor3d(v, [k, n, k]);
+  };
   const d1 = seed(n1);
   const d2 = x2 ? seed(n2) : null;
   // image inputs arrive flattened: the layers take them N×H×W×C
