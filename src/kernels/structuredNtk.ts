@@ -1,4 +1,5 @@
 import type { Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { shapeInput, type BoundFiniteNetwork } from '../layers/network.js';
 import { getLinalg } from '../linalg/index.js';
 import { sweepSequence } from '../layers/serial.js';
@@ -58,6 +59,9 @@ export async function structuredNtk(
   // Σ_c δ_c δ_c'ᵀ on the host's BLAS: only where tensors live in host memory, and not for every output pair
   const backend = tf.getBackend();
   const sgemm = !full && (backend === 'wasm' || backend === 'cpu') ? nativeSgemm() : null;
+  /** A tensor's float32 values on the host: in place on the wasm heap (valid until the next tfjs allocation), else read. */
+  const hostValues = (t: Tensor): Float32Array =>
+    backend === 'wasm' ? ((tf.backend() as unknown as BackendWasm).typedArrayFromHeap(t) as Float32Array) : (t.dataSync() as Float32Array);
   /** [k, n, w] → rows i, columns (c, u): n × k·w. */
   const flat = (d: Tensor3D, n: number): Tensor2D => tf.reshape(tf.transpose(d, [1, 0, 2]), [n, k * d.shape[2]]);
 
@@ -79,10 +83,16 @@ export async function structuredNtk(
         }), 1);
       }
       if (sgemm) {
-        // G and the flattened sensitivities read back; d2 === d1 (the same points) is one symmetric product
+        // G and the flattened sensitivities, read in place; d2 === d1 (the same points) is one symmetric product
         const same = d2 === d1;
         const parts = tf.tidy(() => (same ? [gram(), flat(d1, n1)] : [gram(), flat(d1, n1), flat(d2, n2)]));
-        reads.read(parts, ([g, f1, f2 = null]) => addSensitivityGram(sgemm, ntk, g, f1, f2, n1, n2, k * width, 1 / k));
+        try {
+          // views taken after the last allocation; the product writes only to JS memory
+          const [g, f1, f2 = null] = parts.map(hostValues);
+          addSensitivityGram(sgemm, ntk, g, f1, f2, n1, n2, k * width, 1 / k);
+        } finally {
+          parts.forEach((t) => t.dispose());
+        }
         return;
       }
       accumulate(ntk, tf.tidy(() => {
