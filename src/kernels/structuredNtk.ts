@@ -29,8 +29,8 @@ export interface EmpiricalParts {
  * cost O(N²·k·Σ widths + N·k·Σ width²) instead of the Jacobian's O(N²·k·P).
  * Products run in float32 on the active tfjs backend; each layer's N1×N2 share is summed in float64. Asynchronous
  * because the webgpu backend reads back only asynchronously (the shares are then read after the sweep, in order).
- * On the host backends (wasm, cpu) with the native addon built, Σ_c δ_c δ_c'ᵀ runs as OpenBLAS sgemm on the
- * read-back sensitivities (`addSensitivityGram`: half the product when X2 = X1) and the product with G in
+ * On the wasm backend with the native addon built, Σ_c δ_c δ_c'ᵀ runs as OpenBLAS sgemm on the sensitivities
+ * in place on the wasm heap (`addSensitivityGram`: half the product when X2 = X1) and the product with G in
  * float64; the forward and backward products go through tf.matMul (on OpenBLAS too under wasm, see
  * src/tfjs/nativeMatMul.ts).
  */
@@ -56,12 +56,12 @@ export async function structuredNtk(
   const full = opts.full ?? false;
   const ntk = new Float64Array(n1 * n2);
   const fullAcc = full ? new Float64Array(k * n1 * k * n2) : null; // [c, i, c', j] while accumulating
-  // Σ_c δ_c δ_c'ᵀ on the host's BLAS: only where tensors live in host memory, and not for every output pair
-  const backend = tf.getBackend();
-  const sgemm = !full && (backend === 'wasm' || backend === 'cpu') ? nativeSgemm() : null;
-  /** A tensor's float32 values on the host: in place on the wasm heap (valid until the next tfjs allocation), else read. */
-  const hostValues = (t: Tensor): Float32Array =>
-    backend === 'wasm' ? ((tf.backend() as unknown as BackendWasm).typedArrayFromHeap(t) as Float32Array) : (t.dataSync() as Float32Array);
+  // Σ_c δ_c δ_c'ᵀ on the host's BLAS, read in place from the wasm heap; not for every output pair. The cpu backend
+  // keeps its own products: it is the slow reference (and sums a row the same way in any batch, which the
+  // out-of-core tiles rely on to equal the in-memory kernel bit for bit)
+  const sgemm = !full && tf.getBackend() === 'wasm' ? nativeSgemm() : null;
+  /** A tensor's float32 values in place on the wasm heap (valid until the next tfjs allocation). */
+  const heapValues = (t: Tensor): Float32Array => (tf.backend() as unknown as BackendWasm).typedArrayFromHeap(t) as Float32Array;
   /** [k, n, w] → rows i, columns (c, u): n × k·w. */
   const flat = (d: Tensor3D, n: number): Tensor2D => tf.reshape(tf.transpose(d, [1, 0, 2]), [n, k * d.shape[2]]);
 
@@ -88,7 +88,7 @@ export async function structuredNtk(
         const parts = tf.tidy(() => (same ? [gram(), flat(d1, n1)] : [gram(), flat(d1, n1), flat(d2, n2)]));
         try {
           // views taken after the last allocation; the product writes only to JS memory
-          const [g, f1, f2 = null] = parts.map(hostValues);
+          const [g, f1, f2 = null] = parts.map(heapValues);
           addSensitivityGram(sgemm, ntk, g, f1, f2, n1, n2, k * width, 1 / k);
         } finally {
           parts.forEach((t) => t.dispose());
