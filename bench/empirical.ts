@@ -9,7 +9,9 @@
  *   - PyTorch (bench/empirical_torch.py --method structured) at 1 and 2 threads.
  * Each side runs in its own child process (its own peak RSS), best of --repeat inside; the sides are run in
  * turn, --rounds times, alternating, and each side's minimum is reported. Times, GFLOP/s of the algorithm's
- * nominal flop count (2·m·n·k per product, Gram products counted in full), ratios to numpy, agreement in float64.
+ * nominal flop count (2·m·n·k per product, Gram products counted in full), ratios to numpy, agreement in float64,
+ * and the CPU time of one run (all threads; least of --repeat): on a loaded machine wall times measure the load,
+ * and --threads 1 makes CPU time the work done (ours, numpy and OpenBLAS all on one thread).
  * Run: npx tsx bench/empirical.ts [--n 256,1024] [--threads 2] [--rounds 2] [--repeat 3]
  *      [--python python3] [--torch-python /usr/bin/python3] [--peak 2048]
  * PyTorch peer: `sudo apt-get install python3-torch` (Debian), run by /usr/bin/python3; skipped when absent.
@@ -46,7 +48,7 @@ const ARCH = 'dense(1024, wStd=1.41421356, bStd=0.1) > relu > dense(1024, wStd=1
 const SEED = 7;
 
 /** What a child process prints as its last line. */
-interface SideResult { seconds: number; peakRssMb: number; label: string; peakGflops?: number }
+interface SideResult { seconds: number; cpuSeconds: number; peakRssMb: number; label: string }
 
 /** The algorithm's nominal flops: forward, input Grams, sensitivity Grams, backward products (2·m·n·k each). */
 function nominalFlops(n: number): number {
@@ -72,14 +74,18 @@ async function child(): Promise<void> {
   const params = initParams(net, SEED);
   await structuredNtk(net, params.layers, xs.slice([0, 0], [8, 784]), null); // warm-up (compiles kernels)
   let best = Infinity;
+  let bestCpu = Infinity;
   let theta: Float64Array | null = null;
   for (let r = 0; r < repeat; r++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     theta = (await structuredNtk(net, params.layers, xs, null)).ntk;
     best = Math.min(best, (performance.now() - t0) / 1000);
+    const c = process.cpuUsage(c0);
+    bestCpu = Math.min(bestCpu, (c.user + c.system) / 1e6);
   }
   writeNpy(join(dir, `theta_ours_${n}.npy`), { shape: [n, n], data: theta! });
-  const out: SideResult = { seconds: best, peakRssMb: process.resourceUsage().maxRSS / 1024, label: `ours (tfjs ${backend.backend})` };
+  const out: SideResult = { seconds: best, cpuSeconds: bestCpu, peakRssMb: process.resourceUsage().maxRSS / 1024, label: `ours (tfjs ${backend.backend}, ${threads} thread${threads > 1 ? 's' : ''})` };
   process.stdout.write(JSON.stringify(out) + '\n');
 }
 
@@ -145,7 +151,9 @@ async function main(): Promise<void> {
         {
           tag: 'ours',
           run: () => {
-            const r = runJson(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, '--role', 'child', '--dir', work, '--size', String(n), '--repeat', String(repeat)]);
+            // OpenBLAS (the addon's) reads its thread count when it loads
+            const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads) };
+            const r = runJson(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, '--role', 'child', '--dir', work, '--size', String(n), '--repeat', String(repeat), '--threads', String(threads)], env);
             return r as unknown as SideResult | null;
           },
         },
@@ -155,7 +163,7 @@ async function main(): Promise<void> {
             const r = runJson(numpyPython, [new URL('./empirical_numpy.py', import.meta.url).pathname, ...peerArgs(n, 'numpy'), '--threads', String(threads), '--peak', peak ? '0' : String(peakM)]);
             if (!r) return null;
             if (typeof r.peak_gflops === 'number') peak = { m: peakM, gflops: r.peak_gflops };
-            return { seconds: r.seconds as number, peakRssMb: r.peak_rss_mb as number, label: `numpy ${String(r.numpy)} (${threads} threads)` };
+            return { seconds: r.seconds as number, cpuSeconds: r.cpu_seconds as number, peakRssMb: r.peak_rss_mb as number, label: `numpy ${String(r.numpy)} (${threads} thread${threads > 1 ? 's' : ''})` };
           },
         },
         ...[1, 2].map((t) => ({
@@ -163,7 +171,7 @@ async function main(): Promise<void> {
           run: (): SideResult | null => {
             if (!existsSync(torchPython)) return null;
             const r = runJson(torchPython, [new URL('./empirical_torch.py', import.meta.url).pathname, ...peerArgs(n, `torch${t}`), '--threads', String(t), '--method', 'structured']);
-            return r ? { seconds: r.seconds as number, peakRssMb: r.peak_rss_mb as number, label: `PyTorch ${String(r.torch)} (${t} thread${t > 1 ? 's' : ''})` } : null;
+            return r ? { seconds: r.seconds as number, cpuSeconds: r.cpu_seconds as number, peakRssMb: r.peak_rss_mb as number, label: `PyTorch ${String(r.torch)} (${t} thread${t > 1 ? 's' : ''})` } : null;
           },
         })),
       ];
@@ -183,8 +191,8 @@ async function main(): Promise<void> {
       const oursTheta = ours ? (readNpy(join(work, `theta_ours_${n}.npy`)).data as Float64Array) : null;
       for (const [tag, r] of best) {
         const agree = oursTheta && tag !== 'ours' ? `, vs ours max|ΔΘ|/max|Θ| = ${relDiff(readNpy(join(work, `theta_${tag}_${n}.npy`)).data as Float64Array, oursTheta).toExponential(1)}` : '';
-        const ratio = np ? `, ${(r.seconds / np.seconds).toFixed(2)}× numpy's time` : '';
-        console.log(`  ${r.label.padEnd(34)} ${r.seconds.toFixed(3).padStart(7)} s  ${(flops / r.seconds / 1e9).toFixed(1).padStart(6)} GFLOP/s  peak RSS ${r.peakRssMb.toFixed(0)} MB${ratio}${agree}`);
+        const ratio = np ? `, ${(r.seconds / np.seconds).toFixed(2)}× numpy's time (cpu ${(r.cpuSeconds / np.cpuSeconds).toFixed(2)}×)` : '';
+        console.log(`  ${r.label.padEnd(36)} ${r.seconds.toFixed(3).padStart(7)} s  ${(flops / r.seconds / 1e9).toFixed(1).padStart(6)} GFLOP/s  cpu ${r.cpuSeconds.toFixed(3)} s  peak RSS ${r.peakRssMb.toFixed(0)} MB${ratio}${agree}`);
       }
       const torchBest = ['torch1', 'torch2'].map((t) => best.get(t)).filter((r): r is SideResult => !!r).sort((a, b) => a.seconds - b.seconds)[0];
       if (ours && torchBest) console.log(`  ours / best PyTorch: ${(ours.seconds / torchBest.seconds).toFixed(2)}× its time`);

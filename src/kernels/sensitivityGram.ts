@@ -58,12 +58,12 @@ export function addSensitivityGram(
     sgemm(f1.subarray(i0 * cols, i1 * cols), f1.subarray(i0 * cols), c, 1, i1 - i0, w, cols, false, true, 0, 0);
     for (let i = i0; i < i1; i++) {
       const row = (i - i0) * w - i0;
-      for (let j = i0; j < n; j++) {
-        const v = scale * c[row + j];
-        acc[i * n + j] += g[i * n + j] * v;
-        // below the diagonal block the panel holds the only copy: mirror it
-        if (j >= i1) acc[j * n + i] += g[j * n + i] * v;
-      }
+      for (let j = i0; j < n; j++) acc[i * n + j] += g[i * n + j] * (scale * c[row + j]);
+    }
+    // below the diagonal block the panel holds the only copy: mirror it (row by row of acc, for locality)
+    for (let j = i1; j < n; j++) {
+      const col = j - i0;
+      for (let i = i0; i < i1; i++) acc[j * n + i] += g[j * n + i] * (scale * c[(i - i0) * w + col]);
     }
   }
 }
