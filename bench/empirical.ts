@@ -14,6 +14,8 @@
  * and --threads 1 makes CPU time the work done (ours, numpy and OpenBLAS all on one thread).
  * Run: npx tsx bench/empirical.ts [--n 256,1024] [--threads 2] [--rounds 2] [--repeat 3]
  *      [--python python3] [--torch-python /usr/bin/python3] [--peak 2048]
+ * --threads sets the OpenBLAS threads of ours (the native addon) and of numpy (and the peak); PyTorch always runs
+ * at 1 and at 2 threads. --python is the interpreter with numpy (default: python3 on PATH).
  * PyTorch peer: `sudo apt-get install python3-torch` (Debian), run by /usr/bin/python3; skipped when absent.
  */
 import { spawnSync } from 'node:child_process';
@@ -143,7 +145,7 @@ async function main(): Promise<void> {
     params.dispose();
     console.log(`machine: ${cpus()[0]?.model ?? '?'} × ${availableParallelism()} threads; load average at start ${loadavg()}`);
     console.log(`structured empirical NTK, MLP 784-1024-1024-10 (P = ${net.paramCount}), ReLU, biases, MNIST digits, trace over k = 10 outputs`);
-    console.log(`each side: best of ${repeat} in its own process; ${rounds} alternating rounds, each side's minimum; peers at ${threads} threads unless said`);
+    console.log(`each side: best of ${repeat} in its own process; ${rounds} alternating rounds, each side's minimum; ours and numpy at ${threads} OpenBLAS thread(s)`);
     const peerArgs = (n: number, tag: string): string[] => ['--x', join(work, `x_${n}.npy`), '--weights', join(work, 'w'), '--wstd', '1.41421356', '--bstd', '0.1', '--out', join(work, `theta_${tag}_${n}.npy`), '--repeat', String(repeat)];
     let peak: { m: number; gflops: number } | null = null;
     for (const n of NS) {
@@ -198,7 +200,7 @@ async function main(): Promise<void> {
       if (ours && torchBest) console.log(`  ours / best PyTorch: ${(ours.seconds / torchBest.seconds).toFixed(2)}× its time`);
     }
     const p = peak as { m: number; gflops: number } | null;
-    if (p) console.log(`\nsgemm peak (numpy float32 ${p.m}×${p.m}, ${threads} threads, best of 3): ${p.gflops.toFixed(1)} GFLOP/s`);
+    if (p) console.log(`\nsgemm peak (numpy float32 ${p.m}×${p.m}, ${threads} thread(s), best of 3): ${p.gflops.toFixed(1)} GFLOP/s`);
     console.log(`load average at end ${loadavg()}`);
   } finally {
     rmSync(work, { recursive: true, force: true });
