@@ -6,6 +6,7 @@ import { dense } from '../../src/layers/dense.js';
 import { erf } from '../../src/layers/erf.js';
 import { serial } from '../../src/layers/serial.js';
 import { initTfjs } from '../../src/tfjs/backend.js';
+import { tfRuntime } from '../../src/tfjs/runtime.js';
 import { randomMatrix, relToMax } from '../helpers.js';
 
 beforeAll(async () => {
@@ -35,5 +36,20 @@ describe.skipIf(!nativeSgemm())('structured NTK with the sensitivity Gram on Ope
     const jac = await empiricalKernel(spec, x1, x2, { seed: 5, method: 'jacobian' });
     expect(relToMax(host.ntk.data, tfjs.ntk.data)).toBeLessThan(1e-5);
     expect(relToMax(host.ntk.data, jac.ntk.data)).toBeLessThan(1e-5);
+  });
+});
+
+describe('structured NTK memory', () => {
+  // δ at the first layer's output was once never freed: one [k, N, width] tensor per call, the wasm heap growing
+  it('leaves no tensor behind (X2 = X1 and X1 ≠ X2, with and without every output pair)', async () => {
+    const spec = serial(dense(16, { wStd: 1.3 }), relu(), dense(12, { wStd: 1.2, bStd: 0.1 }), relu(), dense(2, { wStd: 1.1 }));
+    const x1 = randomMatrix(7, 5, 31);
+    const x2 = randomMatrix(4, 5, 32);
+    const tf = tfRuntime();
+    for (const [b, full] of [[undefined, false], [x2, false], [undefined, true], [x2, true]] as const) {
+      const before = tf.memory().numTensors;
+      await empiricalKernel(spec, x1, b, { seed: 1, full });
+      expect(tf.memory().numTensors).toBe(before);
+    }
   });
 });
