@@ -1,4 +1,5 @@
 import type { Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { shapeInput, type BoundFiniteNetwork } from '../layers/network.js';
 import { getLinalg } from '../linalg/index.js';
 import { sweepSequence } from '../layers/serial.js';
@@ -8,6 +9,7 @@ import { matMulNT } from '../tfjs/ops.js';
 import { Readback } from '../tfjs/readback.js';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { InputError } from '../util/errors.js';
+import { addSensitivityGram, nativeSgemm } from './sensitivityGram.js';
 
 /** Empirical kernels of one finite network between the rows of X1 and X2. */
 export interface EmpiricalParts {
@@ -27,6 +29,10 @@ export interface EmpiricalParts {
  * cost O(N²·k·Σ widths + N·k·Σ width²) instead of the Jacobian's O(N²·k·P).
  * Products run in float32 on the active tfjs backend; each layer's N1×N2 share is summed in float64. Asynchronous
  * because the webgpu backend reads back only asynchronously (the shares are then read after the sweep, in order).
+ * On the wasm backend with the native addon built, Σ_c δ_c δ_c'ᵀ runs as OpenBLAS sgemm on the sensitivities
+ * in place on the wasm heap (`addSensitivityGram`: half the product when X2 = X1) and the product with G in
+ * float64; the forward and backward products go through tf.matMul (on OpenBLAS too under wasm, see
+ * src/tfjs/nativeMatMul.ts).
  */
 export async function structuredNtk(
   net: BoundFiniteNetwork,
@@ -50,6 +56,14 @@ export async function structuredNtk(
   const full = opts.full ?? false;
   const ntk = new Float64Array(n1 * n2);
   const fullAcc = full ? new Float64Array(k * n1 * k * n2) : null; // [c, i, c', j] while accumulating
+  // Σ_c δ_c δ_c'ᵀ on the host's BLAS, read in place from the wasm heap; not for every output pair. The cpu backend
+  // keeps its own products: it is the slow reference (and sums a row the same way in any batch, which the
+  // out-of-core tiles rely on to equal the in-memory kernel bit for bit)
+  const sgemm = !full && tf.getBackend() === 'wasm' ? nativeSgemm() : null;
+  /** A tensor's float32 values in place on the wasm heap (valid until the next tfjs allocation). */
+  const heapValues = (t: Tensor): Float32Array => (tf.backend() as unknown as BackendWasm).typedArrayFromHeap(t) as Float32Array;
+  /** [k, n, w] → rows i, columns (c, u): n × k·w. */
+  const flat = (d: Tensor3D, n: number): Tensor2D => tf.reshape(tf.transpose(d, [1, 0, 2]), [n, k * d.shape[2]]);
 
   const nngp = new Float64Array(n1 * n2);
   const atOutput = (f1: FiniteValue, f2: FiniteValue | null): void => {
@@ -68,11 +82,24 @@ export async function structuredNtk(
           return tf.mul(tf.reshape(dd, [k, n1, k, n2]), tf.reshape(g, [1, n1, 1, n2]));
         }), 1);
       }
+      if (sgemm) {
+        // G and the flattened sensitivities, read in place; d2 === d1 (the same points) is one symmetric product
+        const same = d2 === d1;
+        const parts = tf.tidy(() => (same ? [gram(), flat(d1, n1)] : [gram(), flat(d1, n1), flat(d2, n2)]));
+        try {
+          // views taken after the last allocation; the product writes only to JS memory
+          const [g, f1, f2 = null] = parts.map(heapValues);
+          addSensitivityGram(sgemm, ntk, g, f1, f2, n1, n2, k * width, 1 / k);
+        } finally {
+          parts.forEach((t) => t.dispose());
+        }
+        return;
+      }
       accumulate(ntk, tf.tidy(() => {
         const g = gram();
         // Σ_c δ_c δ_cᵀ as one product: rows i, columns (c, u).
-        const flat = (d: Tensor3D, n: number): Tensor2D => tf.reshape(tf.transpose(d, [1, 0, 2]), [n, k * width]);
-        const dd = matMulNT(flat(d1, n1), flat(d2, n2));
+        const f1 = flat(d1, n1);
+        const dd = matMulNT(f1, d2 === d1 ? f1 : flat(d2, n2));
         return tf.mul(dd, g);
       }), 1 / k);
     },
@@ -103,7 +130,11 @@ export async function structuredNtk(
   };
 
   // δ at the outputs: ∂f_c/∂f_u = [c = u] for every example; then the root's rule (the layers in sequence).
-  const seed = (n: number): Tensor3D => tf.tidy(() => tf.broadcastTo(tf.reshape(tf.eye(k), [k, 1, k]), [k, n, k]) as Tensor3D);
+  const seed = (n: number): Tensor3D => {
+    const v = new Float32Array(k * n * k);
+    for (let c = 0; c < k; c++) for (let i = 0; i < n; i++) v[(c * n + i) * k + c] = 1;
+    return tf.tensor3d(v, [k, n, k]);
+  };
   const d1 = seed(n1);
   const d2 = x2 ? seed(n2) : null;
   // image inputs arrive flattened: the layers take them N×H×W×C

@@ -316,6 +316,9 @@ export function sweepSequence(
     const h2 = hs2 ? hs2[i] : null;
     if (i === 0 && !wantInput) {
       if (acc) rule.addParamNtk(groups[i], hs1[i], h2, a, b, acc);
+      // δ at the first child's output is not needed further: free it (never the caller's)
+      disposeValue(a, given);
+      if (b !== null) disposeValue(b, given);
       break;
     }
     const [na, nb] = runSweep(rule, groups[i], hs1[i], h2, a, b, acc);

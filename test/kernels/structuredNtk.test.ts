@@ -1,0 +1,55 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { empiricalKernel } from '../../src/kernels/empirical.js';
+import { nativeSgemm, panelRows } from '../../src/kernels/sensitivityGram.js';
+import { relu } from '../../src/layers/abrelu.js';
+import { dense } from '../../src/layers/dense.js';
+import { erf } from '../../src/layers/erf.js';
+import { serial } from '../../src/layers/serial.js';
+import { initTfjs } from '../../src/tfjs/backend.js';
+import { tfRuntime } from '../../src/tfjs/runtime.js';
+import { randomMatrix, relToMax } from '../helpers.js';
+
+beforeAll(async () => {
+  await initTfjs('wasm');
+});
+
+// Three paths to the same Θ: the host-BLAS share (the default without `full`, when the addon has sgemm), the
+// all-tfjs share (taken with `full`, whose trace is the same Θ) and the Jacobian contraction. All are float32
+// products summed in float64: they agree to float32 rounding, ~1e-7·√(terms) relative; 1e-5 of the largest
+// entry leaves a margin of ~10 over what the widths here give, and an error in any block would be O(1).
+describe.skipIf(!nativeSgemm())('structured NTK with the sensitivity Gram on OpenBLAS', () => {
+  const spec = serial(dense(48, { wStd: 1.3, bStd: 0.2 }), relu(), dense(40, { wStd: 1.2, bStd: 0.1 }), erf(), dense(3, { wStd: 1.1, bStd: 0.3 }));
+
+  it(`X2 = X1 over ${Math.ceil(150 / panelRows(150))} row panels (the symmetric path) equals the all-tfjs share`, async () => {
+    const x = randomMatrix(150, 7, 21);
+    const host = await empiricalKernel(spec, x, undefined, { seed: 4 });
+    const tfjs = await empiricalKernel(spec, x, undefined, { seed: 4, full: true });
+    expect(relToMax(host.ntk.data, tfjs.ntk.data)).toBeLessThan(1e-5);
+    expect(relToMax(host.nngp.data, tfjs.nngp.data)).toBe(0); // the NNGP path is unchanged
+  });
+
+  it('two sets X1, X2 (one product) equal the all-tfjs share and the Jacobian contraction', async () => {
+    const x1 = randomMatrix(9, 7, 22);
+    const x2 = randomMatrix(6, 7, 23);
+    const host = await empiricalKernel(spec, x1, x2, { seed: 5 });
+    const tfjs = await empiricalKernel(spec, x1, x2, { seed: 5, full: true });
+    const jac = await empiricalKernel(spec, x1, x2, { seed: 5, method: 'jacobian' });
+    expect(relToMax(host.ntk.data, tfjs.ntk.data)).toBeLessThan(1e-5);
+    expect(relToMax(host.ntk.data, jac.ntk.data)).toBeLessThan(1e-5);
+  });
+});
+
+describe('structured NTK memory', () => {
+  // δ at the first layer's output was once never freed: one [k, N, width] tensor per call, the wasm heap growing
+  it('leaves no tensor behind (X2 = X1 and X1 ≠ X2, with and without every output pair)', async () => {
+    const spec = serial(dense(16, { wStd: 1.3 }), relu(), dense(12, { wStd: 1.2, bStd: 0.1 }), relu(), dense(2, { wStd: 1.1 }));
+    const x1 = randomMatrix(7, 5, 31);
+    const x2 = randomMatrix(4, 5, 32);
+    const tf = tfRuntime();
+    for (const [b, full] of [[undefined, false], [x2, false], [undefined, true], [x2, true]] as const) {
+      const before = tf.memory().numTensors;
+      await empiricalKernel(spec, x1, b, { seed: 1, full });
+      expect(tf.memory().numTensors).toBe(before);
+    }
+  });
+});
