@@ -23,7 +23,7 @@ function evalOutput(net: BoundFiniteNetwork, state: RunState, x: Tensor2D): Tens
 }
 
 /**
- * Rows per forward pass when a run evaluates (TrainOptions.evalChunkRows): a set with more rows is evaluated in
+ * Rows per forward pass when a run evaluates: a set with more rows is evaluated in
  * chunks of this many, so that an evaluation's activations stay bounded whatever the size of the sets (a conv net's
  * im2col patches of 10 000 test images would not fit otherwise). Measured on the wasm backend (bench/evalChunks.ts,
  * docs/evaluation.md): for the MLP and CNN setups no chunk size beat one pass over 2048 + 1000 points beyond the
