@@ -29,7 +29,9 @@ export function numpyEnv(threads: number): NodeJS.ProcessEnv {
 export function ourBlas(threads: number): BlasSide | null {
   const { addon } = loadNativeAddon();
   if (!addon) return null;
-  setLinalgThreads(threads);
+  // only when it changes the count: OpenBLAS 0.3.21 hung (main thread in a futex wait) in the analytic kernel's Gram
+  // matrix at N = 4096 after openblas_set_num_threads(2) at its default of 2 followed by a fork (the numpy subprocess)
+  if (addon.info().numThreads !== threads) setLinalgThreads(threads);
   const i = addon.info();
   return { config: i.config, corename: i.corename, threads: i.numThreads };
 }

@@ -38,6 +38,10 @@ console.log(`machine: ${cpus()[0]?.model ?? '?'} × ${availableParallelism()} th
 console.log(`analytic ReLU NTK, depth ${depth}, N = ${N}, d = ${d}, float64; min of ${reps} runs each side, interleaved; load average ${load()}`);
 console.log(`threads: ${threads} each side (ours: ${threads} worker threads + ${threads} OpenBLAS threads; numpy: ${threads} OpenBLAS threads)`);
 for (const line of blasHeader(ourBlas(threads), numpyBlas(threads))) console.log(line);
+// untimed warm-up that starts the kernel workers and lets them load their modules while this thread is idle: from the
+// TypeScript sources (tsx), a first call at N = 4096 with 2 threads hung every time in this session (this thread in a
+// futex wait, the workers idle), also with the bench as it was before; from dist/ the same call ran (6.6 s, 5.7 s)
+await analyticKernel(spec, { rows: 1024, cols: 8, data: new Rng(7).normals(1024 * 8) }, undefined, { get: 'ntk', linalg, threads });
 
 const ours: number[] = [];
 const theirs: number[] = [];
