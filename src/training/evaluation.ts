@@ -27,7 +27,8 @@ function evalOutput(net: BoundFiniteNetwork, state: RunState, x: Tensor2D): Tens
  * chunks of this many, so that an evaluation's activations stay bounded whatever the size of the sets (a conv net's
  * im2col patches of 10 000 test images would not fit otherwise). Measured on the wasm backend (bench/evalChunks.ts,
  * docs/evaluation.md): for the MLP and CNN setups no chunk size beat one pass over 2048 + 1000 points beyond the
- * noise of a loaded 2-core box; 1024 rows cost at most ~15% more than one pass (MLP) and the same (CNN).
+ * noise of a loaded 2-core box; 1024 keeps every set of ≤ 1024 rows (the default figures' 1024 + 500) on exactly
+ * the numbers of one pass.
  */
 export const EVAL_CHUNK_ROWS = 1024;
 
