@@ -2,7 +2,10 @@
  * Analytic ReLU NTK (3 Dense layers, no biases, wStd = √2), N = 4096 points of dimension 784, float64:
  * ours (BLAS Gram matrix + worker-thread recursion) beside numpy running the same recursion, in one run. The two
  * sides alternate (ours, numpy, ours, numpy…) and each reports its minimum, with the load average beside.
- * Run: npx tsx bench/kernel.ts [N] [d] [reps]     (N defaults to 4096, d to 784, reps to 3)
+ * Run: npx tsx bench/kernel.ts [N] [d] [reps] [threads]     (N defaults to 4096, d to 784, reps to 3, threads to the cores)
+ * `threads` is each side's thread count: our worker threads and our OpenBLAS threads, numpy's OpenBLAS threads
+ * (numpy's ufuncs, most of its recursion, run on one thread whatever the count). Both sides run on the OpenBLAS core
+ * type of OPENBLAS_CORETYPE (or both autodetect when it is unset); the header prints each side's (bench/blasSides.ts).
  * NTK_NATIVE_KERNELS=0 runs our loops in TypeScript instead of the native addon (src/linalg/nativeKernels.ts).
  */
 import { spawnSync } from 'node:child_process';
@@ -17,12 +20,14 @@ import { getLinalg } from '../src/linalg/index.js';
 import { writeNpy } from '../src/io/npy.js';
 import { Rng } from '../src/util/random.js';
 import { nativeKernels } from '../src/linalg/nativeKernels.js';
+import { blasHeader, numpyBlas, numpyEnv, ourBlas } from './blasSides.js';
 
 const N = Number(process.argv[2] ?? 4096);
 const d = Number(process.argv[3] ?? 784);
 const depth = 3;
 const wStd = Math.SQRT2;
 const reps = Number(process.argv[4] ?? 3);
+const threads = Number(process.argv[5] ?? availableParallelism());
 
 const x = { rows: N, cols: d, data: new Rng(42).normals(N * d) };
 const spec = serial(dense(1024, { wStd }), relu(), dense(1024, { wStd }), relu(), dense(1, { wStd }));
@@ -31,6 +36,12 @@ const load = (): string => loadavg().map((v) => v.toFixed(2)).join(' ');
 
 console.log(`machine: ${cpus()[0]?.model ?? '?'} × ${availableParallelism()} threads; linalg backend: ${linalg.name}; kernel loops: ${nativeKernels() ? 'native' : 'TypeScript'}`);
 console.log(`analytic ReLU NTK, depth ${depth}, N = ${N}, d = ${d}, float64; min of ${reps} runs each side, interleaved; load average ${load()}`);
+console.log(`threads: ${threads} each side (ours: ${threads} worker threads + ${threads} OpenBLAS threads; numpy: ${threads} OpenBLAS threads)`);
+for (const line of blasHeader(ourBlas(threads), numpyBlas(threads))) console.log(line);
+// untimed warm-up that starts the kernel workers and lets them load their modules while this thread is idle: from the
+// TypeScript sources (tsx), a first call at N = 4096 with 2 threads hung every time in this session (this thread in a
+// futex wait, the workers idle), also with the bench as it was before; from dist/ the same call ran (6.6 s, 5.7 s)
+await analyticKernel(spec, { rows: 1024, cols: 8, data: new Rng(7).normals(1024 * 8) }, undefined, { get: 'ntk', linalg, threads });
 
 const ours: number[] = [];
 const theirs: number[] = [];
@@ -44,7 +55,7 @@ try {
   writeNpy(file, { shape: [N, d], data: x.data });
   for (let r = 0; r < reps; r++) {
     const t0 = performance.now();
-    const res = await analyticKernel(spec, x, undefined, { get: 'ntk', linalg });
+    const res = await analyticKernel(spec, x, undefined, { get: 'ntk', linalg, threads });
     ours.push((performance.now() - t0) / 1000);
     const t = res.ntk!;
     t01 = t.data[1];
@@ -53,6 +64,7 @@ try {
     if (!numpyOk) continue;
     const py = spawnSync('python3', [new URL('./kernel_numpy.py', import.meta.url).pathname, file, String(depth), String(wStd), '1'], {
       encoding: 'utf8',
+      env: numpyEnv(threads),
     });
     if (py.status !== 0) {
       console.log(`numpy peer skipped: ${py.error ? py.error.message : py.stderr.trim().split('\n').pop()}`);
@@ -68,9 +80,9 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 const best = (a: number[]): number => Math.min(...a);
-console.log(`ours (${linalg.name} Gram + ${availableParallelism()} worker threads): ${best(ours).toFixed(3)} s  [runs: ${ours.map((v) => v.toFixed(3)).join(', ')}]`);
+console.log(`ours (${linalg.name} Gram + ${threads} worker threads): ${best(ours).toFixed(3)} s  [runs: ${ours.map((v) => v.toFixed(3)).join(', ')}]`);
 if (numpy) {
-  console.log(`numpy (same recursion): ${best(theirs).toFixed(3)} s  [runs: ${theirs.map((v) => v.toFixed(3)).join(', ')}]`);
+  console.log(`numpy (same recursion, ${threads} BLAS threads): ${best(theirs).toFixed(3)} s  [runs: ${theirs.map((v) => v.toFixed(3)).join(', ')}]`);
   console.log(`ratio ours/numpy: ${(best(ours) / best(theirs)).toFixed(3)}  (target ≤ 1.0)`);
   console.log(`agreement: Θ[0,1] rel diff ${(Math.abs(t01 - numpy.t01) / Math.abs(numpy.t01)).toExponential(2)}, sum rel diff ${(Math.abs(sum - numpy.checksum) / Math.abs(numpy.checksum)).toExponential(2)}`);
 }

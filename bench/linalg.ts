@@ -1,18 +1,19 @@
 // Benchmark of the float64 linear-algebra backends against numpy, in one process:
 //
-//   npx tsx bench/linalg.ts            (BENCH_N=2000 BENCH_JS_N=500 by default)
+//   npx tsx bench/linalg.ts     (BENCH_N=2000 BENCH_JS_N=500 BENCH_REPS=3 BENCH_THREADS=<cores> by default)
 //
 // - native (OpenBLAS + LAPACKE addon): dgemm N×N×N and eigh N×N (symmetric), N = 2000;
 // - js (pure TypeScript): the same at N = 500 only, to keep the run short (O(N³): N = 2000 would
 //   take ~64× longer);
-// - numpy via a python3 subprocess, at both sizes, with data generated in numpy itself.
-// Each timing is the median of 3 runs after one untimed warm-up at N = 200 (thread pool start-up,
-// JIT); data generation is excluded. Threads: OpenBLAS (ours and numpy's bundled copy) uses every
-// core unless OPENBLAS_NUM_THREADS is set; the header shows what each side actually uses.
-// GFLOP/s (2N³/t) and ours/numpy use the medians; the min column shows the spread on a busy box.
+// - numpy via a python3 subprocess per round, at both sizes, with data generated in numpy itself.
+// The sides alternate (ours, numpy, ours, numpy… BENCH_REPS rounds) and each reports its minimum, with the load
+// average per round; one untimed warm-up at N = 200 first on each side (thread pool start-up, JIT); data generation
+// excluded. Both sides run BENCH_THREADS OpenBLAS threads and the core type of OPENBLAS_CORETYPE (both autodetect
+// when it is unset); the header prints what each side actually runs on (bench/blasSides.ts).
+// GFLOP/s (2N³/t) and ours/numpy use the minima.
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
-
+import { blasHeader, numpyBlas, numpyEnv, ourBlas } from './blasSides.js';
 import { jsLinalg } from '../src/linalg/js.js';
 import type { Linalg } from '../src/linalg/types.js';
 import type { Mat } from '../src/linalg/matrix.js';
@@ -20,8 +21,10 @@ import { loadNativeAddon, loadNativeLinalg } from '../src/linalg/native.js';
 
 const N = Number(process.env.BENCH_N ?? 2000);
 const JS_N = Number(process.env.BENCH_JS_N ?? 500);
-const REPS = 3;
+const REPS = Number(process.env.BENCH_REPS ?? 3);
+const THREADS = Number(process.env.BENCH_THREADS ?? (os.availableParallelism?.() ?? os.cpus().length));
 const WARM_N = 200;
+const load = (): string => os.loadavg().map((v) => v.toFixed(2)).join(' ');
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -54,76 +57,40 @@ function randSym(n: number, seed: number): Mat {
   return x;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((p, q) => p - q);
-  return s[Math.floor(s.length / 2)];
-}
-
-function timeIt(f: () => unknown): { seconds: number; best: number } {
-  const times: number[] = [];
-  for (let r = 0; r < REPS; r++) {
-    const t0 = performance.now();
-    f();
-    times.push((performance.now() - t0) / 1000);
-  }
-  return { seconds: median(times), best: Math.min(...times) };
-}
-
 interface Row {
   op: 'gemm' | 'eigh';
   n: number;
   backend: string;
-  seconds: number | null;
-  /** fastest of the runs (the median is `seconds`) */
-  best?: number;
+  /** every timed run, seconds */
+  runs: number[];
   note?: string;
 }
 
-function benchOurs(la: Linalg, n: number): Row[] {
-  // warm-up (untimed)
+const best = (r: Row): number | null => (r.runs.length ? Math.min(...r.runs) : null);
+
+/** Test data and a warm-up (untimed) for one backend at size n. */
+function prepareOurs(la: Linalg, n: number): { a: Mat; b: Mat; s: Mat } {
   const wa = randMat(WARM_N, 1);
   la.gemm(wa, wa);
   la.eigh(randSym(WARM_N, 2));
-
-  const a = randMat(n, 3);
-  const b = randMat(n, 4);
-  const s = randSym(n, 5);
-  const g = timeIt(() => la.gemm(a, b));
-  const e = timeIt(() => la.eigh(s));
-  return [
-    { op: 'gemm', n, backend: la.name, ...g },
-    { op: 'eigh', n, backend: la.name, ...e },
-  ];
+  return { a: randMat(n, 3), b: randMat(n, 4), s: randSym(n, 5) };
 }
 
+/** One timed gemm and one timed eigh, appended to the rows' runs. */
+function runOurs(la: Linalg, m: { a: Mat; b: Mat; s: Mat }, gemm: Row, eigh: Row): void {
+  let t0 = performance.now();
+  la.gemm(m.a, m.b);
+  gemm.runs.push((performance.now() - t0) / 1000);
+  t0 = performance.now();
+  la.eigh(m.s);
+  eigh.runs.push((performance.now() - t0) / 1000);
+}
+
+// one round of numpy: a warm-up at `warm`, then one timed gemm and one timed eigh at each size
 const PY = `
-import json, sys, time, os
+import json, sys, time
 import numpy as np
-sizes, reps, warm = json.loads(sys.argv[1])
-info = {"numpy": np.__version__}
-try:
-    cfg = np.show_config(mode="dicts")
-    blas = cfg["Build Dependencies"]["blas"]
-    info["blas"] = f'{blas.get("name")} {blas.get("openblas configuration", blas.get("version", ""))}'.strip()
-except Exception as e:
-    info["blas"] = f"unknown ({e})"
-info["threads"] = None
-try:
-    from threadpoolctl import threadpool_info
-    info["threads"] = [p.get("num_threads") for p in threadpool_info() if p.get("user_api") == "blas"]
-except Exception:
-    # no threadpoolctl: ask numpy's bundled OpenBLAS directly (same file, so the same instance)
-    try:
-        import ctypes, glob
-        libdir = os.path.join(os.path.dirname(np.__file__), "..", "numpy.libs")
-        for path in glob.glob(os.path.join(libdir, "*openblas*")):
-            lib = ctypes.CDLL(path)
-            for sym in ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads", "openblas_get_num_threads64_", "openblas_get_num_threads"):
-                if hasattr(lib, sym):
-                    info["threads"] = [getattr(lib, sym)()]
-                    break
-    except Exception:
-        pass
+sizes, warm = json.loads(sys.argv[1])
 rng = np.random.default_rng(0)
 def sym(n):
     x = rng.uniform(-1, 1, (n, n))
@@ -133,83 +100,75 @@ out = []
 for n in sizes:
     a = rng.uniform(-1, 1, (n, n)); b = rng.uniform(-1, 1, (n, n)); s = sym(n)
     for op, f in (("gemm", lambda: a @ b), ("eigh", lambda: np.linalg.eigh(s))):
-        ts = []
-        for _ in range(reps):
-            t0 = time.perf_counter(); f(); ts.append(time.perf_counter() - t0)
-        out.append({"op": op, "n": n, "seconds": sorted(ts)[len(ts) // 2], "best": min(ts)})
-print(json.dumps({"info": info, "rows": out}))
+        t0 = time.perf_counter(); f(); out.append({"op": op, "n": n, "seconds": time.perf_counter() - t0})
+print(json.dumps(out))
 `;
 
-function benchNumpy(sizes: number[]): { rows: Row[]; info: string } {
-  const res = spawnSync('python3', ['-c', PY, JSON.stringify([sizes, REPS, WARM_N])], {
-    encoding: 'utf8',
-    maxBuffer: 16 * 1024 * 1024,
-  });
+/** One round of numpy at `sizes` (BENCH_THREADS threads, this process's OPENBLAS_CORETYPE), or why it could not run. */
+function numpyRound(sizes: number[]): Array<{ op: 'gemm' | 'eigh'; n: number; seconds: number }> | string {
+  const res = spawnSync('python3', ['-c', PY, JSON.stringify([sizes, WARM_N])], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, env: numpyEnv(THREADS) });
   if (res.error || res.status !== 0) {
-    const why = res.error
+    return res.error
       ? `python3 not runnable (${(res.error as NodeJS.ErrnoException).code ?? res.error.message})`
       : /No module named .?numpy/.test(res.stderr)
         ? 'numpy is not installed for python3'
         : `python3 failed: ${res.stderr.trim().split('\n').pop()}`;
-    return { rows: [], info: `numpy skipped: ${why}` };
   }
-  const parsed = JSON.parse(res.stdout) as {
-    info: { numpy: string; blas: string; threads: number[] | null };
-    rows: Array<{ op: 'gemm' | 'eigh'; n: number; seconds: number; best: number }>;
-  };
-  const threads = parsed.info.threads ? `, threads ${parsed.info.threads.join('/')}` : '';
-  return {
-    rows: parsed.rows.map((r) => ({ ...r, backend: 'numpy' })),
-    info: `numpy ${parsed.info.numpy} (${parsed.info.blas}${threads})`,
-  };
+  return JSON.parse(res.stdout) as Array<{ op: 'gemm' | 'eigh'; n: number; seconds: number }>;
 }
 
 function main(): void {
   const cores = os.availableParallelism?.() ?? os.cpus().length;
-  const { addon, error } = loadNativeAddon();
+  const { error } = loadNativeAddon();
   const native = loadNativeLinalg();
-  console.log(`ntk-l2 linalg benchmark: Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores`);
-  console.log(`OPENBLAS_NUM_THREADS=${process.env.OPENBLAS_NUM_THREADS ?? '(unset: OpenBLAS uses all cores)'}`);
-  if (addon) {
-    const i = addon.info();
-    console.log(`native: ${i.config} (${i.parallel}, ${i.numThreads} threads, core ${i.corename})`);
-  } else {
-    console.log(`native: unavailable (${error})`);
-  }
+  console.log(`ntk-l2 linalg benchmark: Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores; load average ${load()}`);
+  if (!native) console.log(`native: unavailable (${error})`);
+  for (const line of blasHeader(ourBlas(THREADS), numpyBlas(THREADS))) console.log(line);
   console.log(`js: pure TypeScript (single thread), N=${JS_N} only to keep the run short`);
-  console.log(`timing: median of ${REPS} runs after a warm-up at N=${WARM_N}; data generation excluded\n`);
+  console.log(`timing: ${REPS} rounds, the sides alternating (ours, then numpy, each round); each side's minimum; warm-up at N=${WARM_N}; data generation excluded\n`);
 
-  const rows: Row[] = [];
-  if (native) rows.push(...benchOurs(native, N));
-  else rows.push({ op: 'gemm', n: N, backend: 'native', seconds: null, note: 'not built' }, { op: 'eigh', n: N, backend: 'native', seconds: null, note: 'not built' });
-  rows.push(...benchOurs(jsLinalg, JS_N));
-  const np = benchNumpy([...new Set([N, JS_N])]);
-  console.log(`${np.info}\n`);
-  rows.push(...np.rows);
+  const row = (op: 'gemm' | 'eigh', n: number, backend: string): Row => ({ op, n, backend, runs: [] });
+  const rows: Row[] = [row('gemm', N, 'native'), row('eigh', N, 'native'), row('gemm', JS_N, 'js'), row('eigh', JS_N, 'js')];
+  const sizes = [...new Set([N, JS_N])];
+  for (const n of sizes) rows.push(row('gemm', n, 'numpy'), row('eigh', n, 'numpy'));
+  const find = (op: string, n: number, backend: string): Row => rows.find((r) => r.op === op && r.n === n && r.backend === backend)!;
+  if (!native) for (const r of rows.filter((x) => x.backend === 'native')) r.note = 'not built';
+  const nativeData = native ? prepareOurs(native, N) : null;
+  let numpyNote: string | null = null;
+  for (let round = 0; round < REPS; round++) {
+    if (native && nativeData) runOurs(native, nativeData, find('gemm', N, 'native'), find('eigh', N, 'native'));
+    const round1: ReturnType<typeof numpyRound> = numpyNote ?? numpyRound(sizes);
+    if (typeof round1 === 'string') numpyNote = round1;
+    else for (const r of round1) find(r.op, r.n, 'numpy').runs.push(r.seconds);
+    const nat = (op: string) => find(op, N, 'native').runs.at(-1)?.toFixed(3) ?? '-';
+    const nps = (op: string) => find(op, N, 'numpy').runs.at(-1)?.toFixed(3) ?? '-';
+    console.log(`round ${round + 1}: native gemm ${nat('gemm')} s, eigh ${nat('eigh')} s; numpy gemm ${nps('gemm')} s, eigh ${nps('eigh')} s (load ${load()})`);
+  }
+  if (numpyNote) console.log(`numpy skipped: ${numpyNote}`);
+  const jsData = prepareOurs(jsLinalg, JS_N);
+  for (let round = 0; round < REPS; round++) runOurs(jsLinalg, jsData, find('gemm', JS_N, 'js'), find('eigh', JS_N, 'js'));
+  console.log('');
 
   const order = ['native', 'js', 'numpy'];
   rows.sort((p, q) => (p.op === q.op ? q.n - p.n || order.indexOf(p.backend) - order.indexOf(q.backend) : p.op < q.op ? 1 : -1));
-  const header = ['op', 'N', 'backend', 'median s', 'min s', 'GFLOP/s', 'ours/numpy'];
+  const header = ['op', 'N', 'backend', 'min s', 'runs', 'GFLOP/s', 'ours/numpy'];
   const lines = rows.map((r) => {
-    const ref = np.rows.find((x) => x.op === r.op && x.n === r.n);
-    const gflops = r.op === 'gemm' && r.seconds ? ((2 * r.n ** 3) / r.seconds / 1e9).toFixed(1) : '';
-    const ratio = r.backend !== 'numpy' && r.seconds && ref?.seconds ? `${(r.seconds / ref.seconds).toFixed(2)}×` : '';
-    const best = r.best === undefined ? '' : r.best.toFixed(3);
-    return [r.op, String(r.n), r.backend, r.seconds === null ? (r.note ?? '-') : r.seconds.toFixed(3), best, gflops, ratio];
+    const t = best(r);
+    const ref = best(find(r.op, r.n, 'numpy'));
+    const gflops = r.op === 'gemm' && t ? ((2 * r.n ** 3) / t / 1e9).toFixed(1) : '';
+    const ratio = r.backend !== 'numpy' && t && ref ? `${(t / ref).toFixed(2)}×` : '';
+    return [r.op, String(r.n), r.backend, t === null ? (r.note ?? '-') : t.toFixed(3), r.runs.map((v) => v.toFixed(3)).join(' '), gflops, ratio];
   });
   const widths = header.map((h, c) => Math.max(h.length, ...lines.map((l) => l[c].length)));
-  const fmt = (cells: string[]) => cells.map((x, c) => (c < 3 ? x.padEnd(widths[c]) : x.padStart(widths[c]))).join('  ');
+  const fmt = (cells: string[]) => cells.map((x, c) => (c < 3 || c === 4 ? x.padEnd(widths[c]) : x.padStart(widths[c]))).join('  ');
   console.log(fmt(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const l of lines) console.log(fmt(l));
 
-  const target = rows.filter((r) => r.backend === 'native' && r.seconds);
-  for (const r of target) {
-    const ref = np.rows.find((x) => x.op === r.op && x.n === r.n);
-    if (ref?.seconds && r.seconds) {
-      const ratio = r.seconds / ref.seconds;
-      console.log(`${r.op} N=${r.n}: native/numpy = ${ratio.toFixed(2)} (target ≤ 2): ${ratio <= 2 ? 'OK' : 'MISSED'}`);
-    }
+  for (const op of ['gemm', 'eigh'] as const) {
+    const t = best(find(op, N, 'native'));
+    const ref = best(find(op, N, 'numpy'));
+    if (t && ref) console.log(`${op} N=${N}: native/numpy = ${(t / ref).toFixed(2)} (target ≤ 2): ${t / ref <= 2 ? 'OK' : 'MISSED'}`);
   }
 }
 

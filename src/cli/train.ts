@@ -17,6 +17,7 @@ interface TrainCommandOptions extends TrainCliOptions {
   budget: string;
   netSeed: string;
   kernelProbe: string;
+  evalTrain?: string;
   force?: boolean;
 }
 
@@ -29,6 +30,7 @@ export function registerTrainCommand(program: Command): void {
     .requiredOption('--budget <T>', 'physical-time budget T (the run takes ceil(T/η) steps)')
     .option('--net-seed <s>', 'seed of the initialization and of the batch order', '0')
     .option('--kernel-probe <P>', 'track the empirical NTK of the first P training points (0: off)', '0')
+    .option('--eval-train <n>', 'log the train loss/accuracy on a fixed seeded subset of n training points (default: the first min(n, 2048)); the test metrics always use the whole test set')
     .requiredOption('--out <dir>', 'run folder: log.jsonl (written as it goes), checkpoint, result.json; an interrupted run resumes from it')
     .option('--force', 'start over when --out holds a finished run (removes only that run\'s own files: result, log, checkpoint)');
   addTrainOptions(cmd).addHelpText(
@@ -56,9 +58,10 @@ Numbers are float32 (TensorFlow.js); the JSON line on stdout names the backend.`
     const budget = parsePositive(o.budget, '--budget');
     const seed = parseInteger(o.netSeed, '--net-seed', 0);
     const kernelProbe = parseInteger(o.kernelProbe, '--kernel-probe', 0);
+    const evalTrainSubset = o.evalTrain === undefined ? undefined : parseInteger(o.evalTrain, '--eval-train');
     checkWorkDir(o.out, 'run');
     const data = loadDataset(o, parsed.spec);
-    const run: TrainOptions = { ...parsed, data, lr, budget, lambda, seed, kernelProbe, dir: o.out };
+    const run: TrainOptions = { ...parsed, data, lr, budget, lambda, seed, kernelProbe, evalTrainSubset, dir: o.out };
     // every input is checked before the folder is created or (with --force) an earlier run's files are removed
     checkTrainOptions(run);
     const { trainRun, runFingerprint } = await import('../training/trainer.js'); // loads TensorFlow.js only when needed

@@ -26,7 +26,10 @@ export function finishedRun(opts: TrainOptions & { dir: string }): TrainResult |
       .filter((l) => l.trim() !== '')
       .map((l) => JSON.parse(l) as EvalRecord);
     const { steps, depth, paramCount, backend, examplesPerSecond, wallSeconds, resumedFromStep } = saved;
-    return summarize(records, { steps, depth, paramCount, backend, examplesPerSecond, wallSeconds, resumedFromStep });
+    // results written before the evaluation/training split was recorded have neither field
+    const evalSeconds = saved.evalSeconds ?? null;
+    const trainSeconds = saved.trainSeconds ?? null;
+    return summarize(records, { steps, depth, paramCount, backend, examplesPerSecond, wallSeconds, evalSeconds, trainSeconds, resumedFromStep });
   }
   return null;
 }

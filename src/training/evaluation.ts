@@ -23,29 +23,81 @@ function evalOutput(net: BoundFiniteNetwork, state: RunState, x: Tensor2D): Tens
 }
 
 /**
+ * Rows per forward pass when a run evaluates: a set with more rows is evaluated in
+ * chunks of this many, so that an evaluation's activations stay bounded whatever the size of the sets (a conv net's
+ * im2col patches of 10 000 test images would not fit otherwise). Measured on the wasm backend (bench/evalChunks.ts,
+ * docs/evaluation.md): for the MLP and CNN setups no chunk size beat one pass over 2048 + 1000 points beyond the
+ * noise of a loaded 2-core box; 1024 keeps every set of ≤ 1024 rows (the default figures' 1024 + 500) on exactly
+ * the numbers of one pass.
+ */
+export const EVAL_CHUNK_ROWS = 1024;
+
+/**
+ * The data loss and the accuracy of the network on (x, y) as tensors still to read: one forward pass when the set
+ * has at most `chunkRows` rows (the numbers of a single pass), else one per chunk of `chunkRows` rows, each chunk's
+ * mean weighted by its share of the rows (losses and accuracies are means over the rows).
+ */
+function setMetrics(net: BoundFiniteNetwork, state: RunState, x: Tensor2D, y: Tensor2D, lossName: LossName, chunkRows: number): { parts: Tensor[]; weights: number[] } {
+  const tf = tfRuntime();
+  const m = x.shape[0];
+  if (m <= chunkRows) {
+    return tf.tidy(() => {
+      const f = evalOutput(net, state, x);
+      return { parts: [dataLoss(lossName, f, y), accuracy(f, y)], weights: [1] };
+    });
+  }
+  const parts: Tensor[] = [];
+  const weights: number[] = [];
+  for (let start = 0; start < m; start += chunkRows) {
+    const rows = Math.min(chunkRows, m - start);
+    parts.push(
+      ...tf.tidy(() => {
+        const f = evalOutput(net, state, tf.slice(x, [start, 0], [rows, x.shape[1]]));
+        const yc = tf.slice(y, [start, 0], [rows, y.shape[1]]);
+        return [dataLoss(lossName, f, yc), accuracy(f, yc)];
+      }),
+    );
+    weights.push(rows / m);
+  }
+  return { parts, weights };
+}
+
+/** Reads the tensors of `setMetrics` (then frees them): [loss, accuracy], chunk means combined in float64. */
+async function readSetMetrics(r: { parts: Tensor[]; weights: number[] }): Promise<[number, number]> {
+  if (r.weights.length === 1) return [await readScalar(r.parts[0]), await readScalar(r.parts[1])];
+  const tf = tfRuntime();
+  const all = tf.stack(r.parts);
+  r.parts.forEach((t) => t.dispose());
+  const v = await all.data();
+  all.dispose();
+  let loss = 0;
+  let acc = 0;
+  r.weights.forEach((w, i) => {
+    loss += w * v[2 * i];
+    acc += w * v[2 * i + 1];
+  });
+  return [loss, acc];
+}
+
+/**
  * One evaluation of the run at its current step: the bare data loss (no L2 term) and accuracy on the evaluated
  * training examples and on the test set, |θ|², λ now and Λ; t = η·step. Without the kernel-probe fields (see
- * probeKernel).
+ * probeKernel). Each set is evaluated in chunks of at most `chunkRows` rows (EVAL_CHUNK_ROWS by default).
  */
-export async function evaluateRun(net: BoundFiniteNetwork, state: RunState, data: TrainTensors, lossName: LossName, lr: number): Promise<EvalRecord> {
+export async function evaluateRun(net: BoundFiniteNetwork, state: RunState, data: TrainTensors, lossName: LossName, lr: number, chunkRows: number = EVAL_CHUNK_ROWS): Promise<EvalRecord> {
   const tf = tfRuntime();
-  const [trL, trA, teL, teA] = tf.tidy(() => {
-    const fTr = evalOutput(net, state, data.xEval);
-    const fTe = evalOutput(net, state, data.xTest);
-    return [dataLoss(lossName, fTr, data.yEval), accuracy(fTr, data.yEval), dataLoss(lossName, fTe, data.yTest), accuracy(fTe, data.yTest)];
-  });
-  const values: number[] = [];
-  for (const t of [trL, trA, teL, teA]) values.push(await readScalar(t));
+  const [trainLoss, trainAcc] = await readSetMetrics(setMetrics(net, state, data.xEval, data.yEval, lossName, chunkRows));
+  const [testLoss, testAcc] = await readSetMetrics(setMetrics(net, state, data.xTest, data.yTest, lossName, chunkRows));
   const paramNorm2 = await readScalar(tf.tidy(() => tf.addN(state.params.flat().map((p) => tf.sum(tf.square(p))))));
   return {
     step: state.step,
     t: state.step * lr,
     lambda: state.policy.current(),
     integratedLambda: state.integratedLambda,
-    trainLoss: values[0],
-    trainAcc: values[1],
-    testLoss: values[2],
-    testAcc: values[3],
+    trainLoss,
+    trainAcc,
+    testLoss,
+    testAcc,
     paramNorm2,
   };
 }

@@ -23,6 +23,9 @@ export function runFingerprint(opts: TrainOptions): string {
     probe: opts.kernelProbe ?? 0,
     evalsPerDecade: opts.evalsPerDecade ?? 24,
     data: opts.data.description ?? null,
+    // only when set, so that runs with the default train evaluation (the first min(n, 2048) points) keep their fingerprint
+    ...(opts.evalTrainSize !== undefined ? { evalTrainSize: opts.evalTrainSize } : {}),
+    ...(opts.evalTrainSubset !== undefined ? { evalTrainSubset: opts.evalTrainSubset } : {}),
     // only when set, so that runs without refinement keep their fingerprint
     ...(opts.refine ? { refine: { factor: opts.refine.factor ?? DEFAULT_REFINE_FACTOR, peaks: opts.refine.peaks ?? true, accuracyLevels: opts.refine.accuracyLevels ?? [] } } : {}),
   });

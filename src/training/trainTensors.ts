@@ -7,7 +7,7 @@ import type { TrainData } from './types.js';
 export interface TrainTensors {
   x: Tensor2D;
   y: Tensor2D;
-  /** The first `evalTrainSize` training examples (the training set itself when that is all of it). */
+  /** The training examples whose metrics are logged (the training set itself when that is all of it). */
   xEval: Tensor2D;
   yEval: Tensor2D;
   xTest: Tensor2D;
@@ -17,8 +17,11 @@ export interface TrainTensors {
   dispose(): void;
 }
 
-/** Uploads the run's float64 matrices as float32 tensors (see TrainTensors); `dispose` frees them all. */
-export function uploadTrainData(data: TrainData, evalTrainSize: number, kernelProbe: number): TrainTensors {
+/**
+ * Uploads the run's float64 matrices as float32 tensors (see TrainTensors); `dispose` frees them all.
+ * @param evalTrain - the training examples evaluated: a count (the first ones) or their row indices (evalSubset.ts)
+ */
+export function uploadTrainData(data: TrainData, evalTrain: number | Int32Array, kernelProbe: number): TrainTensors {
   const tf = tfRuntime();
   const toTensor = (m: Mat): Tensor2D => tf.tensor2d(Float32Array.from(m.data), [m.rows, m.cols], 'float32');
   const n = data.x.rows;
@@ -26,9 +29,16 @@ export function uploadTrainData(data: TrainData, evalTrainSize: number, kernelPr
   const y = toTensor(data.y);
   const xTest = toTensor(data.xTest);
   const yTest = toTensor(data.yTest);
-  const nEval = Math.min(n, evalTrainSize);
-  const xEval = nEval === n ? x : tf.slice(x, [0, 0], [nEval, data.x.cols]);
-  const yEval = nEval === n ? y : tf.slice(y, [0, 0], [nEval, data.y.cols]);
+  let xEval = x;
+  let yEval = y;
+  if (typeof evalTrain === 'number') {
+    const nEval = Math.min(n, evalTrain);
+    if (nEval < n) [xEval, yEval] = [tf.slice(x, [0, 0], [nEval, data.x.cols]), tf.slice(y, [0, 0], [nEval, data.y.cols])];
+  } else if (evalTrain.length < n) {
+    const rows = tf.tensor1d(evalTrain, 'int32');
+    [xEval, yEval] = [tf.gather(x, rows), tf.gather(y, rows)];
+    rows.dispose();
+  }
   const probe = kernelProbe ? tf.slice(x, [0, 0], [Math.min(kernelProbe, n), data.x.cols]) : null;
   return {
     x,

@@ -5,6 +5,7 @@ import { initTfjs } from '../tfjs/backend.js';
 import { clearCheckpoint } from './checkpoint.js';
 import { checkRefine, evalSteps } from './evalSchedule.js';
 import { checkNotDiverged, evaluateRun } from './evaluation.js';
+import { checkEvalTrainSubset, evalSubsetIndices } from './evalSubset.js';
 import { runFingerprint } from './fingerprint.js';
 import { probeKernel } from './kernelProbe.js';
 import { Refinement } from './refinement.js';
@@ -41,6 +42,7 @@ export { summarize } from './summary.js';
 export async function trainRun(opts: TrainOptions): Promise<TrainResult> {
   checkTrainOptions(opts);
   if (opts.refine) checkRefine(opts.refine);
+  checkEvalTrainSubset(opts.evalTrainSubset, opts.evalTrainSize);
   if (!opts.dir) return trainRunInFolder(opts);
   openWorkDir(opts.dir, 'run');
   const release = acquireRunLock(opts.dir);
@@ -89,10 +91,13 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
     state = initialRunState(net, settings);
     if (log) startLog(log);
   }
-  const tensors = uploadTrainData(data, opts.evalTrainSize ?? 2048, opts.kernelProbe ?? 0);
+  const evalTrain = opts.evalTrainSubset !== undefined ? evalSubsetIndices(n, opts.evalTrainSubset) : (opts.evalTrainSize ?? 2048);
+  const tensors = uploadTrainData(data, evalTrain, opts.kernelProbe ?? 0);
 
   const started = performance.now();
   let stepsTrained = 0;
+  let evalMs = 0; // time in evaluations and in training steps, reported apart (TrainResult.evalSeconds, trainSeconds)
+  let trainMs = 0;
   let phaseEnd = totalSteps; // the first pass ends at the budget's last step; each replay at its bracket's end
   let phaseEvals = evalSet;
   const checkpointMs = 1000 * (opts.checkpointSeconds ?? 30);
@@ -105,8 +110,10 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
       const replaying = refinement?.replaying ?? false;
       // a resumed run's first step may have been evaluated (and logged) before its checkpoint was written
       if (phaseEvals.has(step) && !(!replaying && resumedFromStep === step && records.length && records[records.length - 1].step === step)) {
+        const evalStart = performance.now();
         const rec = await evaluateRun(net, state, tensors, lossName, lr);
         if (tensors.probe && kernelSteps.has(step)) Object.assign(rec, await probeKernel(net, state.params, tensors.probe));
+        evalMs += performance.now() - evalStart;
         checkNotDiverged(rec, lr);
         // all or nothing (a failed append leaves the log as it was and stops the run); the record counts only once logged
         if (log) appendRecord(log, rec);
@@ -134,7 +141,9 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
         await new Promise((resolve) => setImmediate(resolve));
         lastYield = performance.now();
       }
+      const stepStart = performance.now();
       await trainStep({ net, x: tensors.x, y: tensors.y, lossName, lr, momentum }, state);
+      trainMs += performance.now() - stepStart;
       stepsTrained++;
     }
     if (refinement?.replaying) {
@@ -155,6 +164,8 @@ async function trainRunInFolder(opts: TrainOptions): Promise<TrainResult> {
     backend: backend.backend,
     examplesPerSecond: (stepsTrained * batchSize) / Math.max(wallSeconds, 1e-9),
     wallSeconds,
+    evalSeconds: evalMs / 1000,
+    trainSeconds: trainMs / 1000,
     resumedFromStep,
   });
   if (dir) {

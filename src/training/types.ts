@@ -53,8 +53,14 @@ export interface TrainOptions {
    * first pass and evaluated every ≤ 2% in time (see evalSchedule.ts); the records end up in step order.
    */
   refine?: RefineOptions;
-  /** Training points used for the logged train loss/accuracy (default min(n, 2048)). */
+  /** Training points used for the logged train loss/accuracy: the first min(n, evalTrainSize) (default 2048). */
   evalTrainSize?: number;
+  /**
+   * Log the train loss/accuracy on a fixed seeded random subset of this many training points instead (the same
+   * points at every evaluation, for every seed; see evalSubset.ts): cheaper evaluations when n is large. The test
+   * metrics, where t* comes from, always use the whole test set. Not together with evalTrainSize.
+   */
+  evalTrainSubset?: number;
   /** Probe points (the first ones of the training set) whose empirical NTK is logged; 0 = off (default). */
   kernelProbe?: number;
   /** Kernel evaluations per decade of steps (default 6). */
@@ -135,6 +141,14 @@ export interface TrainResult {
   examplesPerSecond: number;
   /** Wall-clock seconds of this process's share of the run. */
   wallSeconds: number;
+  /**
+   * Of wallSeconds, the seconds spent in evaluations (forward passes over the evaluated training points and the test
+   * set, |θ|², the kernel probe). evalSeconds + trainSeconds ≤ wallSeconds; the rest is logging, checkpoints and
+   * refinement snapshots. null: a result loaded from a result.json written before this field existed.
+   */
+  evalSeconds: number | null;
+  /** Of wallSeconds, the seconds spent in training steps (forward, backward and update); null as evalSeconds. */
+  trainSeconds: number | null;
   /** The checkpoint step this run resumed from (null: started fresh). */
   resumedFromStep: number | null;
   /** Precision of the finite network. */

@@ -55,6 +55,50 @@ describe('evaluateRun', () => {
     tensors.dispose();
   });
 
+  it('chunked evaluation (chunks of 4 rows: 8 train rows in 2, 9 test rows in 3 with a remainder of 1) gives the float64 metrics; xent too', async () => {
+    const [n, d, k] = [12, 5, 3];
+    const x = randomMatrix(n, d, 11);
+    const xTest = randomMatrix(9, d, 12);
+    const y = randomMatrix(n, k, 13);
+    const yTest = randomMatrix(9, k, 14);
+    const net = bindFinite(parseOneLineSpec('dense(3, wStd=1.5)'), d);
+    const state = initialRunState(net, { seed: 3, momentum: 0, n, batchSize: 4, policy: constantLambda(0) });
+    const rows = Int32Array.from([0, 2, 3, 5, 7, 8, 10, 11]); // a subset by row indices (as evalTrainSubset uploads it)
+    const tensors = uploadTrainData({ x, y, xTest, yTest }, rows, 0);
+    const w = Array.from(state.params[0][0].dataSync());
+    // float64 forward of f = (σ/√d)·x·W on the float32 inputs, then MSE, cross-entropy (labels = argmax y) and argmax accuracy
+    const metrics = (xs: typeof x, ys: typeof y, idx: number[]) => {
+      let mse = 0;
+      let xent = 0;
+      let hits = 0;
+      for (const i of idx) {
+        const f = [0, 0, 0];
+        for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) f[c] += (1.5 / Math.sqrt(d)) * Math.fround(xs.data[i * d + j]) * w[j * k + c];
+        const yi = [0, 1, 2].map((c) => Math.fround(ys.data[i * k + c]));
+        const label = yi.indexOf(Math.max(...yi));
+        mse += f.reduce((s, v, c) => s + (v - yi[c]) ** 2, 0);
+        const mx = Math.max(...f);
+        xent += mx + Math.log(f.reduce((s, v) => s + Math.exp(v - mx), 0)) - f[label];
+        if (f.indexOf(mx) === label) hits++;
+      }
+      return { mse: mse / (2 * idx.length), xent: xent / idx.length, acc: hits / idx.length };
+    };
+    const tr = metrics(x, y, Array.from(rows));
+    const te = metrics(xTest, yTest, [...Array(9).keys()]);
+    for (const chunk of [4, 1, 1024]) {
+      const mse = await evaluateRun(net, state, tensors, 'mse', 0.5, chunk);
+      const xent = await evaluateRun(net, state, tensors, 'xent', 0.5, chunk);
+      // float32 passes against float64 (relative ~1e-7; 1e-5 as above); accuracies are ratios of small counts, exact up to float32 rounding
+      expect(Math.abs(mse.trainLoss / tr.mse - 1)).toBeLessThan(1e-5);
+      expect(Math.abs(mse.testLoss / te.mse - 1)).toBeLessThan(1e-5);
+      expect(Math.abs(xent.trainLoss / tr.xent - 1)).toBeLessThan(1e-5);
+      expect(Math.abs(xent.testLoss / te.xent - 1)).toBeLessThan(1e-5);
+      expect(Math.abs(mse.trainAcc - tr.acc)).toBeLessThan(1e-6);
+      expect(Math.abs(mse.testAcc - te.acc)).toBeLessThan(1e-6);
+    }
+    tensors.dispose();
+  });
+
   it('a non-finite train loss stops the run, naming the step, t and η', () => {
     const rec: EvalRecord = { step: 12, t: 6, lambda: 0, integratedLambda: 0, trainLoss: NaN, trainAcc: 0, testLoss: NaN, testAcc: 0, paramNorm2: Infinity };
     expect(() => checkNotDiverged(rec, 0.5)).toThrow(InputError);

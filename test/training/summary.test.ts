@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { summarize, type RunFacts } from '../../src/training/summary.js';
 import type { EvalRecord } from '../../src/training/types.js';
 
-const facts: RunFacts = { steps: 40, depth: 3, paramCount: 10, backend: 'cpu', examplesPerSecond: 1, wallSeconds: 1, resumedFromStep: null };
+const facts: RunFacts = { steps: 40, depth: 3, paramCount: 10, backend: 'cpu', examplesPerSecond: 1, wallSeconds: 1, evalSeconds: 0.25, trainSeconds: 0.5, resumedFromStep: null };
 const rec = (step: number, testAcc: number, testLoss: number): EvalRecord => ({ step, t: step / 2, lambda: 0.1, integratedLambda: step / 20, trainLoss: 1, trainAcc: 0.5, testLoss, testAcc, paramNorm2: 1 });
 
 describe('summarize', () => {
