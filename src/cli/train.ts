@@ -6,6 +6,7 @@ import type { TrainOptions } from '../training/trainer.js';
 import { checkTrainOptions } from '../training/validate.js';
 import { InputError } from '../util/errors.js';
 import { INPUT_SHAPE_HELP, loadDataset } from './dataArgs.js';
+import { addSetupOption } from './setupArgs.js';
 import { parseInteger, parseNumber } from './parse.js';
 import { float32Json } from '../io/float32.js';
 import { progressBar } from './progress.js';
@@ -31,7 +32,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--kernel-probe <P>', 'track the empirical NTK of the first P training points (0: off)', '0')
     .requiredOption('--out <dir>', 'run folder: log.jsonl (written as it goes), checkpoint, result.json; an interrupted run resumes from it')
     .option('--force', 'start over when --out holds a finished run (removes only that run\'s own files: result, log, checkpoint)');
-  addTrainOptions(cmd).addHelpText(
+  addSetupOption(addTrainOptions(cmd), 'lr').addHelpText(
     'after',
     `
 Examples:
