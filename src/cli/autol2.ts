@@ -41,6 +41,7 @@ export function registerAutoL2Command(program: Command): void {
       `
 Examples:
   ntk autol2 --budget 300 --grid 1e-3,1e-2 --net-seeds 0,1 --out autol21
+  ntk autol2 --setup wrn --data mnist:1024:500 --budget 100 --grid 1e-4,1e-3 --net-seeds 0,1 --out al2-wrn
   ntk autol2 --arch cnn.json --data mnist:512:500 --image-size 14 --width 64 --budget 300 --grid 1e-3,1e-2 --net-seeds 0,1 --out autol2-cnn
       (cnn.json: conv layers, then globalAvgPool or flatten, then dense)
 

@@ -36,6 +36,7 @@ export function registerPredictLambdaCommand(program: Command): void {
       `
 Examples:
   ntk predict-lambda --budget 300 --lambda0 3e-2 --grid 1e-3,1e-2 --out predict-lambda1
+  ntk predict-lambda --setup cnn --data mnist:1024:500 --budget 100 --lambda0 1e-2 --short-factor 0.5 --out pl-cnn
   ntk predict-lambda --arch cnn.json --data mnist:512:500 --image-size 14 --width 64 --budget 300 --lambda0 3e-2 --grid 1e-3,1e-2 --out predict-lambda-cnn
       (cnn.json: conv layers, then globalAvgPool or flatten, then dense)
 

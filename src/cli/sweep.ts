@@ -31,6 +31,7 @@ export function registerSweepCommand(program: Command): void {
     `
 Examples:
   ntk sweep --lambdas 1e-4:1e-2:5 --lrs 0.25,0.5 --out sweep1
+  ntk sweep --setup cnn --data mnist:1024:500 --lambdas 1e-3:1e-2:3 --budget-factor 0.5 --out cnnsweep
   ntk sweep --data mnist:1024:1000 --width 256 --lambdas 3e-3:1e-1:4 --budget-factor 2 --out quick
   ntk sweep --arch cnn.json --data mnist:512:500 --image-size 14 --width 64 --lambdas 1e-2:1e-1:3 --out cnnsweep
       (cnn.json: conv layers, then globalAvgPool or flatten, then dense)

@@ -37,6 +37,8 @@ export function registerTrainCommand(program: Command): void {
     `
 Examples:
   ntk train --lambda 1e-3 --lr 0.5 --budget 3000 --out runs/l1e-3
+  ntk train --setup cnn --data mnist:1024:500 --lambda 1e-3 --budget 100 --out runs/cnn
+      (the paper's CNN on 14×14 digits, SGD with momentum 0.9, cross-entropy; see docs/paper-regime.md)
   ntk train --arch "[dense(1024, wStd=1.41421356) > relu]*2 > dense(10, wStd=1.41421356)" --data mnist:2048:1000 \\
       --lambda 1e-2 --budget 300 --kernel-probe 64 --out runs/kernel
   ntk train --arch cnn.json --data mnist:512:500 --image-size 14 --width 64 --lambda 1e-2 --budget 100 --out runs/cnn
