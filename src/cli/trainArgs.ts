@@ -105,7 +105,10 @@ export interface NetworkMeta {
   setup: string | null;
   /** --arch as given (or as --setup set it). */
   architecture: string;
-  /** --width as given (every hidden dense width / conv channel count set to it), or null. */
+  /**
+   * --width as given (every hidden dense width / conv channel count set to it), or null: also null when --setup
+   * took it as the setup's own width multiplier (then `architecture` is the setup's network at that width).
+   */
   width: number | null;
   /** The network actually trained (--width applied), in its JSON form. */
   network: NetworkSpecJson;
