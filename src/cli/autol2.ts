@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { checkWorkDir } from '../io/outputPath.js';
 import { InputError } from '../util/errors.js';
 import { INPUT_SHAPE_HELP, loadDataset } from './dataArgs.js';
+import { addSetupOption } from './setupArgs.js';
 import { parseInteger, parseNumber } from './parse.js';
 import { addJobsOption, addTrainOptions, networkMeta, parsePositive, parsePositiveList, parseSeedList, parseTrainOptions, openExperimentDir, type TrainCliOptions } from './trainArgs.js';
 import { float32Json } from '../io/float32.js';
@@ -34,12 +35,13 @@ export function registerAutoL2Command(program: Command): void {
     .option('--grid <list>', 'constant λ values: start:end:count or a comma list', '1e-4:1e-2:5')
     .option('--net-seeds <list>', 'seeds (comma list): every arm runs each', '0,1,2')
     .requiredOption('--out <dir>', 'results folder: runs/…, autol2.json; rerun to resume');
-  addJobsOption(addTrainOptions(cmd))
+  addSetupOption(addJobsOption(addTrainOptions(cmd)), 'lr')
     .addHelpText(
       'after',
       `
 Examples:
   ntk autol2 --budget 300 --grid 1e-3,1e-2 --net-seeds 0,1 --out autol21
+  ntk autol2 --setup wrn --data mnist:1024:500 --budget 100 --grid 1e-4,1e-3 --net-seeds 0,1 --out al2-wrn
   ntk autol2 --arch cnn.json --data mnist:512:500 --image-size 14 --width 64 --budget 300 --grid 1e-3,1e-2 --net-seeds 0,1 --out autol2-cnn
       (cnn.json: conv layers, then globalAvgPool or flatten, then dense)
 
@@ -80,11 +82,11 @@ ${INPUT_SHAPE_HELP}`,
           if (!o.quiet) process.stderr.write(`${name}: ${reused ? 'done before' : `${r.wallSeconds.toFixed(0)} s`}, final acc ${r.finalTestAcc.toFixed(4)}\n`);
         },
       });
-      writeFileAtomic(join(o.out, 'autol2.json'), JSON.stringify({ data: data.description, ...networkMeta(o.arch, o.width, parsed.spec), lr, ...res }) + '\n');
+      writeFileAtomic(join(o.out, 'autol2.json'), JSON.stringify({ data: data.description, ...networkMeta(o.arch, o.width, parsed.spec, o.setup), lr, ...res }) + '\n');
       const fmt = (a: typeof res.auto) => `${a.label.padEnd(16)} final acc ${a.meanFinalAcc.toFixed(4)} ± ${a.stderrFinalAcc.toFixed(4)}; reached ${res.target.toFixed(4)} in ${a.reachedBy}/${a.finalAcc.length} seeds, median time ${Number.isFinite(a.medianTReach) ? a.medianTReach.toPrecision(4) : '—'}`;
       const lines = [`# ${data.description}; budget T = ${budget}, η = ${lr}, seeds ${seeds.join(',')}`, fmt(res.auto), ...res.constants.map(fmt), `best constant: ${res.best.label}; Auto L2 accuracy gain ${(100 * res.accGain).toFixed(2)} points; speed-up to the target ${res.speedup.toFixed(2)}×`];
       if (!o.quiet) process.stderr.write(lines.join('\n') + '\n');
-      const brief = { out: o.out, files: ['autol2.json'], seeds, widths: networkMeta(o.arch, o.width, parsed.spec).widths, best: res.best.label, accGain: res.accGain, speedup: res.speedup, target: res.target };
+      const brief = { out: o.out, files: ['autol2.json'], seeds, widths: networkMeta(o.arch, o.width, parsed.spec, o.setup).widths, best: res.best.label, accGain: res.accGain, speedup: res.speedup, target: res.target };
       process.stdout.write(float32Json(brief) + '\n');
     } finally {
       release();

@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { checkWorkDir } from '../io/outputPath.js';
 import { InputError } from '../util/errors.js';
 import { INPUT_SHAPE_HELP, loadDataset } from './dataArgs.js';
+import { addSetupOption } from './setupArgs.js';
 import { addJobsOption, addTrainOptions, networkMeta, parsePositive, parsePositiveList, parseSeedList, parseTrainOptions, openExperimentDir, type TrainCliOptions } from './trainArgs.js';
 import { float32Json } from '../io/float32.js';
 
@@ -29,12 +30,13 @@ export function registerPredictLambdaCommand(program: Command): void {
     .option('--metric <m>', 't* from the lowest test loss (loss) or the best test accuracy (acc)', 'loss')
     .option('--net-seeds <list>', 'seeds of the networks and batch orders (comma list); with several, the whole procedure runs once per seed (in OUT/seed=S/) and the accuracies and the gap are averaged', '0')
     .requiredOption('--out <dir>', 'results folder: runs/…, predict.json; rerun to resume');
-  addJobsOption(addTrainOptions(cmd))
+  addSetupOption(addJobsOption(addTrainOptions(cmd)), 'lr')
     .addHelpText(
       'after',
       `
 Examples:
   ntk predict-lambda --budget 300 --lambda0 3e-2 --grid 1e-3,1e-2 --out predict-lambda1
+  ntk predict-lambda --setup cnn --data mnist:1024:500 --budget 100 --lambda0 1e-2 --short-factor 0.5 --out pl-cnn
   ntk predict-lambda --arch cnn.json --data mnist:512:500 --image-size 14 --width 64 --budget 300 --lambda0 3e-2 --grid 1e-3,1e-2 --out predict-lambda-cnn
       (cnn.json: conv layers, then globalAvgPool or flatten, then dense)
 
@@ -73,7 +75,7 @@ ${INPUT_SHAPE_HELP}`,
       let brief: Record<string, unknown>;
       if (seeds.length === 1) {
         const res = await predictLambda({ ...common, seed: seeds[0], dir: o.out });
-        writeFileAtomic(join(o.out, 'predict.json'), JSON.stringify({ data: data.description, ...networkMeta(o.arch, o.width, parsed.spec), lr, seed: seeds[0], ...res }, null, 1) + '\n');
+        writeFileAtomic(join(o.out, 'predict.json'), JSON.stringify({ data: data.description, ...networkMeta(o.arch, o.width, parsed.spec, o.setup), lr, seed: seeds[0], ...res }, null, 1) + '\n');
         brief = { lambdaPredicted: res.lambdaPredicted, c: res.c, predictedFinalAcc: res.predicted.finalTestAcc, gap: res.gap };
         lines = [
           `# ${data.description}; network seed ${seeds[0]}`,
@@ -84,7 +86,7 @@ ${INPUT_SHAPE_HELP}`,
         ];
       } else {
         const res = await predictLambdaOverSeeds({ ...common, seeds, dir: o.out });
-        writeFileAtomic(join(o.out, 'predict.json'), JSON.stringify({ data: data.description, ...networkMeta(o.arch, o.width, parsed.spec), lr, ...res }, null, 1) + '\n');
+        writeFileAtomic(join(o.out, 'predict.json'), JSON.stringify({ data: data.description, ...networkMeta(o.arch, o.width, parsed.spec, o.setup), lr, ...res }, null, 1) + '\n');
         brief = { lambdaPredicted: res.predicted.lambdas, c: res.c, predictedFinalAcc: res.predicted.meanFinalAcc, gap: res.gap ? { mean: res.gap.mean, stderr: res.gap.stderr } : null };
         lines = [
           `# ${data.description}; network seeds ${seeds.join(', ')} (mean ± standard error over seeds)`,
@@ -95,7 +97,7 @@ ${INPUT_SHAPE_HELP}`,
         ];
       }
       if (!o.quiet) process.stderr.write(lines.join('\n') + '\n');
-      process.stdout.write(float32Json({ out: o.out, files: ['predict.json'], seeds, widths: networkMeta(o.arch, o.width, parsed.spec).widths, ...brief }) + '\n');
+      process.stdout.write(float32Json({ out: o.out, files: ['predict.json'], seeds, widths: networkMeta(o.arch, o.width, parsed.spec, o.setup).widths, ...brief }) + '\n');
     } finally {
       release();
     }

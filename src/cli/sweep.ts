@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { checkWorkDir } from '../io/outputPath.js';
 import { InputError } from '../util/errors.js';
 import { INPUT_SHAPE_HELP, loadDataset } from './dataArgs.js';
+import { addSetupOption } from './setupArgs.js';
 import { parseLambdas } from './parse.js';
 import { addJobsOption, addTrainOptions, networkMeta, parsePositive, parsePositiveList, parseSeedList, parseTrainOptions, openExperimentDir, type TrainCliOptions } from './trainArgs.js';
 import { float32Json } from '../io/float32.js';
@@ -25,11 +26,12 @@ export function registerSweepCommand(program: Command): void {
     .option('--budget-factor <c>', 'budget T = c/λ for each run', '3')
     .option('--net-seeds <list>', 'network seeds (comma list of integers)', '0')
     .requiredOption('--out <dir>', 'sweep folder: runs/<one folder per run>, sweep.json, tstar.csv; rerun the same command to resume');
-  addJobsOption(addTrainOptions(cmd)).addHelpText(
+  addSetupOption(addJobsOption(addTrainOptions(cmd)), 'lrs').addHelpText(
     'after',
     `
 Examples:
   ntk sweep --lambdas 1e-4:1e-2:5 --lrs 0.25,0.5 --out sweep1
+  ntk sweep --setup cnn --data mnist:1024:500 --lambdas 1e-3:1e-2:3 --budget-factor 0.5 --out cnnsweep
   ntk sweep --data mnist:1024:1000 --width 256 --lambdas 3e-3:1e-1:4 --budget-factor 2 --out quick
   ntk sweep --arch cnn.json --data mnist:512:500 --image-size 14 --width 64 --lambdas 1e-2:1e-1:3 --out cnnsweep
       (cnn.json: conv layers, then globalAvgPool or flatten, then dense)
@@ -70,7 +72,7 @@ end of their budget are marked '!' and left out of the fits.`,
           }
         },
       });
-      const meta = { ...networkMeta(o.arch, o.width, parsed.spec), data: data.description, loss: parsed.loss, batchSize: parsed.batchSize, momentum: parsed.momentum, budgetFactor, dtype: 'float32 (tfjs)', seconds: (Date.now() - started) / 1000 };
+      const meta = { ...networkMeta(o.arch, o.width, parsed.spec, o.setup), data: data.description, loss: parsed.loss, batchSize: parsed.batchSize, momentum: parsed.momentum, budgetFactor, dtype: 'float32 (tfjs)', seconds: (Date.now() - started) / 1000 };
       writeFileAtomic(join(o.out, 'tstar.csv'), sweepCsv(res));
       writeFileAtomic(join(o.out, 'sweep.json'), JSON.stringify({ ...meta, ...res }) + '\n');
       if (!o.quiet) process.stderr.write(sweepTable(res, meta.data));

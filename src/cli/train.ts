@@ -6,6 +6,7 @@ import type { TrainOptions } from '../training/trainer.js';
 import { checkTrainOptions } from '../training/validate.js';
 import { InputError } from '../util/errors.js';
 import { INPUT_SHAPE_HELP, loadDataset } from './dataArgs.js';
+import { addSetupOption } from './setupArgs.js';
 import { parseInteger, parseNumber } from './parse.js';
 import { float32Json } from '../io/float32.js';
 import { progressBar } from './progress.js';
@@ -33,11 +34,13 @@ export function registerTrainCommand(program: Command): void {
     .option('--eval-train <n>', 'log the train loss/accuracy on a fixed seeded subset of n training points (default: the first min(n, 2048)); the test metrics always use the whole test set')
     .requiredOption('--out <dir>', 'run folder: log.jsonl (written as it goes), checkpoint, result.json; an interrupted run resumes from it')
     .option('--force', 'start over when --out holds a finished run (removes only that run\'s own files: result, log, checkpoint)');
-  addTrainOptions(cmd).addHelpText(
+  addSetupOption(addTrainOptions(cmd), 'lr').addHelpText(
     'after',
     `
 Examples:
   ntk train --lambda 1e-3 --lr 0.5 --budget 3000 --out runs/l1e-3
+  ntk train --setup cnn --data mnist:1024:500 --lambda 1e-3 --budget 100 --out runs/cnn
+      (the paper's CNN on 14×14 digits, SGD with momentum 0.9, cross-entropy; see docs/paper-regime.md)
   ntk train --arch "[dense(1024, wStd=1.41421356) > relu]*2 > dense(10, wStd=1.41421356)" --data mnist:2048:1000 \\
       --lambda 1e-2 --budget 300 --kernel-probe 64 --out runs/kernel
   ntk train --arch cnn.json --data mnist:512:500 --image-size 14 --width 64 --lambda 1e-2 --budget 100 --out runs/cnn

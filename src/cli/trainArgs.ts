@@ -27,6 +27,8 @@ export interface TrainCliOptions extends DataCliOptions {
   maxMemory?: string;
   out: string;
   quiet?: boolean;
+  /** --setup: a named setup of the paper (applied to the other options before the action; see setupArgs.ts). */
+  setup?: string;
 }
 
 export const DEFAULT_ARCH = '[dense(512, wStd=1.41421356) > relu]*2 > dense(10, wStd=1.41421356)';
@@ -99,9 +101,14 @@ export async function parseTrainOptions(o: TrainCliOptions): Promise<ParsedTrain
 
 /** What a results file records about the network trained: see `networkMeta`. */
 export interface NetworkMeta {
-  /** --arch as given. */
+  /** --setup as given (its values already applied to the other options), or null. */
+  setup: string | null;
+  /** --arch as given (or as --setup set it). */
   architecture: string;
-  /** --width as given (every hidden dense width / conv channel count set to it), or null. */
+  /**
+   * --width as given (every hidden dense width / conv channel count set to it), or null: also null when --setup
+   * took it as the setup's own width multiplier (then `architecture` is the setup's network at that width).
+   */
   width: number | null;
   /** The network actually trained (--width applied), in its JSON form. */
   network: NetworkSpecJson;
@@ -113,7 +120,7 @@ export interface NetworkMeta {
  * The metadata of the network a training command trained: the --arch text alone says 512 when --width 256
  * trained 256 units, so the trained spec and its widths are recorded next to it.
  */
-export function networkMeta(arch: string, width: string | undefined, spec: NetworkSpec): NetworkMeta {
+export function networkMeta(arch: string, width: string | undefined, spec: NetworkSpec, setup?: string): NetworkMeta {
   const network = specToJson(spec);
   const widths: number[] = [];
   const walk = (v: unknown): void => {
@@ -127,7 +134,7 @@ export function networkMeta(arch: string, width: string | undefined, spec: Netwo
     }
   };
   walk(network.layers);
-  return { architecture: arch, width: width === undefined ? null : parseInteger(width, '--width'), network, widths };
+  return { setup: setup ?? null, architecture: arch, width: width === undefined ? null : parseInteger(width, '--width'), network, widths };
 }
 
 /** A positive number from a flag. */
