@@ -164,16 +164,23 @@ export async function paperRegimeRuns(o: PaperRegimeRunsOptions): Promise<PaperR
   for (const b of [...inverseBudgets, fixedBudget, ...predictBudgets]) if (!grid.has(Math.round(b / o.lr))) throw new Error(`budget ${b} is not on the evaluation grid`);
 
   const pool = runPool(o.jobs ?? 1);
+  // each run reported once (every budget of a seed asks for the same short run), the seed's folder in the name
+  const reported = new Set<string>();
+  const report = (name: string, result: TrainResult, reused: boolean) => {
+    if (reported.has(name)) return;
+    reported.add(name);
+    o.onRun?.(name, result, reused);
+  };
   const common = { spec: o.spec, data: o.data, lr: o.lr, loss: o.loss, batchSize: o.batchSize, momentum: o.momentum, evalsPerDecade: perDecade, backend: o.backend, maxMemoryBytes: o.maxMemoryBytes };
   const longRun = async (lambda: number, seed: number): Promise<LambdaCurve> => {
     const name = `long_${runName({ lambda, steps: maxSteps, seed })}`;
     const { result, reused } = await pool.run({ ...common, lambda, seed, budget: maxBudget, dir: join(o.dir, 'runs', name) });
-    o.onRun?.(name, result, reused);
+    report(name, result, reused);
     return { lambda, seed, steps: result.records.map((r) => r.step), t: result.records.map((r) => r.t), testAcc: result.records.map((r) => r.testAcc) };
   };
   const predict = (budget: number, seed: number) =>
     predictLambda(
-      { ...common, budget, seed, lambda0: o.lambda0, shortFactor: o.shortFactor, metric: o.metric, refineShort: true, grid: [], dir: join(o.dir, `seed=${seed}`), onRun: o.onRun },
+      { ...common, budget, seed, lambda0: o.lambda0, shortFactor: o.shortFactor, metric: o.metric, refineShort: true, grid: [], dir: join(o.dir, `seed=${seed}`), onRun: (name, result, reused) => report(`seed=${seed}/${name}`, result, reused) },
       pool,
     );
   // all at once: the pool trains at most `jobs` at a time, and the short run every budget of a seed asks for is trained once

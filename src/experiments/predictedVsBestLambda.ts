@@ -86,12 +86,20 @@ export function averageGap(budgets: readonly BudgetComparison[]): PairedDifferen
   return { perSeed, ...meanStderr(perSeed) };
 }
 
+/** The claim needs at least this many budgets… */
+export const MIN_BUDGETS = 4;
+/** …spanning at least this factor (issue 13). */
+export const MIN_BUDGET_SPAN = 10;
+
 /**
- * The verdict of the prediction claim: the gap averaged over budgets below PAPER_GAP (boundVerdict over seeds).
- * @param r - the averaged gap
+ * The verdict of the prediction claim: the gap averaged over budgets below PAPER_GAP (boundVerdict over seeds);
+ * 'not resolved' with fewer than MIN_BUDGETS budgets or a span below MIN_BUDGET_SPAN (the claim is about a range of budgets).
+ * @param r - the budgets and the averaged gap
  * @returns the verdict
  */
-export function predictionVerdict(r: Pick<PredictedVsBestResult, 'averageGap'>): Verdict {
+export function predictionVerdict(r: Pick<PredictedVsBestResult, 'averageGap' | 'budgets'>): Verdict {
+  const ts = r.budgets.map((b) => b.budget);
+  if (ts.length < MIN_BUDGETS || Math.max(...ts) / Math.min(...ts) < MIN_BUDGET_SPAN * (1 - 1e-9)) return 'not resolved';
   return boundVerdict(r.averageGap.perSeed, PAPER_GAP, 'below', 0);
 }
 
@@ -110,7 +118,7 @@ export function predictedVsBestClaim(r: PredictedVsBestResult): Claim {
     measured: `${r.seeds.length} seeds; c = ${r.c.mean.toFixed(4)} ± ${r.c.stderr.toFixed(4)} (λ0 = ${r.lambda0}, t* of the ${r.metric === 'loss' ? 'lowest test loss' : 'best test accuracy'}, resolved to ${(100 * r.c.resolution).toFixed(1)}%); per budget: ${r.budgets
       .map((b) => `T = ${+b.budget.toPrecision(4)}: best grid λ = ${b.best.lambda.toExponential(1)}, predicted ${b.predicted.lambdas.map((l) => l.toExponential(1)).join('/')}, gap ${pts(b.gap.mean)} ± ${pts(b.gap.stderr)}`)
       .join('; ')} points; averaged over budgets: ${pts(r.averageGap.mean)} ± ${pts(r.averageGap.stderr)} points (per seed ${r.averageGap.perSeed.map(pts).join(', ')})`,
-    rule: `per seed, the gap (the best grid λ's final test accuracy − the predicted λ's, at each budget; the best grid λ chosen by the mean over seeds) averaged over the budgets; final accuracies on the whole test set (exact: no grid resolution). Holds if every seed's average is below ${pts(PAPER_GAP)} points or the mean is by more than 2 s.e.; does not hold if the mean is above it by more than 2 s.e.; otherwise not resolved`,
+    rule: `per seed, the gap (the best grid λ's final test accuracy − the predicted λ's, at each budget; the best grid λ chosen by the mean over seeds) averaged over the budgets; final accuracies on the whole test set (exact: no grid resolution). Holds if every seed's average is below ${pts(PAPER_GAP)} points or the mean is by more than 2 s.e.; does not hold if the mean is above it by more than 2 s.e.; otherwise not resolved. Not resolved either with fewer than ${MIN_BUDGETS} budgets or a span below ${MIN_BUDGET_SPAN}×`,
     verdict: predictionVerdict(r),
   };
 }
