@@ -34,6 +34,8 @@ export interface PaperRegimeRunsOptions {
   batchSize?: number;
   /** Evaluations per decade of steps (default 12); budgets are put on this grid. */
   evalsPerDecade?: number;
+  /** Training points of the logged train loss/accuracy (TrainOptions.evalTrainSize; the figures use only test numbers). */
+  evalTrainSize?: number;
   /** The λ grid (each > 0, at least 3, distinct). */
   lambdas: number[];
   /** c′ of the budget ∝ 1/λ: λ's budget is c′/λ (put on the evaluation grid). */
@@ -171,7 +173,7 @@ export async function paperRegimeRuns(o: PaperRegimeRunsOptions): Promise<PaperR
     reported.add(name);
     o.onRun?.(name, result, reused);
   };
-  const common = { spec: o.spec, data: o.data, lr: o.lr, loss: o.loss, batchSize: o.batchSize, momentum: o.momentum, evalsPerDecade: perDecade, backend: o.backend, maxMemoryBytes: o.maxMemoryBytes };
+  const common = { spec: o.spec, data: o.data, lr: o.lr, loss: o.loss, batchSize: o.batchSize, momentum: o.momentum, evalsPerDecade: perDecade, evalTrainSize: o.evalTrainSize, backend: o.backend, maxMemoryBytes: o.maxMemoryBytes };
   const longRun = async (lambda: number, seed: number): Promise<LambdaCurve> => {
     const name = `long_${runName({ lambda, steps: maxSteps, seed })}`;
     const { result, reused } = await pool.run({ ...common, lambda, seed, budget: maxBudget, dir: join(o.dir, 'runs', name) });
