@@ -60,7 +60,7 @@ export async function lambdaChoiceFigures(
   o.log(`λ choice (paper's Fig. 1a/1b): ${r.seeds.length} seeds × (${r.lambdas.length} λ + λ = 0 to the longest budget, a short run at λ0 = ${r.lambda0}, the predicted λ for ${r.predictBudgets.length} budgets)…`);
   const progress = (name: string, res: TrainResult, reused: boolean) => o.log(`  ${name}: ${reused ? 'reused' : `${res.wallSeconds.toFixed(0)} s`}, final test accuracy ${res.finalTestAcc.toFixed(4)}`);
   const runs = await paperRegimeRuns({ ...r, spec, data, dir: join(o.work, 'lambda-choice'), jobs: o.jobs, backend: o.backend, onRun: progress });
-  const ctx = `MNIST ${st.data.slice(6).replace(':', ' train / ')} test as ${setup.imageSize}×${setup.imageSize} images (bundled digits, unit-norm); the paper's CNN at width ${st.width} (${setup.arch(st.width)}); SGD η = ${r.lr}, momentum ${r.momentum}, batch ${r.batchSize}, softmax cross-entropy, float32 (tfjs); final test accuracy at the end of each budget`;
+  const ctx = `MNIST ${st.data.slice(6).replace(':', ' train / ')} test as ${setup.imageSize}×${setup.imageSize} images (bundled digits, unit-norm); the paper's CNN ('cnn' setup) at width ${st.width}: two 3×3 conv + ReLU + 2×2 average-pool stages (${st.width}, ${2 * st.width} channels), dense readout; SGD η = ${r.lr}, momentum ${r.momentum}, batch ${r.batchSize}, softmax cross-entropy, float32 (tfjs)`;
   const figures: Figure[] = [];
   const claims: Claim[] = [];
   if (wanted.has('accuracy_vs_lambda')) {
