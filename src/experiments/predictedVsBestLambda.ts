@@ -24,9 +24,12 @@ export interface BudgetComparison {
 export interface PredictedVsBestResult {
   /** The seeds. */
   seeds: number[];
-  /** λ0 of the short runs and which t* measured c. */
+  /** λ0 of the short runs. */
   lambda0: number;
+  /** Which t* of the short runs measured c. */
   metric: 'loss' | 'acc';
+  /** The paper's gap the claim compares with (PAPER_GAP). */
+  paperGap: number;
   /** c = λ0·t* per seed, mean and standard error; and the short runs' worst t* resolution. */
   c: { perSeed: number[]; mean: number; stderr: number; resolution: number };
   /** Per budget, ascending. */
@@ -55,6 +58,7 @@ export function predictedVsBestLambda(runs: PaperRegimeRuns): PredictedVsBestRes
     seeds: [...runs.seeds],
     lambda0: first[0].lambda0,
     metric: first[0].metric,
+    paperGap: PAPER_GAP,
     c: { perSeed: c, ...meanStderr(c), resolution: Math.max(...first.map((p) => p.tStar0Resolution)) },
     budgets,
     averageGap: averageGap(budgets),

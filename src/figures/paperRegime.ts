@@ -1,5 +1,5 @@
-import { PLATEAU_LAMBDAS, type AccuracyPoint, type AccuracyVsLambdaResult } from '../experiments/accuracyVsLambda.js';
-import { PAPER_GAP, type PredictedVsBestResult } from '../experiments/predictedVsBestLambda.js';
+import type { AccuracyPoint, AccuracyVsLambdaResult } from '../experiments/accuracyVsLambda.js';
+import type { PredictedVsBestResult } from '../experiments/predictedVsBestLambda.js';
 import { STYLE, type Figure, type PlotlyObject } from './figure.js';
 
 const logAxis = (title: string): PlotlyObject => ({ type: 'log', title: { text: title }, exponentformat: 'power' });
@@ -43,7 +43,7 @@ export function accuracyVsLambdaFigure(r: AccuracyVsLambdaResult, context: strin
   return {
     name: 'accuracy_vs_lambda',
     title: 'Test accuracy against λ: fixed budget, and budget ∝ 1/λ',
-    subtitle: `${context}; ${r.seeds.length} seeds; budgets ∝ 1/λ: ${r.inverse.map((p) => `T = ${+p.budget.toPrecision(4)}`).join(', ')}; plateau (smallest ${PLATEAU_LAMBDAS} λ) pairwise differences ${pairs} points; plateau − λ = 0: ${pct(r.overBaseline.mean).toFixed(2)} ± ${pct(r.overBaseline.stderr).toFixed(2)} points`,
+    subtitle: `${context}; ${r.seeds.length} seeds; budgets ∝ 1/λ: ${r.inverse.map((p) => `T = ${+p.budget.toPrecision(4)}`).join(', ')}; plateau (smallest ${r.plateau.lambdas.length} λ) pairwise differences ${pairs} points; plateau − λ = 0: ${pct(r.overBaseline.mean).toFixed(2)} ± ${pct(r.overBaseline.stderr).toFixed(2)} points`,
     paperFigure: 'Mirrors Lewkowycz & Gur-Ari (2020), Fig. 1a: test accuracy against λ at a fixed budget and at a budget ∝ 1/λ, beside λ = 0, here with the paper\'s CNN at MNIST scale.',
     traces,
     layout: { xaxis: logAxis('λ (L2 coefficient)'), yaxis: linAxis('test accuracy at the end of the budget (%)'), legend: { orientation: 'h', y: -0.22, x: 0 }, height: 640 },
@@ -76,7 +76,7 @@ export function predictedVsBestLambdaFigure(r: PredictedVsBestResult, context: s
       yaxis: 'y2',
     },
     { x: r.budgets.flatMap((b) => b.gap.perSeed.map(() => b.budget)), y: r.budgets.flatMap((b) => b.gap.perSeed.map(pct)), mode: 'markers', name: 'gap, one seed', marker: { size: 6, color: STYLE.colors[2], opacity: 0.35 }, xaxis: 'x2', yaxis: 'y2' },
-    { x: [ts[0], ts[ts.length - 1]], y: [pct(PAPER_GAP), pct(PAPER_GAP)], mode: 'lines', name: `the paper: ${pct(PAPER_GAP)} points`, line: { color: '#222', ...STYLE.theory }, xaxis: 'x2', yaxis: 'y2' },
+    { x: [ts[0], ts[ts.length - 1]], y: [pct(r.paperGap), pct(r.paperGap)], mode: 'lines', name: `the paper: ${pct(r.paperGap)} points`, line: { color: '#222', ...STYLE.theory }, xaxis: 'x2', yaxis: 'y2' },
     { x: [ts[0], ts[ts.length - 1]], y: [0, 0], mode: 'lines', showlegend: false, line: { color: '#888', width: 1 }, xaxis: 'x2', yaxis: 'y2' },
   ];
   return {
