@@ -24,21 +24,23 @@ export interface LambdaChoiceSettings {
 /**
  * The settings of accuracy_vs_lambda and predicted_vs_best_lambda: the paper's CNN ('cnn' setup: momentum 0.9,
  * batch 128, cross-entropy, 14×14 digits) at η = 0.3 instead of the setup's 0.1 (at 0.1 the CNN needs ~3× the
- * steps to learn, which the small defaults cannot afford; at 0.5 it is unstable). c′ of the budget ∝ 1/λ is about
- * the c = λ·t* the short runs measure (0.1–0.17 at the defaults), so that each budget c′/λ ends near its λ's peak,
- * as in the paper. Small defaults: width 16, 512/500 digits, 2 seeds, λ from 4e-3 to 3.2e-2, the longest budget
- * 40 (121 steps after snapping). `full`: width 64, 2048/1000 digits, 3 seeds, λ from 2.5e-4 to 4e-3, budgets to
- * 600 (2000 steps): hours on 2 cores. The train-set evaluation is cut to 128 digits (the figures use test
- * numbers only; an evaluation of 1024 train + 500 test digits costs ~7 training steps).
+ * steps to learn, which the small defaults cannot afford; at 0.5 it is unstable). The λ grid is 10^(k/4), two
+ * steps of the evaluation grid (8 per decade) apart, and c′ = 0.1265 puts every budget c′/λ exactly on that grid
+ * (c′/(λη) = 10^(j/8)), so the budgets are ∝ 1/λ up to rounding to whole steps; c′ is about the c = λ·t* the
+ * runs measure (0.1–0.25 at the defaults), so each budget ends near its λ's peak, as in the paper.
+ * Small defaults: width 16, 512/500 digits, 2 seeds, λ from 5.6e-3 to 3.2e-2, budgets 75, 42, 24, 13 steps.
+ * `full`: width 64, 2048/1000 digits, 3 seeds, λ from 1.8e-4 to 3.2e-3, budgets to 2371 steps: hours on 2 cores.
+ * The train-set evaluation is cut to 128 digits (the figures use test numbers only).
  * @param full - the paper-like sizes
  * @returns the settings
  */
 export function lambdaChoiceSettings(full: boolean): LambdaChoiceSettings {
   const s = PAPER_SETUPS.cnn;
-  const base = { lr: 0.3, momentum: s.momentum, loss: s.loss, batchSize: s.batch, evalsPerDecade: 12, evalTrainSize: 128, lambda0: 0.04, shortFactor: 0.5, metric: 'acc' as const };
+  const base = { lr: 0.3, momentum: s.momentum, loss: s.loss, batchSize: s.batch, evalsPerDecade: 8, evalTrainSize: 128, budgetFactor: 0.1265, lambda0: 0.04, shortFactor: 0.5, metric: 'acc' as const };
+  const grid = (ks: number[]) => ks.map((k) => 10 ** (k / 4));
   return full
-    ? { data: 'mnist:2048:1000', width: s.fullWidth, runs: { ...base, seeds: [0, 1, 2], lambdas: [2.5e-4, 5e-4, 1e-3, 2e-3, 4e-3], budgetFactor: 0.15, fixedBudget: 75, predictBudgets: [15, 37.5, 75, 150, 300, 600] } }
-    : { data: 'mnist:512:500', width: s.defaultWidth, runs: { ...base, seeds: [0, 1], lambdas: [4e-3, 8e-3, 1.6e-2, 3.2e-2], budgetFactor: 0.16, fixedBudget: 20, predictBudgets: [4, 10, 20, 40] } };
+    ? { data: 'mnist:2048:1000', width: s.fullWidth, runs: { ...base, seeds: [0, 1, 2], lambdas: grid([-15, -14, -13, -12, -11, -10]), fixedBudget: 75, predictBudgets: [40, 71.14, 126.5, 225, 400, 711.4] } }
+    : { data: 'mnist:512:500', width: s.defaultWidth, runs: { ...base, seeds: [0, 1], lambdas: grid([-9, -8, -7, -6]), fixedBudget: 10, predictBudgets: [2.2, 5, 10, 22.5] } };
 }
 
 /**
