@@ -39,11 +39,10 @@ export function accuracyVsLambdaFigure(r: AccuracyVsLambdaResult, context: strin
     { x: span, y: [pct(b.mean), pct(b.mean)], mode: 'lines', name: `λ = 0, T = ${+b.budget.toPrecision(4)}: ${pct(b.mean).toFixed(2)} ± ${pct(b.stderr).toFixed(2)}%`, line: { color: '#222', ...STYLE.theory } },
     { x: [...span, span[1], span[0]], y: [pct(b.mean - b.stderr), pct(b.mean - b.stderr), pct(b.mean + b.stderr), pct(b.mean + b.stderr)], mode: 'lines', name: 'λ = 0: ± 1 s.e.', line: { color: '#888', width: 1, dash: 'dot' }, showlegend: false },
   ];
-  const pairs = r.plateau.pairs.map((p) => `${pct(p.diff.mean).toFixed(2)} ± ${pct(p.diff.stderr).toFixed(2)}`).join(', ');
   return {
     name: 'accuracy_vs_lambda',
     title: 'Test accuracy against λ: fixed budget, and budget ∝ 1/λ',
-    subtitle: `${context}; ${r.seeds.length} seeds; budgets ∝ 1/λ: ${r.inverse.map((p) => `T = ${+p.budget.toPrecision(4)}`).join(', ')}; plateau (smallest ${r.plateau.lambdas.length} λ) pairwise differences ${pairs} points; plateau − λ = 0: ${pct(r.overBaseline.mean).toFixed(2)} ± ${pct(r.overBaseline.stderr).toFixed(2)} points`,
+    subtitle: `${context}; ${r.seeds.length} seeds; budgets ∝ 1/λ: T = ${r.inverse.map((p) => +p.budget.toPrecision(4)).join(', ')}; plateau (smallest ${r.plateau.lambdas.length} λ) − λ = 0: ${pct(r.overBaseline.mean).toFixed(2)} ± ${pct(r.overBaseline.stderr).toFixed(2)} points`,
     paperFigure: 'Mirrors Lewkowycz & Gur-Ari (2020), Fig. 1a: test accuracy against λ at a fixed budget and at a budget ∝ 1/λ, beside λ = 0, here with the paper\'s CNN at MNIST scale.',
     traces,
     layout: { xaxis: logAxis('λ (L2 coefficient)'), yaxis: linAxis('test accuracy at the end of the budget (%)'), legend: { orientation: 'h', y: -0.22, x: 0 }, height: 640 },
@@ -82,7 +81,7 @@ export function predictedVsBestLambdaFigure(r: PredictedVsBestResult, context: s
   return {
     name: 'predicted_vs_best_lambda',
     title: 'The λ predicted from one short run against the best λ of a grid, per budget',
-    subtitle: `${context}; ${r.seeds.length} seeds; c = λ0·t* from one short run per seed at λ0 = ${r.lambda0} (t* of the ${r.metric === 'loss' ? 'lowest test loss' : 'best test accuracy'}, resolved to ${(100 * r.c.resolution).toFixed(1)}%): c = ${r.c.mean.toFixed(4)} ± ${r.c.stderr.toFixed(4)}; grid λ ∈ {${r.budgets[0].grid.map((g) => g.lambda.toExponential(1)).join(', ')}}; gap averaged over ${ts.length} budgets: ${pct(r.averageGap.mean).toFixed(2)} ± ${pct(r.averageGap.stderr).toFixed(2)} points`,
+    subtitle: `${context}; ${r.seeds.length} seeds; c = λ0·t* from one short run per seed at λ0 = ${r.lambda0} (t* of the ${r.metric === 'loss' ? 'lowest test loss' : 'best test accuracy'}, resolved to ${(100 * r.c.resolution).toFixed(1)}%): c = ${r.c.mean.toFixed(4)} ± ${r.c.stderr.toFixed(4)}; gap averaged over ${ts.length} budgets: ${pct(r.averageGap.mean).toFixed(2)} ± ${pct(r.averageGap.stderr).toFixed(2)} points`,
     paperFigure: 'Mirrors Lewkowycz & Gur-Ari (2020), Fig. 1b: the λ predicted as c/T from one short run against the best λ found by a sweep, for several budgets T, with the accuracy lost (the paper: within about 0.4%).',
     traces,
     layout: { grid: { rows: 1, columns: 2, pattern: 'independent' }, xaxis: logAxis('budget T (η·steps)'), yaxis: logAxis('λ'), xaxis2: logAxis('budget T (η·steps)'), yaxis2: linAxis('accuracy gap (points)'), legend: { orientation: 'h', y: -0.25, x: 0 }, height: 640 },
