@@ -7,6 +7,7 @@ import { allOf, boundRule, boundVerdict, intervalRule, intervalVerdict, pairedEa
 import type { ArmSummary } from './autoL2Compare.js';
 import { bundledDataset } from './dataset.js';
 import { finiteVsInfinite } from './finiteVsInfinite.js';
+import { lambdaChoiceFigures } from './lambdaChoiceFigures.js';
 import { predictLambdaOverSeeds } from './predictLambda.js';
 import { lambdaSweep } from './sweep.js';
 
@@ -120,6 +121,11 @@ export async function finiteFigureSet(wanted: Set<string>, o: { full?: boolean; 
       rule: boundRule('the largest relative deviation of the measured kernel scale from exp(−2(L−1)λt) over the kernel evaluations (8 per decade), at each width ≥ 1024 (one network each)', '10%', 'below', 'width', 'none beyond float32 rounding: the deviation is measured at the evaluations themselves'),
       verdict: boundVerdict(res.widths.filter((x) => x.width >= 1024).map((x) => x.maxKernelDeviation), 0.1, 'below', 0),
     });
+  }
+  if (wanted.has('accuracy_vs_lambda') || wanted.has('predicted_vs_best_lambda')) {
+    const lc = await lambdaChoiceFigures(wanted, { full, work: o.work, jobs: o.jobs, log: o.log });
+    figures.push(...lc.figures);
+    claims.push(...lc.claims);
   }
   return { figures, claims };
 }

@@ -43,6 +43,8 @@ export interface PredictLambdaOptions {
   momentum?: number;
   /** Evaluations per decade of steps (default 24). */
   evalsPerDecade?: number;
+  /** Training points used for the logged train loss/accuracy (TrainOptions.evalTrainSize; default min(n, 2048)). */
+  evalTrainSize?: number;
   /** Refine the short run's evaluation grid around its t* (to 2%; default false: the grid's ~10%). */
   refineShort?: boolean;
   /** tfjs backend (default 'auto'). */
@@ -95,7 +97,7 @@ export async function predictLambda(o: PredictLambdaOptions, pool: RunPool = run
   const lambda0 = o.lambda0 ?? 1e-2;
   if (!(lambda0 > 0)) throw new InputError(`lambda0 must be > 0, got ${lambda0}`);
   if (!(o.budget > 0)) throw new InputError(`the budget must be > 0, got ${o.budget}`);
-  const common = { spec: o.spec, data: o.data, lr: o.lr, seed: o.seed ?? 0, loss: o.loss, batchSize: o.batchSize, momentum: o.momentum, evalsPerDecade: o.evalsPerDecade, backend: o.backend, maxMemoryBytes: o.maxMemoryBytes };
+  const common = { spec: o.spec, data: o.data, lr: o.lr, seed: o.seed ?? 0, loss: o.loss, batchSize: o.batchSize, momentum: o.momentum, evalsPerDecade: o.evalsPerDecade, evalTrainSize: o.evalTrainSize, backend: o.backend, maxMemoryBytes: o.maxMemoryBytes };
   const run = async (name: string, lambda: number, budget: number, refine = false): Promise<TrainResult> => {
     const { result, reused } = await pool.run({ ...common, lambda, budget, ...(refine ? { refine: {} } : {}), dir: join(o.dir, 'runs', name) });
     o.onRun?.(name, result, reused);

@@ -1,0 +1,128 @@
+import { meanStderr } from '../util/stats.js';
+import { boundVerdict, type Claim, type Verdict } from './claim.js';
+import type { AccuracyPoint, PairedDifference } from './accuracyVsLambda.js';
+import { accuracyAtBudget, curveOf, type PaperRegimeRuns } from './paperRegimeRuns.js';
+
+/** The paper's number: the predicted λ's test accuracy is within 0.4 points of the tuned λ's, on average over budgets. */
+export const PAPER_GAP = 0.004;
+
+/** One budget of predicted_vs_best_lambda. */
+export interface BudgetComparison {
+  /** The budget T (physical time). */
+  budget: number;
+  /** Every grid λ at the end of T (ascending λ). */
+  grid: AccuracyPoint[];
+  /** The grid λ with the best mean accuracy at T. */
+  best: AccuracyPoint;
+  /** Each seed's predicted λ = c/T (c from that seed's short run) and its accuracy at the end of T. */
+  predicted: { lambdas: number[]; acc: number[]; mean: number; stderr: number };
+  /** The best grid λ's accuracy minus the predicted λ's, paired by seed (positive: the grid did better). */
+  gap: PairedDifference;
+}
+
+/** The figure predicted_vs_best_lambda's numbers (the paper's Fig. 1b). */
+export interface PredictedVsBestResult {
+  /** The seeds. */
+  seeds: number[];
+  /** λ0 of the short runs. */
+  lambda0: number;
+  /** Which t* of the short runs measured c. */
+  metric: 'loss' | 'acc';
+  /** The paper's gap the claim compares with (PAPER_GAP). */
+  paperGap: number;
+  /** c = λ0·t* per seed, mean and standard error; and the short runs' worst t* resolution. */
+  c: { perSeed: number[]; mean: number; stderr: number; resolution: number };
+  /** Per budget, ascending. */
+  budgets: BudgetComparison[];
+  /** Per seed the gap averaged over the budgets, and its mean and standard error over seeds. */
+  averageGap: PairedDifference;
+}
+
+/**
+ * The predicted λ against the grid's best at each budget, and the accuracy gap, from the shared runs.
+ * @param runs - the shared runs (`paperRegimeRuns`)
+ * @returns per budget the grid, its best λ, the predicted λ per seed and the gap; the gap averaged over budgets
+ */
+export function predictedVsBestLambda(runs: PaperRegimeRuns): PredictedVsBestResult {
+  const budgets = runs.predictions.map(({ budget, perSeed }) => {
+    const grid = runs.lambdas.map((lambda) => {
+      const acc = runs.seeds.map((s) => accuracyAtBudget(curveOf(runs, lambda, s), budget, runs.lr));
+      return { lambda, budget, acc, ...meanStderr(acc) };
+    });
+    const predAcc = perSeed.map((p) => p.predicted.finalTestAcc);
+    return budgetComparison(budget, grid, perSeed.map((p) => p.lambdaPredicted), predAcc);
+  });
+  const first = runs.predictions[0].perSeed;
+  const c = first.map((p) => p.c);
+  return {
+    seeds: [...runs.seeds],
+    lambda0: first[0].lambda0,
+    metric: first[0].metric,
+    paperGap: PAPER_GAP,
+    c: { perSeed: c, ...meanStderr(c), resolution: Math.max(...first.map((p) => p.tStar0Resolution)) },
+    budgets,
+    averageGap: averageGap(budgets),
+  };
+}
+
+/**
+ * One budget's comparison from per-seed accuracies: the grid's best λ (by mean) and its gap to the predicted λ, paired by seed.
+ * @param budget - the budget T
+ * @param grid - every grid λ's accuracies at T
+ * @param lambdas - each seed's predicted λ
+ * @param acc - each seed's predicted λ's accuracy at T
+ * @returns the comparison
+ */
+export function budgetComparison(budget: number, grid: AccuracyPoint[], lambdas: number[], acc: number[]): BudgetComparison {
+  const best = grid.reduce((a, b) => (b.mean > a.mean ? b : a));
+  const gap = best.acc.map((a, s) => a - acc[s]);
+  return { budget, grid, best, predicted: { lambdas, acc, ...meanStderr(acc) }, gap: { perSeed: gap, ...meanStderr(gap) } };
+}
+
+/**
+ * Per seed the gap averaged over the budgets, then mean and standard error over seeds.
+ * @param budgets - the per-budget comparisons
+ * @returns the averaged gap
+ */
+export function averageGap(budgets: readonly BudgetComparison[]): PairedDifference {
+  const seeds = budgets[0].gap.perSeed.length;
+  const perSeed = Array.from({ length: seeds }, (_, s) => budgets.reduce((sum, b) => sum + b.gap.perSeed[s], 0) / budgets.length);
+  return { perSeed, ...meanStderr(perSeed) };
+}
+
+/** The claim needs at least this many budgets… */
+export const MIN_BUDGETS = 4;
+/** …spanning at least this factor (issue 13). */
+export const MIN_BUDGET_SPAN = 10;
+
+/**
+ * The verdict of the prediction claim: the gap averaged over budgets below PAPER_GAP (boundVerdict over seeds);
+ * 'not resolved' with fewer than MIN_BUDGETS budgets or a span below MIN_BUDGET_SPAN (the claim is about a range of budgets).
+ * @param r - the budgets and the averaged gap
+ * @returns the verdict
+ */
+export function predictionVerdict(r: Pick<PredictedVsBestResult, 'averageGap' | 'budgets'>): Verdict {
+  const ts = r.budgets.map((b) => b.budget);
+  if (ts.length < MIN_BUDGETS || Math.max(...ts) / Math.min(...ts) < MIN_BUDGET_SPAN * (1 - 1e-9)) return 'not resolved';
+  return boundVerdict(r.averageGap.perSeed, PAPER_GAP, 'below', 0);
+}
+
+const pts = (v: number) => (100 * v).toFixed(2);
+
+/**
+ * The claim of predicted_vs_best_lambda, with its measured numbers (per budget and averaged), its rule and its verdict.
+ * @param r - the figure's numbers
+ * @returns the claim
+ */
+export function predictedVsBestClaim(r: PredictedVsBestResult): Claim {
+  const ts = r.budgets.map((b) => b.budget);
+  return {
+    figure: 'predicted_vs_best_lambda',
+    claim: `the λ = c/T predicted from one short run reaches the grid's best test accuracy within ${pts(PAPER_GAP)} points on average over budgets (the paper's number), for ${ts.length} budgets spanning ${(ts[ts.length - 1] / ts[0]).toFixed(1)}×`,
+    measured: `${r.seeds.length} seeds; c = ${r.c.mean.toFixed(4)} ± ${r.c.stderr.toFixed(4)} (λ0 = ${r.lambda0}, t* of the ${r.metric === 'loss' ? 'lowest test loss' : 'best test accuracy'}, resolved to ${(100 * r.c.resolution).toFixed(1)}%); per budget: ${r.budgets
+      .map((b) => `T = ${+b.budget.toPrecision(4)}: best grid λ = ${b.best.lambda.toExponential(1)}, predicted ${b.predicted.lambdas.map((l) => l.toExponential(1)).join('/')}, gap ${pts(b.gap.mean)} ± ${pts(b.gap.stderr)}`)
+      .join('; ')} points; averaged over budgets: ${pts(r.averageGap.mean)} ± ${pts(r.averageGap.stderr)} points (per seed ${r.averageGap.perSeed.map(pts).join(', ')})`,
+    rule: `per seed, the gap (the best grid λ's final test accuracy − the predicted λ's, at each budget; the best grid λ chosen by the mean over seeds) averaged over the budgets; final accuracies on the whole test set (exact: no grid resolution). Holds if every seed's average is below ${pts(PAPER_GAP)} points or the mean is by more than 2 s.e.; does not hold if the mean is above it by more than 2 s.e.; otherwise not resolved. Not resolved either with fewer than ${MIN_BUDGETS} budgets or a span below ${MIN_BUDGET_SPAN}×`,
+    verdict: predictionVerdict(r),
+  };
+}
