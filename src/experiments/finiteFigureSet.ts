@@ -8,6 +8,8 @@ import type { ArmSummary } from './autoL2Compare.js';
 import { bundledDataset } from './dataset.js';
 import { finiteVsInfinite } from './finiteVsInfinite.js';
 import { predictLambdaOverSeeds } from './predictLambda.js';
+import { autoL2BatchNorm, autoL2BatchNormSettings } from './autoL2BatchNorm.js';
+import { momentumCollapse, momentumCollapseSettings } from './momentumCollapse.js';
 import { lambdaSweep } from './sweep.js';
 
 export { FINITE_FIGURES, type FiniteFigureName } from './figureNames.js';
@@ -120,6 +122,17 @@ export async function finiteFigureSet(wanted: Set<string>, o: { full?: boolean; 
       rule: boundRule('the largest relative deviation of the measured kernel scale from exp(−2(L−1)λt) over the kernel evaluations (8 per decade), at each width ≥ 1024 (one network each)', '10%', 'below', 'width', 'none beyond float32 rounding: the deviation is measured at the evaluations themselves'),
       verdict: boundVerdict(res.widths.filter((x) => x.width >= 1024).map((x) => x.maxKernelDeviation), 0.1, 'below', 0),
     });
+  }
+  // issue 13, items 4 and 5 (each figure's whole story in its own module)
+  if (wanted.has('autol2_batchnorm')) {
+    const r = await autoL2BatchNorm({ settings: autoL2BatchNormSettings(full), work: o.work, jobs: o.jobs, log: o.log, onRun: progress });
+    figures.push(r.figure);
+    claims.push(r.claim);
+  }
+  if (wanted.has('collapse_momentum')) {
+    const r = await momentumCollapse({ settings: momentumCollapseSettings(full), work: o.work, jobs: o.jobs, log: o.log });
+    figures.push(r.figure);
+    claims.push(r.claim);
   }
   return { figures, claims };
 }
