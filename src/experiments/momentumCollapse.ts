@@ -90,7 +90,7 @@ export async function momentumCollapse(o: { settings: MomentumCollapseSettings; 
 export function momentumCollapseContext(s: MomentumCollapseSettings): string {
   const cnn = PAPER_SETUPS.cnn;
   const [nTrain, nTest] = s.data.slice(6).split(':');
-  return `MNIST ${nTrain} train / ${nTest} test as ${cnn.imageSize}×${cnn.imageSize} digits (bundled, unit-norm); ${cnn.description}, base width ${s.width}; SGD with momentum ${cnn.momentum}, batch ${s.batch}, cross-entropy, float32 (tfjs); budgets T = ${s.budgetFactor}/λ; ${s.seeds.length} seed${s.seeds.length === 1 ? '' : 's'} per (λ, η)`;
+  return `MNIST ${nTrain} train / ${nTest} test (bundled digits, unit-norm); ${cnn.description}; base width ${s.width}; SGD with momentum ${cnn.momentum}, batch ${s.batch}, cross-entropy, float32 (tfjs); budgets T = ${s.budgetFactor}/λ; ${s.seeds.length} seed${s.seeds.length === 1 ? '' : 's'} per (λ, η)`;
 }
 
 /**

@@ -36,7 +36,7 @@ export function autoL2BatchNormFigure(res: AutoL2CompareResult, context: string)
   return {
     ...base,
     name: 'autol2_batchnorm',
-    title: "Auto L2 (the paper's λ0 = 0.1) against constant λ on a BatchNorm net, with momentum",
+    title: 'Auto L2 against constant λ — BatchNorm net, SGD with momentum',
     subtitle: `${base.subtitle}; median time to the target: Auto L2 ${fmt(res.auto.medianTReach)}, best constant (${res.best.label}) ${fmt(res.best.medianTReach)}`,
     paperFigure:
       'Mirrors Lewkowycz & Gur-Ari (2020), Fig. 1c: Auto L2 (λ0 = 0.1, λ ÷ 10 whenever the mini-batch loss or accuracy stalls, measured every 10 steps) against the best constant λ of a grid at the same budget, on a Wide ResNet with BatchNorm trained with momentum — here a depth-10 WRN-style net on 14×14 digits.',
