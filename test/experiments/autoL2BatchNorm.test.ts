@@ -48,6 +48,10 @@ describe('autol2_batchnorm: Auto L2 on the BatchNorm net (the wrn setup) against
     expect(target.y).toEqual([res.target, res.target]);
     const marks = figure.traces.find((t) => String(t.name).startsWith('Auto L2 (λ0 = 0.1): first time')) as { x: number[] };
     expect(marks.x).toEqual(res.auto.tReach.filter(Number.isFinite));
+    // the subtitle says so when the target is no test of speed (as the claim's verdict does)
+    const initial = Math.max(...[res.auto, res.best].flatMap((a) => a.curves.map((c) => c.testAcc[0])));
+    expect(figure.subtitle.includes('the target is not above the initial test accuracy')).toBe(!(res.target > initial));
+    expect(out.claim.verdict === 'not resolved' || res.target > initial).toBe(true);
     // the written JSON has the numbers and the very traces the HTML draws
     const w = await writeFigure(figure, join(dir, 'fig'), null);
     const json = JSON.parse(readFileSync(w.json, 'utf8')) as { auto: ArmSummary; best: ArmSummary; target: number; plotly: { data: unknown[] }; subtitle: string };
