@@ -100,13 +100,13 @@ describe('autol2_batchnorm: Auto L2 on the BatchNorm net (the wrn setup) against
     expect(autoL2BatchNormClaim(res(arm('Auto L2 (λ0 = 0.01)', null, [[50, 60], [90, 100], [120, 130]])), 0.01).claim).toContain("λ0 = 0.01 (the paper's is 0.1)");
   });
 
-  it('defaults: ≥ 3 seeds and the paper’s λ0 = 0.1; --full is paper-sized (the setup’s width and batch)', () => {
+  it('defaults: ≥ 3 seeds and the paper’s λ0 = 0.1; --full is paper-sized (WRN-10-1 widths, the setup’s batch)', () => {
     for (const full of [false, true]) {
       const s = autoL2BatchNormSettings(full);
       expect(s.seeds.length).toBeGreaterThanOrEqual(3);
       expect(s.lambda0).toBe(0.1);
       expect(s.grid.length).toBeGreaterThanOrEqual(2);
     }
-    expect(autoL2BatchNormSettings(true)).toMatchObject({ width: 32, batch: 128 });
+    expect(autoL2BatchNormSettings(true)).toMatchObject({ width: 16, batch: 128 });
   });
 });
