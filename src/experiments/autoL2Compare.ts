@@ -37,6 +37,8 @@ export interface AutoL2CompareOptions {
   momentum?: number;
   /** Evaluations per decade of steps (default 24). */
   evalsPerDecade?: number;
+  /** Training points used for the logged train loss/accuracy (TrainOptions.evalTrainSize; default min(n, 2048)). */
+  evalTrainSize?: number;
   /**
    * Resolve the time to the target to 2% (default false: to the evaluation grid, ~10%): once the target is known,
    * each Auto L2 run and each run of the best constant λ is replayed up to its first evaluation at the target, with
@@ -100,7 +102,7 @@ export interface AutoL2CompareResult {
 export async function compareAutoL2(o: AutoL2CompareOptions): Promise<AutoL2CompareResult> {
   if (o.seeds.length < 1) throw new InputError('compareAutoL2 needs at least one seed');
   if (o.grid.length < 1) throw new InputError('compareAutoL2 needs at least one constant λ to compare with');
-  const common = { spec: o.spec, data: o.data, lr: o.lr, budget: o.budget, loss: o.loss, batchSize: o.batchSize, momentum: o.momentum, evalsPerDecade: o.evalsPerDecade, backend: o.backend, maxMemoryBytes: o.maxMemoryBytes };
+  const common = { spec: o.spec, data: o.data, lr: o.lr, budget: o.budget, loss: o.loss, batchSize: o.batchSize, momentum: o.momentum, evalsPerDecade: o.evalsPerDecade, evalTrainSize: o.evalTrainSize, backend: o.backend, maxMemoryBytes: o.maxMemoryBytes };
   const pool = runPool(o.jobs ?? 1);
   // every arm and seed at once: the pool decides how many train side by side
   const arm = async (label: string, lambda: number | null): Promise<{ label: string; lambda: number | null; results: { seed: number; r: TrainResult; name: string }[] }> => {

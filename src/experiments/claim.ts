@@ -74,13 +74,15 @@ export function boundRule(what: string, bound: number | string, side: 'below' | 
 /**
  * When each unit's event is known to lie in an interval (lo, hi] (the evaluation before it and the one at which it
  * was seen; hi = Infinity: never seen), "the arm's event comes earlier than the reference's", paired by unit.
- * A unit is earlier when arm.hi ≤ ref.lo (the intervals do not overlap), later when arm.lo ≥ ref.hi, else a tie the
- * grid cannot resolve. 'holds' when every unit is earlier; 'does not hold' when every unit is later, or every
+ * A unit is earlier when arm.hi ≤ ref.lo (the intervals do not overlap) and arm.hi < ref.hi, later when arm.lo ≥ ref.hi
+ * and ref.hi < arm.hi, else a tie the grid cannot resolve (two events seen at the same evaluation, e.g. both at t = 0,
+ * are a tie). 'holds' when every unit is earlier; 'does not hold' when every unit is later, or every
  * event was seen and the mean of arm − ref (upper ends) exceeds 2 standard errors; otherwise 'not resolved'.
  */
 export function pairedEarlierVerdict(arm: readonly Interval[], ref: readonly Interval[]): Verdict {
   if (arm.length === 0 || arm.length !== ref.length) return 'not resolved';
-  const order = arm.map((a, i) => (a.hi <= ref[i].lo && Number.isFinite(a.hi) ? -1 : a.lo >= ref[i].hi && Number.isFinite(ref[i].hi) ? 1 : 0));
+  // strict on the upper ends too: two events seen at the same evaluation ((0, 0] and (0, 0]: both at the start) are a tie
+  const order = arm.map((a, i) => (a.hi <= ref[i].lo && a.hi < ref[i].hi && Number.isFinite(a.hi) ? -1 : a.lo >= ref[i].hi && ref[i].hi < a.hi && Number.isFinite(ref[i].hi) ? 1 : 0));
   if (order.every((o) => o === -1)) return 'holds';
   if (order.every((o) => o === 1)) return 'does not hold';
   const d = arm.map((a, i) => a.hi - ref[i].hi);

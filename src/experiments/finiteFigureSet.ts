@@ -9,6 +9,8 @@ import { bundledDataset } from './dataset.js';
 import { finiteVsInfinite } from './finiteVsInfinite.js';
 import { lambdaChoiceFigures } from './lambdaChoiceFigures.js';
 import { predictLambdaOverSeeds } from './predictLambda.js';
+import { autoL2BatchNorm, autoL2BatchNormSettings } from './autoL2BatchNorm.js';
+import { momentumCollapse, momentumCollapseSettings } from './momentumCollapse.js';
 import { lambdaSweep } from './sweep.js';
 
 export { FINITE_FIGURES, type FiniteFigureName } from './figureNames.js';
@@ -126,6 +128,17 @@ export async function finiteFigureSet(wanted: Set<string>, o: { full?: boolean; 
     const lc = await lambdaChoiceFigures(wanted, { full, work: o.work, jobs: o.jobs, log: o.log });
     figures.push(...lc.figures);
     claims.push(...lc.claims);
+  }
+  // issue 13, items 4 and 5 (each figure's whole story in its own module)
+  if (wanted.has('autol2_batchnorm')) {
+    const r = await autoL2BatchNorm({ settings: autoL2BatchNormSettings(full), work: o.work, jobs: o.jobs, log: o.log, onRun: progress });
+    figures.push(r.figure);
+    claims.push(r.claim);
+  }
+  if (wanted.has('collapse_momentum')) {
+    const r = await momentumCollapse({ settings: momentumCollapseSettings(full), work: o.work, jobs: o.jobs, log: o.log });
+    figures.push(r.figure);
+    claims.push(r.claim);
   }
   return { figures, claims };
 }

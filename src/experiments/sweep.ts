@@ -35,6 +35,8 @@ export interface SweepOptions {
   momentum?: number;
   /** Evaluations per decade of steps (default 24). */
   evalsPerDecade?: number;
+  /** Training points used for the logged train loss/accuracy (TrainOptions.evalTrainSize; default min(n, 2048)). */
+  evalTrainSize?: number;
   /** Refine every run's evaluation grid around its t* (TrainOptions.refine; default: off). */
   refine?: RefineOptions;
   /** tfjs backend (default 'auto'). */
@@ -130,6 +132,7 @@ export async function lambdaSweep(opts: SweepOptions): Promise<SweepResult> {
           batchSize: opts.batchSize,
           momentum: opts.momentum,
           evalsPerDecade: opts.evalsPerDecade,
+          evalTrainSize: opts.evalTrainSize,
           refine: opts.refine,
           backend: opts.backend,
           maxMemoryBytes: opts.maxMemoryBytes,

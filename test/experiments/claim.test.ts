@@ -52,6 +52,9 @@ describe('claim verdicts: each rule gives each of the three outcomes on syntheti
     expect(pairedEarlierVerdict(iv([[90, 100], [170, 180], [185, 190]]), ref)).toBe('not resolved');
     expect(pairedEarlierVerdict([], [])).toBe('not resolved');
     expect(pairedEarlierVerdict(iv([[1, 2]]), ref)).toBe('not resolved');
+    // both arms at the target from the start ((0, 0], a degenerate interval): a tie, not "earlier" nor "later"
+    expect(pairedEarlierVerdict(iv([[0, 0], [0, 0], [0, 0]]), iv([[0, 0], [0, 0], [0, 0]]))).toBe('not resolved');
+    expect(pairedEarlierVerdict(iv([[90, 100], [0, 0], [160, 170]]), iv([[100, 110], [0, 0], [170, 180]]))).toBe('not resolved');
   });
 
   it('allOf and the summary line count the three verdicts', () => {
