@@ -72,7 +72,7 @@ export const PAPER_SETUPS: Readonly<Record<PaperSetupName, PaperSetup>> = {
   },
   wrn: {
     name: 'wrn',
-    description: 'a Wide-ResNet-style net with BatchNorm (depth 10: a stem and three pre-activation stages of widths k·16, k·32, k·64), 14×14 digits',
+    description: 'a Wide-ResNet-style net with BatchNorm (depth 10: a stem and three pre-activation stages of c, 2c, 4c channels), 14×14 digits',
     arch: (c) =>
       [
         `conv(${c}, 3x3, padding=SAME, wStd=${RELU_STD})`,
