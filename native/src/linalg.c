@@ -95,12 +95,15 @@ static void throw_type_error(napi_env env, const char *fn, const char *fmt, cons
   napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
 }
 
-/* Reads a Float64Array argument. Returns 0 on success, -1 after throwing. */
-static int get_f64array(napi_env env, const char *fn, napi_value v, const char *name,
-                        double **data, size_t *len) {
+/* Reads a typed-array argument of the expected type (`kind` names it in errors); any view: the data pointer from
+ * napi_get_typedarray_info already includes the view's byte offset. Returns 0 on success, -1 after throwing. */
+static int get_typed(napi_env env, const char *fn, napi_value v, const char *name, napi_typedarray_type want,
+                     const char *kind, void **data, size_t *len) {
+  char must[64]; /* "%s must be a <kind>", for throw_type_error's one-name format */
+  snprintf(must, sizeof must, "%%s must be a %s", kind);
   bool is_ta = false;
   if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) {
-    throw_type_error(env, fn, "%s must be a Float64Array", name);
+    throw_type_error(env, fn, must, name);
     return -1;
   }
   napi_typedarray_type type;
@@ -110,46 +113,27 @@ static int get_f64array(napi_env env, const char *fn, napi_value v, const char *
     throw_last_napi_error(env, fn);
     return -1;
   }
-  if (type != napi_float64_array) {
-    throw_type_error(env, fn, "%s must be a Float64Array", name);
+  if (type != want) {
+    throw_type_error(env, fn, must, name);
     return -1;
   }
   if (length > 0 && ptr == NULL) {
     throw_type_error(env, fn, "%s is detached", name);
     return -1;
   }
-  *data = (double *)ptr;
+  *data = ptr;
   *len = length;
   return 0;
 }
 
-/* Reads a Float32Array argument (any view: napi_get_typedarray_info's data pointer already includes the view's
- * byte offset). Returns 0 on success, -1 after throwing. */
-static int get_f32array(napi_env env, const char *fn, napi_value v, const char *name,
-                        float **data, size_t *len) {
-  bool is_ta = false;
-  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) {
-    throw_type_error(env, fn, "%s must be a Float32Array", name);
-    return -1;
-  }
-  napi_typedarray_type type;
-  size_t length = 0;
-  void *ptr = NULL;
-  if (napi_get_typedarray_info(env, v, &type, &length, &ptr, NULL, NULL) != napi_ok) {
-    throw_last_napi_error(env, fn);
-    return -1;
-  }
-  if (type != napi_float32_array) {
-    throw_type_error(env, fn, "%s must be a Float32Array", name);
-    return -1;
-  }
-  if (length > 0 && ptr == NULL) {
-    throw_type_error(env, fn, "%s is detached", name);
-    return -1;
-  }
-  *data = (float *)ptr;
-  *len = length;
-  return 0;
+/* Reads a Float64Array argument. Returns 0 on success, -1 after throwing. */
+static int get_f64array(napi_env env, const char *fn, napi_value v, const char *name, double **data, size_t *len) {
+  return get_typed(env, fn, v, name, napi_float64_array, "Float64Array", (void **)data, len);
+}
+
+/* Reads a Float32Array argument (any view, the wasm heap's included). Returns 0 on success, -1 after throwing. */
+static int get_f32array(napi_env env, const char *fn, napi_value v, const char *name, float **data, size_t *len) {
+  return get_typed(env, fn, v, name, napi_float32_array, "Float32Array", (void **)data, len);
 }
 
 /* Reads a matrix dimension: an integral number in [0, INT_MAX]. */
