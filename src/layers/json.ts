@@ -15,11 +15,17 @@ export { parseOneLineSpec };
 
 /**
  * The JSON form, e.g.
- * {"parameterization":"ntk","layers":[{"type":"dense","width":512,"wStd":1.5,"bStd":0.05},{"type":"relu"}]}
+ * {"parameterization":"ntk","layers":[{"type":"dense","width":512,"wStd":1.5,"bStd":0.05},{"type":"relu"}]},
+ * or the bare list of layers [{"type":"dense","width":512},{"type":"relu"}] (NTK parameterization).
  * Only own properties are read, so "__proto__" or "constructor" keys are unknown fields like any other.
  */
 export function specFromJson(value: unknown): NetworkSpec {
-  if (!isPlainObject(value)) throw new SpecError('spec must be a JSON object with a "layers" array');
+  // a bare list of layers is the common shorthand for {"layers": [...]} (NTK parameterization)
+  if (Array.isArray(value)) return specFromJson({ layers: value });
+  if (isPlainObject(value) && Object.hasOwn(value, 'type')) {
+    throw new SpecError('spec: got a single layer object; a spec is a list of layers [{"type":…}, …] or {"layers": [...]}');
+  }
+  if (!isPlainObject(value)) throw new SpecError('spec must be a JSON object with a "layers" array, or an array of layers');
   for (const key of Object.keys(value)) {
     if (key !== 'parameterization' && key !== 'layers') {
       throw new SpecError(`spec: unknown field ${quote(key, 40)} (allowed: parameterization, layers)`);
@@ -129,7 +135,8 @@ export function parseSpec(arg: string): NetworkSpec {
   if (arg.length > MAX_SPEC_CHARS) throw new SpecError(`the architecture is ${arg.length} characters long; at most ${MAX_SPEC_CHARS} are read`);
   const text = arg.trim();
   if (text === '') throw new SpecError('the architecture is empty: give a .json file, a JSON string or the one-line form');
-  if (text.startsWith('{')) return specFromJsonText(text, 'the --arch JSON');
+  // '[' alone opens a one-line group ("[dense > relu]*2"); '[' then '{' is a JSON list of layers
+  if (text.startsWith('{') || /^\[\s*\{/.test(text)) return specFromJsonText(text, 'the --arch JSON');
   if (/\.json$/i.test(text) || (existsSync(text) && !/[>()]/.test(text))) {
     return specFromJsonText(readSpecFile(text), `architecture file ${quote(text, 80)}`);
   }

@@ -23,6 +23,13 @@ describe('JSON form', () => {
     const spec = specFromJson({ layers: [{ type: 'dense', width: 3 }] });
     expect(specToJson(spec)).toEqual({ parameterization: 'ntk', layers: [{ type: 'dense', width: 3, wStd: 1, bStd: 0 }] });
   });
+  it('a bare list of layers is the spec {"layers": [...]} in the NTK parameterization', () => {
+    const list = [{ type: 'conv', channels: 4, filter: [3, 3], strides: [1, 1], padding: 'SAME', wStd: 1.41421356, bStd: 0 }, { type: 'relu' }, { type: 'flatten' }, { type: 'dense', width: 2 }];
+    expect(specToJson(parseSpec(JSON.stringify(list)))).toEqual(specToJson(specFromJson({ layers: list })));
+    expect(specFromJson(list).parameterization).toBe('ntk');
+    expect(specErrorOf(() => specFromJson({ type: 'dense', width: 3 }))).toMatch(/single layer object/);
+    expect(specErrorOf(() => specFromJson([{ type: 'sigmoid' }]))).toMatch(/unknown layer type "sigmoid"/);
+  });
   const bad: Array<[string, string, RegExp]> = [
     ['malformed JSON', '{"layers": [', /not valid JSON/],
     ['unknown layer', '{"layers":[{"type":"sigmoid"}]}', /unknown layer type "sigmoid"/],
