@@ -252,7 +252,9 @@ export function scanTable(r: ScanResult, description: string): string {
         `${(x.tStarAcc.toPrecision(4) + (x.accAtEdge ? '!' : '')).padStart(11)} ${x.lambdaTStarAcc.toFixed(3).padStart(7)} ${x.bestTestAcc.toFixed(4).padStart(8)}`,
     );
   }
-  const f = (s: { slope: number; stderr: number; points: number }) => `${s.slope.toFixed(3)} ± ${s.stderr.toFixed(3)} (${s.points} points)`;
+  // fewer than two points (all at the edge) give no slope: say so rather than print NaN
+  const f = (s: { slope: number; stderr: number; points: number }) =>
+    Number.isFinite(s.slope) ? `${s.slope.toFixed(3)} ± ${Number.isFinite(s.stderr) ? s.stderr.toFixed(3) : '?'} (${s.points} points)` : `none (${s.points} points off the edge)`;
   lines.push(`slope of log t* vs log λ: best test MSE ${f(r.slopeMse)}; best test accuracy ${f(r.slopeAcc)}`);
   lines.push("('!' marks a t* at the edge of the time grid, or a best value equal to the end value within rounding: a bound, left out of the fit)");
   return lines.join('\n') + '\n';

@@ -93,7 +93,9 @@ export function sweepTable(r: SweepResult, description: string): string {
         `${(x.tStarLoss.toPrecision(4) + (x.lossAtEdge ? '!' : '')).padStart(10)} ${x.lambdaTStarLoss.toFixed(3).padStart(7)} ${x.bestTestLoss.toFixed(4).padStart(9)}`,
     );
   }
-  const f = (s: { slope: number; stderr: number; runs: number }) => `${s.slope.toFixed(3)} ± ${s.stderr.toFixed(3)} (${s.runs} runs)`;
+  // fewer than two points (all at the edge) give no slope: say so rather than print NaN
+  const f = (s: { slope: number; stderr: number; runs: number }) =>
+    Number.isFinite(s.slope) ? `${s.slope.toFixed(3)} ± ${Number.isFinite(s.stderr) ? s.stderr.toFixed(3) : '?'} (${s.runs} runs)` : `none (${s.runs} runs off the edge)`;
   lines.push(`slope of log t* vs log λ: ${f(r.slopeAcc)} (best test accuracy), ${f(r.slopeLoss)} (lowest test loss)`);
   for (const p of r.perLr) lines.push(`  η = ${p.lr}: slope ${f(p.slopeAcc)} (acc), ${f(p.slopeLoss)} (loss); c = λ·t* = ${p.cAcc.toFixed(3)} (acc), ${p.cLoss.toFixed(3)} (loss)`);
   if (r.perLr.length > 1) lines.push(`spread of c across η: ${(100 * r.cSpreadAcc).toFixed(1)}% (acc), ${(100 * r.cSpreadLoss).toFixed(1)}% (loss)  [(max − min)/mean]`);

@@ -82,4 +82,12 @@ describe('λ scan on MNIST digits (infinite width, float64)', async () => {
     expect(r.slopeMse.points).toBe(r.rows.filter((row) => !row.mseAtEdge).length);
     console.info(`linear scan: ${flatTail} rows with a flat-tail minimum; MSE slope ${r.slopeMse.slope} ± ${r.slopeMse.stderr} over ${r.slopeMse.points} points`);
   });
+
+  it('the table says "none" instead of NaN when every row is at the edge', () => {
+    const r = lambdaScan(eb, lambdas.filter((l) => l >= 5.6e-4), 1);
+    expect(r.slopeMse.points).toBe(0);
+    const table = scanTable(r, data.description);
+    expect(table).not.toMatch(/NaN/);
+    expect(table).toMatch(/best test MSE none \(0 points off the edge\)/);
+  });
 }, 120_000);
