@@ -10,7 +10,8 @@ import type { Linalg } from '../linalg/types.js';
 import { checkMatArgument, rowSquaredNorms, type Mat } from '../linalg/matrix.js';
 import { InputError, assertFinite } from '../util/errors.js';
 import type { ImageKernelWorkerData, KernelWorkerData } from './kernelWorker.js';
-import { prestartKernelWorkers, runKernelTasks } from './workerPool.js';
+import { kernelWorkersReady, prestartKernelWorkers, runKernelTasks } from './workerPool.js';
+import { runningFromSource } from '../util/workers.js';
 import { assertFiniteKernel, checkSquaredNorms } from './finiteKernel.js';
 import { inputGramInto } from './inputGram.js';
 import { sharedFloat64 } from './sharedBuffer.js';
@@ -85,8 +86,12 @@ async function analyticKernelUntyped(spec: NetworkSpec, x1: Mat | Images, x2: Ma
   const work = (x1.rows * (symmetric ? x1.rows : x2.rows) * spec.layers.length) / (symmetric ? 2 : 1);
   // worker threads rebuild the spec from JSON: only ntk-l2's own layers can be rebuilt there
   const inline = threads === 1 || work < INLINE_WORK || !spec.layers.every(isBuiltin);
-  // the workers load their modules while this thread computes the Gram matrix
-  if (!inline) prestartKernelWorkers(Math.min(threads, Math.ceil(x1.rows / TILE)));
+  // the workers load their modules while this thread computes the Gram matrix; from the TypeScript sources they fork
+  // while starting (tsx's esbuild), which must not overlap a threaded BLAS call here: wait for them (workerPool.ts)
+  if (!inline) {
+    prestartKernelWorkers(Math.min(threads, Math.ceil(x1.rows / TILE)));
+    if (runningFromSource) await kernelWorkersReady();
+  }
   const prep = prepare(spec, x1, x2, opts);
   if (inline) {
     runInline(prep, opts);
