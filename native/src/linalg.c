@@ -44,6 +44,8 @@
  * The module is context-aware (NAPI_MODULE_INIT) and holds no global JS
  * state, so it can be loaded in several worker_threads at once.
  */
+/* madvise and MADV_HUGEPAGE (hidden by -std=c11 otherwise) */
+#define _DEFAULT_SOURCE
 #define NAPI_VERSION 8
 #include <node_api.h>
 
@@ -56,6 +58,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -215,7 +221,26 @@ static int get_args(napi_env env, napi_callback_info info, const char *fn, size_
   return 0;
 }
 
-/* Allocates a JS Float64Array of n entries (V8 zero-fills it). */
+/*
+ * Asks Linux for transparent huge pages behind the whole pages of a fresh result of 4 MiB or more, before it is
+ * first written (as numpy does for its arrays): faulting in 4 KiB pages one by one was measured at ~0.25 s of system
+ * time per 128 MiB on the development VM. Values are unaffected; elsewhere (or on failure) nothing happens.
+ */
+static void advise_huge_pages(void *ptr, size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  const long page = sysconf(_SC_PAGESIZE);
+  if (page <= 0 || bytes < ((size_t)4 << 20)) return;
+  const uintptr_t p = (uintptr_t)page;
+  const uintptr_t lo = ((uintptr_t)ptr + p - 1) / p * p;
+  const uintptr_t hi = ((uintptr_t)ptr + bytes) / p * p;
+  if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+  (void)ptr;
+  (void)bytes;
+#endif
+}
+
+/* Allocates a JS Float64Array of n entries (V8 zero-fills it), on huge pages where available (advise_huge_pages). */
 static napi_value new_f64array(napi_env env, const char *fn, size_t n, double **data) {
   napi_value ab, ta;
   void *ptr = NULL;
@@ -224,6 +249,7 @@ static napi_value new_f64array(napi_env env, const char *fn, size_t n, double **
     return NULL;
   }
   NAPI_CALL(env, fn, napi_create_arraybuffer(env, n * sizeof(double), &ptr, &ab));
+  advise_huge_pages(ptr, n * sizeof(double));
   NAPI_CALL(env, fn, napi_create_typedarray(env, napi_float64_array, n, ab, 0, &ta));
   *data = (double *)ptr;
   return ta;
