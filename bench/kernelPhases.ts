@@ -2,7 +2,7 @@
  * Phase timings of the flat analytic ReLU NTK at one thread (the pieces of bench/kernel.ts's "ours" at threads = 1,
  * get = 'ntk'): input norms, the BLAS Gram matrix written into shared memory (src/kernels/inputGram.ts), the output
  * allocation, the tile loop and the finiteness scan; wall and CPU (user + system) time, each the minimum of `reps`
- * runs. System time is mostly page faults of fresh memory. Run: npx tsx bench/kernel_phases.ts [N] [d] [reps]
+ * runs. System time is mostly page faults of fresh memory. Run: npx tsx bench/kernelPhases.ts [N] [d] [reps]
  */
 import { loadavg } from 'node:os';
 import { relu } from '../src/layers/abrelu.js';
