@@ -6,6 +6,8 @@
  * `threads` is each side's thread count: our worker threads and our OpenBLAS threads, numpy's OpenBLAS threads
  * (numpy's ufuncs, most of its recursion, run on one thread whatever the count). Both sides run on the OpenBLAS core
  * type of OPENBLAS_CORETYPE (or both autodetect when it is unset); the header prints each side's (bench/blasSides.ts).
+ * Beside each wall time, the CPU time (user + system, all threads of the process; each side's minimum): on a loaded
+ * machine it is the steadier figure (it leaves out the time spent waiting for a core, not cache or memory contention).
  * NTK_NATIVE_KERNELS=0 runs our loops in TypeScript instead of the native addon (src/linalg/nativeKernels.ts).
  */
 import { spawnSync } from 'node:child_process';
@@ -38,13 +40,15 @@ console.log(`machine: ${cpus()[0]?.model ?? '?'} × ${availableParallelism()} th
 console.log(`analytic ReLU NTK, depth ${depth}, N = ${N}, d = ${d}, float64; min of ${reps} runs each side, interleaved; load average ${load()}`);
 console.log(`threads: ${threads} each side (ours: ${threads} worker threads + ${threads} OpenBLAS threads; numpy: ${threads} OpenBLAS threads)`);
 for (const line of blasHeader(ourBlas(threads), numpyBlas(threads))) console.log(line);
-// untimed warm-up that starts the kernel workers and lets them load their modules while this thread is idle: from the
-// TypeScript sources (tsx), a first call at N = 4096 with 2 threads hung every time in this session (this thread in a
-// futex wait, the workers idle), also with the bench as it was before; from dist/ the same call ran (6.6 s, 5.7 s)
+// untimed warm-up that starts the kernel workers (their start is not what is measured). It also kept the first
+// 2-thread call from the TypeScript sources from hanging before src/kernels/workerPool.ts waited for the workers:
+// their tsx/esbuild fork during the threaded OpenBLAS Gram deadlocked in OpenBLAS's fork handler
 await analyticKernel(spec, { rows: 1024, cols: 8, data: new Rng(7).normals(1024 * 8) }, undefined, { get: 'ntk', linalg, threads });
 
 const ours: number[] = [];
 const theirs: number[] = [];
+const oursCpu: number[] = [];
+const theirsCpu: number[] = [];
 let t01 = 0;
 let sum = 0;
 let numpy: { t01: number; checksum: number } | null = null;
@@ -55,12 +59,15 @@ try {
   writeNpy(file, { shape: [N, d], data: x.data });
   for (let r = 0; r < reps; r++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const res = await analyticKernel(spec, x, undefined, { get: 'ntk', linalg, threads });
     ours.push((performance.now() - t0) / 1000);
+    const c = process.cpuUsage(c0);
+    oursCpu.push((c.user + c.system) / 1e6);
     const t = res.ntk!;
     t01 = t.data[1];
     sum = t.data.reduce((a, b) => a + b, 0);
-    console.log(`  ours run ${r + 1}: ${ours[r].toFixed(3)} s (load ${load()})`);
+    console.log(`  ours run ${r + 1}: ${ours[r].toFixed(3)} s, cpu ${oursCpu[r].toFixed(3)} s (load ${load()})`);
     if (!numpyOk) continue;
     const py = spawnSync('python3', [new URL('./kernel_numpy.py', import.meta.url).pathname, file, String(depth), String(wStd), '1'], {
       encoding: 'utf8',
@@ -71,10 +78,11 @@ try {
       numpyOk = false;
       continue;
     }
-    const res2 = JSON.parse(py.stdout) as { seconds: number; checksum: number; t01: number };
+    const res2 = JSON.parse(py.stdout) as { seconds: number; cpu_seconds: number; checksum: number; t01: number };
     theirs.push(res2.seconds);
+    theirsCpu.push(res2.cpu_seconds);
     numpy = res2;
-    console.log(`  numpy run ${r + 1}: ${res2.seconds.toFixed(3)} s (load ${load()})`);
+    console.log(`  numpy run ${r + 1}: ${res2.seconds.toFixed(3)} s, cpu ${res2.cpu_seconds.toFixed(3)} s (load ${load()})`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
@@ -84,5 +92,6 @@ console.log(`ours (${linalg.name} Gram + ${threads} worker threads): ${best(ours
 if (numpy) {
   console.log(`numpy (same recursion, ${threads} BLAS threads): ${best(theirs).toFixed(3)} s  [runs: ${theirs.map((v) => v.toFixed(3)).join(', ')}]`);
   console.log(`ratio ours/numpy: ${(best(ours) / best(theirs)).toFixed(3)}  (target ≤ 1.0)`);
+  console.log(`cpu time (user + system, all threads), minima: ours ${best(oursCpu).toFixed(3)} s, numpy ${best(theirsCpu).toFixed(3)} s, ratio ${(best(oursCpu) / best(theirsCpu)).toFixed(3)}`);
   console.log(`agreement: Θ[0,1] rel diff ${(Math.abs(t01 - numpy.t01) / Math.abs(numpy.t01)).toExponential(2)}, sum rel diff ${(Math.abs(sum - numpy.checksum) / Math.abs(numpy.checksum)).toExponential(2)}`);
 }

@@ -1,5 +1,5 @@
 """numpy peer for bench/kernel.ts: the same analytic ReLU NTK recursion (NTK parameterization, no biases,
-wStd = sqrt(2)), on the same inputs. Reads X from argv[1] (.npy), prints JSON {seconds, checksum, sample}."""
+wStd = sqrt(2)), on the same inputs. Reads X from argv[1] (.npy), prints JSON {seconds, cpu_seconds (user + system of all the process's threads), checksum, sample}."""
 import json, sys, time
 import numpy as np
 
@@ -27,9 +27,12 @@ depth = int(sys.argv[2])
 w_std = float(sys.argv[3])
 reps = int(sys.argv[4]) if len(sys.argv) > 4 else 3
 times = []
+cpus = []
 for _ in range(reps):
     t0 = time.perf_counter()
+    c0 = time.process_time()
     k, t = relu_ntk(x, depth, w_std)
+    cpus.append(time.process_time() - c0)
     times.append(time.perf_counter() - t0)
-out = {"seconds": sorted(times)[len(times) // 2], "all": times, "checksum": float(t.sum()), "t01": float(t[0, 1]), "t00": float(t[0, 0])}
+out = {"seconds": sorted(times)[len(times) // 2], "all": times, "cpu_seconds": sorted(cpus)[len(cpus) // 2], "checksum": float(t.sum()), "t01": float(t[0, 1]), "t00": float(t[0, 0])}
 print(json.dumps(out))

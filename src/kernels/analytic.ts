@@ -10,8 +10,11 @@ import type { Linalg } from '../linalg/types.js';
 import { checkMatArgument, rowSquaredNorms, type Mat } from '../linalg/matrix.js';
 import { InputError, assertFinite } from '../util/errors.js';
 import type { ImageKernelWorkerData, KernelWorkerData } from './kernelWorker.js';
-import { prestartKernelWorkers, runKernelTasks } from './workerPool.js';
+import { kernelWorkersReady, prestartKernelWorkers, runKernelTasks } from './workerPool.js';
+import { runningFromSource } from '../util/workers.js';
 import { assertFiniteKernel, checkSquaredNorms } from './finiteKernel.js';
+import { inputGramInto } from './inputGram.js';
+import { sharedFloat64 } from './sharedBuffer.js';
 import { checkMemory, defaultMemoryLimit, kernelMemoryBytes, type KernelGet } from './memory.js';
 import { TILE, computeRows, selfParts, splitRows, type EngineInput, type RowTask } from './recursion.js';
 
@@ -83,8 +86,12 @@ async function analyticKernelUntyped(spec: NetworkSpec, x1: Mat | Images, x2: Ma
   const work = (x1.rows * (symmetric ? x1.rows : x2.rows) * spec.layers.length) / (symmetric ? 2 : 1);
   // worker threads rebuild the spec from JSON: only ntk-l2's own layers can be rebuilt there
   const inline = threads === 1 || work < INLINE_WORK || !spec.layers.every(isBuiltin);
-  // the workers load their modules while this thread computes the Gram matrix
-  if (!inline) prestartKernelWorkers(Math.min(threads, Math.ceil(x1.rows / TILE)));
+  // the workers load their modules while this thread computes the Gram matrix; from the TypeScript sources they fork
+  // while starting (tsx's esbuild), which must not overlap a threaded BLAS call here: wait for them (workerPool.ts)
+  if (!inline) {
+    prestartKernelWorkers(Math.min(threads, Math.ceil(x1.rows / TILE)));
+    if (runningFromSource) await kernelWorkersReady();
+  }
   const prep = prepare(spec, x1, x2, opts);
   if (inline) {
     runInline(prep, opts);
@@ -170,6 +177,8 @@ interface Prepared {
   n2: number;
   d: number;
   symmetric: boolean;
+  /** Whether the NNGP is asked for (else the symmetric tiles leave the input covariance in kBuf). */
+  wantNngp: boolean;
   kBuf: Float64Array;
   tBuf: Float64Array | null;
   /** The network's kernel and the inputs' squared norms (the self parts start from them in every tile). */
@@ -204,18 +213,17 @@ function prepare(spec: NetworkSpec, x1: Mat, x2: Mat | undefined, opts: KernelOp
     `the ${n1}×${n2} ${get === 'both' ? 'NNGP and NTK' : get.toUpperCase()}`,
   );
   const linalg = opts.linalg ?? getLinalg();
-  // Input covariance x·x'/d: one BLAS call (syrk when symmetric), then moved into memory the workers share.
-  const gram = symmetric ? linalg.syrk(x1, { alpha: 1 / d }) : linalg.gemm(x1, other, { transB: true, alpha: 1 / d });
-  const kBuf = new Float64Array(new SharedArrayBuffer(8 * n1 * n2));
-  kBuf.set(gram.data);
+  // Input covariance x·x'/d: one BLAS call (syrk when symmetric: its lower triangle) into memory the workers share.
+  const kBuf = sharedFloat64(n1 * n2);
+  inputGramInto(linalg, x1, symmetric ? null : other, kBuf);
   const wantNtk = get !== 'nngp';
-  const tBuf = wantNtk ? new Float64Array(new SharedArrayBuffer(8 * n1 * n2)) : null;
-  return { n1, n2, d, symmetric, kBuf, tBuf, maxSqNorm, engine: { fn, norms1, norms2, inputDim: d } };
+  const tBuf = wantNtk ? sharedFloat64(n1 * n2) : null;
+  return { n1, n2, d, symmetric, wantNngp: get !== 'ntk', kBuf, tBuf, maxSqNorm, engine: { fn, norms1, norms2, inputDim: d } };
 }
 
 function runInline(p: Prepared, opts: KernelOptions): void {
   let done = 0;
-  const task: RowTask = { r0: 0, r1: p.n1, symmetric: p.symmetric };
+  const task: RowTask = { r0: 0, r1: p.n1, symmetric: p.symmetric, writeNngp: p.wantNngp };
   computeRows(p.engine, p.n2, p.kBuf, p.tBuf, task, (rows) => {
     done += rows;
     opts.onProgress?.(done, p.n1);
@@ -233,7 +241,7 @@ function runWorkers(spec: NetworkSpec, p: Prepared, threads: number, opts: Kerne
     t: p.tBuf ? (p.tBuf.buffer as SharedArrayBuffer) : null,
     norms1: p.engine.norms1,
     norms2: p.engine.norms2,
-    task,
+    task: { ...task, writeNngp: p.wantNngp },
   }));
   let done = 0;
   return runKernelTasks(tasks, (rows) => {

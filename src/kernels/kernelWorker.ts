@@ -45,8 +45,11 @@ export interface ImageKernelWorkerData {
 /** What a worker is sent. */
 export type KernelTask = KernelWorkerData | ImageKernelWorkerData;
 
-/** What a worker answers: rows done (progress), then done, or an error message. */
-export type KernelWorkerReply = { rows: number } | { done: true } | { error: string };
+/**
+ * What a worker says: ready (once, when its modules are loaded), then per task rows done (progress), then done or an
+ * error message.
+ */
+export type KernelWorkerReply = { ready: true } | { rows: number } | { done: true } | { error: string };
 
 function runFlat(data: KernelWorkerData): void {
   const fn = bindKernel(specFromJson(data.spec), data.inputDim);
@@ -86,3 +89,6 @@ parentPort?.on('message', (task: KernelTask) => {
     parentPort?.postMessage({ error: err instanceof Error ? err.message : String(err) });
   }
 });
+
+// every module is loaded (from the TypeScript sources, transformed): the pool may now run BLAS in the main thread
+parentPort?.postMessage({ ready: true });

@@ -63,9 +63,14 @@ export interface RowTask {
   /**
    * Symmetric case (X2 = X1): rows are processed in TILE×TILE tiles on and above the diagonal; each tile is
    * written to both (I, J) and (J, I), and the diagonal comes from the self parts (the exact θ = 0 formulas).
-   * r0 and r1 are then multiples of TILE (or n).
+   * r0 and r1 are then multiples of TILE (or n). The input covariance is read from the lower triangle only.
    */
   readonly symmetric: boolean;
+  /**
+   * Whether the NNGP is written back to `k` (default true). False when only the NTK is asked for: the symmetric
+   * case then leaves `k` as the input covariance (the general case computes in place and overwrites it either way).
+   */
+  readonly writeNngp?: boolean;
 }
 
 /** Tile edge for the symmetric case: a 64×64 float64 tile (32 KiB) and its transpose stay in cache. */
@@ -147,6 +152,7 @@ function computeSymmetricTiles(
 ): void {
   const kTile = new Float64Array(TILE * TILE);
   const tTile = t ? new Float64Array(TILE * TILE) : null;
+  const writeK = task.writeNngp !== false;
   for (let i0 = task.r0; i0 < task.r1; i0 += TILE) {
     const nr = Math.min(TILE, n - i0);
     for (let j0 = i0; j0 < n; j0 += TILE) {
@@ -154,41 +160,49 @@ function computeSymmetricTiles(
       const m = nr * nc;
       const kb = kTile.subarray(0, m);
       const tb = tTile ? tTile.subarray(0, m) : null;
-      // gather the (I, J) tile contiguously
-      for (let r = 0; r < nr; r++) {
-        const src = (i0 + r) * n + j0;
-        for (let c = 0; c < nc; c++) kb[r * nc + c] = k[src + c];
+      // gather the (I, J) tile from the lower triangle, the only one the input covariance needs (src/kernels/inputGram.ts):
+      // entry (r, c) is k[j0 + c, i0 + r], read along rows of k (contiguous) into the tile's columns
+      if (j0 === i0) {
+        for (let r = 0; r < nr; r++) {
+          for (let c = 0; c <= r; c++) {
+            const v = k[(i0 + r) * n + i0 + c];
+            kb[r * nc + c] = v;
+            kb[c * nc + r] = v;
+          }
+        }
+      } else {
+        for (let c = 0; c < nc; c++) {
+          const src = (j0 + c) * n + i0;
+          for (let r = 0; r < nr; r++) kb[r * nc + c] = k[src + r];
+        }
       }
       tb?.fill(0);
       const out = run(input.fn, inputBlock(nr, nc, kb, tb, input.norms1, i0, input.norms2, j0, input.inputDim));
-      const ko = out.nngp;
-      const to = out.ntk;
-      // scatter to (I, J) and its transpose (J, I); the recursion is symmetric in its two arguments,
-      // so a diagonal tile computed in full is already exactly symmetric
-      for (let r = 0; r < nr; r++) {
-        const dst = (i0 + r) * n + j0;
-        for (let c = 0; c < nc; c++) {
-          const v = ko[r * nc + c];
-          k[dst + c] = v;
-          k[(j0 + c) * n + i0 + r] = v;
-        }
-        if (t && to) {
-          for (let c = 0; c < nc; c++) {
-            const v = to[r * nc + c];
-            t[dst + c] = v;
-            t[(j0 + c) * n + i0 + r] = v;
-          }
-        }
-      }
+      // scatter to (I, J) and its transpose (J, I), both along rows of the output (the tile is read across in cache);
+      // the recursion is symmetric in its two arguments, so a diagonal tile computed in full is already exactly symmetric
+      if (writeK) scatterTile(out.nngp, k, n, i0, j0, nr, nc);
+      if (t && out.ntk) scatterTile(out.ntk, t, n, i0, j0, nr, nc);
       // the diagonal from the self parts (θ = 0 formulas): acos of a cosine that rounds near 1 loses half the digits
       if (j0 === i0) {
         for (let r = 0; r < nr; r++) {
-          k[(i0 + r) * n + i0 + r] = out.cov1[r];
+          if (writeK) k[(i0 + r) * n + i0 + r] = out.cov1[r];
           if (t && out.ntk1) t[(i0 + r) * n + i0 + r] = out.ntk1[r];
         }
       }
     }
     onRows?.(nr);
+  }
+}
+
+/** Writes an nr×nc tile to rows i0… columns j0… of the n×n `dst` and its transpose to rows j0… columns i0…, both row by row. */
+function scatterTile(tile: Float64Array, dst: Float64Array, n: number, i0: number, j0: number, nr: number, nc: number): void {
+  for (let r = 0; r < nr; r++) {
+    const at = (i0 + r) * n + j0;
+    for (let c = 0; c < nc; c++) dst[at + c] = tile[r * nc + c];
+  }
+  for (let c = 0; c < nc; c++) {
+    const at = (j0 + c) * n + i0;
+    for (let r = 0; r < nr; r++) dst[at + r] = tile[r * nc + c];
   }
 }
 

@@ -9,9 +9,29 @@ import type { KernelTask, KernelWorkerReply } from './kernelWorker.js';
  */
 const idle: Worker[] = [];
 
+/** Each worker's first message (its modules loaded), or its exit or error before that. */
+const readyOf = new WeakMap<Worker, Promise<void>>();
+
 /** A new worker; one that exits while idle leaves the pool. */
 function newWorker(): Worker {
   const w = startWorker(workerUrl('kernelWorker'), null);
+  readyOf.set(
+    w,
+    new Promise<void>((resolve) => {
+      const settle = (): void => {
+        w.off('message', onReady);
+        w.off('exit', settle);
+        w.off('error', settle);
+        resolve();
+      };
+      const onReady = (m: KernelWorkerReply): void => {
+        if ('ready' in m) settle();
+      };
+      w.on('message', onReady);
+      w.on('exit', settle);
+      w.on('error', settle);
+    }),
+  );
   w.on('exit', () => {
     const at = idle.indexOf(w);
     if (at >= 0) idle.splice(at, 1);
@@ -26,6 +46,26 @@ function newWorker(): Worker {
  */
 export function prestartKernelWorkers(n: number): void {
   while (idle.length < n) idle.push(newWorker());
+}
+
+/**
+ * Resolves when every worker in the pool has loaded its modules (or failed to start: its task then reports it).
+ * From the TypeScript sources a starting worker forks (tsx starts esbuild to transform the modules), and a fork
+ * while this thread is inside a multithreaded OpenBLAS call can deadlock: OpenBLAS's fork handler
+ * (blas_thread_shutdown_, 0.3.21) stops its thread pool under the running call, and two workers forking at once
+ * were caught blocked in it, the kernel never finishing. The flat engine therefore waits for this before its Gram
+ * matrix when run from the sources (from dist/ the workers fork nothing and start alongside it).
+ * @returns a promise settled once no pooled worker is still starting
+ */
+export async function kernelWorkersReady(): Promise<void> {
+  const waiting = [...idle];
+  // idle workers are unref'd: held while awaited, or a process with nothing else to do would exit mid-call
+  for (const w of waiting) w.ref();
+  try {
+    await Promise.all(waiting.map((w) => readyOf.get(w)));
+  } finally {
+    for (const w of waiting) w.unref();
+  }
 }
 
 /**
@@ -45,6 +85,7 @@ export function runKernelTasks(tasks: readonly KernelTask[], onRows: (rows: numb
       const w = idle.pop() ?? newWorker();
       w.ref();
       const onMessage = (m: KernelWorkerReply): void => {
+        if ('ready' in m) return;
         if ('rows' in m) {
           onRows(m.rows);
           return;

@@ -26,7 +26,12 @@ export interface NativeAddon {
     a: Float32Array, b: Float32Array, c: Float32Array, batch: number, m: number, n: number, k: number,
     transA: boolean, transB: boolean, strideA: number, strideB: number,
   ): void;
-  dsyrk(a: Float64Array, rows: number, cols: number, trans: boolean, alpha: number): Float64Array;
+  /**
+   * alpha·A·Aᵀ (or alpha·AᵀA with trans), the full n×n matrix; with `c` (n×n, not overlapping a) written there and
+   * c returned, and with lowerOnly its lower triangle (j ≤ i) alone, the strict upper one left as it was.
+   * (An addon built before `c` was added ignores it: check that the returned array is c.)
+   */
+  dsyrk(a: Float64Array, rows: number, cols: number, trans: boolean, alpha: number, c?: Float64Array | null, lowerOnly?: boolean): Float64Array;
   dsyevd(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array };
   dpotrf(a: Float64Array, n: number): Float64Array;
   dposv(a: Float64Array, n: number, b: Float64Array, nrhs: number): Float64Array;

@@ -18,6 +18,11 @@ export interface NativeKernels {
     k: Float64Array, t: Float64Array | null, k11: Float64Array, k22: Float64Array,
     nr: number, nc: number, S: number, s2: number, ab2: number,
   ): void;
+  /**
+   * Asks for transparent huge pages (Linux madvise MADV_HUGEPAGE) behind the whole pages of `a`, before they are
+   * first touched; true if the advice was taken. Values are unchanged. Optional: an addon built before it lacks it.
+   */
+  adviseHugePages?(a: Float64Array): boolean;
   /** conv's offset-mean step over runs: geom [F, Si, So], coef [w2, b2, ntkParam (0/1), fanIn, biasTerm]. */
   convRuns(
     k: Float64Array, t: Float64Array | null, kOut: Float64Array, tOut: Float64Array | null, n: number, full: boolean,

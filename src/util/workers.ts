@@ -5,6 +5,9 @@ import { Worker } from 'node:worker_threads';
 const here = import.meta.url;
 const fromSource = here.endsWith('.ts');
 
+/** Whether ntk-l2 runs from its TypeScript sources (vitest, tsx), where a starting worker registers tsx's loader. */
+export const runningFromSource: boolean = fromSource;
+
 /** URL of a worker module next to the caller's folder structure: `.ts` when running from sources, `.js` from dist/. */
 export function workerUrl(name: string, dir = '../kernels/'): URL {
   return new URL(`${dir}${name}${fromSource ? '.ts' : '.js'}`, here);
