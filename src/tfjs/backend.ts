@@ -7,6 +7,7 @@ import { NATIVE_TFJS_PACKAGES } from './nativePackages.js';
 import { installNativeMatMul } from './nativeMatMul.js';
 import { installMatMulGradient } from './ops.js';
 import { installWasmConcat } from './wasmConcat.js';
+import { installWasmPatches } from './wasmPatches.js';
 import { installWasmSlice } from './wasmSlice.js';
 import { provideTf } from './runtime.js';
 import { adapterName, probeWebGpu, registerWebGpuBackend, type WebGpuAdapter } from './webgpu.js';
@@ -114,6 +115,7 @@ export async function initTfjs(preference: TfBackendName = 'auto'): Promise<TfBa
         await tf.ready();
         installWasmSlice();
         installWasmConcat();
+        installWasmPatches();
         const matMul = installNativeMatMul().reason;
         const reason = preference === 'wasm' ? 'requested' : `${preference === 'webgpu' ? 'fallback' : 'default'} (${tried.join('; ') || 'no native tfjs'})`;
         return (active = { backend: 'wasm', reason, dtype: 'float32', matMul });
