@@ -39,6 +39,12 @@ export interface WasmPatchesState {
 
 let state: WasmPatchesState = { active: false, reason: 'not installed (backend is not wasm)' };
 let enabled = true;
+let calls = 0;
+
+/** How many patch ops (either direction) the native kernels have run in this thread. */
+export function wasmPatchCalls(): number {
+  return calls;
+}
 
 const prod = (a: readonly number[]): number => a.reduce((p, q) => p * q, 1);
 
@@ -55,6 +61,7 @@ function makeGather(gather: Gather): KernelConfig['kernelFunc'] {
     const n = x.shape[0];
     const c = x.shape[x.shape.length - 1];
     const out = backend.makeOutput(g.sum ? [n, ...g.outSpatial, c] : [n, ...g.outSpatial, g.F, c], 'float32');
+    calls++;
     if (n * c * g.idx.length === 0) return out;
     // views taken after makeOutput: allocating may grow (and move) the heap
     gather(backend.typedArrayFromHeap(x) as Float32Array, backend.typedArrayFromHeap(out) as Float32Array, n, prod(g.inSpatial), c, g.idx, g.F, g.sum);
@@ -71,6 +78,7 @@ function makeScatter(scatter: Scatter): KernelConfig['kernelFunc'] {
     const n = d.shape[0];
     const c = d.shape[d.shape.length - 1];
     const out = backend.makeOutput([n, ...g.inSpatial, c], 'float32');
+    calls++;
     if (n * c * prod(g.inSpatial) === 0) return out;
     scatter(backend.typedArrayFromHeap(d) as Float32Array, backend.typedArrayFromHeap(out) as Float32Array, n, prod(g.inSpatial), c, g.idx, g.F, g.sum);
     return out;
