@@ -2,6 +2,7 @@
  * Counts the tfjs kernels a CNN training step runs on the wasm backend, with each kernel's time (wall clock, so
  * native time inside a kernel counts): npx tsx bench/cnnOps.ts [cnn|wrn] [width] [steps]. Every wasm kernel is
  * wrapped by a timer after a warm-up run; the table is per step (the evaluations of the run are included).
+ * SHAPES=1 splits BatchMatMul by operand shapes.
  */
 import { paperSetup } from '../src/experiments/paperSetups.js';
 import { parseOneLineSpec } from '../src/layers/json.js';
@@ -30,10 +31,18 @@ for (const k of tf.getKernelsForBackend('wasm')) {
     kernelFunc: (args) => {
       const t0 = performance.now();
       const r = inner(args);
-      const s = stats.get(k.kernelName) ?? { calls: 0, ms: 0 };
+      const ms = performance.now() - t0;
+      let key = k.kernelName;
+      if (key === 'BatchMatMul' && process.env.SHAPES === '1') {
+        const a = args.inputs.a as { shape: number[] };
+        const b = args.inputs.b as { shape: number[] };
+        const at = args.attrs as { transposeA: boolean; transposeB: boolean };
+        key = `MM ${a.shape.join('x')}${at.transposeA ? 'ᵀ' : ''}·${b.shape.join('x')}${at.transposeB ? 'ᵀ' : ''}`;
+      }
+      const s = stats.get(key) ?? { calls: 0, ms: 0 };
       s.calls++;
-      s.ms += performance.now() - t0;
-      stats.set(k.kernelName, s);
+      s.ms += ms;
+      stats.set(key, s);
       return r;
     },
   });
@@ -48,4 +57,4 @@ for (const s of stats.values()) {
   kms += s.ms;
 }
 console.log(`${name} width ${width}: ${ms.toFixed(1)} ms/step; ${(calls / steps).toFixed(0)} kernels/step taking ${(kms / steps).toFixed(1)} ms/step`);
-for (const [k, s] of [...stats].sort((a, b) => b[1].ms - a[1].ms)) console.log(`${k.padEnd(24)} ${(s.calls / steps).toFixed(1).padStart(7)} calls ${(s.ms / steps).toFixed(2).padStart(7)} ms`);
+for (const [k, s] of [...stats].sort((a, b) => b[1].ms - a[1].ms)) console.log(`${k.padEnd(36)} ${(s.calls / steps).toFixed(1).padStart(7)} calls ${(s.ms / steps).toFixed(2).padStart(7)} ms`);
