@@ -8,6 +8,7 @@ import { installNativeMatMul } from './nativeMatMul.js';
 import { installMatMulGradient } from './ops.js';
 import { installWasmConcat } from './wasmConcat.js';
 import { installWasmPatches } from './wasmPatches.js';
+import { installWasmSgd } from './wasmSgd.js';
 import { installWasmSlice } from './wasmSlice.js';
 import { provideTf } from './runtime.js';
 import { adapterName, probeWebGpu, registerWebGpuBackend, type WebGpuAdapter } from './webgpu.js';
@@ -116,6 +117,7 @@ export async function initTfjs(preference: TfBackendName = 'auto'): Promise<TfBa
         installWasmSlice();
         installWasmConcat();
         installWasmPatches();
+        installWasmSgd();
         const matMul = installNativeMatMul().reason;
         const reason = preference === 'wasm' ? 'requested' : `${preference === 'webgpu' ? 'fallback' : 'default'} (${tried.join('; ') || 'no native tfjs'})`;
         return (active = { backend: 'wasm', reason, dtype: 'float32', matMul });
