@@ -85,6 +85,6 @@ export function fusedSgdUsable(ts: readonly Tensor[]): boolean {
  * bits as updateStep's tfjs ops. Only when `fusedSgdUsable`.
  */
 export function fusedSgdStep(p: Tensor, g: Tensor, v: Tensor | null, s: SgdStepAttrs): Tensor[] {
-  const inputs = v ? { p, g, v } : { p, g };
+  const inputs: Record<string, Tensor> = v ? { p, g, v } : { p, g };
   return tfRuntime().engine().runKernel(SGD_STEP, inputs, { lr: s.lr, lambda: s.lambda, momentum: s.momentum }) as unknown as Tensor[];
 }
