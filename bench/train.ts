@@ -10,15 +10,17 @@
  * GFLOP/s counts 6 flops per forward multiply-add (forward, and two products backward), the same count for both
  * sides. Each side runs `--rounds` times, alternated; its best round is reported. `--stock` adds ours on the stock
  * XNNPACK matMul (the native kernel uninstalled in the same process); `--tfjs-patches` adds ours with the native
- * im2col/col2im switched off (src/tfjs/wasmPatches.ts: patches from tfjs slices and concat, as before them).
+ * im2col/col2im switched off (src/tfjs/wasmPatches.ts: patches from tfjs slices and concat, as before them);
+ * `--blas1` adds ours with OpenBLAS at 1 thread (setLinalgThreads(1) for that run, then back).
  *
- * Run: npx tsx bench/train.ts [--nets mlp:1024,cnn:16,cnn:64,wrn:8,wrn:32] [--steps 100] [--rounds 2] [--stock] [--tfjs-patches]
+ * Run: npx tsx bench/train.ts [--nets mlp:1024,cnn:16,cnn:64,wrn:8,wrn:32] [--steps 100] [--rounds 2] [--stock] [--tfjs-patches] [--blas1]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { paperSetup, type PaperSetupName } from '../src/experiments/paperSetups.js';
 import { parseOneLineSpec } from '../src/layers/json.js';
+import { setLinalgThreads } from '../src/linalg/index.js';
 import { mat } from '../src/linalg/matrix.js';
 import { initTfjs } from '../src/tfjs/backend.js';
 import { installNativeMatMul, nativeMatMulState, uninstallNativeMatMul } from '../src/tfjs/nativeMatMul.js';
@@ -37,6 +39,7 @@ const stepsFlag = flag('--steps', '');
 const rounds = Number(flag('--rounds', '2'));
 const withStock = args.includes('--stock');
 const withTfjsPatches = args.includes('--tfjs-patches');
+const withBlas1 = args.includes('--blas1');
 const batch = 128;
 const n = 2048;
 const python = '/usr/bin/python3';
@@ -112,6 +115,11 @@ for (const net of nets) {
       setWasmPatchesEnabled(false);
       keep('ours, tfjs patches', (await trainRun({ ...opts, budget: lr * steps })).examplesPerSecond);
       setWasmPatchesEnabled(true);
+    }
+    if (withBlas1 && native) {
+      const before = setLinalgThreads(1) ?? 1;
+      keep('ours, 1 BLAS thread', (await trainRun({ ...opts, budget: lr * steps })).examplesPerSecond);
+      setLinalgThreads(before);
     }
     for (const t of [1, 2]) {
       const res = python1(['--model', model, '--width', String(width), '--steps', String(steps), '--threads', String(t), '--batch', String(batch)]);
