@@ -19,14 +19,16 @@
  *       The separable 2-D form (convStepSeparable): geom = [Hi, Wi, Ho, Wo, fh, fw], rowIdx [Ho][fh],
  *       colIdx [Wo][fw], the row and column offsets' runs as above.
  *
- *   patchGather(x, out, n, Si, C, idx, F, sum)
+ *   patchGather(x, out, n, Si, C, idx, F, sum, scale)
  *       im2col over a window table (float32, in place on any views, e.g. of the wasm heap): x [n][Si][C],
  *       idx [So][F] (input position of output q, offset o; -1 = zero padding). sum = false: out[n][So][F][C] =
  *       x[i][idx[q][o]][c] or 0 (pure copies); sum = true: out[n][So][C] = sum over o = 0..F-1 in that order
- *       (padding adds 0.0f), the window sum of avgPool.
- *   patchScatter(d, dx, n, Si, C, idx, F, sum)
+ *       (padding adds 0.0f), the window sum of avgPool, then times scale[q] when scale (a Float32Array of So,
+ *       or null) is given: one float32 rounding, as a separate multiply would do.
+ *   patchScatter(d, dx, n, Si, C, idx, F, sum, scale)
  *       The adjoint (col2im): dx[n][Si][C] = 0, then for i, q, o ascending dx[i][idx[q][o]][c] += d[i][q][o][c]
- *       (sum = true: d[i][q][c], the window sum's gradient); padding (-1) entries dropped.
+ *       (sum = true: d[i][q][c], times scale[q] first when given, the scaled window sum's gradient); padding (-1)
+ *       entries dropped.
  *
  * Context-aware (NAPI_MODULE_INIT), no global state: worker threads may load and call it at once. Scratch memory
  * is malloc'd per call.
@@ -529,18 +531,28 @@ typedef struct {
   size_t n, Si, C, So, F;
   const int32_t *idx;
   bool sum;
+  const float *scale; /* NULL or So entries (sum only) */
 } patch_args_t;
 
 static int get_patch_args(napi_env env, napi_callback_info info, const char *fn, bool aIsImage, patch_args_t *p) {
-  napi_value argv[8];
-  size_t la, lb, li;
+  napi_value argv[9];
+  size_t la, lb, li, ls = 0;
   int32_t *idx;
-  if (get_argv(env, info, fn, 8, argv) || get_f32(env, fn, argv[0], &p->a, &la) || get_f32(env, fn, argv[1], &p->b, &lb) ||
+  napi_valuetype st;
+  if (get_argv(env, info, fn, 9, argv) || get_f32(env, fn, argv[0], &p->a, &la) || get_f32(env, fn, argv[1], &p->b, &lb) ||
       get_count(env, fn, argv[2], &p->n) || get_count(env, fn, argv[3], &p->Si) || get_count(env, fn, argv[4], &p->C) ||
       get_i32(env, fn, argv[5], &idx, &li) || get_count(env, fn, argv[6], &p->F) || get_bool(env, fn, argv[7], &p->sum))
     return -1;
   if (p->F < 1 || li % p->F != 0) return throw_msg(env, fn, "idx must hold So·F entries"), -1;
   p->So = li / p->F;
+  p->scale = NULL;
+  if (napi_typeof(env, argv[8], &st) != napi_ok) return throw_msg(env, fn, "napi_typeof failed"), -1;
+  if (st != napi_null && st != napi_undefined) {
+    float *sc;
+    if (get_f32(env, fn, argv[8], &sc, &ls)) return -1;
+    if (!p->sum || ls != p->So) return throw_msg(env, fn, "scale must be null, or hold So entries with sum"), -1;
+    p->scale = sc;
+  }
   p->idx = idx;
   for (size_t e = 0; e < li; e++)
     if (idx[e] < -1 || (idx[e] >= 0 && (size_t)idx[e] >= p->Si)) return throw_msg(env, fn, "idx entry out of range"), -1;
@@ -578,6 +590,10 @@ static napi_value js_patch_gather(napi_env env, napi_callback_info info) {
             for (size_t c = 0; c < C; c++) o[c] += xs[c];
           }
         }
+        if (p.scale) {
+          const float m = p.scale[q];
+          for (size_t c = 0; c < C; c++) o[c] = o[c] * m;
+        }
       }
     }
   }
@@ -599,7 +615,12 @@ static napi_value js_patch_scatter(napi_env env, napi_callback_info info) {
         if (s < 0) continue;
         const float *ds = p.sum ? d + (i * So + q) * C : d + ((i * So + q) * F + f) * C;
         float *xs = xi + (size_t)s * C;
-        for (size_t c = 0; c < C; c++) xs[c] += ds[c];
+        if (p.scale) {
+          const float m = p.scale[q];
+          for (size_t c = 0; c < C; c++) xs[c] += ds[c] * m; /* -ffp-contract=off: the product rounds first */
+        } else {
+          for (size_t c = 0; c < C; c++) xs[c] += ds[c];
+        }
       }
     }
   }

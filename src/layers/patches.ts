@@ -11,7 +11,7 @@ const tables = new Map<string, Int32Array>();
  * The geometry of the native patch op for these windows (src/tfjs/wasmPatches.ts), or null when it is not usable
  * (another backend, addon missing, switched off, or non-float32 data): the callers then build patches from tfjs ops.
  */
-function nativeGeometry(x: Tensor, spatial: readonly number[], out: readonly number[], window: readonly number[], strides: readonly number[], padding: Padding, sum: boolean): PatchGeometry | null {
+function nativeGeometry(x: Tensor, spatial: readonly number[], out: readonly number[], window: readonly number[], strides: readonly number[], padding: Padding, sum: boolean, scale: Float32Array | null = null): PatchGeometry | null {
   if (x.dtype !== 'float32' || !wasmPatchesUsable()) return null;
   const key = `${spatial.join('x')}/${window.join('x')}/${strides.join('x')}/${padding}`;
   let idx = tables.get(key);
@@ -20,7 +20,7 @@ function nativeGeometry(x: Tensor, spatial: readonly number[], out: readonly num
     idx = windowTable(spatial, window, strides, padding, 'patches').idx;
     tables.set(key, idx);
   }
-  return { idx, F: spatialSize(window), inSpatial: [...spatial], outSpatial: [...out], sum };
+  return { idx, F: spatialSize(window), inSpatial: [...spatial], outSpatial: [...out], sum, scale };
 }
 
 /**
@@ -40,7 +40,7 @@ export function windowPatches(
   strides: readonly number[],
   padding: Padding,
 ): Tensor {
-  const native = nativeGeometry(x, spatial, out, window, strides, padding, false);
+  const native = nativeGeometry(x, spatial, out, window, strides, padding, false, null);
   if (native) return patchOp(x, native);
   const tf = tfRuntime();
   const slices = windowSlices(x, spatial, out, window, strides, padding);
@@ -51,9 +51,10 @@ export function windowPatches(
 }
 
 /**
- * The sum over each window, avgPool's finite form before its 1/count: x [N, spatial…, C] → [N, out…, C], the
- * same windows as `windowPatches` (zeros where SAME pads), added slice by slice (no rank + 3 tensor); one native
- * op on the wasm backend with the native kernels addon (offsets added in the same order).
+ * The sum over each window, avgPool's finite form: x [N, spatial…, C] → [N, out…, C], the same windows as
+ * `windowPatches` (zeros where SAME pads), added slice by slice (no rank + 3 tensor), then, when `scale` (one factor
+ * per output position, C order, Π out entries) is given, times scale (avgPool's 1/count). One native op on the wasm
+ * backend with the native kernels addon (offsets added in the same order, the same float32 product: the same bits).
  */
 export function windowSum(
   x: Tensor,
@@ -62,12 +63,14 @@ export function windowSum(
   window: readonly number[],
   strides: readonly number[],
   padding: Padding,
+  scale: Float32Array | null = null,
 ): Tensor {
-  const native = nativeGeometry(x, spatial, out, window, strides, padding, true);
+  const native = nativeGeometry(x, spatial, out, window, strides, padding, true, scale);
   if (native) return patchOp(x, native);
   const tf = tfRuntime();
   const slices = windowSlices(x, spatial, out, window, strides, padding);
-  return slices.length === 1 ? slices[0] : tf.addN(slices);
+  const sum = slices.length === 1 ? slices[0] : tf.addN(slices);
+  return scale ? tf.mul(sum, tf.tensor(scale, [1, ...out, 1])) : sum;
 }
 
 /** The |window| shifted views of x, each [N, out…, C]: offset o reads x at position q·stride + offset(o) − pad. */

@@ -23,6 +23,8 @@ export interface PatchGeometry {
   outSpatial: readonly number[];
   /** false: patches [N, out…, F, C]; true: their sum over the F offsets [N, out…, C]. */
   sum: boolean;
+  /** With `sum`: a factor per output position (So entries) applied to each sum (avgPool's 1/count), or null. */
+  scale: Float32Array | null;
 }
 
 type KernelArgs = { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap };
@@ -64,7 +66,7 @@ function makeGather(gather: Gather): KernelConfig['kernelFunc'] {
     calls++;
     if (n * c * g.idx.length === 0) return out;
     // views taken after makeOutput: allocating may grow (and move) the heap
-    gather(backend.typedArrayFromHeap(x) as Float32Array, backend.typedArrayFromHeap(out) as Float32Array, n, prod(g.inSpatial), c, g.idx, g.F, g.sum);
+    gather(backend.typedArrayFromHeap(x) as Float32Array, backend.typedArrayFromHeap(out) as Float32Array, n, prod(g.inSpatial), c, g.idx, g.F, g.sum, g.scale);
     return out;
   }) as KernelConfig['kernelFunc'];
 }
@@ -80,7 +82,7 @@ function makeScatter(scatter: Scatter): KernelConfig['kernelFunc'] {
     const out = backend.makeOutput([n, ...g.inSpatial, c], 'float32');
     calls++;
     if (n * c * prod(g.inSpatial) === 0) return out;
-    scatter(backend.typedArrayFromHeap(d) as Float32Array, backend.typedArrayFromHeap(out) as Float32Array, n, prod(g.inSpatial), c, g.idx, g.F, g.sum);
+    scatter(backend.typedArrayFromHeap(d) as Float32Array, backend.typedArrayFromHeap(out) as Float32Array, n, prod(g.inSpatial), c, g.idx, g.F, g.sum, g.scale);
     return out;
   }) as KernelConfig['kernelFunc'];
 }

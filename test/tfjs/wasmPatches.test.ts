@@ -137,7 +137,7 @@ describe('native im2col / col2im on wasm', () => {
     }
   });
 
-  it('window sums equal the tfjs form bit for bit and index arithmetic to float32 rounding; so does their gradient', async () => {
+  it('window sums (plain and scaled per output position) equal the tfjs form bit for bit and index arithmetic to float32 rounding; so does their gradient', async () => {
     await initTfjs('wasm');
     const rng = new Rng(12);
     for (let trial = 0; trial < 60; trial++) {
@@ -179,6 +179,31 @@ describe('native im2col / col2im on wasm', () => {
       for (let e = 0; e < adj.length; e++) {
         expect(Math.abs(gMine[e] - adj[e])).toBeLessThanOrEqual(1e-6 * absSum[e] + 1e-30);
         expect(Math.abs(gMine[e] - gStock[e])).toBeLessThanOrEqual(2e-6 * absSum[e] + 1e-30);
+      }
+      // scaled by a factor per output position (avgPool's 1/count): one float32 product after the sum, both forms
+      const scale = Float32Array.from(rng.normals(So(k)), (v) => 0.25 + Math.abs(v));
+      const scaled = (t: Tensor): Tensor => windowSum(t, k.spatial, k.out, k.window, k.strides, k.padding, scale);
+      const sMine = withNative(true, () => scaled(x)).dataSync();
+      expect(Array.from(sMine)).toEqual(Array.from(withNative(false, () => scaled(x)).dataSync()));
+      for (let e = 0; e < want.length; e++) expect(Math.abs(sMine[e] - want[e] * scale[Math.floor(e / k.c) % So(k)])).toBeLessThanOrEqual(2e-6 * wantAbs[e] * scale[Math.floor(e / k.c) % So(k)] + 1e-30);
+      const sgMine = withNative(true, () => tf.grad(scaled)(x, dy)).dataSync();
+      const sgStock = withNative(false, () => tf.grad(scaled)(x, dy)).dataSync();
+      const sAdj = new Float64Array(xs.length);
+      const sAbs = new Float64Array(xs.length);
+      for (let i = 0; i < k.n; i++) {
+        for (const { q, s } of pairs(k)) {
+          for (let c = 0; c < k.c; c++) {
+            if (s < 0) continue;
+            const term = ds[(i * So(k) + q) * k.c + c] * scale[q];
+            sAdj[(i * Si(k) + s) * k.c + c] += term;
+            sAbs[(i * Si(k) + s) * k.c + c] += Math.abs(term);
+          }
+        }
+      }
+      // one more rounding (the product) per term than above: 2e-6 and 4e-6
+      for (let e = 0; e < sAdj.length; e++) {
+        expect(Math.abs(sgMine[e] - sAdj[e])).toBeLessThanOrEqual(2e-6 * sAbs[e] + 1e-30);
+        expect(Math.abs(sgMine[e] - sgStock[e])).toBeLessThanOrEqual(4e-6 * sAbs[e] + 1e-30);
       }
       tf.dispose([x, dy, mine, stock]);
     }
