@@ -7,6 +7,7 @@ import { NATIVE_TFJS_PACKAGES } from './nativePackages.js';
 import { installNativeMatMul } from './nativeMatMul.js';
 import { installMatMulGradient } from './ops.js';
 import { installWasmConcat } from './wasmConcat.js';
+import { installWasmGather } from './wasmGather.js';
 import { installWasmPatches } from './wasmPatches.js';
 import { installWasmSgd } from './wasmSgd.js';
 import { installWasmSlice } from './wasmSlice.js';
@@ -116,6 +117,7 @@ export async function initTfjs(preference: TfBackendName = 'auto'): Promise<TfBa
         await tf.ready();
         installWasmSlice();
         installWasmConcat();
+        installWasmGather();
         installWasmPatches();
         installWasmSgd();
         const matMul = installNativeMatMul().reason;
