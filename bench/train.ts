@@ -9,18 +9,22 @@
  *   wrn:C   the setup 'wrn' at base width C (BatchNorm in training mode), 14×14×1 images, momentum 0.9, xent
  * GFLOP/s counts 6 flops per forward multiply-add (forward, and two products backward), the same count for both
  * sides. Each side runs `--rounds` times, alternated; its best round is reported. `--stock` adds ours on the stock
- * XNNPACK matMul (the native kernel uninstalled in the same process).
+ * XNNPACK matMul (the native kernel uninstalled in the same process); `--tfjs-patches` adds ours with the native
+ * im2col/col2im switched off (src/tfjs/wasmPatches.ts: patches from tfjs slices and concat, as before them);
+ * `--blas1` adds ours with OpenBLAS at 1 thread (setLinalgThreads(1) for that run, then back).
  *
- * Run: npx tsx bench/train.ts [--nets mlp:1024,cnn:16,cnn:64,wrn:8,wrn:32] [--steps 100] [--rounds 2] [--stock]
+ * Run: npx tsx bench/train.ts [--nets mlp:1024,cnn:16,cnn:64,wrn:8,wrn:32] [--steps 100] [--rounds 2] [--stock] [--tfjs-patches] [--blas1]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { paperSetup, type PaperSetupName } from '../src/experiments/paperSetups.js';
 import { parseOneLineSpec } from '../src/layers/json.js';
+import { setLinalgThreads } from '../src/linalg/index.js';
 import { mat } from '../src/linalg/matrix.js';
 import { initTfjs } from '../src/tfjs/backend.js';
 import { installNativeMatMul, nativeMatMulState, uninstallNativeMatMul } from '../src/tfjs/nativeMatMul.js';
+import { setWasmPatchesEnabled, wasmPatchesState } from '../src/tfjs/wasmPatches.js';
 import { trainRun } from '../src/training/trainer.js';
 import type { TrainData } from '../src/training/types.js';
 import { Rng } from '../src/util/random.js';
@@ -34,6 +38,8 @@ const nets = flag('--nets', 'mlp:1024,cnn:16,cnn:64,wrn:8,wrn:32').split(',');
 const stepsFlag = flag('--steps', '');
 const rounds = Number(flag('--rounds', '2'));
 const withStock = args.includes('--stock');
+const withTfjsPatches = args.includes('--tfjs-patches');
+const withBlas1 = args.includes('--blas1');
 const batch = 128;
 const n = 2048;
 const python = '/usr/bin/python3';
@@ -80,7 +86,7 @@ const peak = (): void => {
   if (typeof r !== 'string') peaks.push(Number(r.gflops));
 };
 console.log(`machine: ${cpus()[0]?.model ?? '?'} × ${availableParallelism()} threads; load ${load()}`);
-console.log(`ours: tfjs ${backend.backend}, matMul: ${backend.matMul ?? 'stock'}`);
+console.log(`ours: tfjs ${backend.backend}, matMul: ${backend.matMul ?? 'stock'}; patches: ${wasmPatchesState().reason}`);
 peak();
 for (const net of nets) {
   const [name, widthText] = net.split(':');
@@ -104,6 +110,16 @@ for (const net of nets) {
       uninstallNativeMatMul();
       keep('ours, stock matMul', (await trainRun({ ...opts, budget: lr * steps })).examplesPerSecond);
       installNativeMatMul();
+    }
+    if (withTfjsPatches && wasmPatchesState().active && model !== 'mlp') {
+      setWasmPatchesEnabled(false);
+      keep('ours, tfjs patches', (await trainRun({ ...opts, budget: lr * steps })).examplesPerSecond);
+      setWasmPatchesEnabled(true);
+    }
+    if (withBlas1 && native) {
+      const before = setLinalgThreads(1) ?? 1;
+      keep('ours, 1 BLAS thread', (await trainRun({ ...opts, budget: lr * steps })).examplesPerSecond);
+      setLinalgThreads(before);
     }
     for (const t of [1, 2]) {
       const res = python1(['--model', model, '--width', String(width), '--steps', String(steps), '--threads', String(t), '--batch', String(batch)]);

@@ -24,6 +24,17 @@
  *       such call or it failed. Values are untouched; it only changes how fast fresh memory is faulted in (numpy
  *       asks the same for its arrays of 4 MiB and more). Meant for large fresh outputs, e.g. over a SharedArrayBuffer.
  *
+ *   patchGather(x, out, n, Si, C, idx, F, sum, scale)
+ *       im2col over a window table (float32, in place on any views, e.g. of the wasm heap): x [n][Si][C],
+ *       idx [So][F] (input position of output q, offset o; -1 = zero padding). sum = false: out[n][So][F][C] =
+ *       x[i][idx[q][o]][c] or 0 (pure copies); sum = true: out[n][So][C] = sum over o = 0..F-1 in that order
+ *       (padding adds 0.0f), the window sum of avgPool, then times scale[q] when scale (a Float32Array of So,
+ *       or null) is given: one float32 rounding, as a separate multiply would do.
+ *   patchScatter(d, dx, n, Si, C, idx, F, sum, scale)
+ *       The adjoint (col2im): dx[n][Si][C] = 0, then for i, q, o ascending dx[i][idx[q][o]][c] += d[i][q][o][c]
+ *       (sum = true: d[i][q][c], times scale[q] first when given, the scaled window sum's gradient); padding (-1)
+ *       entries dropped.
+ *
  * Context-aware (NAPI_MODULE_INIT), no global state: worker threads may load and call it at once. Scratch memory
  * is malloc'd per call.
  */
@@ -530,6 +541,125 @@ static napi_value js_advise_huge_pages(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* ------------------------------------------------------- im2col / col2im (float32) */
+
+static int get_f32(napi_env env, const char *fn, napi_value v, float **d, size_t *len) {
+  bool is_ta = false;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *ptr = NULL;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, v, &type, &length, &ptr, NULL, NULL) != napi_ok || type != napi_float32_array)
+    return throw_msg(env, fn, "expected a Float32Array"), -1;
+  if (length > 0 && ptr == NULL) return throw_msg(env, fn, "array is detached"), -1;
+  *d = (float *)ptr;
+  *len = length;
+  return 0;
+}
+
+/* Reads (a, b, n, Si, C, idx, F, sum) and checks the sizes: a holds n·So·(sum ? 1 : F)·C (patches) or n·Si·C
+ * (image) floats as `aIsImage` says, b the other; idx has So·F entries in [-1, Si). Returns 0 or -1 after throwing. */
+typedef struct {
+  float *a, *b;
+  size_t n, Si, C, So, F;
+  const int32_t *idx;
+  bool sum;
+  const float *scale; /* NULL or So entries (sum only) */
+} patch_args_t;
+
+static int get_patch_args(napi_env env, napi_callback_info info, const char *fn, bool aIsImage, patch_args_t *p) {
+  napi_value argv[9];
+  size_t la, lb, li, ls = 0;
+  int32_t *idx;
+  napi_valuetype st;
+  if (get_argv(env, info, fn, 9, argv) || get_f32(env, fn, argv[0], &p->a, &la) || get_f32(env, fn, argv[1], &p->b, &lb) ||
+      get_count(env, fn, argv[2], &p->n) || get_count(env, fn, argv[3], &p->Si) || get_count(env, fn, argv[4], &p->C) ||
+      get_i32(env, fn, argv[5], &idx, &li) || get_count(env, fn, argv[6], &p->F) || get_bool(env, fn, argv[7], &p->sum))
+    return -1;
+  if (p->F < 1 || li % p->F != 0) return throw_msg(env, fn, "idx must hold So·F entries"), -1;
+  p->So = li / p->F;
+  p->scale = NULL;
+  if (napi_typeof(env, argv[8], &st) != napi_ok) return throw_msg(env, fn, "napi_typeof failed"), -1;
+  if (st != napi_null && st != napi_undefined) {
+    float *sc;
+    if (get_f32(env, fn, argv[8], &sc, &ls)) return -1;
+    if (!p->sum || ls != p->So) return throw_msg(env, fn, "scale must be null, or hold So entries with sum"), -1;
+    p->scale = sc;
+  }
+  p->idx = idx;
+  for (size_t e = 0; e < li; e++)
+    if (idx[e] < -1 || (idx[e] >= 0 && (size_t)idx[e] >= p->Si)) return throw_msg(env, fn, "idx entry out of range"), -1;
+  const size_t image = p->n * p->Si * p->C, patches = p->n * p->So * (p->sum ? 1 : p->F) * p->C;
+  if (la < (aIsImage ? image : patches) || lb < (aIsImage ? patches : image)) return throw_msg(env, fn, "arrays too short"), -1;
+  return 0;
+}
+
+static napi_value js_patch_gather(napi_env env, napi_callback_info info) {
+  patch_args_t p;
+  if (get_patch_args(env, info, "patchGather", true, &p)) return NULL;
+  const float *x = p.a;
+  float *out = p.b;
+  const size_t C = p.C, F = p.F, So = p.So, Si = p.Si;
+  for (size_t i = 0; i < p.n; i++) {
+    const float *xi = x + i * Si * C;
+    if (!p.sum) {
+      float *oi = out + i * So * F * C;
+      for (size_t e = 0; e < So * F; e++) {
+        const int32_t s = p.idx[e];
+        if (s < 0) memset(oi + e * C, 0, C * sizeof(float));
+        else memcpy(oi + e * C, xi + (size_t)s * C, C * sizeof(float));
+      }
+    } else {
+      float *oi = out + i * So * C;
+      for (size_t q = 0; q < So; q++) {
+        float *o = oi + q * C;
+        for (size_t c = 0; c < C; c++) o[c] = 0.0f;
+        for (size_t f = 0; f < F; f++) {
+          const int32_t s = p.idx[q * F + f];
+          if (s < 0) {
+            for (size_t c = 0; c < C; c++) o[c] += 0.0f; /* padding adds zeros, as the sum of slices does */
+          } else {
+            const float *xs = xi + (size_t)s * C;
+            for (size_t c = 0; c < C; c++) o[c] += xs[c];
+          }
+        }
+        if (p.scale) {
+          const float m = p.scale[q];
+          for (size_t c = 0; c < C; c++) o[c] = o[c] * m;
+        }
+      }
+    }
+  }
+  return undefined(env);
+}
+
+static napi_value js_patch_scatter(napi_env env, napi_callback_info info) {
+  patch_args_t p;
+  if (get_patch_args(env, info, "patchScatter", false, &p)) return NULL;
+  const float *d = p.a;
+  float *dx = p.b;
+  const size_t C = p.C, F = p.F, So = p.So, Si = p.Si;
+  memset(dx, 0, p.n * Si * C * sizeof(float));
+  for (size_t i = 0; i < p.n; i++) {
+    float *xi = dx + i * Si * C;
+    for (size_t q = 0; q < So; q++) {
+      for (size_t f = 0; f < F; f++) {
+        const int32_t s = p.idx[q * F + f];
+        if (s < 0) continue;
+        const float *ds = p.sum ? d + (i * So + q) * C : d + ((i * So + q) * F + f) * C;
+        float *xs = xi + (size_t)s * C;
+        if (p.scale) {
+          const float m = p.scale[q];
+          for (size_t c = 0; c < C; c++) xs[c] += ds[c] * m; /* -ffp-contract=off: the product rounds first */
+        } else {
+          for (size_t c = 0; c < C; c++) xs[c] += ds[c];
+        }
+      }
+    }
+  }
+  return undefined(env);
+}
+
 /* ------------------------------------------------------------------ module */
 
 NAPI_MODULE_INIT() {
@@ -538,6 +668,8 @@ NAPI_MODULE_INIT() {
       {"convRuns", NULL, js_conv_runs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"convSeparable", NULL, js_conv_separable, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adviseHugePages", NULL, js_advise_huge_pages, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"patchGather", NULL, js_patch_gather, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"patchScatter", NULL, js_patch_scatter, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

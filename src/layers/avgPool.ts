@@ -68,11 +68,8 @@ export function avgPool(opts: AvgPoolOptions): Layer {
       const out = tab.out;
       // 1/(window positions inside the input) per output position: padding is left out of the mean, as tf.avgPool
       const inv = Float32Array.from(tab.inside, (m) => 1 / m);
-      // the sum over each window's patches (padding is zeros), times 1/count: slices and sums, differentiable anywhere
-      const pool = (t: Tensor): Tensor => {
-        const tf = tfRuntime();
-        return tf.mul(windowSum(t, spatial, out, window, strides, padding), tf.tensor(inv, [1, ...out, 1]));
-      };
+      // the sum over each window's patches (padding is zeros), times 1/count: differentiable anywhere
+      const pool = (t: Tensor): Tensor => windowSum(t, spatial, out, window, strides, padding, inv);
       return {
         paramShapes: [],
         init: () => [],

@@ -1,7 +1,27 @@
 import type { Tensor } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
+import { patchOp, wasmPatchesUsable, type PatchGeometry } from '../tfjs/wasmPatches.js';
 import { spatialSize } from './spatial.js';
-import { padAmounts, type Padding } from './window.js';
+import { padAmounts, windowTable, type Padding } from './window.js';
+
+/** Window tables by geometry, for the native patch kernels (a network has a handful of geometries). */
+const tables = new Map<string, Int32Array>();
+
+/**
+ * The geometry of the native patch op for these windows (src/tfjs/wasmPatches.ts), or null when it is not usable
+ * (another backend, addon missing, switched off, or non-float32 data): the callers then build patches from tfjs ops.
+ */
+function nativeGeometry(x: Tensor, spatial: readonly number[], out: readonly number[], window: readonly number[], strides: readonly number[], padding: Padding, sum: boolean, scale: Float32Array | null = null): PatchGeometry | null {
+  if (x.dtype !== 'float32' || !wasmPatchesUsable()) return null;
+  const key = `${spatial.join('x')}/${window.join('x')}/${strides.join('x')}/${padding}`;
+  let idx = tables.get(key);
+  if (!idx) {
+    if (tables.size > 256) tables.clear();
+    idx = windowTable(spatial, window, strides, padding, 'patches').idx;
+    tables.set(key, idx);
+  }
+  return { idx, F: spatialSize(window), inSpatial: [...spatial], outSpatial: [...out], sum, scale };
+}
 
 /**
  * Window patches of a batch (im2col), conv's finite form: x [N, spatial…, C] → [N, out…, |window|, C], offsets in
@@ -9,7 +29,8 @@ import { padAmounts, type Padding } from './window.js';
  * of conv2d's filter, strided slices and average pooling), so the Jacobian method differentiates networks using it
  * anywhere. No op has more than rank + 2 ≤ 4 axes: wasm runs slices of at most 4 axes natively and falls back to a
  * per-element JavaScript loop above that (~30× slower for a CNN step), so the offsets are concatenated along the
- * channel axis and the [|window|, C] split is a free reshape.
+ * channel axis and the [|window|, C] split is a free reshape. On the wasm backend with the native kernels addon
+ * the whole map is one op instead (src/tfjs/wasmPatches.ts: the same values bit for bit, its gradient one op too).
  */
 export function windowPatches(
   x: Tensor,
@@ -19,6 +40,8 @@ export function windowPatches(
   strides: readonly number[],
   padding: Padding,
 ): Tensor {
+  const native = nativeGeometry(x, spatial, out, window, strides, padding, false, null);
+  if (native) return patchOp(x, native);
   const tf = tfRuntime();
   const slices = windowSlices(x, spatial, out, window, strides, padding);
   const n = x.shape[0];
@@ -28,8 +51,10 @@ export function windowPatches(
 }
 
 /**
- * The sum over each window, avgPool's finite form before its 1/count: x [N, spatial…, C] → [N, out…, C], the
- * same windows as `windowPatches` (zeros where SAME pads), added slice by slice (no rank + 3 tensor).
+ * The sum over each window, avgPool's finite form: x [N, spatial…, C] → [N, out…, C], the same windows as
+ * `windowPatches` (zeros where SAME pads), added slice by slice (no rank + 3 tensor), then, when `scale` (one factor
+ * per output position, C order, Π out entries) is given, times scale (avgPool's 1/count). One native op on the wasm
+ * backend with the native kernels addon (offsets added in the same order, the same float32 product: the same bits).
  */
 export function windowSum(
   x: Tensor,
@@ -38,10 +63,14 @@ export function windowSum(
   window: readonly number[],
   strides: readonly number[],
   padding: Padding,
+  scale: Float32Array | null = null,
 ): Tensor {
+  const native = nativeGeometry(x, spatial, out, window, strides, padding, true, scale);
+  if (native) return patchOp(x, native);
   const tf = tfRuntime();
   const slices = windowSlices(x, spatial, out, window, strides, padding);
-  return slices.length === 1 ? slices[0] : tf.addN(slices);
+  const sum = slices.length === 1 ? slices[0] : tf.addN(slices);
+  return scale ? tf.mul(sum, tf.tensor(scale, [1, ...out, 1])) : sum;
 }
 
 /** The |window| shifted views of x, each [N, out…, C]: offset o reads x at position q·stride + offset(o) − pad. */

@@ -34,6 +34,18 @@ export interface NativeKernels {
     geom: Int32Array, rowIdx: Int32Array, colIdx: Int32Array, rowRuns: Int32Array, rowOff: Int32Array,
     colRuns: Int32Array, colOff: Int32Array, coef: Float64Array,
   ): void;
+  /**
+   * im2col over a window table, float32, in place (any views, e.g. of the wasm heap): x [n][Si][C], idx [So][F]
+   * (input position of output q and offset o, −1 = zero padding). sum false: out [n][So][F][C] (copies, zeros
+   * for padding); sum true: out [n][So][C], the sum over o in order (avgPool's window sum), times scale[q] when
+   * `scale` (So entries) is given. Absent in builds older than the native patch kernels.
+   */
+  patchGather?(x: Float32Array, out: Float32Array, n: number, Si: number, C: number, idx: Int32Array, F: number, sum: boolean, scale: Float32Array | null): void;
+  /**
+   * The adjoint of `patchGather` (col2im): dx [n][Si][C] set to Σ over (q, o) with idx[q][o] = s of d[i][q][o][c]
+   * (sum true: d [n][So][C], times scale[q] first when given), added for i, q, o ascending; padding entries dropped.
+   */
+  patchScatter?(d: Float32Array, dx: Float32Array, n: number, Si: number, C: number, idx: Int32Array, F: number, sum: boolean, scale: Float32Array | null): void;
 }
 
 /** Where the addon lives (one directory below the package root, from src/linalg/ and from dist/linalg/ alike). */

@@ -1,5 +1,6 @@
 import type { Tensor } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
+import { fusedSgdStep, fusedSgdUsable } from '../tfjs/wasmSgd.js';
 
 /** The optimizer's settings for one step. */
 export interface UpdateSettings {
@@ -21,7 +22,8 @@ export interface UpdateSettings {
  *   v ← μ·v + ∇L(θ) + λθ,   θ ← θ − η·v        (v starts at 0; with μ = 0 this is the step above)
  *
  * `grads` is ∇L at `params` (the data term of the mini-batch only); `velocity` is v (null for μ = 0). Returns the
- * new θ and (with momentum) the new v as new tensors; the inputs are left for the caller to free.
+ * new θ and (with momentum) the new v as new tensors; the inputs are left for the caller to free. On the wasm
+ * backend each parameter's step is one op (src/tfjs/wasmSgd.ts: the same float32 operations, the same bits).
  */
 export function updateStep(params: readonly Tensor[], grads: readonly Tensor[], velocity: readonly Tensor[] | null, s: UpdateSettings): { params: Tensor[]; velocity: Tensor[] | null } {
   const tf = tfRuntime();
@@ -29,6 +31,12 @@ export function updateStep(params: readonly Tensor[], grads: readonly Tensor[], 
     const newParams: Tensor[] = [];
     const newVelocity: Tensor[] = [];
     params.forEach((p, i) => {
+      if (fusedSgdUsable(velocity ? [p, grads[i], velocity[i]] : [p, grads[i]])) {
+        const [np, nv] = fusedSgdStep(p, grads[i], velocity ? velocity[i] : null, s);
+        newParams.push(np);
+        if (velocity) newVelocity.push(nv);
+        return;
+      }
       // the full gradient of the paper's loss: data term + λ·θ
       const g = s.lambda > 0 ? tf.add(grads[i], tf.mul(p, s.lambda)) : grads[i];
       const v = velocity ? tf.add(tf.mul(velocity[i], s.momentum), g) : g;

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initTfjs, tf } from '../../src/tfjs/backend.js';
+import { fusedSgdUsable, setFusedSgdEnabled } from '../../src/tfjs/wasmSgd.js';
 import { updateStep } from '../../src/training/updateStep.js';
 import { Rng } from '../../src/util/random.js';
 import { relToMax } from '../helpers.js';
@@ -75,5 +76,31 @@ describe('updateStep (θ ← θ − η(∇L + λθ), with heavy-ball momentum v 
     const th2 = th1.map((v, i) => v - eta * v2[i]);
     expect(relToMax(r2.params[0].dataSync(), th2)).toBeLessThan(1e-6);
     expect(relToMax(r2.velocity![0].dataSync(), v2)).toBeLessThan(1e-6);
+  });
+
+  it('wasm: the fused one-op step (src/tfjs/wasmSgd.ts) gives the tfjs ops\' bits exactly, with and without momentum and λ', async () => {
+    await initTfjs('wasm');
+    const rng = new Rng(21);
+    for (const [lambda, mu] of [[0, 0], [1e-3, 0], [0, 0.9], [1e-3, 0.9], [0.37, 0.5]] as const) {
+      const n = 257;
+      // a wide range of magnitudes (1e-6 … 1e3) so that roundings differ from op to op
+      const vals = (): Float32Array => Float32Array.from(rng.normals(n), (v, i) => v * 10 ** ((i % 10) - 6));
+      const p = tf.tensor(vals());
+      const g = tf.tensor(vals());
+      const v = mu > 0 ? [tf.tensor(vals())] : null;
+      const settings = { lr: 0.1, lambda, momentum: mu };
+      const tensors = (): number => tf.engine().state.numTensors;
+      const before = setFusedSgdEnabled(false);
+      const stock = updateStep([p], [g], v, settings);
+      setFusedSgdEnabled(true);
+      expect(fusedSgdUsable([p, g])).toBe(true);
+      const t0 = tensors();
+      const fused = updateStep([p], [g], v, settings);
+      // one op: one new tensor per output (θ', and v' with momentum)
+      expect(tensors() - t0).toBe(mu > 0 ? 2 : 1);
+      setFusedSgdEnabled(before);
+      expect(Array.from(fused.params[0].dataSync())).toEqual(Array.from(stock.params[0].dataSync()));
+      if (v) expect(Array.from(fused.velocity![0].dataSync())).toEqual(Array.from(stock.velocity![0].dataSync()));
+    }
   });
 });
