@@ -39,6 +39,8 @@ export interface PredictedVsBestResult {
   averageGap: PairedDifference;
   /** The seeds whose short run gave no t* (still improving at its end, or never improved): no prediction, with the reason. */
   noPrediction: NoPrediction[];
+  /** The same in words, one phrase per seed (`noPredictionText`), as the figure and the claim print them. */
+  noPredictionNotes: string[];
 }
 
 /**
@@ -66,6 +68,7 @@ export function predictedVsBestLambda(runs: PaperRegimeRuns): PredictedVsBestRes
     budgets,
     averageGap: averageGap(budgets),
     noPrediction: [...runs.noPrediction],
+    noPredictionNotes: runs.noPrediction.map(noPredictionText),
   };
 }
 
@@ -143,7 +146,7 @@ export function noPredictionText(n: NoPrediction): string {
 export function predictedVsBestClaim(r: PredictedVsBestResult): Claim {
   const ts = r.budgets.map((b) => b.budget);
   const some = r.c.perSeed.length > 0;
-  const none = r.noPrediction.length ? `; ${r.noPrediction.map(noPredictionText).join('; ')}` : '';
+  const none = r.noPredictionNotes.length ? `; ${r.noPredictionNotes.join('; ')}` : '';
   return {
     figure: 'predicted_vs_best_lambda',
     claim: `the λ = c/T predicted from one short run reaches the grid's best test accuracy within ${pts(PAPER_GAP)} points on average over budgets (the paper's number), for ${ts.length} budgets spanning ${(ts[ts.length - 1] / ts[0]).toFixed(1)}×`,

@@ -1,5 +1,5 @@
 import type { AccuracyPoint, AccuracyVsLambdaResult } from '../experiments/accuracyVsLambda.js';
-import { noPredictionText, type PredictedVsBestResult } from '../experiments/predictedVsBestLambda.js';
+import type { PredictedVsBestResult } from '../experiments/predictedVsBestLambda.js';
 import { STYLE, type Figure, type PlotlyObject } from './figure.js';
 
 const logAxis = (title: string): PlotlyObject => ({ type: 'log', title: { text: title }, exponentformat: 'power' });
@@ -88,7 +88,7 @@ export function predictedVsBestLambdaFigure(r: PredictedVsBestResult, context: s
   const measured = some
     ? `${what}, resolved to ${(100 * r.c.resolution).toFixed(1)}%): c = ${r.c.mean.toFixed(4)} ± ${r.c.stderr.toFixed(4)}; gap averaged over ${ts.length} budgets: ${pct(r.averageGap.mean).toFixed(2)} ± ${pct(r.averageGap.stderr).toFixed(2)} points`
     : `${what}): no seed has a prediction`;
-  const none = r.noPrediction.map(noPredictionText);
+  const none = r.noPredictionNotes;
   // seeds without a prediction have no star and no gap: a note on the plot says which and why
   const note = none.length ? [{ xref: 'paper', yref: 'paper', x: 0, y: 1.02, xanchor: 'left', yanchor: 'bottom', align: 'left', showarrow: false, text: none.join('<br>'), font: { size: 11, color: '#b42318' } }] : [];
   return {

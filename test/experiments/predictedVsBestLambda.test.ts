@@ -136,6 +136,7 @@ describe('predicted_vs_best_lambda when some seeds get no prediction (tiny size)
     const fig = out.figures[1];
     const num = fig.numbers as unknown as PredictedVsBestResult;
     const texts = num.noPrediction.map(noPredictionText);
+    expect(num.noPredictionNotes).toEqual(texts);
     for (const t of texts) expect(fig.subtitle).toContain(t);
     expect((fig.layout.annotations as { text: string }[])[0].text).toBe(texts.join('<br>'));
     const traces = fig.traces as Trace[];
