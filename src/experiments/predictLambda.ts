@@ -74,7 +74,7 @@ export interface NoPrediction {
   reason: 'still improving' | 'never improved';
   /** The time of the best value the short run saw: its end ('still improving') or 0 ('never improved'). */
   tStar0: number;
-  /** The short run's length (physical time). */
+  /** The short run's length in physical time: η × its steps (its budget shortFactor/λ0 rounded up to whole steps). */
   shortBudget: number;
 }
 
@@ -144,7 +144,7 @@ export async function predictLambda(o: PredictLambdaOptions, pool: RunPool = run
   const short = await run(`short_${runName({ lambda: lambda0 })}`, lambda0, shortBudget, o.refineShort ?? false);
   const metric = o.metric ?? 'loss';
   const tStar0 = metric === 'loss' ? short.tStarLoss : short.tStarAcc;
-  const facts = { lambda0, metric, tStar0, shortBudget, seed: o.seed ?? 0 };
+  const facts = { lambda0, metric, tStar0, shortBudget: short.steps * o.lr, seed: o.seed ?? 0 };
   if (tStar0 === 0) throw new NoPredictionError(`the short run at λ0 = ${lambda0} never improved on its initial test ${metric}; use a smaller λ0 or a larger learning rate`, { ...facts, reason: 'never improved' });
   if (metric === 'loss' ? short.lossAtEdge : short.accAtEdge) {
     throw new NoPredictionError(

@@ -89,8 +89,9 @@ export function predictedVsBestLambdaFigure(r: PredictedVsBestResult, context: s
     ? `${what}, resolved to ${(100 * r.c.resolution).toFixed(1)}%): c = ${r.c.mean.toFixed(4)} ± ${r.c.stderr.toFixed(4)}; gap averaged over ${ts.length} budgets: ${pct(r.averageGap.mean).toFixed(2)} ± ${pct(r.averageGap.stderr).toFixed(2)} points`
     : `${what}): no seed has a prediction`;
   const none = r.noPredictionNotes;
-  // seeds without a prediction have no star and no gap: a note on the plot says which and why
-  const note = none.length ? [{ xref: 'paper', yref: 'paper', x: 0, y: 1.02, xanchor: 'left', yanchor: 'bottom', align: 'left', showarrow: false, text: none.join('<br>'), font: { size: 11, color: '#b42318' } }] : [];
+  // seeds without a prediction have no star and no gap: a note under the right panel (beside the legend) says which and why
+  const short = r.noPrediction.map((n) => `seed ${n.seed}: no prediction (${n.reason === 'still improving' ? `short run still improving at its end, t* = ${+n.tStar0.toPrecision(4)}` : 'short run never improved, t* = 0'})`);
+  const note = short.length ? [{ xref: 'paper', yref: 'paper', x: 1, y: -0.25, xanchor: 'right', yanchor: 'top', align: 'right', showarrow: false, text: short.join('<br>'), font: { size: 12, color: '#b42318' } }] : [];
   return {
     name: 'predicted_vs_best_lambda',
     title: 'The λ predicted from one short run against the best λ of a grid, per budget',

@@ -111,9 +111,11 @@ describe('predicted_vs_best_lambda when some seeds get no prediction (tiny size)
     // the short runs themselves (result.json): seed 0 at its edge, seed 2 never improved, seed 1 inside
     const [s0, s1, s2] = [0, 1, 2].map(shortResult);
     expect([s0.accAtEdge, s0.tStarAcc > 0, s1.accAtEdge, s1.tStarAcc > 0, s2.tStarAcc]).toEqual([true, true, false, true, 0]);
+    // 0.1/λ0 = 1 is 4 steps of η = 0.3: the short run lasts t = 1.2
+    expect([s0.steps, s2.steps]).toEqual([Math.ceil(r.shortFactor! / r.lambda0 / r.lr), Math.ceil(r.shortFactor! / r.lambda0 / r.lr)]);
     expect(num.noPrediction).toEqual([
-      { seed: 0, lambda0: r.lambda0, metric: 'acc', reason: 'still improving', tStar0: s0.tStarAcc, shortBudget: r.shortFactor! / r.lambda0 },
-      { seed: 2, lambda0: r.lambda0, metric: 'acc', reason: 'never improved', tStar0: 0, shortBudget: r.shortFactor! / r.lambda0 },
+      { seed: 0, lambda0: r.lambda0, metric: 'acc', reason: 'still improving', tStar0: s0.tStarAcc, shortBudget: s0.steps * r.lr },
+      { seed: 2, lambda0: r.lambda0, metric: 'acc', reason: 'never improved', tStar0: 0, shortBudget: s2.steps * r.lr },
     ]);
     expect(s0.tStarAcc).toBeCloseTo(r.lr * s0.steps, 12); // t* at the very end of the short run
     // seed 1: its c, and a prediction at every one of the 4 budgets, paired with its own grid accuracies
@@ -138,7 +140,7 @@ describe('predicted_vs_best_lambda when some seeds get no prediction (tiny size)
     const texts = num.noPrediction.map(noPredictionText);
     expect(num.noPredictionNotes).toEqual(texts);
     for (const t of texts) expect(fig.subtitle).toContain(t);
-    expect((fig.layout.annotations as { text: string }[])[0].text).toBe(texts.join('<br>'));
+    expect((fig.layout.annotations as { text: string }[])[0].text).toBe(`seed 0: no prediction (short run still improving at its end, t* = ${+num.noPrediction[0].tStar0.toPrecision(4)})<br>seed 2: no prediction (short run never improved, t* = 0)`);
     const traces = fig.traces as Trace[];
     expect(traces.find((t) => t.name.startsWith('predicted λ'))!.name).toBe('predicted λ = c/T (one per seed with a prediction)');
     expect(traces.find((t) => t.name.startsWith('predicted λ'))!.y).toEqual(num.budgets.map((b) => b.predicted.lambdas[0]));
