@@ -3,7 +3,7 @@
  * each --full configuration (the net, width, data, batch, momentum and training-set evaluation size its settings
  * use) gives the seconds per training step and per evaluation (the trainer's trainSeconds and evalSeconds), and
  * the whole --full plan of each figure (every run's steps and evaluations, counted from the same settings and
- * evaluation grid the figure uses) is priced with them. The refinement replays (t* brackets, times to the target)
+ * evaluation grid the figure uses) is priced with them. A 3-step run before each measured one takes tfjs' warm-up. The refinement replays (t* brackets, times to the target)
  * come on top and are estimated separately (see docs/figures-paper-regime.md).
  *
  * Run: nice -n 5 npx tsx bench/paperRegimeFull.ts [--steps 20] [--only lambda-choice,collapse,autol2]
@@ -40,8 +40,12 @@ async function measure(o: { setup: 'cnn' | 'wrn'; width: number; data: string; b
   const s = PAPER_SETUPS[o.setup];
   const data = bundledImageDataset(o.data, { size: s.imageSize });
   const spec = parseSpec(s.arch(o.width));
+  const opts = { spec, data, lr: o.lr, momentum: s.momentum, loss: s.loss, batchSize: o.batch, lambda: 1e-3, seed: 0, evalsPerDecade: o.perDecade, evalTrainSize: o.evalTrainSize };
+  // a 3-step run first, not counted: tfjs' first steps and evaluations (kernel set-up, allocations) cost far more than
+  // the rest, and a --full run pays that once per run (a few seconds), not per step
+  await trainRun({ ...opts, budget: 3 * o.lr });
   const before = load();
-  const r = await trainRun({ spec, data, lr: o.lr, momentum: s.momentum, loss: s.loss, batchSize: o.batch, lambda: 1e-3, budget: N * o.lr, seed: 0, evalsPerDecade: o.perDecade, evalTrainSize: o.evalTrainSize });
+  const r = await trainRun({ ...opts, budget: N * o.lr });
   return { step: r.trainSeconds! / r.steps, evaluation: r.evalSeconds! / r.records.length, evaluations: r.records.length, wall: r.wallSeconds, backend: r.backend, load: `${before} → ${load()}` };
 }
 
