@@ -9,7 +9,7 @@ import type { Claim } from './claim.js';
 import { bundledImageDataset } from './dataset.js';
 import { PAPER_SETUPS } from './paperSetups.js';
 import { paperRegimeRuns, type PaperRegimeRunsOptions } from './paperRegimeRuns.js';
-import { predictedVsBestClaim, predictedVsBestLambda } from './predictedVsBestLambda.js';
+import { noPredictionText, predictedVsBestClaim, predictedVsBestLambda } from './predictedVsBestLambda.js';
 
 /** The sizes of the two figures: data, width, η, λ grid, budgets, short run, seeds (everything but the network and folder). */
 export interface LambdaChoiceSettings {
@@ -62,6 +62,7 @@ export async function lambdaChoiceFigures(
   o.log(`λ choice (paper's Fig. 1a/1b): ${r.seeds.length} seeds × (${r.lambdas.length} λ + λ = 0 to the longest budget, a short run at λ0 = ${r.lambda0}, the predicted λ for ${r.predictBudgets.length} budgets)…`);
   const progress = (name: string, res: TrainResult, reused: boolean) => o.log(`  ${name}: ${reused ? 'reused' : `${res.wallSeconds.toFixed(0)} s`}, final test accuracy ${res.finalTestAcc.toFixed(4)}`);
   const runs = await paperRegimeRuns({ ...r, spec, data, dir: join(o.work, 'lambda-choice'), jobs: o.jobs, backend: o.backend, onRun: progress });
+  for (const n of runs.noPrediction) o.log(`  ${noPredictionText(n)}`);
   const ctx = `MNIST ${st.data.slice(6).replace(':', ' train / ')} test as ${setup.imageSize}×${setup.imageSize} images (bundled digits, unit-norm); the paper's CNN ('cnn' setup) at width ${st.width}: two 3×3 conv + ReLU + 2×2 average-pool stages (${st.width}, ${2 * st.width} channels), dense readout; SGD η = ${r.lr}, momentum ${r.momentum}, batch ${r.batchSize}, softmax cross-entropy, float32 (tfjs)`;
   const figures: Figure[] = [];
   const claims: Claim[] = [];

@@ -5,7 +5,7 @@ import type { LossName } from '../training/loss.js';
 import type { TrainData, TrainResult } from '../training/trainer.js';
 import { evalSteps } from '../training/evalSchedule.js';
 import { InputError } from '../util/errors.js';
-import { predictLambda, type PredictLambdaResult } from './predictLambda.js';
+import { NoPredictionError, predictLambda, type NoPrediction, type PredictLambdaResult } from './predictLambda.js';
 import { runPool } from './runPool.js';
 import { runName } from './runStore.js';
 
@@ -18,6 +18,8 @@ import { runName } from './runStore.js';
  * end of every shorter budget: exactly the number a separate run of that budget would end with (a test checks
  * the two against each other). Per seed this trains: each grid λ and λ = 0 once, to the longest budget; one
  * short run at λ0 (c = λ0·t*); and, per prediction budget T, the predicted λ = c/T for T (`predictLambda`).
+ * A seed whose short run gives no t* (still improving at its end, or never improved) gets no prediction: it is
+ * recorded with its reason (`PaperRegimeRuns.noPrediction`), and every other run and seed is still trained.
  */
 export interface PaperRegimeRunsOptions {
   /** The architecture. */
@@ -98,8 +100,14 @@ export interface PaperRegimeRuns {
   maxBudget: number;
   /** One curve per (λ ∈ grid ∪ {0}, seed). */
   curves: LambdaCurve[];
-  /** Per prediction budget (same order): the prediction of each seed (same order as `seeds`). */
-  predictions: { budget: number; perSeed: PredictLambdaResult[] }[];
+  /** λ0 of the short runs. */
+  lambda0: number;
+  /** Which t* of the short runs measures c. */
+  metric: 'loss' | 'acc';
+  /** Per prediction budget (same order): the prediction of each seed (same order as `seeds`; null: that seed has none, see `noPrediction`). */
+  predictions: { budget: number; perSeed: (PredictLambdaResult | null)[] }[];
+  /** The seeds whose short run gave no t* (so no prediction at any budget), with the reason; empty when every seed has one. */
+  noPrediction: NoPrediction[];
 }
 
 /**
@@ -180,17 +188,25 @@ export async function paperRegimeRuns(o: PaperRegimeRunsOptions): Promise<PaperR
     report(name, result, reused);
     return { lambda, seed, steps: result.records.map((r) => r.step), t: result.records.map((r) => r.t), testAcc: result.records.map((r) => r.testAcc) };
   };
-  const predict = (budget: number, seed: number) =>
+  // a short run without a t* leaves its seed without a prediction (recorded, with the reason); any other error stops the figure
+  const predict = (budget: number, seed: number): Promise<PredictLambdaResult | NoPrediction> =>
     predictLambda(
       { ...common, budget, seed, lambda0: o.lambda0, shortFactor: o.shortFactor, metric: o.metric, refineShort: true, grid: [], dir: join(o.dir, `seed=${seed}`), onRun: (name, result, reused) => report(`seed=${seed}/${name}`, result, reused) },
       pool,
-    );
+    ).catch((e: unknown) => {
+      if (e instanceof NoPredictionError) return e.facts;
+      throw e;
+    });
   // all at once: the pool trains at most `jobs` at a time, and the short run every budget of a seed asks for is trained once
-  const [curves, predictions] = await Promise.all([
+  const [curves, outcomes] = await Promise.all([
     Promise.all([0, ...lambdas].flatMap((lambda) => o.seeds.map((seed) => longRun(lambda, seed)))),
     Promise.all(predictBudgets.map(async (budget) => ({ budget, perSeed: await Promise.all(o.seeds.map((seed) => predict(budget, seed))) }))),
   ]);
-  return { lr: o.lr, seeds: [...o.seeds], lambdas, budgetFactor: o.budgetFactor, inverseBudgets, fixedBudget, predictBudgets, maxBudget, curves, predictions };
+  const isNone = (p: PredictLambdaResult | NoPrediction): p is NoPrediction => 'reason' in p;
+  // the short run is one per seed, so a seed without a prediction lacks it at every budget: listed once
+  const noPrediction = outcomes[0].perSeed.filter(isNone);
+  const predictions = outcomes.map(({ budget, perSeed }) => ({ budget, perSeed: perSeed.map((p) => (isNone(p) ? null : p)) }));
+  return { lr: o.lr, seeds: [...o.seeds], lambdas, budgetFactor: o.budgetFactor, inverseBudgets, fixedBudget, predictBudgets, maxBudget, curves, lambda0: o.lambda0, metric: o.metric ?? 'loss', predictions, noPrediction };
 }
 
 /**

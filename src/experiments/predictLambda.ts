@@ -59,6 +59,42 @@ export interface PredictLambdaOptions {
   onRun?: (name: string, result: TrainResult, reused: boolean) => void;
 }
 
+/**
+ * Why a seed's short run gives no λ prediction: its t* (best test accuracy or lowest test loss) is at the end of
+ * the short run ('still improving': the peak is later, unknown) or at t = 0 ('never improved': no peak at all).
+ */
+export interface NoPrediction {
+  /** The seed of the short run. */
+  seed: number;
+  /** λ0 of the short run. */
+  lambda0: number;
+  /** Which t* was asked for. */
+  metric: 'loss' | 'acc';
+  /** Why there is no t*. */
+  reason: 'still improving' | 'never improved';
+  /** The time of the best value the short run saw: its end ('still improving') or 0 ('never improved'). */
+  tStar0: number;
+  /** The short run's length in physical time: η × its steps (its budget shortFactor/λ0 rounded up to whole steps). */
+  shortBudget: number;
+}
+
+/**
+ * Thrown by `predictLambda` when the short run gives no t* (see NoPrediction): an InputError, so the CLI prints its
+ * one line and exits 2; a figure that predicts λ for several seeds catches it and records the seed as "no prediction".
+ */
+export class NoPredictionError extends InputError {
+  /** What the short run measured, and why that is no t*. */
+  readonly facts: NoPrediction;
+  /**
+   * @param message - the one-line explanation and remedy
+   * @param facts - the short run's seed, λ0, metric, reason, t and length
+   */
+  constructor(message: string, facts: NoPrediction) {
+    super(message);
+    this.facts = facts;
+  }
+}
+
 /** The result of `predictLambda` for one seed: the measured c, the predicted λ = c/T and how it fared against the grid (accuracies in [0, 1]). */
 export interface PredictLambdaResult {
   /** λ0 of the short run. */
@@ -92,6 +128,7 @@ export interface PredictLambdaResult {
  * @param o - the network, data, η, budget T, λ0 of the short run, the comparison grid and the folder (see PredictLambdaOptions)
  * @param pool - where runs train (default: `o.jobs` worker threads)
  * @returns c, the predicted λ = c/T, and its accuracy against the grid's
+ * @throws NoPredictionError when the short run's t* is at its end or at t = 0 (no c to predict from)
  */
 export async function predictLambda(o: PredictLambdaOptions, pool: RunPool = runPool(o.jobs ?? 1)): Promise<PredictLambdaResult> {
   const lambda0 = o.lambda0 ?? 1e-2;
@@ -103,12 +140,17 @@ export async function predictLambda(o: PredictLambdaOptions, pool: RunPool = run
     o.onRun?.(name, result, reused);
     return result;
   };
-  const short = await run(`short_${runName({ lambda: lambda0 })}`, lambda0, (o.shortFactor ?? 2.5) / lambda0, o.refineShort ?? false);
+  const shortBudget = (o.shortFactor ?? 2.5) / lambda0;
+  const short = await run(`short_${runName({ lambda: lambda0 })}`, lambda0, shortBudget, o.refineShort ?? false);
   const metric = o.metric ?? 'loss';
   const tStar0 = metric === 'loss' ? short.tStarLoss : short.tStarAcc;
-  if (tStar0 === 0) throw new InputError(`the short run at λ0 = ${lambda0} never improved on its initial test ${metric}; use a smaller λ0 or a larger learning rate`);
+  const facts = { lambda0, metric, tStar0, shortBudget: short.steps * o.lr, seed: o.seed ?? 0 };
+  if (tStar0 === 0) throw new NoPredictionError(`the short run at λ0 = ${lambda0} never improved on its initial test ${metric}; use a smaller λ0 or a larger learning rate`, { ...facts, reason: 'never improved' });
   if (metric === 'loss' ? short.lossAtEdge : short.accAtEdge) {
-    throw new InputError(`the short run at λ0 = ${lambda0} was still improving its test ${metric} at its end (t = ${tStar0}), so t* and c = λ0·t* are unknown; lengthen it (short factor ${o.shortFactor ?? 2.5} → more)${metric === 'acc' ? " or use --metric loss" : ''}`);
+    throw new NoPredictionError(
+      `the short run at λ0 = ${lambda0} was still improving its test ${metric} at its end (t = ${tStar0}), so t* and c = λ0·t* are unknown; lengthen it (short factor ${o.shortFactor ?? 2.5} → more)${metric === 'acc' ? ' or use --metric loss' : ''}`,
+      { ...facts, reason: 'still improving' },
+    );
   }
   const c = lambda0 * tStar0;
   const lambdaPredicted = c / o.budget;

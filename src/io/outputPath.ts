@@ -159,8 +159,26 @@ export function writeOutputDir(dir: string, kind: string, files: Record<string, 
 }
 
 /**
+ * The temporary file of the marker's atomic write (writeFileAtomic: ".NAME.PID.HEX.tmp"). A process killed between
+ * creating a folder and renaming the marker into it leaves this file alone in the folder; the folder is still
+ * ntk's, about to be marked, and is opened (and marked) again rather than refused as foreign.
+ */
+const MARKER_TMP = new RegExp(`^\\.${OUTPUT_MARKER.replace(/\./g, '\\.')}\\.(\\d+)\\.[0-9a-f]{12}\\.tmp$`);
+
+/** Whether no process has the id `pid` (so its temporary file is a leftover, not a write in progress). */
+function processGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
  * Folders that grow (a training run, a sweep, the figures): validates `dir` without creating it. It may be
- * missing, empty, or an ntk-made folder of the same kind (to resume or add to). Returns the resolved path.
+ * missing, empty (but for a leftover temporary file of its marker: see MARKER_TMP), or an ntk-made folder of the
+ * same kind (to resume or add to). Returns the resolved path.
  */
 export function checkWorkDir(dir: string, kind: string, flag = '--out'): string {
   const target = resolveOutputPath(dir, flag);
@@ -171,16 +189,25 @@ export function checkWorkDir(dir: string, kind: string, flag = '--out'): string 
     if (marker.kind !== kind) throw new InputError(`${flag} ${quote(dir)} is an ntk ${marker.kind} folder, not a ${kind} folder; choose another ${flag}`);
     return target;
   }
-  if (entriesOf(target, dir).length > 0) throw new InputError(`${flag} ${quote(dir)} is a folder ntk did not create and it is not empty; ntk never writes into such a folder (choose a new ${flag})`);
+  if (entriesOf(target, dir).some((e) => !MARKER_TMP.test(e))) throw new InputError(`${flag} ${quote(dir)} is a folder ntk did not create and it is not empty; ntk never writes into such a folder (choose a new ${flag})`);
   return target;
 }
 
-/** checkWorkDir, then creates the folder (and marks it as ntk's) if needed. Returns the resolved path. */
+/**
+ * checkWorkDir, then creates the folder (and marks it as ntk's) if needed; a temporary marker file left by a
+ * killed process (MARKER_TMP, whose process is gone) is removed once the marker is written. Returns the resolved path.
+ */
 export function openWorkDir(dir: string, kind: string, flag = '--out'): string {
   const target = checkWorkDir(dir, kind, flag);
   try {
     mkdirSync(target, { recursive: true });
-    if (!readOutputMarker(target)) writeFileAtomic(join(target, OUTPUT_MARKER), markerText(kind));
+    if (!readOutputMarker(target)) {
+      writeFileAtomic(join(target, OUTPUT_MARKER), markerText(kind));
+      for (const e of readdirSync(target)) {
+        const m = MARKER_TMP.exec(e);
+        if (m && processGone(Number(m[1]))) rmSync(join(target, e), { force: true });
+      }
+    }
   } catch (e) {
     throw ioError(e, 'write', dir);
   }

@@ -35,7 +35,19 @@ describe('ntk predict-lambda', () => {
     const again = await runCli([...ARGS, '--net-seeds', '0,1', '--out', out]);
     expect(again.status).toBe(0);
     expect(again.stdout).toBe(r.stdout);
-  });
+  }, 240_000); // two CLI runs of 2 seeds × 5 runs: ~40 s alone, over 60 s at load 12 on the shared 2-core box
+
+  it('a short run still improving at its end: one line, exit 2, no prediction (inside `ntk figures` the seed is recorded instead)', async () => {
+    // λ0 = 0.05 for 0.05/λ0 = 1 (2 steps of η = 0.5): the test loss is still falling at the end of the short run
+    const out = temp();
+    const args = ARGS.map((a, i) => (ARGS[i - 1] === '--short-factor' ? '0.05' : a));
+    const r = await runCli([...args, '--out', out]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^ntk: error: the short run at λ0 = 0\.05 was still improving its test loss at its end \(t = 1\), so t\* and c = λ0·t\* are unknown/);
+    expect(existsSync(join(out, 'predict.json'))).toBe(false);
+  }, 120_000); // one 2-step run: ~30 s at load 12, mostly loading TensorFlow.js
 
   it('bad seed lists get one line and exit 2', async () => {
     for (const seeds of ['0,0', '0,x', '-1']) {

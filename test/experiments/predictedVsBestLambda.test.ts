@@ -2,11 +2,12 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AccuracyPoint } from '../../src/experiments/accuracyVsLambda.js';
+import type { AccuracyPoint, AccuracyVsLambdaResult } from '../../src/experiments/accuracyVsLambda.js';
 import type { Claim } from '../../src/experiments/claim.js';
 import { lambdaChoiceFigures } from '../../src/experiments/lambdaChoiceFigures.js';
 import { snapBudget } from '../../src/experiments/paperRegimeRuns.js';
-import { averageGap, budgetComparison, PAPER_GAP, predictionVerdict, type BudgetComparison, type PredictedVsBestResult } from '../../src/experiments/predictedVsBestLambda.js';
+import { averageGap, budgetComparison, noPredictionText, PAPER_GAP, predictionVerdict, type BudgetComparison, type PredictedVsBestResult } from '../../src/experiments/predictedVsBestLambda.js';
+import type { NoPrediction } from '../../src/experiments/predictLambda.js';
 import { runName } from '../../src/experiments/runStore.js';
 import { writeFigure, type Figure } from '../../src/figures/figure.js';
 import { meanStderr } from '../../src/util/stats.js';
@@ -89,11 +90,78 @@ describe('predicted_vs_best_lambda at a tiny size', () => {
   });
 });
 
+describe('predicted_vs_best_lambda when some seeds get no prediction (tiny size)', () => {
+  // λ0 = 0.1 for 0.1/λ0 = 1 (4 steps of η = 0.3): seed 0's best test accuracy is at the last step (still improving),
+  // seed 2's never rises above its initial value (t* = 0), seed 1 peaks at t = 0.9 inside the run (found by trying seeds)
+  const settings = { ...TINY, runs: { ...TINY.runs, seeds: [0, 1, 2], shortFactor: 0.1 } };
+  const work = join(dir, 'work-none');
+  const root = join(work, 'lambda-choice');
+  const r = settings.runs;
+  const shortResult = (s: number) => readJson<{ tStarAcc: number; accAtEdge: boolean; steps: number }>(join(root, `seed=${s}`, 'runs', `short_${runName({ lambda: r.lambda0 })}`, 'result.json'));
+  let out: Awaited<ReturnType<typeof lambdaChoiceFigures>>;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    out = await lambdaChoiceFigures(new Set(['accuracy_vs_lambda', 'predicted_vs_best_lambda']), { work, jobs: 1, backend: 'wasm', log: (l) => lines.push(l), settings });
+  }, 180_000); // ~20 s alone: 3 seeds × (4 long runs of 10 steps, a 4-step short run), 4 predicted runs of seed 1
+
+  it('records the two seeds without a prediction, with the reason read from their short runs, and computes the rest', () => {
+    expect(out.figures.map((f) => f.name)).toEqual(['accuracy_vs_lambda', 'predicted_vs_best_lambda']);
+    const num = out.figures[1].numbers as unknown as PredictedVsBestResult;
+    // the short runs themselves (result.json): seed 0 at its edge, seed 2 never improved, seed 1 inside
+    const [s0, s1, s2] = [0, 1, 2].map(shortResult);
+    expect([s0.accAtEdge, s0.tStarAcc > 0, s1.accAtEdge, s1.tStarAcc > 0, s2.tStarAcc]).toEqual([true, true, false, true, 0]);
+    // 0.1/λ0 = 1 is 4 steps of η = 0.3: the short run lasts t = 1.2
+    expect([s0.steps, s2.steps]).toEqual([Math.ceil(r.shortFactor! / r.lambda0 / r.lr), Math.ceil(r.shortFactor! / r.lambda0 / r.lr)]);
+    expect(num.noPrediction).toEqual([
+      { seed: 0, lambda0: r.lambda0, metric: 'acc', reason: 'still improving', tStar0: s0.tStarAcc, shortBudget: s0.steps * r.lr },
+      { seed: 2, lambda0: r.lambda0, metric: 'acc', reason: 'never improved', tStar0: 0, shortBudget: s2.steps * r.lr },
+    ]);
+    expect(s0.tStarAcc).toBeCloseTo(r.lr * s0.steps, 12); // t* at the very end of the short run
+    // seed 1: its c, and a prediction at every one of the 4 budgets, paired with its own grid accuracies
+    expect(num.c).toMatchObject({ seeds: [1], perSeed: [r.lambda0 * s1.tStarAcc] });
+    expect(num.budgets).toHaveLength(4);
+    for (const b of num.budgets) {
+      expect(b.predicted.seeds).toEqual([1]);
+      expect(b.grid.every((g) => g.acc.length === 3)).toBe(true); // the grid keeps all three seeds
+      const res = readJson<{ finalTestAcc: number }>(join(root, 'seed=1', 'runs', `predicted_${runName({ lambda: b.predicted.lambdas[0] })}`, 'result.json'));
+      expect(b.gap.perSeed).toEqual([b.best.acc[1] - res.finalTestAcc]);
+    }
+    // no predicted-λ run was trained for the seeds without a prediction
+    for (const s of [0, 2]) expect(readdirSync(join(root, `seed=${s}`, 'runs')).filter((n) => !n.startsWith('short_'))).toEqual([]);
+    // accuracy_vs_lambda, from the same runs, has all three seeds
+    expect((out.figures[0].numbers as unknown as AccuracyVsLambdaResult).inverse.every((p) => p.acc.length === 3)).toBe(true);
+    expect(lines.filter((l) => l.includes('no prediction'))).toEqual(num.noPrediction.map((n) => `  ${noPredictionText(n)}`));
+  });
+
+  it('lists them in the figure and the claim, and the verdict is not resolved', async () => {
+    const fig = out.figures[1];
+    const num = fig.numbers as unknown as PredictedVsBestResult;
+    const texts = num.noPrediction.map(noPredictionText);
+    expect(num.noPredictionNotes).toEqual(texts);
+    for (const t of texts) expect(fig.subtitle).toContain(t);
+    expect((fig.layout.annotations as { text: string }[])[0].text).toBe(`seed 0: no prediction (short run still improving at its end, t* = ${+num.noPrediction[0].tStar0.toPrecision(4)})<br>seed 2: no prediction (short run never improved, t* = 0)`);
+    const traces = fig.traces as Trace[];
+    expect(traces.find((t) => t.name.startsWith('predicted λ'))!.name).toBe('predicted λ = c/T (one per seed with a prediction)');
+    expect(traces.find((t) => t.name.startsWith('predicted λ'))!.y).toEqual(num.budgets.map((b) => b.predicted.lambdas[0]));
+    const claim = out.claims[1];
+    expect(claim.verdict).toBe('not resolved');
+    for (const t of texts) expect(claim.measured).toContain(t);
+    expect(claim.measured).toContain('3 seeds, 1 with a prediction (seed 1)');
+    expect(claim.rule).toContain('Not resolved either when any seed has no prediction');
+    // the JSON carries the seeds without a prediction, and its verdict is re-derived from it
+    const w = await writeFigure(fig, join(dir, 'figs-none'), null);
+    const json = readJson<PredictedVsBestResult>(w.json);
+    expect(json.noPrediction).toEqual(num.noPrediction);
+    expect(predictionVerdict(json)).toBe('not resolved');
+  });
+});
+
 describe('the prediction claim on constructed accuracies', () => {
   const pt = (lambda: number, acc: number[]): AccuracyPoint => ({ lambda, budget: 1, acc, ...meanStderr(acc) });
   const budget = (T: number, grid: number[][], pred: number[]): BudgetComparison =>
-    budgetComparison(T, grid.map((a, i) => ({ ...pt([1e-3, 2e-3, 4e-3][i], a), budget: T })), pred.map(() => 0.1 / T), pred);
-  const result = (bs: BudgetComparison[]) => ({ budgets: bs, averageGap: averageGap(bs) });
+    budgetComparison(T, grid.map((a, i) => ({ ...pt([1e-3, 2e-3, 4e-3][i], a), budget: T })), pred.map((acc, seed) => ({ seed, lambda: 0.1 / T, acc })), [0, 1, 2]);
+  const result = (bs: BudgetComparison[], noPrediction: NoPrediction[] = []) => ({ budgets: bs, averageGap: averageGap(bs), noPrediction });
   const grid = [
     [0.9, 0.91, 0.92],
     [0.95, 0.94, 0.96],
@@ -121,6 +189,18 @@ describe('the prediction claim on constructed accuracies', () => {
     expect(predictionVerdict(result([1, 2, 10].map((T) => budget(T, grid, [0.95, 0.94, 0.96]))))).toBe('not resolved');
     expect(predictionVerdict(result([1, 2, 5, 9].map((T) => budget(T, grid, [0.95, 0.94, 0.96]))))).toBe('not resolved');
     expect(predictionVerdict(result([1, 2, 5, 10].map((T) => budget(T, grid, [0.95, 0.94, 0.96]))))).toBe('holds');
+  });
+  it('a seed without a prediction: the others are paired by seed, and the verdict is not resolved however small their gap', () => {
+    // seeds 0 and 2 predicted, seed 1 not: the gap pairs each with its own grid accuracy (best λ = 2e-3: 0.95, 0.94, 0.96)
+    const b = budgetComparison(10, grid.map((a, i) => ({ ...pt([1e-3, 2e-3, 4e-3][i], a), budget: 10 })), [{ seed: 0, lambda: 0.01, acc: 0.949 }, { seed: 2, lambda: 0.01, acc: 0.958 }], [0, 1, 2]);
+    expect(b.predicted.seeds).toEqual([0, 2]);
+    expect(b.gap.perSeed.map((g) => +g.toFixed(12))).toEqual([0.001, 0.002]);
+    const none: NoPrediction = { seed: 1, lambda0: 0.04, metric: 'acc', reason: 'still improving', tStar0: 12.6, shortBudget: 12.5 };
+    const bs = [1, 2, 5, 10].map((T) => budget(T, grid, [0.949, 0.938, 0.958]));
+    expect(predictionVerdict(result(bs))).toBe('holds');
+    expect(predictionVerdict(result(bs, [none]))).toBe('not resolved');
+    expect(noPredictionText(none)).toBe('seed 1: no prediction, the short run (λ0 = 0.04, t = 12.5) had its best test accuracy at its end (t* = 12.6, still improving)');
+    expect(noPredictionText({ ...none, reason: 'never improved', tStar0: 0 })).toBe('seed 1: no prediction, the short run (λ0 = 0.04, t = 12.5) never improved on its initial test accuracy (t* = 0)');
   });
   it("the paper's number is 0.4 points", () => expect(PAPER_GAP).toBe(0.004));
 });

@@ -1,4 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -123,6 +124,29 @@ describe('folders that grow (checkWorkDir / openWorkDir)', () => {
     mkdirSync('blank');
     openWorkDir('blank', 'sweep');
     expect(readOutputMarker('blank')?.kind).toBe('sweep');
+  });
+
+  it('a folder holding only the temporary marker file of a killed ntk (SIGKILL between mkdir and rename) is reopened, not refused', () => {
+    // the name writeFileAtomic gives the marker's temporary file: ".NAME.PID.12-HEX.tmp"; a process that has exited
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const left = `.${OUTPUT_MARKER}.${dead}.0123456789ab.tmp`;
+    mkdirSync('killed');
+    writeFileSync(join('killed', left), '{"tool":"ntk-l2","ki');
+    expect(checkWorkDir('killed', 'run')).toBe(join(root, 'killed'));
+    openWorkDir('killed', 'run');
+    expect(readOutputMarker('killed')).toEqual({ tool: 'ntk-l2', kind: 'run' });
+    expect(readdirSync('killed')).toEqual([OUTPUT_MARKER]); // the leftover is gone
+    // one of a live process (a write in progress) is left alone; beside any other file the folder stays foreign
+    const live = `.${OUTPUT_MARKER}.${process.pid}.0123456789ab.tmp`;
+    mkdirSync('busy');
+    writeFileSync(join('busy', live), '');
+    openWorkDir('busy', 'run');
+    expect(readdirSync('busy').sort()).toEqual([live, OUTPUT_MARKER].sort());
+    mkdirSync('mixed');
+    writeFileSync(join('mixed', left), '');
+    writeFileSync(join('mixed', 'notes.txt'), 'mine');
+    refused(() => openWorkDir('mixed', 'run'), /did not create/);
+    expect(readdirSync('mixed').sort()).toEqual([left, 'notes.txt'].sort());
   });
 
   it('removeRunFiles (train --force) removes only the run\'s own files', () => {
