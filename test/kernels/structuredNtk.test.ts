@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { empiricalKernel } from '../../src/kernels/empirical.js';
-import { nativeSgemm, panelRows } from '../../src/kernels/sensitivityGram.js';
+import { nativeStructuredShare } from '../../src/kernels/sensitivityGram.js';
 import { relu } from '../../src/layers/abrelu.js';
 import { dense } from '../../src/layers/dense.js';
 import { erf } from '../../src/layers/erf.js';
@@ -13,14 +13,14 @@ beforeAll(async () => {
   await initTfjs('wasm');
 });
 
-// Three paths to the same Θ: the host-BLAS share (the default without `full`, when the addon has sgemm), the
+// Three paths to the same Θ: the host-BLAS share (the default without `full`, when the addon has structuredShare), the
 // all-tfjs share (taken with `full`, whose trace is the same Θ) and the Jacobian contraction. All are float32
 // products summed in float64: they agree to float32 rounding, ~1e-7·√(terms) relative; 1e-5 of the largest
 // entry leaves a margin of ~10 over what the widths here give, and an error in any block would be O(1).
-describe.skipIf(!nativeSgemm())('structured NTK with the sensitivity Gram on OpenBLAS', () => {
+describe.skipIf(!nativeStructuredShare())('structured NTK with the dense shares on OpenBLAS', () => {
   const spec = serial(dense(48, { wStd: 1.3, bStd: 0.2 }), relu(), dense(40, { wStd: 1.2, bStd: 0.1 }), erf(), dense(3, { wStd: 1.1, bStd: 0.3 }));
 
-  it(`X2 = X1 over ${Math.ceil(150 / panelRows(150))} row panels (the symmetric path) equals the all-tfjs share`, async () => {
+  it('X2 = X1 (ssyrk, 150 points over three 64-row tiles: the symmetric path) equals the all-tfjs share', async () => {
     const x = randomMatrix(150, 7, 21);
     const host = await empiricalKernel(spec, x, undefined, { seed: 4 });
     const tfjs = await empiricalKernel(spec, x, undefined, { seed: 4, full: true });
