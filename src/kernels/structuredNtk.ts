@@ -71,8 +71,9 @@ export async function structuredNtk(
     return g.bias !== 0 ? tf.add(m, g.bias) : m;
   };
 
-  // f(X1)·f(X2)ᵀ/k: the outputs (N×k) read back and multiplied in float64 (syrk for the same points), one product
-  // of k terms per entry; the result is the NNGP itself (nothing to add it to)
+  // f(X1)·f(X2)ᵀ/k: the outputs (N×k) read back and multiplied in float64, one product of k terms per entry; the
+  // result is the NNGP itself (nothing to add it to). A gemm even for the same points: with k terms the flops are
+  // nothing, and syrk's mirroring of the N×N result (column by column) cost more than the product
   let nngp: Float64Array | null = null;
   const atOutput = (f1: FiniteValue, f2: FiniteValue | null): void => {
     const a = tf.clone(singleValue(f1, 'the network output'));
@@ -80,7 +81,7 @@ export async function structuredNtk(
     reads.read([a, ...b], ([va, vb = null]) => {
       const la = getLinalg();
       const ma = { rows: n1, cols: k, data: Float64Array.from(va) };
-      const prod = vb === null ? la.syrk(ma, { alpha: 1 / k }) : la.gemm(ma, { rows: n2, cols: k, data: Float64Array.from(vb) }, { transB: true, alpha: 1 / k });
+      const prod = la.gemm(ma, vb === null ? ma : { rows: n2, cols: k, data: Float64Array.from(vb) }, { transB: true, alpha: 1 / k });
       nngp = prod.data;
     });
   };
