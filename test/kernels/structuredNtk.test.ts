@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { empiricalKernel } from '../../src/kernels/empirical.js';
 import { nativeStructuredShare } from '../../src/kernels/sensitivityGram.js';
-import { relu } from '../../src/layers/abrelu.js';
+import { abs, leakyRelu, relu } from '../../src/layers/abrelu.js';
 import { dense } from '../../src/layers/dense.js';
 import { erf } from '../../src/layers/erf.js';
 import { serial } from '../../src/layers/serial.js';
@@ -52,4 +52,19 @@ describe('structured NTK memory', () => {
       expect(tf.memory().numTensors).toBe(before);
     }
   });
+});
+
+describe('structured NTK of the relu family (φ\' by one step op when b = 1)', () => {
+  // leakyRelu and abs take step(x, a) = x > 0 ? 1 : a for φ'; the Jacobian method differentiates φ by autodiff
+  // instead: both float32 products summed in float64, agreeing to ~1e-7·√terms; 1e-5 as above
+  for (const [name, act] of [['leakyRelu(0.2)', leakyRelu(0.2)], ['abs', abs()]] as const) {
+    it(`${name}: the structured NTK equals the Jacobian contraction`, async () => {
+      const spec = serial(dense(24, { wStd: 1.3, bStd: 0.2 }), act, dense(3, { wStd: 1.1, bStd: 0.3 }));
+      const x = randomMatrix(11, 5, 41);
+      const structured = await empiricalKernel(spec, x, undefined, { seed: 6 });
+      const jac = await empiricalKernel(spec, x, undefined, { seed: 6, method: 'jacobian' });
+      expect(relToMax(structured.ntk.data, jac.ntk.data)).toBeLessThan(1e-5);
+      expect(relToMax(structured.nngp.data, jac.nngp.data)).toBeLessThan(1e-5);
+    });
+  }
 });
