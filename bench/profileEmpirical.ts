@@ -36,7 +36,7 @@ for (let r = 0; r < Number(repeatText); r++) {
   }
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  const { ntk } = await structuredNtk(net, params.layers, xs, null);
+  const { ntk } = await structuredNtk(net, params.layers, xs, null, { nngp: false }); // Θ only, as bench/empirical.ts
   const c = process.cpuUsage(c0);
   console.log(`N = ${n}: ${((performance.now() - t0) / 1000).toFixed(3)} s, cpu ${((c.user + c.system) / 1e6).toFixed(3)} s, Θ[0] = ${ntk[0].toPrecision(8)}; load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 }

@@ -15,7 +15,7 @@ import { addSharedGramShare, nativeStructuredShare } from './sensitivityGram.js'
 export interface EmpiricalParts {
   /** Θ averaged over the k outputs, (1/k)·Σ_c Θ_cc, N1×N2 row-major. */
   ntk: Float64Array;
-  /** f(X1)·f(X2)ᵀ/k: the NNGP estimate of this one network, N1×N2. */
+  /** f(X1)·f(X2)ᵀ/k: the NNGP estimate of this one network, N1×N2 (empty when `structuredNtk` was told `nngp: false`). */
   nngp: Float64Array;
   /** Every output pair, laid out [N1, N2, k, k] as neural-tangents does (only when asked for). */
   full: Float64Array | null;
@@ -33,13 +33,16 @@ export interface EmpiricalParts {
  * native call on the layer's inputs and sensitivities in place on the wasm heap (`addSharedGramShare`: OpenBLAS
  * float32 products, by ssyrk when X2 = X1, the product with G and the sum in float64); the forward and backward
  * products go through tf.matMul (on OpenBLAS too under wasm, see src/tfjs/nativeMatMul.ts).
+ * @param opts - `full`: also every output pair; `nngp: false` skips the NNGP (an N1×N2 float64 allocation and
+ *   product; `nngp` is then empty) for callers that use Θ only
+ * @returns Θ (trace over outputs), the NNGP and, with `full`, every output pair
  */
 export async function structuredNtk(
   net: BoundFiniteNetwork,
   params: readonly (readonly Tensor[])[],
   x1: Tensor2D,
   x2: Tensor2D | null,
-  opts: { full?: boolean } = {},
+  opts: { full?: boolean; nngp?: boolean } = {},
 ): Promise<EmpiricalParts> {
   const tf = tfRuntime();
   const reads = new Readback();
@@ -152,7 +155,7 @@ export async function structuredNtk(
   const s1 = shapeInput(net, x1);
   const s2 = x2 ? shapeInput(net, x2) : null;
   try {
-    sweepSequence(net.layers, params, s1, s2, d1, d2, acc, false, atOutput);
+    sweepSequence(net.layers, params, s1, s2, d1, d2, acc, false, opts.nngp === false ? undefined : atOutput);
     await reads.flush();
   } finally {
     reads.dispose();
@@ -161,7 +164,7 @@ export async function structuredNtk(
     if (s1 !== x1) s1.dispose();
     if (s2 !== null && s2 !== x2) s2.dispose();
   }
-  return { ntk, nngp: nngp ?? new Float64Array(n1 * n2), full: fullAcc ? toPairsLast(fullAcc, k, n1, n2) : null };
+  return { ntk, nngp: nngp ?? new Float64Array(opts.nngp === false ? 0 : n1 * n2), full: fullAcc ? toPairsLast(fullAcc, k, n1, n2) : null };
 }
 
 /** acc += scale · t (t read back as float32, summed in float64); disposes t. */

@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { empiricalKernel } from '../../src/kernels/empirical.js';
+import { structuredNtk } from '../../src/kernels/structuredNtk.js';
+import { bindFinite, initParams } from '../../src/layers/network.js';
 import { nativeStructuredShare } from '../../src/kernels/sensitivityGram.js';
 import { abs, leakyRelu, relu } from '../../src/layers/abrelu.js';
 import { dense } from '../../src/layers/dense.js';
@@ -67,4 +69,24 @@ describe('structured NTK of the relu family (φ\' by one step op when b = 1)', (
       expect(relToMax(structured.nngp.data, jac.nngp.data)).toBeLessThan(1e-5);
     });
   }
+});
+
+describe('structured NTK without the NNGP', () => {
+  it('nngp: false gives the same Θ (bit for bit) and an empty NNGP', async () => {
+    const spec = serial(dense(20, { wStd: 1.3, bStd: 0.2 }), relu(), dense(3, { wStd: 1.1 }));
+    const net = bindFinite(spec, 5);
+    const params = initParams(net, 3);
+    const tf = tfRuntime();
+    const x = tf.tensor2d(Float32Array.from(randomMatrix(9, 5, 51).data), [9, 5]);
+    try {
+      const both = await structuredNtk(net, params.layers, x, null);
+      const ntkOnly = await structuredNtk(net, params.layers, x, null, { nngp: false });
+      expect(ntkOnly.nngp.length).toBe(0);
+      expect(both.nngp.length).toBe(81);
+      expect(Array.from(ntkOnly.ntk)).toEqual(Array.from(both.ntk));
+    } finally {
+      x.dispose();
+      params.dispose();
+    }
+  });
 });
