@@ -3,7 +3,7 @@
  * bundled MNIST digits, the k-averaged trace Θ = (1/k)·Σ_c J_c·J_cᵀ, all sides running the SAME algorithm
  * (per-layer Gram of the inputs ⊙ Gram of the back-propagated sensitivities of all k outputs; float32 products,
  * float64 sums), in one run:
- *   - ours (`structuredNtk` on the tfjs backend);
+ *   - ours (`structuredNtk` on the tfjs backend, Θ only: `nngp: false`, as the peers compute no NNGP);
  *   - numpy (bench/empirical_numpy.py, on numpy's OpenBLAS) — with the float32 2048×2048 GEMM rate of that
  *     numpy measured in the same run, the machine's BLAS peak;
  *   - PyTorch (bench/empirical_torch.py --method structured) at 1 and 2 threads.
@@ -81,7 +81,7 @@ async function child(): Promise<void> {
   for (let r = 0; r < repeat; r++) {
     const t0 = performance.now();
     const c0 = process.cpuUsage();
-    theta = (await structuredNtk(net, params.layers, xs, null)).ntk;
+    theta = (await structuredNtk(net, params.layers, xs, null, { nngp: false })).ntk; // Θ only, as the peers
     best = Math.min(best, (performance.now() - t0) / 1000);
     const c = process.cpuUsage(c0);
     bestCpu = Math.min(bestCpu, (c.user + c.system) / 1e6);

@@ -46,7 +46,7 @@ export { fanInSum } from './layers/fanInSum.js';
 export { residual } from './layers/residual.js';
 export { pointwiseKernel, pointwiseTransform, type PointwiseKernelFn } from './layers/pointwise.js';
 export { specToJson } from './layers/json.js';
-export type { Layer, LayerJson, NetworkSpec, NetworkSpecJson, Parameterization, FiniteTransform, StructuredNtkRule, KernelBlock, KernelValue, KernelFn, KernelTransform, FiniteValue, FiniteDelta, NtkAccumulator, LayerShape, SpatialMode } from './layers/types.js';
+export type { Layer, LayerJson, NetworkSpec, NetworkSpecJson, Parameterization, FiniteTransform, StructuredNtkRule, KernelBlock, KernelValue, KernelFn, KernelTransform, FiniteValue, FiniteDelta, NtkAccumulator, InputGram, LayerShape, SpatialMode } from './layers/types.js';
 
 export {
   analyticKernel,

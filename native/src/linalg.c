@@ -32,6 +32,9 @@
  *   dposv(a, n, b, nrhs) -> X
  *       Solves A X = B for symmetric positive definite A (dpotrf + dpotrs).
  *   info() -> { config, corename, numThreads, numProcs, parallel }
+ *   structuredShare(acc, x1, x2, d1, d2, n1, n2, fanIn, width, k, gramScale, gramBias, scale)
+ *       In place: acc += scale · (gramScale·X1 X2ᵀ + gramBias) ⊙ Σ_c D1_c D2_cᵀ (a dense layer's share of the
+ *       structured empirical NTK; float32 products, float64 sums; x2 = d2 = null: the same points, by ssyrk).
  *   setNumThreads(n) -> previous thread count
  *       openblas_set_num_threads: PROCESS-WIDE (all worker_threads share one OpenBLAS). Call it
  *       before parallel work starts, not while another thread is inside a BLAS call.
@@ -600,6 +603,140 @@ static napi_value js_set_num_threads(napi_env env, napi_callback_info info) {
   return prev;
 }
 
+/* ------------------------------------------------------- structuredShare */
+/* One dense layer's share of the structured empirical NTK, fused (src/kernels/sensitivityGram.ts):
+ *   acc[i, j] += scale · (gramScale · (X1 X2ᵀ)[i, j] + gramBias) · Σ_c (D1_c D2_cᵀ)[i, j]
+ * X1 n1×fanIn and X2 n2×fanIn the layer's inputs, D1 = [k, n1, width] and D2 = [k, n2, width] the sensitivities
+ * (D_c the c-th n×width block), acc n1×n2 float64. Both products are float32 BLAS into scratch (Σ_c as k products
+ * accumulated with beta = 1, no transposed copy of D); the scaling, the elementwise product and the sum into acc are
+ * float64. With X2 and D2 null (the same points) both products are ssyrk (lower triangle, half the flops) and each
+ * lower entry is added at (i, j) and (j, i). */
+
+/* Optional Float32Array argument: null gives NULL, length 0. */
+static int get_f32array_or_null(napi_env env, const char *fn, napi_value v, const char *name, float **data,
+                                size_t *len) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) {
+    throw_last_napi_error(env, fn);
+    return -1;
+  }
+  if (t == napi_null) {
+    *data = NULL;
+    *len = 0;
+    return 0;
+  }
+  return get_f32array(env, fn, v, name, data, len);
+}
+
+static bool overlaps_bytes(const void *p, size_t pbytes, const void *q, size_t qbytes) {
+  if (pbytes == 0 || qbytes == 0) return false;
+  return (const char *)p < (const char *)q + qbytes && (const char *)q < (const char *)p + pbytes;
+}
+
+/* acc (n×n) += scale·(gs·G + gb)·S from the lower triangles of G and S, at (i, j) and (j, i). By tiles of
+ * SHARE_TILE²: a tile's terms are added along acc's rows and kept in `buf` (SHARE_TILE × (SHARE_TILE + 1) doubles,
+ * the padding against cache-set conflicts), then added to the mirrored tile along its rows too (a column-wise
+ * write, rows 8 KiB apart at n = 1024, thrashed one cache set: 3× slower). */
+#define SHARE_TILE 64
+static void share_sym(double *acc, const float *g, const float *s, int n, double gs, double gb, double scale,
+                      double *buf) {
+  const int T = SHARE_TILE, L = SHARE_TILE + 1;
+  for (int i0 = 0; i0 < n; i0 += T) {
+    int i1 = i0 + T < n ? i0 + T : n;
+    for (int j0 = 0; j0 <= i0; j0 += T) {
+      int j1 = j0 + T < n ? j0 + T : n;
+      for (int i = i0; i < i1; i++) {
+        int jend = j1 < i + 1 ? j1 : i + 1; /* j <= i */
+        const size_t row = (size_t)i * n;
+        double *b = buf + (size_t)(i - i0) * L - j0;
+        for (int j = j0; j < jend; j++) {
+          double v = scale * (gs * (double)g[row + j] + gb) * (double)s[row + j];
+          acc[row + j] += v;
+          b[j] = v;
+        }
+      }
+      /* the mirror, (j, i) for i > j, along row j of acc */
+      for (int j = j0; j < j1; j++) {
+        double *arow = acc + (size_t)j * n;
+        for (int i = j + 1 > i0 ? j + 1 : i0; i < i1; i++) arow[i] += buf[(size_t)(i - i0) * L + (j - j0)];
+      }
+    }
+  }
+}
+
+static napi_value js_structured_share(napi_env env, napi_callback_info info) {
+  const char *fn = "structuredShare";
+  napi_value argv[13];
+  if (get_args(env, info, fn, 13, 13, argv, NULL)) return NULL;
+  double *acc;
+  float *x1, *x2, *d1, *d2;
+  size_t acclen, x1len, x2len, d1len, d2len;
+  int n1, n2, fan, width, k;
+  double gs, gb, scale;
+  if (get_f64array(env, fn, argv[0], "acc", &acc, &acclen) || get_f32array(env, fn, argv[1], "x1", &x1, &x1len) ||
+      get_f32array_or_null(env, fn, argv[2], "x2", &x2, &x2len) ||
+      get_f32array(env, fn, argv[3], "d1", &d1, &d1len) ||
+      get_f32array_or_null(env, fn, argv[4], "d2", &d2, &d2len) || get_dim(env, fn, argv[5], "n1", &n1) ||
+      get_dim(env, fn, argv[6], "n2", &n2) || get_dim(env, fn, argv[7], "fanIn", &fan) ||
+      get_dim(env, fn, argv[8], "width", &width) || get_dim(env, fn, argv[9], "k", &k) ||
+      get_double(env, fn, argv[10], "gramScale", &gs) || get_double(env, fn, argv[11], "gramBias", &gb) ||
+      get_double(env, fn, argv[12], "scale", &scale))
+    return NULL;
+  bool same = x2 == NULL;
+  if ((x2 == NULL) != (d2 == NULL) || (same && n2 != n1)) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE",
+                          "ntk_linalg.structuredShare: x2 and d2 must both be null (then n2 = n1) or both given");
+    return NULL;
+  }
+  uint64_t kw = (uint64_t)k * (uint64_t)width;
+  if (check_len(env, fn, "acc", acclen, n1, n2) || check_len(env, fn, "x1", x1len, n1, fan) ||
+      (!same && check_len(env, fn, "x2", x2len, n2, fan)))
+    return NULL;
+  if ((uint64_t)d1len != (uint64_t)n1 * kw || (!same && (uint64_t)d2len != (uint64_t)n2 * kw)) {
+    char msg[256];
+    snprintf(msg, sizeof msg, "ntk_linalg.structuredShare: d1 has %zu and d2 %zu entries, expected k×n×width = %d×(%d, %d)×%d",
+             d1len, d2len, k, n1, n2, width);
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", msg);
+    return NULL;
+  }
+  size_t accb = acclen * sizeof(double);
+  if (overlaps_bytes(acc, accb, x1, x1len * 4) || overlaps_bytes(acc, accb, x2, x2len * 4) ||
+      overlaps_bytes(acc, accb, d1, d1len * 4) || overlaps_bytes(acc, accb, d2, d2len * 4)) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "ntk_linalg.structuredShare: acc must not overlap the inputs");
+    return NULL;
+  }
+  size_t nn = (size_t)n1 * (size_t)n2;
+  if (nn == 0) return NULL;
+  float *g = malloc(nn * sizeof(float)), *s = malloc(nn * sizeof(float));
+  double *buf = malloc(sizeof(double) * SHARE_TILE * (SHARE_TILE + 1));
+  if (!g || !s || !buf) {
+    free(g);
+    free(s);
+    free(buf);
+    napi_throw_range_error(env, NULL, "ntk_linalg.structuredShare: out of memory for the N1×N2 scratch");
+    return NULL;
+  }
+  /* G = X1 X2ᵀ; S = Σ_c D1_c D2_cᵀ (zero when a contraction is empty) */
+  if (fan == 0) memset(g, 0, nn * sizeof(float));
+  else if (same) cblas_ssyrk(CblasRowMajor, CblasLower, CblasNoTrans, n1, fan, 1.0f, x1, fan, 0.0f, g, n1);
+  else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n1, n2, fan, 1.0f, x1, fan, x2, fan, 0.0f, g, n2);
+  if (k == 0 || width == 0) memset(s, 0, nn * sizeof(float));
+  for (int c = 0; c < k && width > 0; c++) {
+    const float *a = d1 + (size_t)c * n1 * width;
+    float beta = c == 0 ? 0.0f : 1.0f;
+    if (same) cblas_ssyrk(CblasRowMajor, CblasLower, CblasNoTrans, n1, width, 1.0f, a, width, beta, s, n1);
+    else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n1, n2, width, 1.0f, a, width,
+                     d2 + (size_t)c * n2 * width, width, beta, s, n2);
+  }
+  if (same) share_sym(acc, g, s, n1, gs, gb, scale, buf);
+  else
+    for (size_t i = 0; i < nn; i++) acc[i] += scale * (gs * (double)g[i] + gb) * (double)s[i];
+  free(g);
+  free(s);
+  free(buf);
+  return NULL;
+}
+
 /* ------------------------------------------------------------------ module */
 
 NAPI_MODULE_INIT() {
@@ -612,6 +749,7 @@ NAPI_MODULE_INIT() {
       {"dposv", NULL, js_dposv, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setNumThreads", NULL, js_set_num_threads, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"structuredShare", NULL, js_structured_share, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) {
     throw_last_napi_error(env, "init");

@@ -98,6 +98,8 @@ function abreluFinite(a: number, b: number): FiniteTransform {
   };
   const dphi = (x: Tensor2D): Tensor2D => {
     const tf = tfRuntime();
+    // step(x, a) = x > 0 ? 1 : a in one op (relu, leakyRelu and abs have b = 1); the general case in four
+    if (b === 1) return tf.step(x, a);
     return tf.where(tf.greater(x, 0), tf.fill(x.shape, b), tf.fill(x.shape, a));
   };
   return elementwiseFinite(phi, dphi, 'abrelu');

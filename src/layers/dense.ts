@@ -130,25 +130,16 @@ function denseFinite(width: number, wStd: number, bStd: number, ctx: LayerContex
     structured: {
       addParamNtk(_params: readonly Tensor[], x1: FiniteValue, x2: FiniteValue | null, d1: FiniteDelta, d2: FiniteDelta | null, acc: NtkAccumulator): void {
         const a = singleValue(x1, 'dense');
-        const b = x2 === null ? a : singleValue(x2, 'dense');
-        acc.addSharedGram(
-          () => {
-            const tf = tfRuntime();
-            let g = matMulNT(a, b);
-            if (gramScale !== 1) g = tf.mul(g, gramScale) as Tensor2D;
-            return biasGram > 0 ? (tf.add(g, biasGram) as Tensor2D) : g;
-          },
-          singleDelta(d1, 'dense'),
-          singleDelta(d2 ?? d1, 'dense'),
-        );
+        const b = x2 === null ? null : singleValue(x2, 'dense');
+        acc.addSharedGram({ x1: a, x2: b, scale: gramScale, bias: biasGram }, singleDelta(d1, 'dense'), singleDelta(d2 ?? d1, 'dense'));
       },
       backward(params: readonly Tensor[], _x: FiniteValue, deltaValue: FiniteDelta): FiniteDelta {
         const tf = tfRuntime();
         const delta = singleDelta(deltaValue, 'dense');
         const [k, n] = delta.shape;
-        let d = matMulNT(tf.reshape(delta, [k * n, width]), params[0] as Tensor2D);
-        if (wMul !== 1) d = tf.mul(d, wMul) as Tensor2D;
-        return tf.reshape(d, [k, n, fanIn]);
+        // the multiplier scales W (fanIn·width entries) rather than the product (k·N·fanIn entries)
+        const w = wMul === 1 ? (params[0] as Tensor2D) : (tf.mul(params[0], wMul) as Tensor2D);
+        return tf.reshape(matMulNT(tf.reshape(delta, [k * n, width]), w), [k, n, fanIn]);
       },
     },
   };

@@ -255,6 +255,18 @@ export interface FiniteTransform {
   readonly structured: StructuredNtkRule | null;
 }
 
+/** A Gram of a layer's inputs, G = scale·X1·X2ᵀ + bias (N1×N2): what `NtkAccumulator.addSharedGram` takes. */
+export interface InputGram {
+  /** X1, N1 × fanIn. */
+  readonly x1: Tensor2D;
+  /** X2, N2 × fanIn, or null for X1 itself (the same points: G is symmetric). */
+  readonly x2: Tensor2D | null;
+  /** The factor of X1·X2ᵀ (σ_w²/fanIn in the NTK parameterization). */
+  readonly scale: number;
+  /** The constant added to every entry (σ_b², the bias's share; 0 without bias). */
+  readonly bias: number;
+}
+
 /**
  * Where a structured rule adds its parameters' share of Θ. The accumulator sums in float64 (the trace over
  * outputs, and every output pair when asked for), in the order the shares arrive.
@@ -262,10 +274,11 @@ export interface FiniteTransform {
 export interface NtkAccumulator {
   /**
    * The share of parameters whose gradient Gram is the same for every unit u and zero across units —
-   * Σ_μ ∂z_u(x)/∂θ_μ · ∂z_v(x')/∂θ_μ = [u = v]·G(x, x') — namely Θ_cc'(x, x') += G(x, x')·Σ_u δ_c(x)_u δ_c'(x')_u.
-   * `gram` returns the N1×N2 matrix G (called inside the accumulator's tidy scope).
+   * Σ_μ ∂z_u(x)/∂θ_μ · ∂z_v(x')/∂θ_μ = [u = v]·G(x, x') — namely Θ_cc'(x, x') += G(x, x')·Σ_u δ_c(x)_u δ_c'(x')_u,
+   * with G = scale·X1·X2ᵀ + bias given by its factors (`InputGram`), so that the accumulator may compute it as it
+   * likes (symmetric when x2 is null). d2 is d1 itself for the same points.
    */
-  addSharedGram(gram: () => Tensor2D, d1: Tensor3D, d2: Tensor3D): void;
+  addSharedGram(gram: InputGram, d1: Tensor3D, d2: Tensor3D): void;
   /**
    * The share of parameters given by their per-example gradients g[c, i, m] = ∂f_c(x_i)/∂θ_m (conv: patches ⊗ δ,
    * where units share weights across positions so no Gram factorizes): Θ_cc'(x_i, x'_j) += Σ_m g1[c, i, m]·g2[c', j, m].

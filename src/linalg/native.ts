@@ -32,6 +32,16 @@ export interface NativeAddon {
    * (An addon built before `c` was added ignores it: check that the returned array is c.)
    */
   dsyrk(a: Float64Array, rows: number, cols: number, trans: boolean, alpha: number, c?: Float64Array | null, lowerOnly?: boolean): Float64Array;
+  /**
+   * A dense layer's share of the structured empirical NTK, in place: acc (n1×n2 float64) += scale·(gramScale·X1·X2ᵀ +
+   * gramBias) ⊙ Σ_c D1_c·D2_cᵀ, X1 n1×fanIn, X2 n2×fanIn, D1 [k, n1, width], D2 [k, n2, width] (float32; any views,
+   * the wasm heap's included). x2 = d2 = null: the same points (n2 = n1), both products by ssyrk. Float32 products,
+   * float64 sums. Optional: an addon built before it was added lacks it.
+   */
+  structuredShare?(
+    acc: Float64Array, x1: Float32Array, x2: Float32Array | null, d1: Float32Array, d2: Float32Array | null,
+    n1: number, n2: number, fanIn: number, width: number, k: number, gramScale: number, gramBias: number, scale: number,
+  ): void;
   dsyevd(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array };
   dpotrf(a: Float64Array, n: number): Float64Array;
   dposv(a: Float64Array, n: number, b: Float64Array, nrhs: number): Float64Array;
