@@ -4,6 +4,7 @@ import { basename, dirname, join, parse, resolve, sep } from 'node:path';
 import { InputError, quote } from '../util/errors.js';
 import { ioError, writeFileAtomic } from './atomic.js';
 import { encodeNpy, type NdArrayLike } from './npy.js';
+import { processAlive } from '../util/processAlive.js';
 
 /**
  * Every folder ntk creates carries this file. It is how ntk tells its own folders from the user's: a folder
@@ -165,15 +166,6 @@ export function writeOutputDir(dir: string, kind: string, files: Record<string, 
  */
 const MARKER_TMP = new RegExp(`^\\.${OUTPUT_MARKER.replace(/\./g, '\\.')}\\.(\\d+)\\.[0-9a-f]{12}\\.tmp$`);
 
-/** Whether no process has the id `pid` (so its temporary file is a leftover, not a write in progress). */
-function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
 
 /**
  * Folders that grow (a training run, a sweep, the figures): validates `dir` without creating it. It may be
@@ -205,7 +197,7 @@ export function openWorkDir(dir: string, kind: string, flag = '--out'): string {
       writeFileAtomic(join(target, OUTPUT_MARKER), markerText(kind));
       for (const e of readdirSync(target)) {
         const m = MARKER_TMP.exec(e);
-        if (m && processGone(Number(m[1]))) rmSync(join(target, e), { force: true });
+        if (m && !processAlive(Number(m[1]))) rmSync(join(target, e), { force: true });
       }
     }
   } catch (e) {

@@ -2,16 +2,7 @@ import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../util/errors.js';
-
-/** Whether process `pid` on this machine is alive (EPERM: alive, owned by someone else). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { processAlive } from '../util/processAlive.js';
 
 /**
  * Takes DIR/run.lock for this process, so that two processes never train the same run folder at once (both
@@ -47,7 +38,7 @@ export function acquireRunLock(dir: string): () => void {
     if (host !== hostname()) {
       throw new InputError(`${dir} is locked by process ${pidText} on host ${host}; if no run is going on there, delete ${file}`);
     }
-    if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+    if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) {
       const who = pid === process.pid ? 'this process already' : `another process (pid ${pid})`;
       throw new InputError(`${dir} is being trained by ${who}; wait for it to finish or stop it, then rerun`);
     }
