@@ -32,6 +32,10 @@ export interface TfBackendInfo {
   dtype: 'float32';
   /** What runs the wasm backend's matMul: OpenBLAS sgemm (native addon) or the stock XNNPACK kernel, and why. */
   matMul?: string;
+  /** On wasm: what runs convolutions' im2col/col2im and pooling sums (native single ops or tfjs slices), and why. */
+  patches?: string;
+  /** On wasm: whether the SGD step (momentum + L2) runs as one fused op per parameter or as tfjs ops, and why. */
+  sgdStep?: string;
   /** The WebGPU adapter, when the backend is 'webgpu'. */
   adapter?: WebGpuAdapter;
 }
@@ -118,11 +122,11 @@ export async function initTfjs(preference: TfBackendName = 'auto'): Promise<TfBa
         installWasmSlice();
         installWasmConcat();
         installWasmGather();
-        installWasmPatches();
-        installWasmSgd();
+        const patches = installWasmPatches().reason;
+        const sgdStep = installWasmSgd();
         const matMul = installNativeMatMul().reason;
         const reason = preference === 'wasm' ? 'requested' : `${preference === 'webgpu' ? 'fallback' : 'default'} (${tried.join('; ') || 'no native tfjs'})`;
-        return (active = { backend: 'wasm', reason, dtype: 'float32', matMul });
+        return (active = { backend: 'wasm', reason, dtype: 'float32', matMul, patches, sgdStep });
       }
     } catch (e) {
       if (preference === 'wasm') throw new InputError(`the wasm backend failed to start: ${(e as Error).message}`);

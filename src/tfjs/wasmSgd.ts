@@ -58,11 +58,15 @@ function sgdStep(args: KernelArgs): TensorInfo[] {
   return [pOut];
 }
 
-/** Registers `SGD_STEP` for the wasm backend (idempotent; call after the wasm backend is active). */
-export function installWasmSgd(): void {
+/**
+ * Registers `SGD_STEP` for the wasm backend (idempotent; call after the wasm backend is active).
+ * @returns what the trainer's SGD step will run, for `ntk info` and results files
+ */
+export function installWasmSgd(): string {
   const tf = tfRuntime();
   if (!tf.getKernel(SGD_STEP, 'wasm')) tf.registerKernel({ kernelName: SGD_STEP, backendName: 'wasm', kernelFunc: sgdStep as never });
   installed = true;
+  return enabled ? 'fused: one op per parameter (float32 steps as the tfjs ops)' : 'tfjs ops (NTK_FUSED_SGD=0)';
 }
 
 /**

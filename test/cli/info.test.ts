@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { nativeKernels } from '../../src/linalg/nativeKernels.js';
+import { CLI_ENV, runCliAsync } from '../cliHelpers.js';
+
+interface InfoTfjs {
+  backend: string;
+  patches?: string;
+  sgdStep?: string;
+}
+
+async function tfjsInfo(env: NodeJS.ProcessEnv): Promise<InfoTfjs> {
+  const r = await runCliAsync(['info'], { env });
+  expect(r.status).toBe(0);
+  return (JSON.parse(r.stdout) as { tfjs: InfoTfjs }).tfjs;
+}
+
+describe('ntk info names what runs the finite nets on wasm', () => {
+  it('patch kernels and the SGD step: native / fused by default, the tfjs forms when switched off', async () => {
+    const on = await tfjsInfo(CLI_ENV);
+    expect(on.backend).toBe('wasm');
+    // the native form needs the kernels addon built with patchGather (CI builds it; a machine without a C compiler does not)
+    if (nativeKernels()?.patchGather) expect(on.patches).toMatch(/^native im2col\/col2im/);
+    else expect(on.patches).toMatch(/tfjs slices and concat/);
+    expect(on.sgdStep).toMatch(/^fused/);
+    const off = await tfjsInfo({ ...CLI_ENV, NTK_NATIVE_PATCHES: '0', NTK_FUSED_SGD: '0' });
+    expect(off.patches).toBe('disabled by NTK_NATIVE_PATCHES=0 (tfjs slices and concat)');
+    expect(off.sgdStep).toBe('tfjs ops (NTK_FUSED_SGD=0)');
+  }, 60_000);
+});
