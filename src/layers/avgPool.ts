@@ -69,7 +69,7 @@ export function avgPool(opts: AvgPoolOptions): Layer {
       // 1/(window positions inside the input) per output position: padding is left out of the mean, as tf.avgPool
       const inv = Float32Array.from(tab.inside, (m) => 1 / m);
       // the sum over each window's patches (padding is zeros), times 1/count: differentiable anywhere
-      const pool = (t: Tensor): Tensor => windowSum(t, spatial, out, window, strides, padding, inv);
+      const pool = (t: Tensor): Tensor => windowSum(t, spatial, tab, window, strides, padding, inv);
       return {
         paramShapes: [],
         init: () => [],

@@ -123,7 +123,7 @@ export function conv(channels: number, opts: ConvOptions): Layer {
     const spatial = requireSpatial(ctx.spatial, name, rank);
     const tab = windowTable(spatial, filter, strides, padding, name);
     // z = patches · W; the patches' features (offset, channel) are ordered as the weights [f…, C_in] flattened
-    const patches = (x: Tensor): Tensor => windowPatches(x, spatial, tab.out, filter, strides, padding);
+    const patches = (x: Tensor): Tensor => windowPatches(x, spatial, tab, filter, strides, padding);
     return {
       paramShapes: hasBias ? [[...filter, cin, channels], [channels]] : [[...filter, cin, channels]],
       init(rng: Rng): Float32Array[] {

@@ -2,25 +2,15 @@ import type { Tensor } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
 import { patchOp, wasmPatchesUsable, type PatchGeometry } from '../tfjs/wasmPatches.js';
 import { spatialSize } from './spatial.js';
-import { padAmounts, windowTable, type Padding } from './window.js';
-
-/** Window tables by geometry, for the native patch kernels (a network has a handful of geometries). */
-const tables = new Map<string, Int32Array>();
+import { padAmounts, type Padding, type WindowTable } from './window.js';
 
 /**
  * The geometry of the native patch op for these windows (src/tfjs/wasmPatches.ts), or null when it is not usable
  * (another backend, addon missing, switched off, or non-float32 data): the callers then build patches from tfjs ops.
  */
-function nativeGeometry(x: Tensor, spatial: readonly number[], out: readonly number[], window: readonly number[], strides: readonly number[], padding: Padding, sum: boolean, scale: Float32Array | null = null): PatchGeometry | null {
+function nativeGeometry(x: Tensor, spatial: readonly number[], tab: WindowTable, sum: boolean, scale: Float32Array | null): PatchGeometry | null {
   if (x.dtype !== 'float32' || !wasmPatchesUsable()) return null;
-  const key = `${spatial.join('x')}/${window.join('x')}/${strides.join('x')}/${padding}`;
-  let idx = tables.get(key);
-  if (!idx) {
-    if (tables.size > 256) tables.clear();
-    idx = windowTable(spatial, window, strides, padding, 'patches').idx;
-    tables.set(key, idx);
-  }
-  return { idx, F: spatialSize(window), inSpatial: [...spatial], outSpatial: [...out], sum, scale };
+  return { idx: tab.idx, F: tab.F, inSpatial: spatial, outSpatial: tab.out, sum, scale };
 }
 
 /**
@@ -35,14 +25,15 @@ function nativeGeometry(x: Tensor, spatial: readonly number[], out: readonly num
 export function windowPatches(
   x: Tensor,
   spatial: readonly number[],
-  out: readonly number[],
+  tab: WindowTable,
   window: readonly number[],
   strides: readonly number[],
   padding: Padding,
 ): Tensor {
-  const native = nativeGeometry(x, spatial, out, window, strides, padding, false, null);
+  const native = nativeGeometry(x, spatial, tab, false, null);
   if (native) return patchOp(x, native);
   const tf = tfRuntime();
+  const out = tab.out;
   const slices = windowSlices(x, spatial, out, window, strides, padding);
   const n = x.shape[0];
   const c = x.shape[x.shape.length - 1];
@@ -59,15 +50,16 @@ export function windowPatches(
 export function windowSum(
   x: Tensor,
   spatial: readonly number[],
-  out: readonly number[],
+  tab: WindowTable,
   window: readonly number[],
   strides: readonly number[],
   padding: Padding,
   scale: Float32Array | null = null,
 ): Tensor {
-  const native = nativeGeometry(x, spatial, out, window, strides, padding, true, scale);
+  const native = nativeGeometry(x, spatial, tab, true, scale);
   if (native) return patchOp(x, native);
   const tf = tfRuntime();
+  const out = tab.out;
   const slices = windowSlices(x, spatial, out, window, strides, padding);
   const sum = slices.length === 1 ? slices[0] : tf.addN(slices);
   return scale ? tf.mul(sum, tf.tensor(scale, [1, ...out, 1])) : sum;

@@ -54,35 +54,24 @@ function geometry(attrs: NamedAttrMap | undefined): PatchGeometry {
   return attrs as unknown as PatchGeometry;
 }
 
-function makeGather(gather: Gather): KernelConfig['kernelFunc'] {
+/**
+ * A patch kernel: `fn` (the addon's patchGather or patchScatter, same arguments) from input `input` into a new
+ * float32 tensor of shape `outShape(n, c, g)`. Both directions share everything but the input's name and the shape.
+ */
+function makePatchKernel(name: string, input: 'x' | 'dy', fn: Gather | Scatter, outShape: (n: number, c: number, g: PatchGeometry) => number[]): KernelConfig['kernelFunc'] {
   return ((args: KernelArgs): TensorInfo => {
     const backend = args.backend as BackendWasm;
-    const x = args.inputs.x as TensorInfo;
+    const x = args.inputs[input] as TensorInfo;
     const g = geometry(args.attrs);
-    if (x.dtype !== 'float32') throw new Error(`${PATCH_GATHER}: float32 input expected, got ${x.dtype}`);
+    if (x.dtype !== 'float32') throw new Error(`${name}: float32 input expected, got ${x.dtype}`);
     const n = x.shape[0];
     const c = x.shape[x.shape.length - 1];
-    const out = backend.makeOutput(g.sum ? [n, ...g.outSpatial, c] : [n, ...g.outSpatial, g.F, c], 'float32');
+    const shape = outShape(n, c, g);
+    const out = backend.makeOutput(shape, 'float32');
     calls++;
-    if (n * c * g.idx.length === 0) return out;
+    if (prod(shape) === 0) return out;
     // views taken after makeOutput: allocating may grow (and move) the heap
-    gather(backend.typedArrayFromHeap(x) as Float32Array, backend.typedArrayFromHeap(out) as Float32Array, n, prod(g.inSpatial), c, g.idx, g.F, g.sum, g.scale);
-    return out;
-  }) as KernelConfig['kernelFunc'];
-}
-
-function makeScatter(scatter: Scatter): KernelConfig['kernelFunc'] {
-  return ((args: KernelArgs): TensorInfo => {
-    const backend = args.backend as BackendWasm;
-    const d = args.inputs.dy as TensorInfo;
-    const g = geometry(args.attrs);
-    if (d.dtype !== 'float32') throw new Error(`${PATCH_SCATTER}: float32 input expected, got ${d.dtype}`);
-    const n = d.shape[0];
-    const c = d.shape[d.shape.length - 1];
-    const out = backend.makeOutput([n, ...g.inSpatial, c], 'float32');
-    calls++;
-    if (n * c * prod(g.inSpatial) === 0) return out;
-    scatter(backend.typedArrayFromHeap(d) as Float32Array, backend.typedArrayFromHeap(out) as Float32Array, n, prod(g.inSpatial), c, g.idx, g.F, g.sum, g.scale);
+    fn(backend.typedArrayFromHeap(x) as Float32Array, backend.typedArrayFromHeap(out) as Float32Array, n, prod(g.inSpatial), c, g.idx, g.F, g.sum, g.scale);
     return out;
   }) as KernelConfig['kernelFunc'];
 }
@@ -107,8 +96,9 @@ export function installWasmPatches(): WasmPatchesState {
   }
   state = { active: true, reason: 'native im2col/col2im (ntk_kernels patchGather/patchScatter)' };
   if (tf.getKernel(PATCH_GATHER, 'wasm')) return state;
-  tf.registerKernel({ kernelName: PATCH_GATHER, backendName: 'wasm', kernelFunc: makeGather(kernels.patchGather.bind(kernels)) });
-  tf.registerKernel({ kernelName: PATCH_SCATTER, backendName: 'wasm', kernelFunc: makeScatter(kernels.patchScatter.bind(kernels)) });
+  const gatherShape = (n: number, c: number, g: PatchGeometry): number[] => (g.sum ? [n, ...g.outSpatial, c] : [n, ...g.outSpatial, g.F, c]);
+  tf.registerKernel({ kernelName: PATCH_GATHER, backendName: 'wasm', kernelFunc: makePatchKernel(PATCH_GATHER, 'x', kernels.patchGather.bind(kernels), gatherShape) });
+  tf.registerKernel({ kernelName: PATCH_SCATTER, backendName: 'wasm', kernelFunc: makePatchKernel(PATCH_SCATTER, 'dy', kernels.patchScatter.bind(kernels), (n, c, g) => [n, ...g.inSpatial, c]) });
   if (!tf.getGradient(PATCH_GATHER)) {
     // each is the other's adjoint (linear maps), so second derivatives exist too
     tf.registerGradient({ kernelName: PATCH_GATHER, gradFunc: (dy, _saved, attrs) => ({ x: () => tf.engine().runKernel(PATCH_SCATTER, { dy: dy as Tensor }, attrs) as Tensor }) });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from '@tensorflow/tfjs';
 import { windowPatches, windowSum } from '../../src/layers/patches.js';
-import type { Padding } from '../../src/layers/window.js';
+import { windowTable, type Padding, type WindowTable } from '../../src/layers/window.js';
 import { initTfjs, tf } from '../../src/tfjs/backend.js';
 import { setWasmPatchesEnabled, wasmPatchCalls, wasmPatchesState, wasmPatchesUsable } from '../../src/tfjs/wasmPatches.js';
 import { Rng } from '../../src/util/random.js';
@@ -68,6 +68,13 @@ function pairs(k: Case): { q: number; o: number; s: number }[] {
   return res;
 }
 
+/** The layer's window table for the case; its output extent must be the one computed here independently. */
+function tableOf(k: Case): WindowTable {
+  const tab = windowTable(k.spatial, k.window, k.strides, k.padding, 'test');
+  expect(tab.out).toEqual(k.out);
+  return tab;
+}
+
 const Si = (k: Case): number => k.spatial.reduce((p, v) => p * v, 1);
 const So = (k: Case): number => k.out.reduce((p, v) => p * v, 1);
 const Fw = (k: Case): number => k.window.reduce((p, v) => p * v, 1);
@@ -99,7 +106,8 @@ describe('native im2col / col2im on wasm', () => {
       const ds = Float32Array.from(rng.normals(k.n * So(k) * F * k.c));
       const x = tf.tensor(xs, [k.n, ...k.spatial, k.c]);
       const dy = tf.tensor(ds, [k.n, ...k.out, F, k.c]);
-      const patches = (t: Tensor): Tensor => windowPatches(t, k.spatial, k.out, k.window, k.strides, k.padding);
+      const tab = tableOf(k);
+      const patches = (t: Tensor): Tensor => windowPatches(t, k.spatial, tab, k.window, k.strides, k.padding);
       const before = wasmPatchCalls();
       const mine = withNative(true, () => patches(x));
       expect(wasmPatchCalls()).toBe(before + 1);
@@ -146,7 +154,8 @@ describe('native im2col / col2im on wasm', () => {
       const ds = Float32Array.from(rng.normals(k.n * So(k) * k.c));
       const x = tf.tensor(xs, [k.n, ...k.spatial, k.c]);
       const dy = tf.tensor(ds, [k.n, ...k.out, k.c]);
-      const sum = (t: Tensor): Tensor => windowSum(t, k.spatial, k.out, k.window, k.strides, k.padding);
+      const tab = tableOf(k);
+      const sum = (t: Tensor): Tensor => windowSum(t, k.spatial, tab, k.window, k.strides, k.padding);
       const before = wasmPatchCalls();
       const mine = withNative(true, () => sum(x));
       const stock = withNative(false, () => sum(x));
@@ -182,7 +191,7 @@ describe('native im2col / col2im on wasm', () => {
       }
       // scaled by a factor per output position (avgPool's 1/count): one float32 product after the sum, both forms
       const scale = Float32Array.from(rng.normals(So(k)), (v) => 0.25 + Math.abs(v));
-      const scaled = (t: Tensor): Tensor => windowSum(t, k.spatial, k.out, k.window, k.strides, k.padding, scale);
+      const scaled = (t: Tensor): Tensor => windowSum(t, k.spatial, tab, k.window, k.strides, k.padding, scale);
       const sMine = withNative(true, () => scaled(x)).dataSync();
       expect(Array.from(sMine)).toEqual(Array.from(withNative(false, () => scaled(x)).dataSync()));
       for (let e = 0; e < want.length; e++) expect(Math.abs(sMine[e] - want[e] * scale[Math.floor(e / k.c) % So(k)])).toBeLessThanOrEqual(2e-6 * wantAbs[e] * scale[Math.floor(e / k.c) % So(k)] + 1e-30);
@@ -215,7 +224,8 @@ describe('native im2col / col2im on wasm', () => {
     const k: Case = { n: 2, spatial: [5, 4], window: [3, 2], strides: [2, 1], padding: 'SAME', c: 3, out: [3, 4] };
     const x = tf.tensor(Float32Array.from(rng.normals(2 * 20 * 3)), [2, 5, 4, 3]);
     const dy = tf.tensor(Float32Array.from(rng.normals(2 * 12 * 6 * 3)), [2, 3, 4, 6, 3]);
-    const patches = (t: Tensor): Tensor => windowPatches(t, k.spatial, k.out, k.window, k.strides, k.padding);
+    const tab = tableOf(k);
+    const patches = (t: Tensor): Tensor => windowPatches(t, k.spatial, tab, k.window, k.strides, k.padding);
     // col2im is linear in dy; its gradient with respect to dy, applied to x's patches' cotangent v, is patches(v)
     const col2im = (d: Tensor): Tensor => tf.grad(patches)(tf.zerosLike(x), d);
     const v = tf.tensor(Float32Array.from(rng.normals(2 * 20 * 3)), [2, 5, 4, 3]);
