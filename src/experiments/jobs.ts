@@ -20,7 +20,7 @@ function nativeTfjsInstalled(): boolean {
 
 /**
  * Default number of runs trained at once: the cores for wasm and plain-JS cpu (TensorFlow.js computes on one
- * thread per instance there), 1 for tfjs-node(-gpu) — requested, or picked by 'auto' because it is installed —
+ * thread per instance there, and a pooled run's OpenBLAS products on one thread: src/experiments/pooledBlasThreads.ts), 1 for tfjs-node(-gpu) — requested, or picked by 'auto' because it is installed —
  * which already uses every core or the GPU, and 1 for webgpu (one GPU device). (Its own module, so the CLI can ask without loading TensorFlow.js.)
  */
 export function defaultJobs(backend: TfBackendName | undefined): number {

@@ -6,6 +6,7 @@ import { autoL2, type AutoL2Options } from '../training/autoL2.js';
 import { runFingerprint, trainRun, type TrainOptions, type TrainResult } from '../training/trainer.js';
 import { InputError } from '../util/errors.js';
 import { startWorker, workerUrl } from '../util/workers.js';
+import { withPooledBlasThreads } from './pooledBlasThreads.js';
 import { finishedRun } from './runStore.js';
 
 /** λ of a run as plain data (a policy object cannot cross into a worker thread): a constant or Auto L2's options. */
@@ -32,7 +33,9 @@ export function trainOptionsOf(r: RunRequest): TrainOptions & { dir: string } {
  * run on the main thread, since each run is seeded and alone in its worker). Finished runs are loaded on the
  * calling thread without taking a slot. jobs = 1 trains on the calling thread, one run after the other, in
  * the order they were asked for. The same run (same folder, same options) asked for again while it is pending
- * is trained once and serves both (a grid or seed list with a repeated value).
+ * is trained once and serves both (a grid or seed list with a repeated value). Every run trains with one OpenBLAS
+ * thread (src/experiments/pooledBlasThreads.ts): the pool's parallelism is its jobs, and a run's numbers do not
+ * depend on jobs or on the machine's core count.
  */
 export interface RunPool {
   readonly jobs: number;
@@ -67,7 +70,7 @@ export function runPool(jobs = 1): RunPool {
     await acquire();
     try {
       onStart?.();
-      return { result: jobs === 1 ? await trainRun(opts) : await runInWorker(request), reused: false };
+      return { result: await withPooledBlasThreads(() => (jobs === 1 ? trainRun(opts) : runInWorker(request))), reused: false };
     } finally {
       release();
     }

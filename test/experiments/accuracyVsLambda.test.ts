@@ -8,6 +8,7 @@ import { bundledImageDataset } from '../../src/experiments/dataset.js';
 import { lambdaChoiceFigures } from '../../src/experiments/lambdaChoiceFigures.js';
 import { PAPER_SETUPS } from '../../src/experiments/paperSetups.js';
 import { snapBudget } from '../../src/experiments/paperRegimeRuns.js';
+import { withPooledBlasThreads } from '../../src/experiments/pooledBlasThreads.js';
 import { runName } from '../../src/experiments/runStore.js';
 import { writeFigure, type Figure } from '../../src/figures/figure.js';
 import { parseSpec } from '../../src/layers/json.js';
@@ -72,7 +73,8 @@ describe('accuracy_vs_lambda at a tiny size', () => {
     // the sharing every number of the figure rests on: a separate run of λ's own budget, trained from scratch
     const p = num.inverse[1];
     const data = bundledImageDataset(TINY.data, { size: 14 });
-    const own = await trainRun({ spec: parseSpec(PAPER_SETUPS.cnn.arch(TINY.width)), data, lr: r.lr, momentum: r.momentum, loss: r.loss, batchSize: r.batchSize, evalsPerDecade: 12, budget: p.budget, lambda: p.lambda, seed: r.seeds[1], backend: 'wasm' });
+    // trained as the figure's pooled runs are: one OpenBLAS thread (the thread count changes the last bits)
+    const own = await withPooledBlasThreads(() => trainRun({ spec: parseSpec(PAPER_SETUPS.cnn.arch(TINY.width)), data, lr: r.lr, momentum: r.momentum, loss: r.loss, batchSize: r.batchSize, evalsPerDecade: 12, budget: p.budget, lambda: p.lambda, seed: r.seeds[1], backend: 'wasm' }));
     expect(own.steps).toBe(5);
     expect(own.finalTestAcc).toBe(p.acc[1]);
   }, 60_000);
