@@ -6,7 +6,7 @@ import type { AccuracyPoint, AccuracyVsLambdaResult } from '../../src/experiment
 import type { Claim } from '../../src/experiments/claim.js';
 import { lambdaChoiceFigures } from '../../src/experiments/lambdaChoiceFigures.js';
 import { snapBudget } from '../../src/experiments/paperRegimeRuns.js';
-import { averageGap, budgetComparison, noPredictionText, PAPER_GAP, predictionVerdict, type BudgetComparison, type PredictedVsBestResult } from '../../src/experiments/predictedVsBestLambda.js';
+import { averageGap, bestAtGridEdge, budgetComparison, noPredictionText, PAPER_GAP, predictionVerdict, type BudgetComparison, type PredictedVsBestResult } from '../../src/experiments/predictedVsBestLambda.js';
 import type { NoPrediction } from '../../src/experiments/predictLambda.js';
 import { runName } from '../../src/experiments/runStore.js';
 import { writeFigure, type Figure } from '../../src/figures/figure.js';
@@ -201,6 +201,23 @@ describe('the prediction claim on constructed accuracies', () => {
     expect(predictionVerdict(result(bs, [none]))).toBe('not resolved');
     expect(noPredictionText(none)).toBe('seed 1: no prediction, the short run (λ0 = 0.04, t = 12.5) had its best test accuracy at its end (t* = 12.6, still improving)');
     expect(noPredictionText({ ...none, reason: 'never improved', tStar0: 0 })).toBe('seed 1: no prediction, the short run (λ0 = 0.04, t = 12.5) never improved on its initial test accuracy (t* = 0)');
+  });
+  it("the best grid λ at the grid's edge: a small gap is not resolved (a better λ may lie outside), a large one still does not hold", () => {
+    // best mean at the smallest λ (1e-3) at one budget, in the middle (2e-3) at the others
+    const edgeGrid = [
+      [0.97, 0.96, 0.98],
+      [0.95, 0.94, 0.96],
+      [0.93, 0.93, 0.93],
+    ];
+    const at = (accEdge: number[], accMid: number[]) => [budget(1, edgeGrid, accEdge), ...[2, 5, 10].map((T) => budget(T, grid, accMid))];
+    expect(bestAtGridEdge(at([0.969, 0.958, 0.978], [0.949, 0.938, 0.958])[0])).toBe(true);
+    expect(bestAtGridEdge(at([0.969, 0.958, 0.978], [0.949, 0.938, 0.958])[1])).toBe(false);
+    // the same gaps as the 'holds' case above, but one budget's best is at the edge
+    expect(predictionVerdict(result(at([0.969, 0.958, 0.978], [0.949, 0.938, 0.958])))).toBe('not resolved');
+    // 2 points lost in every seed at every budget: does not hold, edge or not
+    expect(predictionVerdict(result(at([0.95, 0.94, 0.96], [0.93, 0.92, 0.94])))).toBe('does not hold');
+    // the largest λ is an edge too
+    expect(bestAtGridEdge(budget(1, [grid[0], grid[2], grid[1]], [0.9, 0.9, 0.9]))).toBe(true);
   });
   it("the paper's number is 0.4 points", () => expect(PAPER_GAP).toBe(0.004));
 });
