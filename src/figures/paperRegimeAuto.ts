@@ -62,10 +62,15 @@ export function momentumCollapseFigure(sweep: SweepResult, context: string): Fig
   const lrs = [...new Set(sweep.rows.map((r) => r.lr))].sort((a, b) => a - b);
   const lam = [...new Set(sweep.rows.map((r) => r.lambda))].sort((a, b) => a - b);
   const dashes = ['solid', 'dot', 'dashdot', 'longdash'];
+  // one legend entry per (η, λ), toggling every seed's curve: with several seeds a legend per curve overran the axes
+  const inLegend = new Set<string>();
   sweep.curves.forEach((c) => {
     const color = STYLE.colors[lrs.indexOf(c.lr) % STYLE.colors.length];
     const dash = dashes[lam.indexOf(c.lambda) % dashes.length];
-    traces.push({ x: c.t.slice(1).map((t) => t * c.lambda), y: c.testAcc.slice(1), mode: 'lines', name: `η = ${c.lr}, λ = ${c.lambda}${c.seed ? `, seed ${c.seed}` : ''}`, line: { color, dash, width: 2 }, xaxis: 'x', yaxis: 'y' });
+    const group = `η = ${c.lr}, λ = ${c.lambda}`;
+    const showlegend = !inLegend.has(group);
+    inLegend.add(group);
+    traces.push({ x: c.t.slice(1).map((t) => t * c.lambda), y: c.testAcc.slice(1), mode: 'lines', name: `${group}${c.seed ? `, seed ${c.seed}` : ''}`, legendgroup: group, showlegend, line: { color, dash, width: 2 }, xaxis: 'x', yaxis: 'y' });
   });
   lam.forEach((l, i) => {
     const color = STYLE.colors[(lrs.length + i) % STYLE.colors.length];
@@ -73,7 +78,14 @@ export function momentumCollapseFigure(sweep: SweepResult, context: string): Fig
     const ok = rows.filter((r) => !r.accAtEdge);
     const edge = rows.filter((r) => r.accAtEdge);
     const okLoss = rows.filter((r) => !r.lossAtEdge);
-    traces.push({ x: ok.map((r) => r.lr), y: ok.map((r) => r.lambdaTStarAcc), mode: 'lines+markers', name: `λ = ${l}: λ·t* of the best test accuracy`, marker: { size: 11, symbol: 'circle', color }, line: { color, width: 1.5 }, xaxis: 'x2', yaxis: 'y2' });
+    // one line per seed across η (joined across seeds it zigzagged), one legend entry per λ
+    const seeds = [...new Set(ok.map((r) => r.seed))].sort((a, b) => a - b);
+    // no run kept: an empty trace, so the legend still lists λ
+    (seeds.length ? seeds : [null]).forEach((seed, k) => {
+      const mine = ok.filter((r) => r.seed === seed).sort((a, b) => a.lr - b.lr);
+      const group = `λ = ${l}: λ·t* of the best test accuracy`;
+      traces.push({ x: mine.map((r) => r.lr), y: mine.map((r) => r.lambdaTStarAcc), mode: 'lines+markers', name: group, legendgroup: group, showlegend: k === 0, marker: { size: 11, symbol: 'circle', color }, line: { color, width: 1.5 }, xaxis: 'x2', yaxis: 'y2' });
+    });
     if (okLoss.length) traces.push({ x: okLoss.map((r) => r.lr), y: okLoss.map((r) => r.lambdaTStarLoss), mode: 'markers', name: `λ = ${l}: λ·t* of the lowest test loss`, marker: { size: 9, symbol: 'diamond-open', color, line: { color, width: 2 } }, xaxis: 'x2', yaxis: 'y2' });
     if (edge.length) traces.push({ x: edge.map((r) => r.lr), y: edge.map((r) => r.lambdaTStarAcc), mode: 'markers', name: `λ = ${l}: accuracy still rising at the end of the budget (left out)`, marker: { size: 11, symbol: 'triangle-up-open', color, line: { color, width: 2 } }, xaxis: 'x2', yaxis: 'y2' });
   });
@@ -89,8 +101,9 @@ export function momentumCollapseFigure(sweep: SweepResult, context: string): Fig
       yaxis: { title: { text: 'test accuracy' } },
       xaxis2: logAxis('learning rate η'),
       yaxis2: logAxis('λ·t*'),
-      legend: { orientation: 'h', y: -0.25, x: 0 },
-      height: 700,
+      // below the axis titles, and the figure taller by the legend's rows (two entries a row)
+      legend: { orientation: 'h', y: -0.3, yanchor: 'top', x: 0 },
+      height: 560 + 26 * Math.ceil(traces.filter((t) => t.showlegend !== false).length / 2),
     },
     numbers: { rows: sweep.rows, perLr: sweep.perLr, cSpreadAcc: sweep.cSpreadAcc, cSpreadLoss: sweep.cSpreadLoss, curves: sweep.curves },
   };

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { collapseSpreads, momentumCollapse, momentumCollapseClaim, momentumCollapseSettings, type MomentumCollapseSettings } from '../../src/experiments/momentumCollapse.js';
 import type { SweepResult, SweepRow } from '../../src/experiments/sweep.js';
 import { writeFigure } from '../../src/figures/figure.js';
+import { momentumCollapseFigure } from '../../src/figures/paperRegimeAuto.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ntk-collapsemom-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -105,5 +106,24 @@ describe('collapse_momentum: λ·t* across learning rates with momentum (the cnn
       expect(s.lambdas.length).toBeGreaterThanOrEqual(2);
     }
     expect(momentumCollapseSettings(true)).toMatchObject({ width: 64, batch: 128 });
+  });
+});
+
+describe('collapse_momentum figure with several seeds (constructed rows)', () => {
+  it('one λ·t* line per seed across η, one legend entry per λ; one legend entry per (η, λ) for the curves', () => {
+    const row = (lambda: number, lr: number, seed: number, c: number): SweepRow => ({ lambda, lr, seed, budget: 1 / lambda, tStarAcc: c / lambda, tStarLoss: c / lambda, lambdaTStarAcc: c, lambdaTStarLoss: c, bestTestAcc: 0.5, bestTestLoss: 1, accAtEdge: false, lossAtEdge: false, tStarAccResolution: 0.01, tStarLossResolution: 0.01, wallSeconds: 1 });
+    // rows in plan order (η outer, seed inner), as lambdaSweep gives them
+    const rows = [row(0.01, 0.1, 0, 0.2), row(0.01, 0.1, 1, 0.3), row(0.01, 0.2, 0, 0.25), row(0.01, 0.2, 1, 0.35)];
+    const curves = rows.map((r) => ({ lambda: r.lambda, lr: r.lr, seed: r.seed, t: [0, 1, 2], testAcc: [0.1, 0.2, 0.3], testLoss: [2, 1.5, 1] }));
+    const slope = { slope: -1, stderr: 0, runs: 4 };
+    const fig = momentumCollapseFigure({ rows, slopeAcc: slope, slopeLoss: slope, perLr: [], cSpreadAcc: 0, cSpreadLoss: 0, curves }, 'test');
+    const lines = fig.traces.filter((t) => t.name === 'λ = 0.01: λ·t* of the best test accuracy') as { x: number[]; y: number[]; showlegend: boolean }[];
+    expect(lines.map((t) => [t.x, t.y])).toEqual([
+      [[0.1, 0.2], [0.2, 0.25]],
+      [[0.1, 0.2], [0.3, 0.35]],
+    ]);
+    expect(lines.map((t) => t.showlegend)).toEqual([true, false]);
+    const curveLegend = fig.traces.filter((t) => t.xaxis === 'x' && t.showlegend !== false).map((t) => t.name);
+    expect(curveLegend).toEqual(['η = 0.1, λ = 0.01', 'η = 0.2, λ = 0.01']);
   });
 });
