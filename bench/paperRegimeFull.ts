@@ -13,6 +13,7 @@ import { bundledImageDataset } from '../src/experiments/dataset.js';
 import { lambdaChoiceSettings } from '../src/experiments/lambdaChoiceFigures.js';
 import { momentumCollapseSettings } from '../src/experiments/momentumCollapse.js';
 import { snapBudget } from '../src/experiments/paperRegimeRuns.js';
+import { withPooledBlasThreads } from '../src/experiments/pooledBlasThreads.js';
 import { PAPER_SETUPS } from '../src/experiments/paperSetups.js';
 import { parseSpec } from '../src/layers/json.js';
 import { evalSteps } from '../src/training/evalSchedule.js';
@@ -43,9 +44,10 @@ async function measure(o: { setup: 'cnn' | 'wrn'; width: number; data: string; b
   const opts = { spec, data, lr: o.lr, momentum: s.momentum, loss: s.loss, batchSize: o.batch, lambda: 1e-3, seed: 0, evalsPerDecade: o.perDecade, evalTrainSize: o.evalTrainSize };
   // a 3-step run first, not counted: tfjs' first steps and evaluations (kernel set-up, allocations) cost far more than
   // the rest, and a --full run pays that once per run (a few seconds), not per step
-  await trainRun({ ...opts, budget: 3 * o.lr });
+  // the figures train pooled runs, one OpenBLAS thread each (src/experiments/pooledBlasThreads.ts): measure the same
+  await withPooledBlasThreads(() => trainRun({ ...opts, budget: 3 * o.lr }));
   const before = load();
-  const r = await trainRun({ ...opts, budget: N * o.lr });
+  const r = await withPooledBlasThreads(() => trainRun({ ...opts, budget: N * o.lr }));
   return { step: r.trainSeconds! / r.steps, evaluation: r.evalSeconds! / r.records.length, evaluations: r.records.length, wall: r.wallSeconds, backend: r.backend, load: `${before} → ${load()}` };
 }
 
@@ -56,7 +58,7 @@ function report(name: string, m: Awaited<ReturnType<typeof measure>>, plan: Plan
   console.log(`\n${name}: ${note}`);
   console.log(`  measured (${N} steps, ${m.evaluations} evaluations, ${m.backend}, load ${m.load}): ${m.step.toFixed(3)} s per step, ${m.evaluation.toFixed(3)} s per evaluation (wall ${m.wall.toFixed(1)} s)`);
   console.log(`  --full plan: ${plan.length} runs, ${steps} steps, ${evals} evaluations (first pass)`);
-  console.log(`  estimate: ${steps} × ${m.step.toFixed(3)} + ${evals} × ${m.evaluation.toFixed(3)} = ${total.toFixed(0)} s = ${(total / 3600).toFixed(2)} h of one job; with --jobs 2 on 2 free cores ≈ ${(total / 7200).toFixed(2)} h`);
+  console.log(`  estimate: ${steps} × ${m.step.toFixed(3)} + ${evals} × ${m.evaluation.toFixed(3)} = ${total.toFixed(0)} s = ${(total / 3600).toFixed(2)} h of one job; with --jobs 2 on 2 free cores ≈ ${(total / 7200).toFixed(2)} h (runs side by side share memory bandwidth: a floor, not a promise)`);
 }
 
 if (only.has('lambda-choice')) {
