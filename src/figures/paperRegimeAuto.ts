@@ -80,10 +80,10 @@ export function momentumCollapseFigure(sweep: SweepResult, context: string): Fig
     const okLoss = rows.filter((r) => !r.lossAtEdge);
     // one line per seed across η (joined across seeds it zigzagged), one legend entry per λ
     const seeds = [...new Set(ok.map((r) => r.seed))].sort((a, b) => a - b);
+    const group = `λ = ${l}: λ·t* of the best test accuracy`;
     // no run kept: an empty trace, so the legend still lists λ
     (seeds.length ? seeds : [null]).forEach((seed, k) => {
       const mine = ok.filter((r) => r.seed === seed).sort((a, b) => a.lr - b.lr);
-      const group = `λ = ${l}: λ·t* of the best test accuracy`;
       traces.push({ x: mine.map((r) => r.lr), y: mine.map((r) => r.lambdaTStarAcc), mode: 'lines+markers', name: group, legendgroup: group, showlegend: k === 0, marker: { size: 11, symbol: 'circle', color }, line: { color, width: 1.5 }, xaxis: 'x2', yaxis: 'y2' });
     });
     if (okLoss.length) traces.push({ x: okLoss.map((r) => r.lr), y: okLoss.map((r) => r.lambdaTStarLoss), mode: 'markers', name: `λ = ${l}: λ·t* of the lowest test loss`, marker: { size: 9, symbol: 'diamond-open', color, line: { color, width: 2 } }, xaxis: 'x2', yaxis: 'y2' });
