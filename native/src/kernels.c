@@ -34,6 +34,9 @@
  *       The adjoint (col2im): dx[n][Si][C] = 0, then for i, q, o ascending dx[i][idx[q][o]][c] += d[i][q][o][c]
  *       (sum = true: d[i][q][c], times scale[q] first when given, the scaled window sum's gradient); padding (-1)
  *       entries dropped.
+ *   reluGrad(dy, x, out)
+ *       relu's gradient (float32, any views): out[i] = dy[i]·step(x[i]) with tfjs-wasm's step (NaN for NaN, 1 for
+ *       x > 0, else 0), one float32 multiply: the bits of tfjs's Step, Cast and Mul kernels in one pass.
  *
  * Context-aware (NAPI_MODULE_INIT), no global state: worker threads may load and call it at once. Scratch memory
  * is malloc'd per call.
@@ -604,10 +607,18 @@ static napi_value js_patch_gather(napi_env env, napi_callback_info info) {
     const float *xi = x + i * Si * C;
     if (!p.sum) {
       float *oi = out + i * So * F * C;
-      for (size_t e = 0; e < So * F; e++) {
-        const int32_t s = p.idx[e];
-        if (s < 0) memset(oi + e * C, 0, C * sizeof(float));
-        else memcpy(oi + e * C, xi + (size_t)s * C, C * sizeof(float));
+      if (C == 1) {
+        /* one channel (a first conv on grey images): a call to memcpy per float cost 4× the copy itself */
+        for (size_t e = 0; e < So * F; e++) {
+          const int32_t s = p.idx[e];
+          oi[e] = s < 0 ? 0.0f : xi[s];
+        }
+      } else {
+        for (size_t e = 0; e < So * F; e++) {
+          const int32_t s = p.idx[e];
+          if (s < 0) memset(oi + e * C, 0, C * sizeof(float));
+          else memcpy(oi + e * C, xi + (size_t)s * C, C * sizeof(float));
+        }
       }
     } else {
       float *oi = out + i * So * C;
@@ -660,6 +671,27 @@ static napi_value js_patch_scatter(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* ------------------------------------------------------- relu's gradient (float32) */
+
+static napi_value js_relu_grad(napi_env env, napi_callback_info info) {
+  const char *fn = "reluGrad";
+  napi_value argv[3];
+  float *dy, *x, *out;
+  size_t ld, lx, lo;
+  if (get_argv(env, info, fn, 3, argv) || get_f32(env, fn, argv[0], &dy, &ld) || get_f32(env, fn, argv[1], &x, &lx) ||
+      get_f32(env, fn, argv[2], &out, &lo))
+    return NULL;
+  if (ld != lx || lo != lx) return throw_msg(env, fn, "dy, x and out must have the same length"), NULL;
+  /* dy · step(x), step as tfjs-wasm's Step kernel: NaN for NaN, 1 for x > 0, else 0; then one float32 multiply,
+   * as its Mul kernel does (dy·0 keeps the sign of dy's zero product: −0 for negative dy) */
+  for (size_t i = 0; i < lx; i++) {
+    const float v = x[i];
+    const float s = v != v ? v : (v > 0.0f ? 1.0f : 0.0f);
+    out[i] = dy[i] * s;
+  }
+  return undefined(env);
+}
+
 /* ------------------------------------------------------------------ module */
 
 NAPI_MODULE_INIT() {
@@ -670,6 +702,7 @@ NAPI_MODULE_INIT() {
       {"adviseHugePages", NULL, js_advise_huge_pages, NULL, NULL, NULL, napi_enumerable, NULL},
       {"patchGather", NULL, js_patch_gather, NULL, NULL, NULL, napi_enumerable, NULL},
       {"patchScatter", NULL, js_patch_scatter, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"reluGrad", NULL, js_relu_grad, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

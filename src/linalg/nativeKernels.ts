@@ -46,6 +46,11 @@ export interface NativeKernels {
    * (sum true: d [n][So][C], times scale[q] first when given), added for i, q, o ascending; padding entries dropped.
    */
   patchScatter?(d: Float32Array, dx: Float32Array, n: number, Si: number, C: number, idx: Int32Array, F: number, sum: boolean, scale: Float32Array | null): void;
+  /**
+   * relu's gradient, float32, any views of one length: out[i] = dy[i]·step(x[i]) with tfjs-wasm's step (NaN for NaN,
+   * 1 for x > 0, else 0) and one float32 multiply. Absent in builds older than it.
+   */
+  reluGrad?(dy: Float32Array, x: Float32Array, out: Float32Array): void;
 }
 
 /** Where the addon lives (one directory below the package root, from src/linalg/ and from dist/linalg/ alike). */

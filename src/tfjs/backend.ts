@@ -9,6 +9,7 @@ import { installMatMulGradient } from './ops.js';
 import { installWasmConcat } from './wasmConcat.js';
 import { installWasmGather } from './wasmGather.js';
 import { installWasmPatches } from './wasmPatches.js';
+import { installWasmReluGrad } from './wasmReluGrad.js';
 import { installWasmSgd } from './wasmSgd.js';
 import { installWasmSlice } from './wasmSlice.js';
 import { provideTf } from './runtime.js';
@@ -36,6 +37,8 @@ export interface TfBackendInfo {
   patches?: string;
   /** On wasm: whether the SGD step (momentum + L2) runs as one fused op per parameter or as tfjs ops, and why. */
   sgdStep?: string;
+  /** On wasm: whether relu's gradient runs as one fused native op or as tfjs's Step, Cast and Mul, and why. */
+  reluGrad?: string;
   /** The WebGPU adapter, when the backend is 'webgpu'. */
   adapter?: WebGpuAdapter;
 }
@@ -124,9 +127,10 @@ export async function initTfjs(preference: TfBackendName = 'auto'): Promise<TfBa
         installWasmGather();
         const patches = installWasmPatches().reason;
         const sgdStep = installWasmSgd();
+        const reluGrad = installWasmReluGrad();
         const matMul = installNativeMatMul().reason;
         const reason = preference === 'wasm' ? 'requested' : `${preference === 'webgpu' ? 'fallback' : 'default'} (${tried.join('; ') || 'no native tfjs'})`;
-        return (active = { backend: 'wasm', reason, dtype: 'float32', matMul, patches, sgdStep });
+        return (active = { backend: 'wasm', reason, dtype: 'float32', matMul, patches, sgdStep, reluGrad });
       }
     } catch (e) {
       if (preference === 'wasm') throw new InputError(`the wasm backend failed to start: ${(e as Error).message}`);
