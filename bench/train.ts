@@ -11,9 +11,11 @@
  * sides. Each side runs `--rounds` times, alternated; its best round is reported. `--stock` adds ours on the stock
  * XNNPACK matMul (the native kernel uninstalled in the same process); `--tfjs-patches` adds ours with the native
  * im2col/col2im switched off (src/tfjs/wasmPatches.ts: patches from tfjs slices and concat, as before them);
- * `--blas1` adds ours with OpenBLAS at 1 thread (setLinalgThreads(1) for that run, then back).
+ * `--blas1` adds ours with OpenBLAS at 1 thread (setLinalgThreads(1) for that run, then back); `--one-thread-below
+ * A,B,…` adds ours with products under A (B, …) multiply-adds on one OpenBLAS thread (setSgemmOneThreadBelow; 0: every
+ * product on all threads), beside "ours" at the default (SGEMM_ONE_THREAD_BELOW).
  *
- * Run: npx tsx bench/train.ts [--nets mlp:1024,cnn:16,cnn:64,wrn:8,wrn:32] [--steps 100] [--rounds 2] [--stock] [--tfjs-patches] [--blas1]
+ * Run: npx tsx bench/train.ts [--nets mlp:1024,cnn:16,cnn:64,wrn:8,wrn:32] [--steps 100] [--rounds 2] [--stock] [--tfjs-patches] [--blas1] [--one-thread-below 0,33554432]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -23,7 +25,7 @@ import { parseOneLineSpec } from '../src/layers/json.js';
 import { setLinalgThreads } from '../src/linalg/index.js';
 import { mat } from '../src/linalg/matrix.js';
 import { initTfjs } from '../src/tfjs/backend.js';
-import { installNativeMatMul, nativeMatMulState, uninstallNativeMatMul } from '../src/tfjs/nativeMatMul.js';
+import { installNativeMatMul, nativeMatMulState, setSgemmOneThreadBelow, uninstallNativeMatMul } from '../src/tfjs/nativeMatMul.js';
 import { setWasmPatchesEnabled, wasmPatchesState } from '../src/tfjs/wasmPatches.js';
 import { trainRun } from '../src/training/trainer.js';
 import type { TrainData } from '../src/training/types.js';
@@ -40,6 +42,7 @@ const rounds = Number(flag('--rounds', '2'));
 const withStock = args.includes('--stock');
 const withTfjsPatches = args.includes('--tfjs-patches');
 const withBlas1 = args.includes('--blas1');
+const oneThreadBelow = flag('--one-thread-below', '').split(',').filter((v) => v !== '').map(Number);
 const batch = 128;
 const n = 2048;
 const python = '/usr/bin/python3';
@@ -120,6 +123,11 @@ for (const net of nets) {
       const before = setLinalgThreads(1) ?? 1;
       keep('ours, 1 BLAS thread', (await trainRun({ ...opts, budget: lr * steps })).examplesPerSecond);
       setLinalgThreads(before);
+    }
+    for (const below of native ? oneThreadBelow : []) {
+      const before = setSgemmOneThreadBelow(below);
+      keep(`ours, 1 thread < ${below === 0 ? '0' : `2^${Math.log2(below).toFixed(1).replace(/\.0$/, '')}`}`, (await trainRun({ ...opts, budget: lr * steps })).examplesPerSecond);
+      setSgemmOneThreadBelow(before);
     }
     for (const t of [1, 2]) {
       const res = python1(['--model', model, '--width', String(width), '--steps', String(steps), '--threads', String(t), '--batch', String(batch)]);

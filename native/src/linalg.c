@@ -18,6 +18,9 @@
  *       C_i m×n (C overwritten, not accumulated). a, b, c are Float32Arrays (any view, e.g. into a wasm
  *       heap; their byte offsets are honoured); A_i starts strideA floats after A_{i-1} (0 broadcasts one A
  *       to every product), likewise B_i; C_i are consecutive. c must not overlap a or b. Returns undefined.
+ *   sgemm(..., strideB, maxThreads)
+ *       The same with at most maxThreads OpenBLAS threads for this call (0: OpenBLAS's count). The count is
+ *       process-wide: it is lowered for the call and put back, so no other thread may be inside OpenBLAS then.
  *   dsyrk(a, rows, cols, trans, alpha[, c[, lowerOnly]])
  *       alpha * A * A^T (trans=false, n = rows) or alpha * A^T * A
  *       (trans=true, n = cols) as a FULL symmetric n×n matrix. With c (an n×n Float64Array, e.g. over a
@@ -370,8 +373,9 @@ static uint64_t span(uint64_t count, uint64_t stride, uint64_t size) {
 
 static napi_value js_sgemm(napi_env env, napi_callback_info info) {
   const char *fn = "sgemm";
-  napi_value argv[11];
-  if (get_args(env, info, fn, 11, 11, argv, NULL)) return NULL;
+  napi_value argv[12];
+  size_t argc = 0;
+  if (get_args(env, info, fn, 11, 12, argv, &argc)) return NULL;
   float *a, *b, *c;
   size_t alen, blen, clen;
   int batch, m, n, k, sa, sb;
@@ -383,6 +387,8 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
       get_flag(env, fn, argv[8], "transB", &tb) || get_dim(env, fn, argv[9], "strideA", &sa) ||
       get_dim(env, fn, argv[10], "strideB", &sb))
     return NULL;
+  int maxThreads = 0;
+  if (argc > 11 && get_dim(env, fn, argv[11], "maxThreads", &maxThreads)) return NULL;
   uint64_t mk = (uint64_t)m * k, kn = (uint64_t)k * n, mn = (uint64_t)m * n;
   if (span(batch, sa, mk) > alen || span(batch, sb, kn) > blen || (uint64_t)batch * mn != clen) {
     char msg[256];
@@ -399,11 +405,16 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
     memset(c, 0, clen * sizeof(float));
     return NULL;
   }
+  /* fewer threads for this call: OpenBLAS's count is process-wide, so it is lowered for the call and put back
+   * (the caller makes sure no other thread is inside OpenBLAS meanwhile: src/tfjs/nativeMatMul.ts) */
+  const int before = maxThreads > 0 ? openblas_get_num_threads() : 0;
+  if (before > maxThreads && maxThreads > 0) openblas_set_num_threads(maxThreads);
   for (int i = 0; i < batch; i++) {
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f,
                 a + (size_t)i * sa, imax1(ta ? m : k), b + (size_t)i * sb, imax1(tb ? k : n), 0.0f,
                 c + (size_t)i * mn, imax1(n));
   }
+  if (before > maxThreads && maxThreads > 0) openblas_set_num_threads(before);
   return NULL;
 overlap:
   napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "ntk_linalg.sgemm: c must not overlap a or b");

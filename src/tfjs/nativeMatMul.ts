@@ -10,6 +10,33 @@ import { tfRuntime } from './runtime.js';
  */
 export const NATIVE_MATMUL_MIN_FLOPS = 32 * 32 * 32;
 
+/**
+ * Products of fewer multiply-adds than this run on one OpenBLAS thread even when the process has more (a single run
+ * outside a pool; pooled runs already use one, src/experiments/pooledBlasThreads.ts). Measured: TBD.
+ * NTK_SGEMM_ONE_THREAD_BELOW overrides it (0: every product on all of OpenBLAS's threads, the behaviour before).
+ */
+export const SGEMM_ONE_THREAD_BELOW = 0;
+
+function oneThreadBelowFromEnv(): number {
+  const text = (process.env.NTK_SGEMM_ONE_THREAD_BELOW ?? '').trim();
+  if (text === '') return SGEMM_ONE_THREAD_BELOW;
+  const v = Number(text);
+  return Number.isFinite(v) && v >= 0 ? v : SGEMM_ONE_THREAD_BELOW;
+}
+
+let oneThreadBelow = oneThreadBelowFromEnv();
+
+/**
+ * Sets the size under which a product runs on one OpenBLAS thread, in this thread (for benchmarks and tests; the
+ * environment's NTK_SGEMM_ONE_THREAD_BELOW sets it from the start). Returns the previous value.
+ */
+export function setSgemmOneThreadBelow(multiplyAdds: number): number {
+  if (!(multiplyAdds >= 0)) throw new RangeError(`setSgemmOneThreadBelow: expected a size ≥ 0, got ${multiplyAdds}`);
+  const before = oneThreadBelow;
+  oneThreadBelow = multiplyAdds;
+  return before;
+}
+
 type Sgemm = NonNullable<NativeAddon['sgemm']>;
 type KernelArgs = { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap };
 type Kernel = KernelConfig['kernelFunc'] & { ntkNativeMatMul?: boolean };
@@ -134,8 +161,10 @@ function makeKernel(sgemm: Sgemm, stock: KernelConfig['kernelFunc']): Kernel {
     const cv = backend.typedArrayFromHeap(out) as Float32Array;
     calls++;
     if (p.batch === 0 || p.m === 0 || p.n === 0) return out;
+    // small products on one thread: waking OpenBLAS's others costs more than they give (SGEMM_ONE_THREAD_BELOW)
+    const maxThreads = p.m * p.n * p.k < oneThreadBelow ? 1 : 0;
     if (!p.pairs) {
-      sgemm(av, bv, cv, p.batch, p.m, p.n, p.k, transposeA, transposeB, p.strideA, p.strideB);
+      sgemm(av, bv, cv, p.batch, p.m, p.n, p.k, transposeA, transposeB, p.strideA, p.strideB, maxThreads);
       return out;
     }
     const mk = p.m * p.k;
@@ -144,7 +173,7 @@ function makeKernel(sgemm: Sgemm, stock: KernelConfig['kernelFunc']): Kernel {
     for (let t = 0; t < p.batch; t++) {
       const ia = p.pairs[2 * t] * mk;
       const ib = p.pairs[2 * t + 1] * kn;
-      sgemm(av.subarray(ia, ia + mk), bv.subarray(ib, ib + kn), cv.subarray(t * mn, (t + 1) * mn), 1, p.m, p.n, p.k, transposeA, transposeB, 0, 0);
+      sgemm(av.subarray(ia, ia + mk), bv.subarray(ib, ib + kn), cv.subarray(t * mn, (t + 1) * mn), 1, p.m, p.n, p.k, transposeA, transposeB, 0, 0, maxThreads);
     }
     return out;
   }) as Kernel;

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { parseOneLineSpec } from '../../src/layers/json.js';
 import { mat } from '../../src/linalg/matrix.js';
 import { loadNativeAddon } from '../../src/linalg/native.js';
 import { initTfjs, tf } from '../../src/tfjs/backend.js';
-import { installNativeMatMul, nativeMatMulCalls, nativeMatMulState, uninstallNativeMatMul } from '../../src/tfjs/nativeMatMul.js';
+import { installNativeMatMul, nativeMatMulCalls, nativeMatMulState, setSgemmOneThreadBelow, uninstallNativeMatMul } from '../../src/tfjs/nativeMatMul.js';
 import { trainRun } from '../../src/training/trainer.js';
 import type { EvalRecord, TrainData } from '../../src/training/types.js';
 import { Rng } from '../../src/util/random.js';
@@ -145,7 +145,61 @@ describe.skipIf(!available)('wasm BatchMatMul on OpenBLAS sgemm (skipped when na
     expect(check([4, 5], [3, 5], false, true, rng)).toBe(0);
   });
 
+  it('sgemm with maxThreads = 1 gives the bits of one OpenBLAS thread and puts the count back', () => {
+    const count = addon!.info().numThreads;
+    const rng = new Rng(21);
+    for (const [m, n, k] of [[128, 256, 256], [6272, 32, 144], [144, 32, 6272]]) {
+      const a = Float32Array.from(rng.normals(m * k));
+      const b = Float32Array.from(rng.normals(k * n));
+      const all = new Float32Array(m * n);
+      const capped = new Float32Array(m * n);
+      const one = new Float32Array(m * n);
+      addon!.sgemm!(a, b, all, 1, m, n, k, false, false, 0, 0);
+      addon!.sgemm!(a, b, capped, 1, m, n, k, false, false, 0, 0, 1);
+      expect(addon!.info().numThreads).toBe(count);
+      const prev = addon!.setNumThreads(1);
+      try {
+        addon!.sgemm!(a, b, one, 1, m, n, k, false, false, 0, 0);
+      } finally {
+        addon!.setNumThreads(prev);
+      }
+      expect(Array.from(capped)).toEqual(Array.from(one));
+      // the test can tell: on more than one thread these products give other last bits (measured for all three)
+      if (count > 1) expect(Array.from(all)).not.toEqual(Array.from(one));
+    }
+  });
+
+  it('products under the one-thread size run on one thread, larger ones on all (setSgemmOneThreadBelow)', () => {
+    const count = addon!.info().numThreads;
+    const rng = new Rng(22);
+    const a = tf.tensor(Float32Array.from(rng.normals(128 * 256)), [128, 256]);
+    const b = tf.tensor(Float32Array.from(rng.normals(256 * 256)), [256, 256]);
+    const product = (below: number): number[] => {
+      const before = setSgemmOneThreadBelow(below);
+      try {
+        return Array.from(tf.matMul(a, b).dataSync());
+      } finally {
+        setSgemmOneThreadBelow(before);
+      }
+    };
+    const prev = addon!.setNumThreads(1);
+    let one: number[];
+    try {
+      one = product(0);
+    } finally {
+      addon!.setNumThreads(prev);
+    }
+    const macs = 128 * 256 * 256;
+    expect(product(macs + 1)).toEqual(one); // under the size: one thread
+    if (count > 1) expect(product(macs)).not.toEqual(one); // at the size: all threads, other last bits
+    expect(addon!.info().numThreads).toBe(count);
+    expect(() => setSgemmOneThreadBelow(-1)).toThrow(RangeError);
+  });
+
   it('a seeded training run: identical logs run to run (at 2 and at 1 OpenBLAS threads), and the stock kernel\'s losses within 1e-4 relative', async () => {
+    // every product on all threads here (0), so that "2 threads" means it
+    const belowBefore = setSgemmOneThreadBelow(0);
+    onTestFinished(() => void setSgemmOneThreadBelow(belowBefore));
     // MLP 32-96-96-10 (products of 64×32×96 … 64×96×96, all over the threshold), MSE, SGD + L2, 40 steps of batch 64
     const rng = new Rng(3);
     const n = 256;
