@@ -20,7 +20,8 @@
  *       to every product), likewise B_i; C_i are consecutive. c must not overlap a or b. Returns undefined.
  *   sgemm(..., strideB, maxThreads)
  *       The same with at most maxThreads OpenBLAS threads for this call (0: OpenBLAS's count). The count is
- *       process-wide: it is lowered for the call and put back, so no other thread may be inside OpenBLAS then.
+ *       process-wide: it is lowered for the call and put back while the call holds count_lock exclusively, so
+ *       other threads' BLAS calls wait rather than run on the lowered count.
  *   dsyrk(a, rows, cols, trans, alpha[, c[, lowerOnly]])
  *       alpha * A * A^T (trans=false, n = rows) or alpha * A^T * A
  *       (trans=true, n = cols) as a FULL symmetric n×n matrix. With c (an n×n Float64Array, e.g. over a
@@ -39,8 +40,8 @@
  *       In place: acc += scale · (gramScale·X1 X2ᵀ + gramBias) ⊙ Σ_c D1_c D2_cᵀ (a dense layer's share of the
  *       structured empirical NTK; float32 products, float64 sums; x2 = d2 = null: the same points, by ssyrk).
  *   setNumThreads(n) -> previous thread count
- *       openblas_set_num_threads: PROCESS-WIDE (all worker_threads share one OpenBLAS). Call it
- *       before parallel work starts, not while another thread is inside a BLAS call.
+ *       openblas_set_num_threads: PROCESS-WIDE (all worker_threads share one OpenBLAS). It waits for
+ *       the BLAS calls in flight in other threads (count_lock below), so no call sees the count change.
  *
  * A non positive definite matrix makes dpotrf/dposv throw a RangeError with
  * err.code === "NTK_NOT_POSITIVE_DEFINITE" and err.leadingMinor = k (1-based
@@ -63,11 +64,23 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 #if defined(__linux__)
 #include <sys/mman.h>
 #include <unistd.h>
 #endif
+
+/* OpenBLAS's thread count is process-wide, and sgemm's per-call cap lowers it for one call. So that no call of
+ * another thread runs while it is lowered (it would run on fewer threads: other last bits), every BLAS or LAPACK
+ * call below holds this lock shared, and a change of the count holds it exclusively. */
+static pthread_rwlock_t count_lock = PTHREAD_RWLOCK_INITIALIZER;
+#define BLAS_SHARED(stmt)                   \
+  do {                                      \
+    pthread_rwlock_rdlock(&count_lock);     \
+    stmt;                                   \
+    pthread_rwlock_unlock(&count_lock);     \
+  } while (0)
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -359,8 +372,8 @@ static napi_value js_dgemm(napi_env env, napi_callback_info info) {
     else if (beta != 1.0) for (size_t i = 0; i < total; i++) c[i] *= beta;
     return out;
   }
-  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k,
-              alpha, a, imax1(ac), b, imax1(bc), beta, c, imax1(n));
+  BLAS_SHARED(cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k,
+                          alpha, a, imax1(ac), b, imax1(bc), beta, c, imax1(n)));
   return out;
 }
 
@@ -407,14 +420,19 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
   }
   /* fewer threads for this call: OpenBLAS's count is process-wide, so it is lowered for the call and put back
    * (the caller makes sure no other thread is inside OpenBLAS meanwhile: src/tfjs/nativeMatMul.ts) */
-  const int before = maxThreads > 0 ? openblas_get_num_threads() : 0;
-  if (before > maxThreads && maxThreads > 0) openblas_set_num_threads(maxThreads);
+  const bool cap = maxThreads > 0 && openblas_get_num_threads() > maxThreads;
+  if (cap) pthread_rwlock_wrlock(&count_lock);
+  else pthread_rwlock_rdlock(&count_lock);
+  const int before = openblas_get_num_threads();
+  const bool lowered = cap && before > maxThreads;
+  if (lowered) openblas_set_num_threads(maxThreads);
   for (int i = 0; i < batch; i++) {
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f,
                 a + (size_t)i * sa, imax1(ta ? m : k), b + (size_t)i * sb, imax1(tb ? k : n), 0.0f,
                 c + (size_t)i * mn, imax1(n));
   }
-  if (before > maxThreads && maxThreads > 0) openblas_set_num_threads(before);
+  if (lowered) openblas_set_num_threads(before);
+  pthread_rwlock_unlock(&count_lock);
   return NULL;
 overlap:
   napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "ntk_linalg.sgemm: c must not overlap a or b");
@@ -461,8 +479,8 @@ static napi_value js_dsyrk(napi_env env, napi_callback_info info) {
   }
   if (n == 0 || k == 0) return out;
   /* compute the lower triangle, then (unless lowerOnly) mirror it into the upper one */
-  cblas_dsyrk(CblasRowMajor, CblasLower, trans ? CblasTrans : CblasNoTrans, n, k, alpha, a, imax1(ac), 0.0,
-              c, imax1(n));
+  BLAS_SHARED(cblas_dsyrk(CblasRowMajor, CblasLower, trans ? CblasTrans : CblasNoTrans, n, k, alpha, a, imax1(ac), 0.0,
+                          c, imax1(n)));
   if (lowerOnly) return out;
   for (int i = 0; i < n; i++)
     for (int j = 0; j < i; j++) c[(size_t)j * n + i] = c[(size_t)i * n + j];
@@ -487,7 +505,8 @@ static napi_value js_dsyevd(napi_env env, napi_callback_info info) {
   if (!vectors) return NULL;
   if (n > 0) {
     memcpy(v, a, (size_t)n * (size_t)n * sizeof(double));
-    lapack_int rc = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'L', n, v, n, w);
+    lapack_int rc;
+    BLAS_SHARED(rc = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'L', n, v, n, w));
     if (rc != 0) {
       throw_lapack(env, "LAPACKE_dsyevd", rc);
       return NULL;
@@ -515,7 +534,8 @@ static napi_value js_dpotrf(napi_env env, napi_callback_info info) {
   napi_value out = new_f64array(env, fn, (size_t)n * (size_t)n, &l);
   if (!out || n == 0) return out;
   copy_lower(a, l, n);
-  lapack_int rc = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', n, l, n);
+  lapack_int rc;
+  BLAS_SHARED(rc = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', n, l, n));
   if (rc > 0) {
     throw_not_pd(env, "cholesky", (int)rc);
     return NULL;
@@ -552,7 +572,8 @@ static napi_value js_dposv(napi_env env, napi_callback_info info) {
     return NULL;
   }
   copy_lower(a, factor, n);
-  lapack_int rc = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', n, factor, n);
+  lapack_int rc;
+  BLAS_SHARED(rc = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', n, factor, n));
   if (rc > 0) {
     throw_not_pd(env, "choleskySolve", (int)rc);
     goto done;
@@ -563,7 +584,7 @@ static napi_value js_dposv(napi_env env, napi_callback_info info) {
   }
   if (nrhs > 0) {
     memcpy(x, b, (size_t)n * (size_t)nrhs * sizeof(double));
-    rc = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'L', n, nrhs, factor, n, x, nrhs);
+    BLAS_SHARED(rc = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'L', n, nrhs, factor, n, x, nrhs));
     if (rc != 0) {
       throw_lapack(env, "LAPACKE_dpotrs", rc);
       goto done;
@@ -608,8 +629,10 @@ static napi_value js_set_num_threads(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "ntk_linalg.setNumThreads: n must be in [1, 4096]");
     return NULL;
   }
+  pthread_rwlock_wrlock(&count_lock);
   int before = openblas_get_num_threads();
   openblas_set_num_threads(n);
+  pthread_rwlock_unlock(&count_lock);
   NAPI_CALL(env, fn, napi_create_int32(env, before, &prev));
   return prev;
 }
@@ -728,6 +751,7 @@ static napi_value js_structured_share(napi_env env, napi_callback_info info) {
     return NULL;
   }
   /* G = X1 X2ᵀ; S = Σ_c D1_c D2_cᵀ (zero when a contraction is empty) */
+  pthread_rwlock_rdlock(&count_lock);
   if (fan == 0) memset(g, 0, nn * sizeof(float));
   else if (same) cblas_ssyrk(CblasRowMajor, CblasLower, CblasNoTrans, n1, fan, 1.0f, x1, fan, 0.0f, g, n1);
   else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n1, n2, fan, 1.0f, x1, fan, x2, fan, 0.0f, g, n2);
@@ -739,6 +763,7 @@ static napi_value js_structured_share(napi_env env, napi_callback_info info) {
     else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n1, n2, width, 1.0f, a, width,
                      d2 + (size_t)c * n2 * width, width, beta, s, n2);
   }
+  pthread_rwlock_unlock(&count_lock);
   if (same) share_sym(acc, g, s, n1, gs, gb, scale, buf);
   else
     for (size_t i = 0; i < nn; i++) acc[i] += scale * (gs * (double)g[i] + gb) * (double)s[i];
