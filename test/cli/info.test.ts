@@ -6,6 +6,7 @@ interface InfoTfjs {
   backend: string;
   patches?: string;
   sgdStep?: string;
+  reluGrad?: string;
 }
 
 async function tfjsInfo(env: NodeJS.ProcessEnv): Promise<InfoTfjs> {
@@ -15,15 +16,18 @@ async function tfjsInfo(env: NodeJS.ProcessEnv): Promise<InfoTfjs> {
 }
 
 describe('ntk info names what runs the finite nets on wasm', () => {
-  it('patch kernels and the SGD step: native / fused by default, the tfjs forms when switched off', async () => {
+  it('patch kernels, the SGD step and relu\'s gradient: native / fused by default, the tfjs forms when switched off', async () => {
     const on = await tfjsInfo(CLI_ENV);
     expect(on.backend).toBe('wasm');
     // the native form needs the kernels addon built with patchGather (CI builds it; a machine without a C compiler does not)
     if (nativeKernels()?.patchGather) expect(on.patches).toMatch(/^native im2col\/col2im/);
     else expect(on.patches).toMatch(/tfjs slices and concat/);
     expect(on.sgdStep).toMatch(/^fused/);
-    const off = await tfjsInfo({ ...CLI_ENV, NTK_NATIVE_PATCHES: '0', NTK_FUSED_SGD: '0' });
+    if (nativeKernels()?.reluGrad) expect(on.reluGrad).toMatch(/^fused/);
+    else expect(on.reluGrad).toMatch(/^tfjs ops/);
+    const off = await tfjsInfo({ ...CLI_ENV, NTK_NATIVE_PATCHES: '0', NTK_FUSED_SGD: '0', NTK_NATIVE_RELU_GRAD: '0' });
     expect(off.patches).toBe('disabled by NTK_NATIVE_PATCHES=0 (tfjs slices and concat)');
     expect(off.sgdStep).toBe('tfjs ops (NTK_FUSED_SGD=0)');
+    expect(off.reluGrad).toBe('tfjs ops (NTK_NATIVE_RELU_GRAD=0)');
   }, 60_000);
 });
