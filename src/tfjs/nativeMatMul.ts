@@ -12,8 +12,10 @@ export const NATIVE_MATMUL_MIN_FLOPS = 32 * 32 * 32;
 
 /**
  * Products of fewer multiply-adds than this run on one OpenBLAS thread even when the process has more (a single run
- * outside a pool; pooled runs already use one, src/experiments/pooledBlasThreads.ts). Measured: TBD.
- * NTK_SGEMM_ONE_THREAD_BELOW overrides it (0: every product on all of OpenBLAS's threads, the behaviour before).
+ * outside a pool; pooled runs already use one, src/experiments/pooledBlasThreads.ts). 0: off, every product on all
+ * of OpenBLAS's threads. Off by default because no size helped every network: measured on 2 cores (BENCHMARKS.md,
+ * "Another machine…"), a cap at 2^24–2^25 multiply-adds gained up to 7% on the cnn setup at width 16 and 9–15% on the
+ * WRN, and lost 9–24% on MLPs of width 256–512. NTK_SGEMM_ONE_THREAD_BELOW sets it for a machine where it helps.
  */
 export const SGEMM_ONE_THREAD_BELOW = 0;
 
