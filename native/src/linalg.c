@@ -418,8 +418,8 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
     memset(c, 0, clen * sizeof(float));
     return NULL;
   }
-  /* fewer threads for this call: OpenBLAS's count is process-wide, so it is lowered for the call and put back
-   * (the caller makes sure no other thread is inside OpenBLAS meanwhile: src/tfjs/nativeMatMul.ts) */
+  /* fewer threads for this call: OpenBLAS's count is process-wide, so it is lowered for the call and put back while
+   * this call holds count_lock exclusively (other threads' BLAS calls wait; see count_lock) */
   const bool cap = maxThreads > 0 && openblas_get_num_threads() > maxThreads;
   if (cap) pthread_rwlock_wrlock(&count_lock);
   else pthread_rwlock_rdlock(&count_lock);

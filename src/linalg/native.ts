@@ -20,9 +20,9 @@ export interface NativeAddon {
    * float32 batched product in place: C_i = op(A_i)·op(B_i) for i < batch, op(A_i) m×k, op(B_i) k×n, C_i m×n
    * (overwritten); A_i starts strideA floats after A_{i−1} (0: one A for every product), likewise B_i; the C_i are
    * consecutive. Any Float32Array view works (views into a wasm heap included); c must not overlap a or b.
-   * `maxThreads` (> 0) caps OpenBLAS's threads for this call: the process-wide count is lowered and put back, so no
-   * other thread may be inside OpenBLAS meanwhile (an addon built before it ignores it). Optional: an addon built
-   * before sgemm was added lacks it.
+   * `maxThreads` (> 0) caps OpenBLAS's threads for this call: the process-wide count is lowered and put back under
+   * a lock that the addon's other BLAS calls (in any thread) wait on, so none of them runs on the lowered count (an
+   * addon built before it ignores it). Optional: an addon built before sgemm was added lacks it.
    */
   sgemm?(
     a: Float32Array, b: Float32Array, c: Float32Array, batch: number, m: number, n: number, k: number,

@@ -191,8 +191,9 @@ function makeKernel(sgemm: Sgemm, stock: KernelConfig['kernelFunc']): Kernel {
  * data. Batch dims broadcast as numpy does (the stock kernels get two-sided broadcasts wrong, see `plan`). Call
  * after the wasm backend is active (idempotent). Does nothing when the addon is absent (or lacks sgemm: a stale build) or NTK_NATIVE_MATMUL=0.
  * OpenBLAS's thread count is process-wide (`setLinalgThreads` in src/linalg/index.ts, OPENBLAS_NUM_THREADS; default
- * all cores) and is left as it is for `--jobs` worker threads too, so that `--jobs` does not change a run's numbers
- * (1 and 2 threads give different last bits; test/experiments/runPool.test.ts holds jobs = 2 to jobs = 1's bits).
+ * all cores for a single run, one while a run pool trains: src/experiments/pooledBlasThreads.ts), so that `--jobs`
+ * does not change a run's numbers (1 and 2 threads give different last bits; test/experiments/runPool.test.ts holds
+ * jobs = 2 to jobs = 1's bits); products under `SGEMM_ONE_THREAD_BELOW` (off by default) run on one thread.
  * Results differ from XNNPACK's by float32 rounding order only; one OpenBLAS thread count gives one result run to
  * run (another count gives other last bits).
  * @returns whether the kernel is active, and why (not)
