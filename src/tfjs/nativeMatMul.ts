@@ -23,7 +23,10 @@ function oneThreadBelowFromEnv(): number {
   const text = (process.env.NTK_SGEMM_ONE_THREAD_BELOW ?? '').trim();
   if (text === '') return SGEMM_ONE_THREAD_BELOW;
   const v = Number(text);
-  return Number.isFinite(v) && v >= 0 ? v : SGEMM_ONE_THREAD_BELOW;
+  if (Number.isFinite(v) && v >= 0) return v;
+  // a tuning switch read at load: say once that it is ignored rather than fail every command
+  process.stderr.write(`ntk: NTK_SGEMM_ONE_THREAD_BELOW must be a number ≥ 0, got "${text}"; ignored (${SGEMM_ONE_THREAD_BELOW})\n`);
+  return SGEMM_ONE_THREAD_BELOW;
 }
 
 let oneThreadBelow = oneThreadBelowFromEnv();
