@@ -37,6 +37,14 @@
  *   reluGrad(dy, x, out)
  *       relu's gradient (float32, any views): out[i] = dy[i]·step(x[i]) with tfjs-wasm's step (NaN for NaN, 1 for
  *       x > 0, else 0), one float32 multiply: the bits of tfjs's Step, Cast and Mul kernels in one pass.
+ *   batchNormTrain(x, runMean, runVar, y, invStd, newMean, newVar, M, C, epsilon, momentum)
+ *       Batch normalization in training mode over x [M][C] (float32, any views): per channel c the mean μ and the
+ *       biased variance σ² of the M values, summed in double (two passes: μ first, then Σ(x − μ)²), y = (x − μ)/√(σ² + ε)
+ *       rounded once from double, invStd[c] = 1/√(σ² + ε); running statistics newMean = runMean·m + μ·(1 − m) and the
+ *       same for the variance, each product and the sum rounded to float32 (the tfjs ops' order).
+ *   batchNormTrainGrad(dy, y, invStd, dx, M, C)
+ *       Its gradient for the input: dx = invStd·(dy − mean(dy) − y·mean(dy·y)), the channel means over the M rows in
+ *       double, each dx rounded once (y is the normalized output, which carries x − μ).
  *
  * Context-aware (NAPI_MODULE_INIT), no global state: worker threads may load and call it at once. Scratch memory
  * is malloc'd per call.
@@ -692,6 +700,100 @@ static napi_value js_relu_grad(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* ------------------------------------------------------- batch normalization, training mode (float32 data) */
+
+static napi_value js_batch_norm_train(napi_env env, napi_callback_info info) {
+  const char *fn = "batchNormTrain";
+  napi_value argv[11];
+  float *x, *rm, *rv, *y, *inv, *nm, *nv;
+  size_t lx, lrm, lrv, ly, linv, lnm, lnv, M, C;
+  double eps, mom;
+  if (get_argv(env, info, fn, 11, argv) || get_f32(env, fn, argv[0], &x, &lx) || get_f32(env, fn, argv[1], &rm, &lrm) ||
+      get_f32(env, fn, argv[2], &rv, &lrv) || get_f32(env, fn, argv[3], &y, &ly) || get_f32(env, fn, argv[4], &inv, &linv) ||
+      get_f32(env, fn, argv[5], &nm, &lnm) || get_f32(env, fn, argv[6], &nv, &lnv) || get_count(env, fn, argv[7], &M) ||
+      get_count(env, fn, argv[8], &C) || get_num(env, fn, argv[9], &eps) || get_num(env, fn, argv[10], &mom))
+    return NULL;
+  if (M < 1 || C < 1) return throw_msg(env, fn, "M and C must be ≥ 1"), NULL;
+  if (lx < M * C || ly < M * C) return throw_msg(env, fn, "x and y must hold M·C floats"), NULL;
+  if (lrm < C || lrv < C || linv < C || lnm < C || lnv < C) return throw_msg(env, fn, "per-channel arrays must hold C floats"), NULL;
+  if (!(eps > 0) || !(mom >= 0 && mom < 1)) return throw_msg(env, fn, "epsilon must be > 0 and momentum in [0, 1)"), NULL;
+  double *acc = calloc(2 * C, sizeof(double));
+  if (!acc) {
+    napi_throw_error(env, "ERR_MEMORY_ALLOCATION_FAILED", "ntk_kernels.batchNormTrain: out of memory");
+    return NULL;
+  }
+  double *mu = acc, *s2 = acc + C;
+  /* two passes in double: the mean, then the squares about it (no cancellation from Σx² − Mμ²) */
+  for (size_t r = 0; r < M; r++) {
+    const float *xr = x + r * C;
+    for (size_t c = 0; c < C; c++) mu[c] += xr[c];
+  }
+  for (size_t c = 0; c < C; c++) mu[c] /= (double)M;
+  for (size_t r = 0; r < M; r++) {
+    const float *xr = x + r * C;
+    for (size_t c = 0; c < C; c++) {
+      const double d = (double)xr[c] - mu[c];
+      s2[c] += d * d;
+    }
+  }
+  const float m32 = (float)mom, rest32 = (float)(1.0 - mom);
+  for (size_t c = 0; c < C; c++) {
+    const double var = s2[c] / (double)M;
+    const double is = 1.0 / sqrt(var + eps);
+    s2[c] = is;
+    inv[c] = (float)is;
+    const float meanF = (float)mu[c], varF = (float)var;
+    const float a = rm[c] * m32, b = meanF * rest32, u = rv[c] * m32, v = varF * rest32;
+    nm[c] = a + b;
+    nv[c] = u + v;
+  }
+  for (size_t r = 0; r < M; r++) {
+    const float *xr = x + r * C;
+    float *yr = y + r * C;
+    for (size_t c = 0; c < C; c++) yr[c] = (float)(((double)xr[c] - mu[c]) * s2[c]);
+  }
+  free(acc);
+  return undefined(env);
+}
+
+static napi_value js_batch_norm_train_grad(napi_env env, napi_callback_info info) {
+  const char *fn = "batchNormTrainGrad";
+  napi_value argv[6];
+  float *dy, *y, *inv, *dx;
+  size_t ldy, ly, linv, ldx, M, C;
+  if (get_argv(env, info, fn, 6, argv) || get_f32(env, fn, argv[0], &dy, &ldy) || get_f32(env, fn, argv[1], &y, &ly) ||
+      get_f32(env, fn, argv[2], &inv, &linv) || get_f32(env, fn, argv[3], &dx, &ldx) || get_count(env, fn, argv[4], &M) ||
+      get_count(env, fn, argv[5], &C))
+    return NULL;
+  if (M < 1 || C < 1) return throw_msg(env, fn, "M and C must be ≥ 1"), NULL;
+  if (ldy < M * C || ly < M * C || ldx < M * C) return throw_msg(env, fn, "dy, y and dx must hold M·C floats"), NULL;
+  if (linv < C) return throw_msg(env, fn, "invStd must hold C floats"), NULL;
+  double *acc = calloc(2 * C, sizeof(double));
+  if (!acc) {
+    napi_throw_error(env, "ERR_MEMORY_ALLOCATION_FAILED", "ntk_kernels.batchNormTrainGrad: out of memory");
+    return NULL;
+  }
+  double *sd = acc, *sdy = acc + C;
+  for (size_t r = 0; r < M; r++) {
+    const float *dr = dy + r * C, *yr = y + r * C;
+    for (size_t c = 0; c < C; c++) {
+      sd[c] += dr[c];
+      sdy[c] += (double)dr[c] * yr[c];
+    }
+  }
+  for (size_t c = 0; c < C; c++) {
+    sd[c] /= (double)M;
+    sdy[c] /= (double)M;
+  }
+  for (size_t r = 0; r < M; r++) {
+    const float *dr = dy + r * C, *yr = y + r * C;
+    float *xr = dx + r * C;
+    for (size_t c = 0; c < C; c++) xr[c] = (float)((double)inv[c] * ((double)dr[c] - sd[c] - (double)yr[c] * sdy[c]));
+  }
+  free(acc);
+  return undefined(env);
+}
+
 /* ------------------------------------------------------------------ module */
 
 NAPI_MODULE_INIT() {
@@ -703,6 +805,8 @@ NAPI_MODULE_INIT() {
       {"patchGather", NULL, js_patch_gather, NULL, NULL, NULL, napi_enumerable, NULL},
       {"patchScatter", NULL, js_patch_scatter, NULL, NULL, NULL, napi_enumerable, NULL},
       {"reluGrad", NULL, js_relu_grad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"batchNormTrain", NULL, js_batch_norm_train, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"batchNormTrainGrad", NULL, js_batch_norm_train_grad, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

@@ -1,5 +1,6 @@
 import type { Tensor } from '@tensorflow/tfjs';
 import { tfRuntime } from '../tfjs/runtime.js';
+import { batchNormTrainOp, wasmBatchNormUsable } from '../tfjs/wasmBatchNorm.js';
 import { builtin } from './builtin.js';
 import { stateSlot } from './finiteState.js';
 import { SpecError, describeValue } from './specError.js';
@@ -72,6 +73,15 @@ export function batchNorm(opts: BatchNormOptions = {}, gammaInit = 1): Layer {
           const slot = stateSlot(() => [tf.zeros([channels]), tf.ones([channels])]);
           let mean: Tensor;
           let variance: Tensor;
+          if (slot.mode === 'train' && wasmBatchNormUsable(x)) {
+            // one native op forward and one backward on wasm (src/tfjs/wasmBatchNorm.ts): the same maps, sums in double
+            const [runMean, runVar] = slot.values;
+            const fused = batchNormTrainOp(x, runMean, runVar, epsilon, momentum);
+            slot.write([fused.runMean, fused.runVar]);
+            let z = fused.y;
+            if (affine) z = tf.add(tf.mul(z, params[0]), params[1]);
+            return z as unknown as FiniteValue;
+          }
           if (slot.mode === 'train') {
             mean = tf.mean(x, axes);
             variance = tf.mean(tf.square(tf.sub(x, mean)), axes);

@@ -51,6 +51,17 @@ export interface NativeKernels {
    * 1 for x > 0, else 0) and one float32 multiply. Absent in builds older than it.
    */
   reluGrad?(dy: Float32Array, x: Float32Array, out: Float32Array): void;
+  /**
+   * Batch normalization in training mode over x [M][C] float32: y = (x − μ)/√(σ² + ε) with the channel's mean and
+   * biased variance summed in double, invStd = 1/√(σ² + ε), and the running statistics newMean = runMean·m +
+   * μ·(1 − m) (newVar likewise) in float32. Absent in builds older than it.
+   */
+  batchNormTrain?(
+    x: Float32Array, runMean: Float32Array, runVar: Float32Array, y: Float32Array, invStd: Float32Array,
+    newMean: Float32Array, newVar: Float32Array, M: number, C: number, epsilon: number, momentum: number,
+  ): void;
+  /** Its input gradient: dx = invStd·(dy − mean(dy) − y·mean(dy·y)), channel means over the M rows in double. */
+  batchNormTrainGrad?(dy: Float32Array, y: Float32Array, invStd: Float32Array, dx: Float32Array, M: number, C: number): void;
 }
 
 /** Where the addon lives (one directory below the package root, from src/linalg/ and from dist/linalg/ alike). */

@@ -10,6 +10,7 @@ import { installWasmConcat } from './wasmConcat.js';
 import { installWasmGather } from './wasmGather.js';
 import { installWasmPatches } from './wasmPatches.js';
 import { installWasmReluGrad } from './wasmReluGrad.js';
+import { installWasmBatchNorm } from './wasmBatchNorm.js';
 import { installWasmSgd } from './wasmSgd.js';
 import { installWasmSlice } from './wasmSlice.js';
 import { provideTf } from './runtime.js';
@@ -39,6 +40,8 @@ export interface TfBackendInfo {
   sgdStep?: string;
   /** On wasm: whether relu's gradient runs as one fused native op or as tfjs's Step, Cast and Mul, and why. */
   reluGrad?: string;
+  /** On wasm: whether a training-mode batchNorm runs as one fused native op (and one for its gradient) or as tfjs ops. */
+  batchNorm?: string;
   /** The WebGPU adapter, when the backend is 'webgpu'. */
   adapter?: WebGpuAdapter;
 }
@@ -128,9 +131,10 @@ export async function initTfjs(preference: TfBackendName = 'auto'): Promise<TfBa
         const patches = installWasmPatches().reason;
         const sgdStep = installWasmSgd();
         const reluGrad = installWasmReluGrad();
+        const batchNorm = installWasmBatchNorm();
         const matMul = installNativeMatMul().reason;
         const reason = preference === 'wasm' ? 'requested' : `${preference === 'webgpu' ? 'fallback' : 'default'} (${tried.join('; ') || 'no native tfjs'})`;
-        return (active = { backend: 'wasm', reason, dtype: 'float32', matMul, patches, sgdStep, reluGrad });
+        return (active = { backend: 'wasm', reason, dtype: 'float32', matMul, patches, sgdStep, reluGrad, batchNorm });
       }
     } catch (e) {
       if (preference === 'wasm') throw new InputError(`the wasm backend failed to start: ${(e as Error).message}`);
