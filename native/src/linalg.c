@@ -22,6 +22,10 @@
  *       The same with at most maxThreads OpenBLAS threads for this call (0: OpenBLAS's count). The count is
  *       process-wide: it is lowered for the call and put back while the call holds count_lock exclusively, so
  *       other threads' BLAS calls wait rather than run on the lowered count.
+ *   sgemm(..., maxThreads, parts)
+ *       parts = 2: while OpenBLAS has ≥ 2 threads, the work is cut in two halves (of the batch, else of C's rows when
+ *       m ≥ n, else of its columns), one computed in the calling thread and one on a helper thread, each on one
+ *       OpenBLAS thread (count_lock held exclusively). With one OpenBLAS thread, or parts 0 or 1, one part.
  *   dsyrk(a, rows, cols, trans, alpha[, c[, lowerOnly]])
  *       alpha * A * A^T (trans=false, n = rows) or alpha * A^T * A
  *       (trans=true, n = cols) as a FULL symmetric n×n matrix. With c (an n×n Float64Array, e.g. over a
@@ -65,6 +69,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <time.h>
 #include <string.h>
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -379,6 +386,101 @@ static napi_value js_dgemm(napi_env env, napi_callback_info info) {
 
 /* ------------------------------------------------------------------- sgemm */
 
+/* One float32 product on one OpenBLAS thread with explicit leading dimensions (row-major). */
+typedef struct {
+  bool ta, tb;
+  int m, n, k, lda, ldb, ldc;
+  const float *a, *b;
+  float *c;
+} sgemm_job_t;
+
+static void run_sgemm_job(const sgemm_job_t *j) {
+  if (j->m > 0 && j->n > 0)
+    cblas_sgemm(CblasRowMajor, j->ta ? CblasTrans : CblasNoTrans, j->tb ? CblasTrans : CblasNoTrans, j->m, j->n, j->k,
+                1.0f, j->a, j->lda, j->b, j->ldb, 0.0f, j->c, j->ldc);
+}
+
+/* The helper thread of the two-part split: one for the process (split calls hold count_lock exclusively, so one
+ * job at a time), started on first use. Between jobs it polls for SPLIT_SPIN_NS, then sleeps on a condition
+ * variable: waking an idle core costs up to a millisecond on virtual machines (measured on the 2-core box), more than
+ * a product of the training step, and steps post products every 0.1–1 ms, so a short poll keeps it awake through a
+ * step without holding a core when no training runs. */
+#define SPLIT_SPIN_NS 2000000L
+static pthread_mutex_t split_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t split_go = PTHREAD_COND_INITIALIZER;
+static const sgemm_job_t *_Atomic split_jobs = NULL; /* the helper's jobs while one is posted */
+static atomic_int split_count = 0;
+static atomic_int split_posted = 0, split_finished = 0; /* sequence numbers of the last posted and finished jobs */
+static atomic_bool split_sleeping = false;
+static bool split_started = false;
+
+static long now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long)t.tv_sec * 1000000000L + t.tv_nsec;
+}
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+static void *split_main(void *arg) {
+  (void)arg;
+  int seen = 0;
+  for (;;) {
+    /* poll, then sleep until a job is posted */
+    const long until = now_ns() + SPLIT_SPIN_NS;
+    int spins = 0;
+    while (atomic_load(&split_posted) == seen) {
+      cpu_relax();
+      if (++spins % 256 == 0 && now_ns() > until) {
+        pthread_mutex_lock(&split_mu);
+        atomic_store(&split_sleeping, true);
+        while (atomic_load(&split_posted) == seen) pthread_cond_wait(&split_go, &split_mu);
+        atomic_store(&split_sleeping, false);
+        pthread_mutex_unlock(&split_mu);
+      }
+    }
+    seen = atomic_load(&split_posted);
+    const sgemm_job_t *jobs = atomic_load(&split_jobs);
+    const int count = atomic_load(&split_count);
+    for (int i = 0; i < count; i++) run_sgemm_job(&jobs[i]);
+    atomic_store(&split_finished, seen);
+  }
+  return NULL;
+}
+
+/* Runs mine[] here and theirs[] on the helper thread at once; false when the helper cannot start (then nothing ran).
+ * The caller holds count_lock exclusively. */
+static bool run_split(const sgemm_job_t *mine, int nm, const sgemm_job_t *theirs, int nt) {
+  if (!split_started) {
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    split_started = pthread_create(&t, &attr, split_main, NULL) == 0;
+    pthread_attr_destroy(&attr);
+    if (!split_started) return false;
+  }
+  atomic_store(&split_jobs, theirs);
+  atomic_store(&split_count, nt);
+  const int seq = atomic_load(&split_posted) + 1;
+  atomic_store(&split_posted, seq);
+  /* seq_cst: either the helper sees the new job before it sleeps, or this sees it asleep and wakes it */
+  if (atomic_load(&split_sleeping)) {
+    pthread_mutex_lock(&split_mu);
+    pthread_cond_signal(&split_go);
+    pthread_mutex_unlock(&split_mu);
+  }
+  for (int i = 0; i < nm; i++) run_sgemm_job(&mine[i]);
+  while (atomic_load(&split_finished) != seq) cpu_relax();
+  return true;
+}
+
 /* Bytes spanned by `count` blocks of `size` floats spaced `stride` apart (0 when empty). */
 static uint64_t span(uint64_t count, uint64_t stride, uint64_t size) {
   return (count == 0 || size == 0) ? 0 : (count - 1) * stride + size;
@@ -386,9 +488,9 @@ static uint64_t span(uint64_t count, uint64_t stride, uint64_t size) {
 
 static napi_value js_sgemm(napi_env env, napi_callback_info info) {
   const char *fn = "sgemm";
-  napi_value argv[12];
+  napi_value argv[13];
   size_t argc = 0;
-  if (get_args(env, info, fn, 11, 12, argv, &argc)) return NULL;
+  if (get_args(env, info, fn, 11, 13, argv, &argc)) return NULL;
   float *a, *b, *c;
   size_t alen, blen, clen;
   int batch, m, n, k, sa, sb;
@@ -400,8 +502,9 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
       get_flag(env, fn, argv[8], "transB", &tb) || get_dim(env, fn, argv[9], "strideA", &sa) ||
       get_dim(env, fn, argv[10], "strideB", &sb))
     return NULL;
-  int maxThreads = 0;
+  int maxThreads = 0, parts = 0;
   if (argc > 11 && get_dim(env, fn, argv[11], "maxThreads", &maxThreads)) return NULL;
+  if (argc > 12 && get_dim(env, fn, argv[12], "parts", &parts)) return NULL;
   uint64_t mk = (uint64_t)m * k, kn = (uint64_t)k * n, mn = (uint64_t)m * n;
   if (span(batch, sa, mk) > alen || span(batch, sb, kn) > blen || (uint64_t)batch * mn != clen) {
     char msg[256];
@@ -411,6 +514,10 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", msg);
     return NULL;
   }
+  if (parts != 0 && parts != 1 && parts != 2) {
+    napi_throw_range_error(env, NULL, "ntk_linalg.sgemm: parts must be 0, 1 or 2");
+    return NULL;
+  }
   if (clen == 0) return NULL;
   if ((const void *)c < (const void *)(a + alen) && (const void *)a < (const void *)(c + clen) && alen > 0) goto overlap;
   if ((const void *)c < (const void *)(b + blen) && (const void *)b < (const void *)(c + clen) && blen > 0) goto overlap;
@@ -418,18 +525,53 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
     memset(c, 0, clen * sizeof(float));
     return NULL;
   }
+  const int lda = imax1(ta ? m : k), ldb = imax1(tb ? k : n), ldc = imax1(n);
+  /* two parts: halves of the batch, or of C's rows (m ≥ n) or columns, each on one OpenBLAS thread, one here and
+   * one on the helper thread. OpenBLAS's own threads gained little or lost on these shapes (many rows, 8–64
+   * columns: BENCHMARKS.md); the halves give the same bits at any OpenBLAS thread count ≥ 2, other bits than one
+   * part. With OpenBLAS on one thread (a run pool's workers) there is no core to spare: one part, as parts = 0. */
+  const bool split = parts == 2 && (batch >= 2 || m >= 2 || n >= 2) && openblas_get_num_threads() >= 2;
   /* fewer threads for this call: OpenBLAS's count is process-wide, so it is lowered for the call and put back while
    * this call holds count_lock exclusively (other threads' BLAS calls wait; see count_lock) */
+  if (split) maxThreads = 1;
   const bool cap = maxThreads > 0 && openblas_get_num_threads() > maxThreads;
-  if (cap) pthread_rwlock_wrlock(&count_lock);
+  if (cap || split) pthread_rwlock_wrlock(&count_lock);
   else pthread_rwlock_rdlock(&count_lock);
   const int before = openblas_get_num_threads();
   const bool lowered = cap && before > maxThreads;
   if (lowered) openblas_set_num_threads(maxThreads);
-  for (int i = 0; i < batch; i++) {
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f,
-                a + (size_t)i * sa, imax1(ta ? m : k), b + (size_t)i * sb, imax1(tb ? k : n), 0.0f,
-                c + (size_t)i * mn, imax1(n));
+  bool done = false;
+  if (split) {
+    sgemm_job_t *jobs = malloc(sizeof(sgemm_job_t) * (size_t)(batch >= 2 ? batch : 2));
+    if (jobs) {
+      int nm = 0, nt = 0;
+      if (batch >= 2) {
+        /* the first half of the products here, the rest there */
+        const int h = batch / 2;
+        for (int i = 0; i < batch; i++)
+          jobs[i] = (sgemm_job_t){ta, tb, m, n, k, lda, ldb, ldc, a + (size_t)i * sa, b + (size_t)i * sb, c + (size_t)i * mn};
+        nm = h;
+        nt = batch - h;
+      } else if (m >= n && m >= 2) {
+        const int h = m / 2;
+        jobs[0] = (sgemm_job_t){ta, tb, h, n, k, lda, ldb, ldc, a, b, c};
+        jobs[1] = (sgemm_job_t){ta, tb, m - h, n, k, lda, ldb, ldc, a + (ta ? (size_t)h : (size_t)h * k), b, c + (size_t)h * n};
+        nm = nt = 1;
+      } else {
+        const int h = n / 2;
+        jobs[0] = (sgemm_job_t){ta, tb, m, h, k, lda, ldb, ldc, a, b, c};
+        jobs[1] = (sgemm_job_t){ta, tb, m, n - h, k, lda, ldb, ldc, a, b + (tb ? (size_t)h * k : (size_t)h), c + h};
+        nm = nt = 1;
+      }
+      done = run_split(jobs, nm, jobs + nm, nt);
+      free(jobs);
+    }
+  }
+  if (!done) {
+    for (int i = 0; i < batch; i++) {
+      cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f,
+                  a + (size_t)i * sa, lda, b + (size_t)i * sb, ldb, 0.0f, c + (size_t)i * mn, ldc);
+    }
   }
   if (lowered) openblas_set_num_threads(before);
   pthread_rwlock_unlock(&count_lock);

@@ -22,11 +22,13 @@ export interface NativeAddon {
    * consecutive. Any Float32Array view works (views into a wasm heap included); c must not overlap a or b.
    * `maxThreads` (> 0) caps OpenBLAS's threads for this call: the process-wide count is lowered and put back under
    * a lock that the addon's other BLAS calls (in any thread) wait on, so none of them runs on the lowered count (an
-   * addon built before it ignores it). Optional: an addon built before sgemm was added lacks it.
+   * addon built before it ignores it). `parts` = 2 cuts the work in two halves computed at once on two threads
+   * (each on one OpenBLAS thread) while OpenBLAS has ≥ 2 threads; otherwise one part. Optional: an addon built
+   * before sgemm was added lacks it.
    */
   sgemm?(
     a: Float32Array, b: Float32Array, c: Float32Array, batch: number, m: number, n: number, k: number,
-    transA: boolean, transB: boolean, strideA: number, strideB: number, maxThreads?: number,
+    transA: boolean, transB: boolean, strideA: number, strideB: number, maxThreads?: number, parts?: number,
   ): void;
   /**
    * alpha·A·Aᵀ (or alpha·AᵀA with trans), the full n×n matrix; with `c` (n×n, not overlapping a) written there and

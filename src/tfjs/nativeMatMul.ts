@@ -32,6 +32,39 @@ function oneThreadBelowFromEnv(): number {
 let oneThreadBelow = oneThreadBelowFromEnv();
 
 /**
+ * Products of at least this many multiply-adds (all of a batch together) are cut in two halves computed at once,
+ * one in the calling thread and one on the addon's helper thread, each on one OpenBLAS thread, while OpenBLAS has
+ * two threads or more (a single run; a run pool's workers have one and keep one part). Smaller products run on
+ * one OpenBLAS thread then, so OpenBLAS's own threads stay asleep: on the 2-core box its threads gained 0–40% on the
+ * convolutions' products (many rows, 8–64 columns) and slowed the work between products, while the halves ran
+ * 1.7–2.0× faster than one thread from 2^20 multiply-adds on (BENCHMARKS.md, "Two halves on two threads").
+ * 0: off, every product on OpenBLAS's thread count as before. NTK_SGEMM_SPLIT_FROM sets it.
+ */
+export const SGEMM_SPLIT_FROM = 2 ** 20;
+
+function splitFromEnv(): number {
+  const text = (process.env.NTK_SGEMM_SPLIT_FROM ?? '').trim();
+  if (text === '') return SGEMM_SPLIT_FROM;
+  const v = Number(text);
+  if (Number.isFinite(v) && v >= 0) return v;
+  process.stderr.write(`ntk: NTK_SGEMM_SPLIT_FROM must be a number ≥ 0, got "${text}"; ignored (${SGEMM_SPLIT_FROM})\n`);
+  return SGEMM_SPLIT_FROM;
+}
+
+let splitFrom = splitFromEnv();
+
+/**
+ * Sets the size from which a product is cut in two halves on two threads (0: never), in this thread (benchmarks and
+ * tests; NTK_SGEMM_SPLIT_FROM sets it from the start). Returns the previous value.
+ */
+export function setSgemmSplitFrom(multiplyAdds: number): number {
+  if (!(multiplyAdds >= 0)) throw new RangeError(`setSgemmSplitFrom: expected a size ≥ 0, got ${multiplyAdds}`);
+  const before = splitFrom;
+  splitFrom = multiplyAdds;
+  return before;
+}
+
+/**
  * Sets the size under which a product runs on one OpenBLAS thread, in this thread (for benchmarks and tests; the
  * environment's NTK_SGEMM_ONE_THREAD_BELOW sets it from the start). Returns the previous value.
  */
@@ -166,10 +199,14 @@ function makeKernel(sgemm: Sgemm, stock: KernelConfig['kernelFunc']): Kernel {
     const cv = backend.typedArrayFromHeap(out) as Float32Array;
     calls++;
     if (p.batch === 0 || p.m === 0 || p.n === 0) return out;
-    // small products on one thread: waking OpenBLAS's others costs more than they give (SGEMM_ONE_THREAD_BELOW)
-    const maxThreads = p.m * p.n * p.k < oneThreadBelow ? 1 : 0;
+    // large products in two halves on two threads (SGEMM_SPLIT_FROM), the rest on one OpenBLAS thread then;
+    // with the split off, small products on one thread only below SGEMM_ONE_THREAD_BELOW
+    const size = p.m * p.n * p.k;
+    const total = p.pairs ? size : size * p.batch;
+    const parts = splitFrom > 0 && total >= splitFrom ? 2 : 0;
+    const maxThreads = size < oneThreadBelow || (splitFrom > 0 && parts === 0) ? 1 : 0;
     if (!p.pairs) {
-      sgemm(av, bv, cv, p.batch, p.m, p.n, p.k, transposeA, transposeB, p.strideA, p.strideB, maxThreads);
+      sgemm(av, bv, cv, p.batch, p.m, p.n, p.k, transposeA, transposeB, p.strideA, p.strideB, maxThreads, parts);
       return out;
     }
     const mk = p.m * p.k;
@@ -178,7 +215,7 @@ function makeKernel(sgemm: Sgemm, stock: KernelConfig['kernelFunc']): Kernel {
     for (let t = 0; t < p.batch; t++) {
       const ia = p.pairs[2 * t] * mk;
       const ib = p.pairs[2 * t + 1] * kn;
-      sgemm(av.subarray(ia, ia + mk), bv.subarray(ib, ib + kn), cv.subarray(t * mn, (t + 1) * mn), 1, p.m, p.n, p.k, transposeA, transposeB, 0, 0, maxThreads);
+      sgemm(av.subarray(ia, ia + mk), bv.subarray(ib, ib + kn), cv.subarray(t * mn, (t + 1) * mn), 1, p.m, p.n, p.k, transposeA, transposeB, 0, 0, maxThreads, parts);
     }
     return out;
   }) as Kernel;
