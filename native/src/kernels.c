@@ -55,11 +55,14 @@
 #include <node_api.h>
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "twoThreads.h"
 #if defined(__linux__)
 #include <sys/mman.h>
 #include <unistd.h>
@@ -568,6 +571,41 @@ static int get_f32(napi_env env, const char *fn, napi_value v, float **d, size_t
   return 0;
 }
 
+/* ntk_linalg's helper thread (useTwoThreads), or NULL: the float32 loops below then run both halves here, in order.
+ * The halves split work whose results do not depend on the split (examples, rows, channels), so the bits are the
+ * same either way. Set from the main thread; worker threads of a run pool read it, and the helper refuses there. */
+static const ntk_two_threads_t *_Atomic two = NULL;
+
+/* Below this many floats a job stays on one thread: posting and joining cost a few microseconds. */
+#define TWO_THREADS_MIN 32768
+
+/* Runs fn(ctx, 0) and fn(ctx, 1): at once on two threads when the helper is there and the job is large enough. */
+static void run_halves(ntk_part_fn fn, void *ctx, size_t work) {
+  const ntk_two_threads_t *t = atomic_load(&two);
+  if (work >= TWO_THREADS_MIN && t && t->run(fn, ctx)) return;
+  fn(ctx, 0);
+  fn(ctx, 1);
+}
+
+static napi_value js_use_two_threads(napi_env env, napi_callback_info info) {
+  const char *fn = "useTwoThreads";
+  napi_value argv[1];
+  napi_valuetype vt;
+  if (get_argv(env, info, fn, 1, argv)) return NULL;
+  if (napi_typeof(env, argv[0], &vt) != napi_ok) return throw_msg(env, fn, "napi_typeof failed"), NULL;
+  if (vt == napi_null || vt == napi_undefined) {
+    atomic_store(&two, NULL);
+    return undefined(env);
+  }
+  void *p = NULL;
+  if (vt != napi_external || napi_get_value_external(env, argv[0], &p) != napi_ok || !p)
+    return throw_msg(env, fn, "expected ntk_linalg.twoThreadsHandle() or null"), NULL;
+  const ntk_two_threads_t *t = p;
+  if (t->version != NTK_TWO_THREADS_VERSION) return throw_msg(env, fn, "the linalg addon's helper has another version (rebuild both)"), NULL;
+  atomic_store(&two, t);
+  return undefined(env);
+}
+
 /* Reads (a, b, n, Si, C, idx, F, sum) and checks the sizes: a holds n·So·(sum ? 1 : F)·C (patches) or n·Si·C
  * (image) floats as `aIsImage` says, b the other; idx has So·F entries in [-1, Si). Returns 0 or -1 after throwing. */
 typedef struct {
@@ -605,25 +643,38 @@ static int get_patch_args(napi_env env, napi_callback_info info, const char *fn,
   return 0;
 }
 
-static napi_value js_patch_gather(napi_env env, napi_callback_info info) {
+/* Examples [i0, i1) of a patch op: half of them per thread. */
+typedef struct {
   patch_args_t p;
-  if (get_patch_args(env, info, "patchGather", true, &p)) return NULL;
-  const float *x = p.a;
-  float *out = p.b;
-  const size_t C = p.C, F = p.F, So = p.So, Si = p.Si;
-  for (size_t i = 0; i < p.n; i++) {
+  size_t half;
+} patch_job_t;
+
+static void patch_range(const patch_job_t *j, int part, size_t *i0, size_t *i1) {
+  *i0 = part == 0 ? 0 : j->half;
+  *i1 = part == 0 ? j->half : j->p.n;
+}
+
+static void gather_part(void *ctx, int part) {
+  const patch_job_t *j = ctx;
+  const patch_args_t *p = &j->p;
+  const float *x = p->a;
+  float *out = p->b;
+  const size_t C = p->C, F = p->F, So = p->So, Si = p->Si;
+  size_t i0, i1;
+  patch_range(j, part, &i0, &i1);
+  for (size_t i = i0; i < i1; i++) {
     const float *xi = x + i * Si * C;
-    if (!p.sum) {
+    if (!p->sum) {
       float *oi = out + i * So * F * C;
       if (C == 1) {
         /* one channel (a first conv on grey images): a call to memcpy per float cost 4× the copy itself */
         for (size_t e = 0; e < So * F; e++) {
-          const int32_t s = p.idx[e];
+          const int32_t s = p->idx[e];
           oi[e] = s < 0 ? 0.0f : xi[s];
         }
       } else {
         for (size_t e = 0; e < So * F; e++) {
-          const int32_t s = p.idx[e];
+          const int32_t s = p->idx[e];
           if (s < 0) memset(oi + e * C, 0, C * sizeof(float));
           else memcpy(oi + e * C, xi + (size_t)s * C, C * sizeof(float));
         }
@@ -634,7 +685,7 @@ static napi_value js_patch_gather(napi_env env, napi_callback_info info) {
         float *o = oi + q * C;
         for (size_t c = 0; c < C; c++) o[c] = 0.0f;
         for (size_t f = 0; f < F; f++) {
-          const int32_t s = p.idx[q * F + f];
+          const int32_t s = p->idx[q * F + f];
           if (s < 0) {
             for (size_t c = 0; c < C; c++) o[c] += 0.0f; /* padding adds zeros, as the sum of slices does */
           } else {
@@ -642,33 +693,42 @@ static napi_value js_patch_gather(napi_env env, napi_callback_info info) {
             for (size_t c = 0; c < C; c++) o[c] += xs[c];
           }
         }
-        if (p.scale) {
-          const float m = p.scale[q];
+        if (p->scale) {
+          const float m = p->scale[q];
           for (size_t c = 0; c < C; c++) o[c] = o[c] * m;
         }
       }
     }
   }
+}
+
+static napi_value js_patch_gather(napi_env env, napi_callback_info info) {
+  patch_job_t j;
+  if (get_patch_args(env, info, "patchGather", true, &j.p)) return NULL;
+  j.half = j.p.n / 2;
+  run_halves(gather_part, &j, j.p.n * j.p.So * (j.p.sum ? 1 : j.p.F) * j.p.C);
   return undefined(env);
 }
 
-static napi_value js_patch_scatter(napi_env env, napi_callback_info info) {
-  patch_args_t p;
-  if (get_patch_args(env, info, "patchScatter", false, &p)) return NULL;
-  const float *d = p.a;
-  float *dx = p.b;
-  const size_t C = p.C, F = p.F, So = p.So, Si = p.Si;
-  memset(dx, 0, p.n * Si * C * sizeof(float));
-  for (size_t i = 0; i < p.n; i++) {
+static void scatter_part(void *ctx, int part) {
+  const patch_job_t *j = ctx;
+  const patch_args_t *p = &j->p;
+  const float *d = p->a;
+  float *dx = p->b;
+  const size_t C = p->C, F = p->F, So = p->So, Si = p->Si;
+  size_t i0, i1;
+  patch_range(j, part, &i0, &i1);
+  memset(dx + i0 * Si * C, 0, (i1 - i0) * Si * C * sizeof(float));
+  for (size_t i = i0; i < i1; i++) {
     float *xi = dx + i * Si * C;
     for (size_t q = 0; q < So; q++) {
       for (size_t f = 0; f < F; f++) {
-        const int32_t s = p.idx[q * F + f];
+        const int32_t s = p->idx[q * F + f];
         if (s < 0) continue;
-        const float *ds = p.sum ? d + (i * So + q) * C : d + ((i * So + q) * F + f) * C;
+        const float *ds = p->sum ? d + (i * So + q) * C : d + ((i * So + q) * F + f) * C;
         float *xs = xi + (size_t)s * C;
-        if (p.scale) {
-          const float m = p.scale[q];
+        if (p->scale) {
+          const float m = p->scale[q];
           for (size_t c = 0; c < C; c++) xs[c] += ds[c] * m; /* -ffp-contract=off: the product rounds first */
         } else {
           for (size_t c = 0; c < C; c++) xs[c] += ds[c];
@@ -676,10 +736,35 @@ static napi_value js_patch_scatter(napi_env env, napi_callback_info info) {
       }
     }
   }
+}
+
+static napi_value js_patch_scatter(napi_env env, napi_callback_info info) {
+  patch_job_t j;
+  if (get_patch_args(env, info, "patchScatter", false, &j.p)) return NULL;
+  j.half = j.p.n / 2;
+  run_halves(scatter_part, &j, j.p.n * j.p.So * (j.p.sum ? 1 : j.p.F) * j.p.C);
   return undefined(env);
 }
 
 /* ------------------------------------------------------- relu's gradient (float32) */
+
+typedef struct {
+  const float *dy, *x;
+  float *out;
+  size_t len;
+} relu_job_t;
+
+static void relu_grad_part(void *ctx, int part) {
+  const relu_job_t *j = ctx;
+  const size_t half = j->len / 2, i0 = part == 0 ? 0 : half, i1 = part == 0 ? half : j->len;
+  /* dy · step(x), step as tfjs-wasm's Step kernel: NaN for NaN, 1 for x > 0, else 0; then one float32 multiply,
+   * as its Mul kernel does (dy·0 keeps the sign of dy's zero product: −0 for negative dy) */
+  for (size_t i = i0; i < i1; i++) {
+    const float v = j->x[i];
+    const float s = v != v ? v : (v > 0.0f ? 1.0f : 0.0f);
+    j->out[i] = j->dy[i] * s;
+  }
+}
 
 static napi_value js_relu_grad(napi_env env, napi_callback_info info) {
   const char *fn = "reluGrad";
@@ -690,17 +775,84 @@ static napi_value js_relu_grad(napi_env env, napi_callback_info info) {
       get_f32(env, fn, argv[2], &out, &lo))
     return NULL;
   if (ld != lx || lo != lx) return throw_msg(env, fn, "dy, x and out must have the same length"), NULL;
-  /* dy · step(x), step as tfjs-wasm's Step kernel: NaN for NaN, 1 for x > 0, else 0; then one float32 multiply,
-   * as its Mul kernel does (dy·0 keeps the sign of dy's zero product: −0 for negative dy) */
-  for (size_t i = 0; i < lx; i++) {
-    const float v = x[i];
-    const float s = v != v ? v : (v > 0.0f ? 1.0f : 0.0f);
-    out[i] = dy[i] * s;
-  }
+  relu_job_t j = {dy, x, out, lx};
+  run_halves(relu_grad_part, &j, lx);
   return undefined(env);
 }
 
 /* ------------------------------------------------------- batch normalization, training mode (float32 data) */
+
+/* One batch-normalization pass: the channel sums split by channels (each channel's sum in one thread, in row order,
+ * so the split does not change them), the elementwise pass split by rows. */
+typedef struct {
+  const float *x, *dy, *y, *inv;
+  float *out;
+  double *a, *b; /* per channel: forward μ then 1/√(σ² + ε), Σ(x − μ)²; backward mean(dy), mean(dy·y) */
+  size_t M, C;
+} bn_job_t;
+
+static void halves(size_t n, int part, size_t *i0, size_t *i1) {
+  *i0 = part == 0 ? 0 : n / 2;
+  *i1 = part == 0 ? n / 2 : n;
+}
+
+static void bn_stats_part(void *ctx, int part) {
+  const bn_job_t *j = ctx;
+  size_t c0, c1;
+  halves(j->C, part, &c0, &c1);
+  /* two passes in double: the mean, then the squares about it (no cancellation from Σx² − Mμ²) */
+  for (size_t r = 0; r < j->M; r++) {
+    const float *xr = j->x + r * j->C;
+    for (size_t c = c0; c < c1; c++) j->a[c] += xr[c];
+  }
+  for (size_t c = c0; c < c1; c++) j->a[c] /= (double)j->M;
+  for (size_t r = 0; r < j->M; r++) {
+    const float *xr = j->x + r * j->C;
+    for (size_t c = c0; c < c1; c++) {
+      const double d = (double)xr[c] - j->a[c];
+      j->b[c] += d * d;
+    }
+  }
+}
+
+static void bn_normalize_part(void *ctx, int part) {
+  const bn_job_t *j = ctx;
+  size_t r0, r1;
+  halves(j->M, part, &r0, &r1);
+  for (size_t r = r0; r < r1; r++) {
+    const float *xr = j->x + r * j->C;
+    float *yr = j->out + r * j->C;
+    for (size_t c = 0; c < j->C; c++) yr[c] = (float)(((double)xr[c] - j->a[c]) * j->b[c]);
+  }
+}
+
+static void bn_grad_sums_part(void *ctx, int part) {
+  const bn_job_t *j = ctx;
+  size_t c0, c1;
+  halves(j->C, part, &c0, &c1);
+  for (size_t r = 0; r < j->M; r++) {
+    const float *dr = j->dy + r * j->C, *yr = j->y + r * j->C;
+    for (size_t c = c0; c < c1; c++) {
+      j->a[c] += dr[c];
+      j->b[c] += (double)dr[c] * yr[c];
+    }
+  }
+  for (size_t c = c0; c < c1; c++) {
+    j->a[c] /= (double)j->M;
+    j->b[c] /= (double)j->M;
+  }
+}
+
+static void bn_grad_part(void *ctx, int part) {
+  const bn_job_t *j = ctx;
+  size_t r0, r1;
+  halves(j->M, part, &r0, &r1);
+  for (size_t r = r0; r < r1; r++) {
+    const float *dr = j->dy + r * j->C, *yr = j->y + r * j->C;
+    float *xr = j->out + r * j->C;
+    for (size_t c = 0; c < j->C; c++) xr[c] = (float)((double)j->inv[c] * ((double)dr[c] - j->a[c] - (double)yr[c] * j->b[c]));
+  }
+}
 
 static napi_value js_batch_norm_train(napi_env env, napi_callback_info info) {
   const char *fn = "batchNormTrain";
@@ -722,36 +874,20 @@ static napi_value js_batch_norm_train(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "ERR_MEMORY_ALLOCATION_FAILED", "ntk_kernels.batchNormTrain: out of memory");
     return NULL;
   }
-  double *mu = acc, *s2 = acc + C;
-  /* two passes in double: the mean, then the squares about it (no cancellation from Σx² − Mμ²) */
-  for (size_t r = 0; r < M; r++) {
-    const float *xr = x + r * C;
-    for (size_t c = 0; c < C; c++) mu[c] += xr[c];
-  }
-  for (size_t c = 0; c < C; c++) mu[c] /= (double)M;
-  for (size_t r = 0; r < M; r++) {
-    const float *xr = x + r * C;
-    for (size_t c = 0; c < C; c++) {
-      const double d = (double)xr[c] - mu[c];
-      s2[c] += d * d;
-    }
-  }
+  bn_job_t j = {x, NULL, NULL, NULL, y, acc, acc + C, M, C};
+  run_halves(bn_stats_part, &j, M * C);
   const float m32 = (float)mom, rest32 = (float)(1.0 - mom);
   for (size_t c = 0; c < C; c++) {
-    const double var = s2[c] / (double)M;
+    const double var = j.b[c] / (double)M;
     const double is = 1.0 / sqrt(var + eps);
-    s2[c] = is;
+    j.b[c] = is;
     inv[c] = (float)is;
-    const float meanF = (float)mu[c], varF = (float)var;
+    const float meanF = (float)j.a[c], varF = (float)var;
     const float a = rm[c] * m32, b = meanF * rest32, u = rv[c] * m32, v = varF * rest32;
     nm[c] = a + b;
     nv[c] = u + v;
   }
-  for (size_t r = 0; r < M; r++) {
-    const float *xr = x + r * C;
-    float *yr = y + r * C;
-    for (size_t c = 0; c < C; c++) yr[c] = (float)(((double)xr[c] - mu[c]) * s2[c]);
-  }
+  run_halves(bn_normalize_part, &j, M * C);
   free(acc);
   return undefined(env);
 }
@@ -773,23 +909,9 @@ static napi_value js_batch_norm_train_grad(napi_env env, napi_callback_info info
     napi_throw_error(env, "ERR_MEMORY_ALLOCATION_FAILED", "ntk_kernels.batchNormTrainGrad: out of memory");
     return NULL;
   }
-  double *sd = acc, *sdy = acc + C;
-  for (size_t r = 0; r < M; r++) {
-    const float *dr = dy + r * C, *yr = y + r * C;
-    for (size_t c = 0; c < C; c++) {
-      sd[c] += dr[c];
-      sdy[c] += (double)dr[c] * yr[c];
-    }
-  }
-  for (size_t c = 0; c < C; c++) {
-    sd[c] /= (double)M;
-    sdy[c] /= (double)M;
-  }
-  for (size_t r = 0; r < M; r++) {
-    const float *dr = dy + r * C, *yr = y + r * C;
-    float *xr = dx + r * C;
-    for (size_t c = 0; c < C; c++) xr[c] = (float)((double)inv[c] * ((double)dr[c] - sd[c] - (double)yr[c] * sdy[c]));
-  }
+  bn_job_t j = {NULL, dy, y, inv, dx, acc, acc + C, M, C};
+  run_halves(bn_grad_sums_part, &j, M * C);
+  run_halves(bn_grad_part, &j, M * C);
   free(acc);
   return undefined(env);
 }
@@ -807,6 +929,7 @@ NAPI_MODULE_INIT() {
       {"reluGrad", NULL, js_relu_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"batchNormTrain", NULL, js_batch_norm_train, NULL, NULL, NULL, napi_enumerable, NULL},
       {"batchNormTrainGrad", NULL, js_batch_norm_train_grad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"useTwoThreads", NULL, js_use_two_threads, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

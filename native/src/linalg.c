@@ -39,7 +39,11 @@
  *       is read).
  *   dposv(a, n, b, nrhs) -> X
  *       Solves A X = B for symmetric positive definite A (dpotrf + dpotrs).
- *   info() -> { config, corename, numThreads, numProcs, parallel }
+ *   info() -> { config, corename, numThreads, numProcs, parallel, helperJobs }
+ *       helperJobs: how many jobs the helper thread (sgemm's parts = 2, twoThreadsHandle) has run a part of.
+ *   twoThreadsHandle() -> external
+ *       The helper thread for ntk_kernels' useTwoThreads (native/src/twoThreads.h): it runs part 1 of a job while
+ *       the caller runs part 0, while OpenBLAS has ≥ 2 threads (holding count_lock exclusively meanwhile).
  *   structuredShare(acc, x1, x2, d1, d2, n1, n2, fanIn, width, k, gramScale, gramBias, scale)
  *       In place: acc += scale · (gramScale·X1 X2ᵀ + gramBias) ⊙ Σ_c D1_c D2_cᵀ (a dense layer's share of the
  *       structured empirical NTK; float32 products, float64 sums; x2 = d2 = null: the same points, by ssyrk).
@@ -73,6 +77,8 @@
 #include <stdbool.h>
 #include <time.h>
 #include <string.h>
+
+#include "twoThreads.h"
 #if defined(__linux__)
 #include <sys/mman.h>
 #include <unistd.h>
@@ -400,19 +406,20 @@ static void run_sgemm_job(const sgemm_job_t *j) {
                 1.0f, j->a, j->lda, j->b, j->ldb, 0.0f, j->c, j->ldc);
 }
 
-/* The helper thread of the two-part split: one for the process (split calls hold count_lock exclusively, so one
- * job at a time), started on first use. Between jobs it polls for SPLIT_SPIN_NS, then sleeps on a condition
- * variable: waking an idle core costs up to a millisecond on virtual machines (measured on the 2-core box), more than
- * a product of the training step, and steps post products every 0.1–1 ms, so a short poll keeps it awake through a
+/* The helper thread: one for the process, started on first use, running part 1 of one job at a time (its callers
+ * hold count_lock exclusively). Between jobs it polls for HELPER_SPIN_NS, then sleeps on a condition variable:
+ * waking an idle core costs up to a millisecond or two on virtual machines (measured on the 2-core box), more than a
+ * product of the training step, and a step posts work every 0.1–1 ms, so a short poll keeps it awake through a
  * step without holding a core when no training runs. */
-#define SPLIT_SPIN_NS 2000000L
-static pthread_mutex_t split_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t split_go = PTHREAD_COND_INITIALIZER;
-static const sgemm_job_t *_Atomic split_jobs = NULL; /* the helper's jobs while one is posted */
-static atomic_int split_count = 0;
-static atomic_int split_posted = 0, split_finished = 0; /* sequence numbers of the last posted and finished jobs */
-static atomic_bool split_sleeping = false;
-static bool split_started = false;
+#define HELPER_SPIN_NS 2000000L
+static pthread_mutex_t helper_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t helper_go = PTHREAD_COND_INITIALIZER;
+static _Atomic(ntk_part_fn) helper_fn = NULL;
+static void *_Atomic helper_ctx = NULL;
+static atomic_int helper_posted = 0, helper_finished = 0; /* sequence numbers of the last posted and finished jobs */
+static atomic_bool helper_sleeping = false;
+static atomic_long helper_jobs = 0; /* jobs whose part 1 the helper ran (info().helperJobs, for tests) */
+static bool helper_started = false;
 
 static long now_ns(void) {
   struct timespec t;
@@ -428,57 +435,87 @@ static inline void cpu_relax(void) {
 #endif
 }
 
-static void *split_main(void *arg) {
+static void *helper_main(void *arg) {
   (void)arg;
   int seen = 0;
   for (;;) {
-    /* poll, then sleep until a job is posted */
-    const long until = now_ns() + SPLIT_SPIN_NS;
+    const long until = now_ns() + HELPER_SPIN_NS;
     int spins = 0;
-    while (atomic_load(&split_posted) == seen) {
+    while (atomic_load(&helper_posted) == seen) {
       cpu_relax();
       if (++spins % 256 == 0 && now_ns() > until) {
-        pthread_mutex_lock(&split_mu);
-        atomic_store(&split_sleeping, true);
-        while (atomic_load(&split_posted) == seen) pthread_cond_wait(&split_go, &split_mu);
-        atomic_store(&split_sleeping, false);
-        pthread_mutex_unlock(&split_mu);
+        pthread_mutex_lock(&helper_mu);
+        atomic_store(&helper_sleeping, true);
+        while (atomic_load(&helper_posted) == seen) pthread_cond_wait(&helper_go, &helper_mu);
+        atomic_store(&helper_sleeping, false);
+        pthread_mutex_unlock(&helper_mu);
       }
     }
-    seen = atomic_load(&split_posted);
-    const sgemm_job_t *jobs = atomic_load(&split_jobs);
-    const int count = atomic_load(&split_count);
-    for (int i = 0; i < count; i++) run_sgemm_job(&jobs[i]);
-    atomic_store(&split_finished, seen);
+    seen = atomic_load(&helper_posted);
+    atomic_load(&helper_fn)(atomic_load(&helper_ctx), 1);
+    atomic_fetch_add(&helper_jobs, 1);
+    atomic_store(&helper_finished, seen);
   }
   return NULL;
 }
 
-/* Runs mine[] here and theirs[] on the helper thread at once; false when the helper cannot start (then nothing ran).
- * The caller holds count_lock exclusively. */
-static bool run_split(const sgemm_job_t *mine, int nm, const sgemm_job_t *theirs, int nt) {
-  if (!split_started) {
+/* fn(ctx, 0) here and fn(ctx, 1) on the helper at once; false when the helper cannot start (then nothing ran). The
+ * caller holds count_lock exclusively. */
+static bool helper_run(ntk_part_fn fn, void *ctx) {
+  if (!helper_started) {
     pthread_t t;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    split_started = pthread_create(&t, &attr, split_main, NULL) == 0;
+    helper_started = pthread_create(&t, &attr, helper_main, NULL) == 0;
     pthread_attr_destroy(&attr);
-    if (!split_started) return false;
+    if (!helper_started) return false;
   }
-  atomic_store(&split_jobs, theirs);
-  atomic_store(&split_count, nt);
-  const int seq = atomic_load(&split_posted) + 1;
-  atomic_store(&split_posted, seq);
+  atomic_store(&helper_fn, fn);
+  atomic_store(&helper_ctx, ctx);
+  const int seq = atomic_load(&helper_posted) + 1;
+  atomic_store(&helper_posted, seq);
   /* seq_cst: either the helper sees the new job before it sleeps, or this sees it asleep and wakes it */
-  if (atomic_load(&split_sleeping)) {
-    pthread_mutex_lock(&split_mu);
-    pthread_cond_signal(&split_go);
-    pthread_mutex_unlock(&split_mu);
+  if (atomic_load(&helper_sleeping)) {
+    pthread_mutex_lock(&helper_mu);
+    pthread_cond_signal(&helper_go);
+    pthread_mutex_unlock(&helper_mu);
   }
-  for (int i = 0; i < nm; i++) run_sgemm_job(&mine[i]);
-  while (atomic_load(&split_finished) != seq) cpu_relax();
+  fn(ctx, 0);
+  while (atomic_load(&helper_finished) != seq) cpu_relax();
   return true;
+}
+
+/* For ntk_kernels (twoThreadsHandle): two parts at once while OpenBLAS has ≥ 2 threads, i.e. outside a run pool. */
+static bool two_threads_run(ntk_part_fn fn, void *ctx) {
+  if (openblas_get_num_threads() < 2) return false;
+  pthread_rwlock_wrlock(&count_lock);
+  const bool ok = openblas_get_num_threads() >= 2 && helper_run(fn, ctx);
+  pthread_rwlock_unlock(&count_lock);
+  return ok;
+}
+
+static const ntk_two_threads_t two_threads = {NTK_TWO_THREADS_VERSION, two_threads_run};
+
+static napi_value js_two_threads_handle(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  if (napi_create_external(env, (void *)&two_threads, NULL, NULL, &out) != napi_ok) {
+    throw_last_napi_error(env, "twoThreadsHandle");
+    return NULL;
+  }
+  return out;
+}
+
+/* The halves of one sgemm call, for helper_run: part p runs jobs[first[p] .. first[p + 1]). */
+typedef struct {
+  const sgemm_job_t *jobs;
+  int first[3];
+} sgemm_parts_t;
+
+static void run_sgemm_part(void *ctx, int part) {
+  const sgemm_parts_t *p = ctx;
+  for (int i = p->first[part]; i < p->first[part + 1]; i++) run_sgemm_job(&p->jobs[i]);
 }
 
 /* Bytes spanned by `count` blocks of `size` floats spaced `stride` apart (0 when empty). */
@@ -563,7 +600,8 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
         jobs[1] = (sgemm_job_t){ta, tb, m, n - h, k, lda, ldb, ldc, a, b + (tb ? (size_t)h * k : (size_t)h), c + h};
         nm = nt = 1;
       }
-      done = run_split(jobs, nm, jobs + nm, nt);
+      sgemm_parts_t parts2 = {jobs, {0, nm, nm + nt}};
+      done = helper_run(run_sgemm_part, &parts2);
       free(jobs);
     }
   }
@@ -759,6 +797,8 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
   NAPI_CALL(env, fn, napi_set_named_property(env, obj, "numThreads", num));
   NAPI_CALL(env, fn, napi_create_int32(env, openblas_get_num_procs(), &num));
   NAPI_CALL(env, fn, napi_set_named_property(env, obj, "numProcs", num));
+  NAPI_CALL(env, fn, napi_create_double(env, (double)atomic_load(&helper_jobs), &num));
+  NAPI_CALL(env, fn, napi_set_named_property(env, obj, "helperJobs", num));
   return obj;
 }
 
@@ -921,6 +961,7 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"dgemm", NULL, js_dgemm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sgemm", NULL, js_sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"twoThreadsHandle", NULL, js_two_threads_handle, NULL, NULL, NULL, napi_enumerable, NULL},
       {"dsyrk", NULL, js_dsyrk, NULL, NULL, NULL, napi_enumerable, NULL},
       {"dsyevd", NULL, js_dsyevd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"dpotrf", NULL, js_dpotrf, NULL, NULL, NULL, napi_enumerable, NULL},

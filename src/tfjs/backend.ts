@@ -11,6 +11,7 @@ import { installWasmGather } from './wasmGather.js';
 import { installWasmPatches } from './wasmPatches.js';
 import { installWasmReluGrad } from './wasmReluGrad.js';
 import { installWasmBatchNorm } from './wasmBatchNorm.js';
+import { installNativeTwoThreads } from './nativeTwoThreads.js';
 import { installWasmSgd } from './wasmSgd.js';
 import { installWasmSlice } from './wasmSlice.js';
 import { provideTf } from './runtime.js';
@@ -42,6 +43,8 @@ export interface TfBackendInfo {
   reluGrad?: string;
   /** On wasm: whether a training-mode batchNorm runs as one fused native op (and one for its gradient) or as tfjs ops. */
   batchNorm?: string;
+  /** On wasm: whether the native float32 loops run their halves on two threads (the linalg addon's helper) or one. */
+  twoThreads?: string;
   /** The WebGPU adapter, when the backend is 'webgpu'. */
   adapter?: WebGpuAdapter;
 }
@@ -132,9 +135,10 @@ export async function initTfjs(preference: TfBackendName = 'auto'): Promise<TfBa
         const sgdStep = installWasmSgd();
         const reluGrad = installWasmReluGrad();
         const batchNorm = installWasmBatchNorm();
+        const twoThreads = installNativeTwoThreads();
         const matMul = installNativeMatMul().reason;
         const reason = preference === 'wasm' ? 'requested' : `${preference === 'webgpu' ? 'fallback' : 'default'} (${tried.join('; ') || 'no native tfjs'})`;
-        return (active = { backend: 'wasm', reason, dtype: 'float32', matMul, patches, sgdStep, reluGrad, batchNorm });
+        return (active = { backend: 'wasm', reason, dtype: 'float32', matMul, patches, sgdStep, reluGrad, batchNorm, twoThreads });
       }
     } catch (e) {
       if (preference === 'wasm') throw new InputError(`the wasm backend failed to start: ${(e as Error).message}`);

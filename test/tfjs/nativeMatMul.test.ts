@@ -3,7 +3,7 @@ import { parseOneLineSpec } from '../../src/layers/json.js';
 import { mat } from '../../src/linalg/matrix.js';
 import { loadNativeAddon } from '../../src/linalg/native.js';
 import { initTfjs, tf } from '../../src/tfjs/backend.js';
-import { installNativeMatMul, nativeMatMulCalls, nativeMatMulState, setSgemmOneThreadBelow, uninstallNativeMatMul } from '../../src/tfjs/nativeMatMul.js';
+import { installNativeMatMul, nativeMatMulCalls, nativeMatMulState, SGEMM_SPLIT_FROM, setSgemmOneThreadBelow, setSgemmSplitFrom, uninstallNativeMatMul } from '../../src/tfjs/nativeMatMul.js';
 import { trainRun } from '../../src/training/trainer.js';
 import type { EvalRecord, TrainData } from '../../src/training/types.js';
 import { Rng } from '../../src/util/random.js';
@@ -170,6 +170,8 @@ describe.skipIf(!available)('wasm BatchMatMul on OpenBLAS sgemm (skipped when na
   });
 
   it('products under the one-thread size run on one thread, larger ones on all (setSgemmOneThreadBelow)', () => {
+    const splitBefore = setSgemmSplitFrom(0); // the split off: OpenBLAS's own threads above the size
+    onTestFinished(() => void setSgemmSplitFrom(splitBefore));
     const count = addon!.info().numThreads;
     const rng = new Rng(22);
     const a = tf.tensor(Float32Array.from(rng.normals(128 * 256)), [128, 256]);
@@ -196,10 +198,54 @@ describe.skipIf(!available)('wasm BatchMatMul on OpenBLAS sgemm (skipped when na
     expect(() => setSgemmOneThreadBelow(-1)).toThrow(RangeError);
   });
 
+  it('products from the split size run in two halves on two threads (the helper runs one): within the bound, the same bits run to run, one part on one OpenBLAS thread', () => {
+    // two OpenBLAS threads whatever the machine (the split needs a count ≥ 2, not two cores, to run)
+    const prev = addon!.setNumThreads(2);
+    const splitBefore = setSgemmSplitFrom(1);
+    onTestFinished(() => {
+      addon!.setNumThreads(prev);
+      setSgemmSplitFrom(splitBefore);
+    });
+    expect(SGEMM_SPLIT_FROM).toBeGreaterThan(0); // on by default
+    const rng = new Rng(31);
+    const jobs = () => addon!.info().helperJobs ?? 0;
+    // halves of rows (m ≥ n), of columns (m < n), of a batch; transposes on either side
+    const cases: [number[], number[], boolean, boolean][] = [
+      [[97, 40], [40, 33], false, false],
+      [[40, 97], [33, 40], true, true],
+      [[21, 50], [50, 77], false, false],
+      [[50, 21], [77, 50], true, true],
+      [[5, 33, 35], [5, 35, 31], false, false],
+    ];
+    for (const [aShape, bShape, ta, tb] of cases) {
+      const before = jobs();
+      expect(check(aShape, bShape, ta, tb, rng)).toBe(1);
+      expect(jobs()).toBeGreaterThan(before); // the helper thread ran the second half
+    }
+    // run to run the same bits; with OpenBLAS on one thread (a pool's worker) one part: one thread's bits, no helper
+    const a = tf.tensor(Float32Array.from(rng.normals(300 * 200)), [300, 200]);
+    const b = tf.tensor(Float32Array.from(rng.normals(200 * 64)), [200, 64]);
+    const split1 = Array.from(tf.matMul(a, b).dataSync());
+    expect(Array.from(tf.matMul(a, b).dataSync())).toEqual(split1);
+    addon!.setNumThreads(1);
+    const before = jobs();
+    const one = Array.from(tf.matMul(a, b).dataSync());
+    expect(jobs()).toBe(before);
+    const off = setSgemmSplitFrom(0);
+    expect(Array.from(tf.matMul(a, b).dataSync())).toEqual(one);
+    setSgemmSplitFrom(off);
+    expect(() => setSgemmSplitFrom(-1)).toThrow(RangeError);
+    tf.dispose([a, b]);
+  });
+
   it('a seeded training run: identical logs run to run (at 2 and at 1 OpenBLAS threads), and the stock kernel\'s losses within 1e-4 relative', async () => {
-    // every product on all threads here (0), so that "2 threads" means it
+    // every product on all of OpenBLAS's threads here (no cap, no split), so that "2 threads" means it
     const belowBefore = setSgemmOneThreadBelow(0);
-    onTestFinished(() => void setSgemmOneThreadBelow(belowBefore));
+    const splitBefore = setSgemmSplitFrom(0);
+    onTestFinished(() => {
+      setSgemmOneThreadBelow(belowBefore);
+      setSgemmSplitFrom(splitBefore);
+    });
     // MLP 32-96-96-10 (products of 64×32×96 … 64×96×96, all over the threshold), MSE, SGD + L2, 40 steps of batch 64
     const rng = new Rng(3);
     const n = 256;

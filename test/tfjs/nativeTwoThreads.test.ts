@@ -1,0 +1,95 @@
+import { describe, expect, it, onTestFinished } from 'vitest';
+import type { Tensor } from '@tensorflow/tfjs';
+import { batchNorm } from '../../src/layers/batchNorm.js';
+import { runWithState } from '../../src/layers/finiteState.js';
+import { windowPatches, windowSum } from '../../src/layers/patches.js';
+import { windowTable } from '../../src/layers/window.js';
+import { loadNativeAddon } from '../../src/linalg/native.js';
+import { initTfjs, tf } from '../../src/tfjs/backend.js';
+import { setNativeTwoThreads } from '../../src/tfjs/nativeTwoThreads.js';
+import { wasmBatchNormCalls } from '../../src/tfjs/wasmBatchNorm.js';
+import { wasmPatchCalls } from '../../src/tfjs/wasmPatches.js';
+import { Rng } from '../../src/util/random.js';
+
+/**
+ * The native float32 loops of a training step run their two halves at once on the linalg addon's helper thread
+ * (src/tfjs/nativeTwoThreads.ts, native/src/kernels.c run_halves). The halves split examples (im2col, col2im, the
+ * window sums), elements (relu's gradient), channels (batchNorm's sums) or rows (its elementwise passes), so every
+ * output must equal, bit for bit, the output with the helper disconnected; and the helper must really run a part
+ * (its job count grows). Sizes are above the loops' 32 768-float minimum.
+ */
+const addon = loadNativeAddon().addon;
+const available = addon !== null && typeof addon.twoThreadsHandle === 'function';
+
+const bits = (t: Tensor): number[] => Array.from(new Uint32Array(new Float32Array(t.dataSync()).buffer));
+
+/** Every output of f with the helper connected and disconnected, and the helper jobs run while connected. */
+function bothWays(f: () => Tensor[]): { two: number[][]; one: number[][]; jobs: number } {
+  const jobs = () => addon!.info().helperJobs ?? 0;
+  const before = jobs();
+  setNativeTwoThreads(true);
+  const twoT = f();
+  const ran = jobs() - before;
+  setNativeTwoThreads(false);
+  const oneT = f();
+  setNativeTwoThreads(true);
+  const out = { two: twoT.map(bits), one: oneT.map(bits), jobs: ran };
+  tf.dispose([...twoT, ...oneT]);
+  return out;
+}
+
+describe.skipIf(!available)('native loops in two halves on the helper thread', () => {
+  it('im2col, col2im, window sums, relu\'s gradient and the fused batchNorm give the same bits on two threads as on one', async () => {
+    await initTfjs('wasm');
+    const prev = addon!.setNumThreads(2); // the helper runs while OpenBLAS has ≥ 2 threads, whatever the cores
+    onTestFinished(() => {
+      addon!.setNumThreads(prev);
+      setNativeTwoThreads(true);
+    });
+    const rng = new Rng(4);
+    const [n, h, w, c] = [17, 14, 14, 12]; // an odd batch: halves of 8 and 9 examples
+    const x = tf.tensor(Float32Array.from(rng.normals(n * h * w * c)), [n, h, w, c]);
+    const tab = windowTable([h, w], [3, 3], [1, 1], 'SAME', 'test');
+    const patchCalls = wasmPatchCalls();
+    const patches = bothWays(() => {
+      const p = windowPatches(x, [h, w], tab, [3, 3], [1, 1], 'SAME');
+      const dy = tf.tensor(Float32Array.from(new Rng(5).normals(p.size)), p.shape);
+      const dx = tf.grad((t: Tensor) => tf.sum(tf.mul(dy, windowPatches(t, [h, w], tab, [3, 3], [1, 1], 'SAME'))))(x);
+      return [p, dx];
+    });
+    expect(wasmPatchCalls()).toBeGreaterThan(patchCalls); // the native ops ran
+    expect(patches.two).toEqual(patches.one);
+    expect(patches.jobs).toBeGreaterThanOrEqual(2);
+
+    const pool = windowTable([h, w], [2, 2], [2, 2], 'SAME', 'test');
+    const scale = new Float32Array(49).fill(0.25);
+    const sums = bothWays(() => [windowSum(x, [h, w], pool, [2, 2], [2, 2], 'SAME', scale), tf.grad((t: Tensor) => tf.sum(windowSum(t, [h, w], pool, [2, 2], [2, 2], 'SAME', scale)))(x)]);
+    expect(sums.two).toEqual(sums.one);
+
+    const dy = tf.tensor(Float32Array.from(new Rng(6).normals(n * h * w * c)), [n, h, w, c]);
+    const relu = bothWays(() => [tf.grad((t: Tensor) => tf.sum(tf.mul(dy, tf.relu(t))))(x)]);
+    expect(relu.two).toEqual(relu.one);
+    expect(relu.jobs).toBeGreaterThanOrEqual(1);
+
+    const bn = batchNorm({ momentum: 0.9 }).finite!({ parameterization: 'ntk', fanIn: c, spatial: [h, w] });
+    const state = [tf.tensor(Float32Array.from({ length: c }, (_, k) => 0.1 * k)), tf.ones([c])];
+    const bnCalls = wasmBatchNormCalls();
+    const norm = bothWays(() => {
+      const forward = (t: Tensor) => runWithState('train', state, () => bn.apply([], t as never) as unknown as Tensor);
+      const { value, state: next } = forward(x);
+      const dx = tf.grad((t: Tensor) => tf.sum(tf.mul(dy, forward(t).value)))(x);
+      return [value, ...next, dx];
+    });
+    expect(wasmBatchNormCalls()).toBeGreaterThan(bnCalls);
+    expect(norm.two).toEqual(norm.one);
+    expect(norm.jobs).toBeGreaterThanOrEqual(4); // statistics and normalisation forward, sums and dx backward
+
+    // OpenBLAS on one thread (a run pool's worker): no helper, the same bits
+    addon!.setNumThreads(1);
+    const before = addon!.info().helperJobs ?? 0;
+    const single = windowPatches(x, [h, w], tab, [3, 3], [1, 1], 'SAME');
+    expect(addon!.info().helperJobs ?? 0).toBe(before);
+    expect(bits(single)).toEqual(patches.one[0]);
+    tf.dispose([x, dy, single, ...state]);
+  });
+});
