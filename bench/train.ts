@@ -11,11 +11,14 @@
  * sides. Each side runs `--rounds` times, alternated; its best round is reported. `--stock` adds ours on the stock
  * XNNPACK matMul (the native kernel uninstalled in the same process); `--tfjs-patches` adds ours with the native
  * im2col/col2im switched off (src/tfjs/wasmPatches.ts: patches from tfjs slices and concat, as before them);
- * `--blas1` adds ours with OpenBLAS at 1 thread (setLinalgThreads(1) for that run, then back); `--one-thread-below
+ * `--blas1` adds ours with OpenBLAS at 1 thread (setLinalgThreads(1) for that run, then back); `--no-halves` adds
+ * ours without the two-thread halves (products ≥ SGEMM_SPLIT_FROM on OpenBLAS's own threads, the native loops on
+ * one thread: setSgemmSplitFrom(0), setNativeTwoThreads(false)); `--tfjs-batch-norm` adds the wrn with batchNorm as
+ * tfjs ops (setFusedBatchNormEnabled(false)); `--one-thread-below
  * A,B,…` adds ours with products under A (B, …) multiply-adds on one OpenBLAS thread (setSgemmOneThreadBelow; 0: every
  * product on all threads), beside "ours" at the default (SGEMM_ONE_THREAD_BELOW).
  *
- * Run: npx tsx bench/train.ts [--nets mlp:1024,cnn:16,cnn:64,wrn:8,wrn:32] [--steps 100] [--rounds 2] [--stock] [--tfjs-patches] [--blas1] [--one-thread-below 0,33554432]
+ * Run: npx tsx bench/train.ts [--nets mlp:1024,cnn:16,cnn:64,wrn:8,wrn:32] [--steps 100] [--rounds 2] [--stock] [--tfjs-patches] [--blas1] [--no-halves] [--tfjs-batch-norm] [--one-thread-below 0,33554432]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -25,7 +28,9 @@ import { parseOneLineSpec } from '../src/layers/json.js';
 import { setLinalgThreads } from '../src/linalg/index.js';
 import { mat } from '../src/linalg/matrix.js';
 import { initTfjs } from '../src/tfjs/backend.js';
-import { installNativeMatMul, nativeMatMulState, setSgemmOneThreadBelow, uninstallNativeMatMul } from '../src/tfjs/nativeMatMul.js';
+import { installNativeMatMul, nativeMatMulState, setSgemmOneThreadBelow, setSgemmSplitFrom, uninstallNativeMatMul } from '../src/tfjs/nativeMatMul.js';
+import { setNativeTwoThreads } from '../src/tfjs/nativeTwoThreads.js';
+import { setFusedBatchNormEnabled } from '../src/tfjs/wasmBatchNorm.js';
 import { setWasmPatchesEnabled, wasmPatchesState } from '../src/tfjs/wasmPatches.js';
 import { trainRun } from '../src/training/trainer.js';
 import type { TrainData } from '../src/training/types.js';
@@ -42,6 +47,8 @@ const rounds = Number(flag('--rounds', '2'));
 const withStock = args.includes('--stock');
 const withTfjsPatches = args.includes('--tfjs-patches');
 const withBlas1 = args.includes('--blas1');
+const withNoHalves = args.includes('--no-halves');
+const withTfjsBatchNorm = args.includes('--tfjs-batch-norm');
 const oneThreadBelow = flag('--one-thread-below', '').split(',').filter((v) => v !== '').map(Number);
 const batch = 128;
 const n = 2048;
@@ -118,6 +125,19 @@ for (const net of nets) {
       setWasmPatchesEnabled(false);
       keep('ours, tfjs patches', (await trainRun({ ...opts, budget: lr * steps })).examplesPerSecond);
       setWasmPatchesEnabled(true);
+    }
+    if (withNoHalves && native) {
+      // as before the helper thread: every product on OpenBLAS's threads, the native loops on one thread
+      const splitBefore = setSgemmSplitFrom(0);
+      const connected = setNativeTwoThreads(false);
+      keep('ours, no halves', (await trainRun({ ...opts, budget: lr * steps })).examplesPerSecond);
+      setNativeTwoThreads(connected);
+      setSgemmSplitFrom(splitBefore);
+    }
+    if (withTfjsBatchNorm && model === 'wrn') {
+      const before = setFusedBatchNormEnabled(false);
+      keep('ours, tfjs batchNorm', (await trainRun({ ...opts, budget: lr * steps })).examplesPerSecond);
+      setFusedBatchNormEnabled(before);
     }
     if (withBlas1 && native) {
       const before = setLinalgThreads(1) ?? 1;

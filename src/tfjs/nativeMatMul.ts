@@ -247,7 +247,8 @@ export function installNativeMatMul(): NativeMatMulState {
   const stock = tf.getKernel('BatchMatMul', 'wasm');
   if (!stock) return (state = { active: false, reason: 'the wasm backend has no BatchMatMul kernel' });
   const threads = addon.info().numThreads;
-  state = { active: true, reason: `OpenBLAS sgemm (${addon.info().corename}, ${threads} thread${threads === 1 ? '' : 's'}) for products of ≥ ${NATIVE_MATMUL_MIN_FLOPS} multiply-adds` };
+  const split = splitFrom > 0 && threads >= 2 ? `; from ${splitFrom} multiply-adds in two halves on two threads (one OpenBLAS thread each), smaller ones on one` : '';
+  state = { active: true, reason: `OpenBLAS sgemm (${addon.info().corename}, ${threads} thread${threads === 1 ? '' : 's'}) for products of ≥ ${NATIVE_MATMUL_MIN_FLOPS} multiply-adds${split}` };
   if ((stock.kernelFunc as Kernel).ntkNativeMatMul) return state;
   const sgemm = addon.sgemm.bind(addon) as Sgemm;
   tf.unregisterKernel('BatchMatMul', 'wasm');

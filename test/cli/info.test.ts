@@ -7,6 +7,8 @@ interface InfoTfjs {
   patches?: string;
   sgdStep?: string;
   reluGrad?: string;
+  batchNorm?: string;
+  twoThreads?: string;
 }
 
 async function tfjsInfo(env: NodeJS.ProcessEnv): Promise<InfoTfjs> {
@@ -16,7 +18,7 @@ async function tfjsInfo(env: NodeJS.ProcessEnv): Promise<InfoTfjs> {
 }
 
 describe('ntk info names what runs the finite nets on wasm', () => {
-  it('patch kernels, the SGD step and relu\'s gradient: native / fused by default, the tfjs forms when switched off', async () => {
+  it('patch kernels, the SGD step, relu\'s gradient, batchNorm and the two-thread halves: native / fused by default, the tfjs forms when switched off', async () => {
     const on = await tfjsInfo(CLI_ENV);
     expect(on.backend).toBe('wasm');
     // the native form needs the kernels addon built with patchGather (CI builds it; a machine without a C compiler does not)
@@ -25,9 +27,15 @@ describe('ntk info names what runs the finite nets on wasm', () => {
     expect(on.sgdStep).toMatch(/^fused/);
     if (nativeKernels()?.reluGrad) expect(on.reluGrad).toMatch(/^fused/);
     else expect(on.reluGrad).toMatch(/^tfjs ops/);
-    const off = await tfjsInfo({ ...CLI_ENV, NTK_NATIVE_PATCHES: '0', NTK_FUSED_SGD: '0', NTK_NATIVE_RELU_GRAD: '0' });
+    if (nativeKernels()?.batchNormTrain) expect(on.batchNorm).toMatch(/^fused/);
+    else expect(on.batchNorm).toMatch(/^tfjs ops/);
+    if (nativeKernels()?.useTwoThreads) expect(on.twoThreads).toMatch(/^two halves|^one thread \(native linalg/);
+    else expect(on.twoThreads).toMatch(/^one thread/);
+    const off = await tfjsInfo({ ...CLI_ENV, NTK_NATIVE_PATCHES: '0', NTK_FUSED_SGD: '0', NTK_NATIVE_RELU_GRAD: '0', NTK_NATIVE_BATCH_NORM: '0', NTK_NATIVE_TWO_THREADS: '0' });
     expect(off.patches).toBe('disabled by NTK_NATIVE_PATCHES=0 (tfjs slices and concat)');
     expect(off.sgdStep).toBe('tfjs ops (NTK_FUSED_SGD=0)');
     expect(off.reluGrad).toBe('tfjs ops (NTK_NATIVE_RELU_GRAD=0)');
+    expect(off.batchNorm).toBe('tfjs ops (NTK_NATIVE_BATCH_NORM=0)');
+    expect(off.twoThreads).toBe('one thread (NTK_NATIVE_TWO_THREADS=0)');
   }, 60_000);
 });
