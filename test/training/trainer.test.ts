@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -198,6 +198,25 @@ describe('run folder lock', () => {
     const res = await trainRun(opts(dir));
     expect(res.steps).toBe(10);
     expect(existsSync(join(dir, 'run.lock'))).toBe(false);
+  });
+
+  it('an empty lock (its creator killed before it wrote its pid) is taken over once it is 2 s old; a new lock is written whole', async () => {
+    const dir = tempDir();
+    openWorkDir(dir, 'run');
+    const lock = join(dir, 'run.lock');
+    writeFileSync(lock, '');
+    await expect(trainRun(opts(dir))).rejects.toThrow(/being locked by another process right now/);
+    const old = new Date(Date.now() - 10_000);
+    utimesSync(lock, old, old);
+    const res = await trainRun(opts(dir));
+    expect(res.steps).toBe(10);
+    expect(existsSync(lock)).toBe(false);
+    // while a run holds it, the lock holds the pid and host, and no temporary file is left beside it
+    const dir2 = tempDir();
+    const run = trainRun({ ...opts(dir2), budget: 50 });
+    expect(readFileSync(join(dir2, 'run.lock'), 'utf8')).toBe(`${process.pid} ${hostname()}`);
+    expect(readdirSync(dir2).filter((f) => f.startsWith('run.lock.'))).toEqual([]);
+    await run;
   });
 
   it('two runs on one folder at once in the same process: the second is refused', async () => {
