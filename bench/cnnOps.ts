@@ -5,6 +5,7 @@
  * SHAPES=1 splits BatchMatMul by operand shapes.
  */
 import { tfRuntime } from '../src/tfjs/runtime.js';
+import { loadNativeAddon } from '../src/linalg/native.js';
 import { name, steps, timedRun, width } from './cnnSyntheticRun.js';
 
 const tf = tfRuntime();
@@ -33,7 +34,10 @@ for (const k of tf.getKernelsForBackend('wasm')) {
     },
   });
 }
+const helper = (): { helperJobs?: number; helperWakes?: number } => loadNativeAddon().addon?.info() ?? {};
+const h0 = helper();
 const res = await timedRun();
+const h1 = helper();
 const ms = (res.wallSeconds * 1000) / steps;
 let calls = 0;
 let kms = 0;
@@ -42,4 +46,5 @@ for (const s of stats.values()) {
   kms += s.ms;
 }
 console.log(`${name} width ${width}: ${ms.toFixed(1)} ms/step; ${(calls / steps).toFixed(0)} kernels/step taking ${(kms / steps).toFixed(1)} ms/step`);
+if (h1.helperJobs !== undefined) console.log(`helper thread: ${((h1.helperJobs - (h0.helperJobs ?? 0)) / steps).toFixed(1)} jobs/step, woken from sleep ${((h1.helperWakes ?? 0) - (h0.helperWakes ?? 0))} times in ${steps} steps`);
 for (const [k, s] of [...stats].sort((a, b) => b[1].ms - a[1].ms)) console.log(`${k.padEnd(36)} ${(s.calls / steps).toFixed(1).padStart(7)} calls ${(s.ms / steps).toFixed(2).padStart(7)} ms`);

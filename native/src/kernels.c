@@ -37,6 +37,9 @@
  *   reluGrad(dy, x, out)
  *       relu's gradient (float32, any views): out[i] = dy[i]·step(x[i]) with tfjs-wasm's step (NaN for NaN, 1 for
  *       x > 0, else 0), one float32 multiply: the bits of tfjs's Step, Cast and Mul kernels in one pass.
+ *   scale(x, s, out)
+ *       out[i] = x[i]·s, one float32 multiply each (s a float32 value): a tensor times a scalar, in halves on two
+ *       threads when useTwoThreads gave it the helper.
  *   batchNormTrain(x, runMean, runVar, y, invStd, newMean, newVar, M, C, epsilon, momentum)
  *       Batch normalization in training mode over x [M][C] (float32, any views): per channel c the mean μ and the
  *       biased variance σ² of the M values, summed in double (two passes: μ first, then Σ(x − μ)²), y = (x − μ)/√(σ² + ε)
@@ -780,6 +783,37 @@ static napi_value js_relu_grad(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* ------------------------------------------------------- a float32 tensor times a scalar */
+
+typedef struct {
+  const float *x;
+  float *out;
+  float s;
+  size_t len;
+} scale_job_t;
+
+static void scale_part(void *ctx, int part) {
+  const scale_job_t *j = ctx;
+  const size_t half = j->len / 2, i0 = part == 0 ? 0 : half, i1 = part == 0 ? half : j->len;
+  for (size_t i = i0; i < i1; i++) j->out[i] = j->x[i] * j->s;
+}
+
+static napi_value js_scale(napi_env env, napi_callback_info info) {
+  const char *fn = "scale";
+  napi_value argv[3];
+  float *x, *out;
+  size_t lx, lo;
+  double s;
+  if (get_argv(env, info, fn, 3, argv) || get_f32(env, fn, argv[0], &x, &lx) || get_num(env, fn, argv[1], &s) ||
+      get_f32(env, fn, argv[2], &out, &lo))
+    return NULL;
+  if (lo != lx) return throw_msg(env, fn, "x and out must have the same length"), NULL;
+  /* s is a float32 value passed as a double: the product is one float32 multiply, as tfjs-wasm's Multiply */
+  scale_job_t j = {x, out, (float)s, lx};
+  run_halves(scale_part, &j, lx);
+  return undefined(env);
+}
+
 /* ------------------------------------------------------- batch normalization, training mode (float32 data) */
 
 /* One batch-normalization pass: the channel sums split by channels (each channel's sum in one thread, in row order,
@@ -930,6 +964,7 @@ NAPI_MODULE_INIT() {
       {"batchNormTrain", NULL, js_batch_norm_train, NULL, NULL, NULL, napi_enumerable, NULL},
       {"batchNormTrainGrad", NULL, js_batch_norm_train_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"useTwoThreads", NULL, js_use_two_threads, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"scale", NULL, js_scale, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

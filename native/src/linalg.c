@@ -40,7 +40,8 @@
  *   dposv(a, n, b, nrhs) -> X
  *       Solves A X = B for symmetric positive definite A (dpotrf + dpotrs).
  *   info() -> { config, corename, numThreads, numProcs, parallel, helperJobs }
- *       helperJobs: how many jobs the helper thread (sgemm's parts = 2, twoThreadsHandle) has run a part of.
+ *       helperJobs: how many jobs the helper thread (sgemm's parts = 2, twoThreadsHandle) has run a part of;
+ *       helperWakes: how many of them were posted while it slept (it polls for 2 ms after a job, then sleeps).
  *   twoThreadsHandle() -> external
  *       The helper thread for ntk_kernels' useTwoThreads (native/src/twoThreads.h): it runs part 1 of a job while
  *       the caller runs part 0, while OpenBLAS has ≥ 2 threads (holding count_lock exclusively meanwhile).
@@ -419,6 +420,7 @@ static void *_Atomic helper_ctx = NULL;
 static atomic_int helper_posted = 0, helper_finished = 0; /* sequence numbers of the last posted and finished jobs */
 static atomic_bool helper_sleeping = false;
 static atomic_long helper_jobs = 0; /* jobs whose part 1 the helper ran (info().helperJobs, for tests) */
+static atomic_long helper_wakes = 0; /* jobs posted while it slept (info().helperWakes: how often it had to be woken) */
 static bool helper_started = false;
 
 static long now_ns(void) {
@@ -477,6 +479,7 @@ static bool helper_run(ntk_part_fn fn, void *ctx) {
   atomic_store(&helper_posted, seq);
   /* seq_cst: either the helper sees the new job before it sleeps, or this sees it asleep and wakes it */
   if (atomic_load(&helper_sleeping)) {
+    atomic_fetch_add(&helper_wakes, 1);
     pthread_mutex_lock(&helper_mu);
     pthread_cond_signal(&helper_go);
     pthread_mutex_unlock(&helper_mu);
@@ -799,6 +802,8 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
   NAPI_CALL(env, fn, napi_set_named_property(env, obj, "numProcs", num));
   NAPI_CALL(env, fn, napi_create_double(env, (double)atomic_load(&helper_jobs), &num));
   NAPI_CALL(env, fn, napi_set_named_property(env, obj, "helperJobs", num));
+  NAPI_CALL(env, fn, napi_create_double(env, (double)atomic_load(&helper_wakes), &num));
+  NAPI_CALL(env, fn, napi_set_named_property(env, obj, "helperWakes", num));
   return obj;
 }
 

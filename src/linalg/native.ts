@@ -49,7 +49,7 @@ export interface NativeAddon {
   dsyevd(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array };
   dpotrf(a: Float64Array, n: number): Float64Array;
   dposv(a: Float64Array, n: number, b: Float64Array, nrhs: number): Float64Array;
-  info(): { config: string; corename: string; parallel: string; numThreads: number; numProcs: number; helperJobs?: number };
+  info(): { config: string; corename: string; parallel: string; numThreads: number; numProcs: number; helperJobs?: number; helperWakes?: number };
   /**
    * The helper thread's handle for the kernels addon's `useTwoThreads` (an opaque external): the same thread that
    * runs sgemm's second half runs theirs, while OpenBLAS has ≥ 2 threads. Absent in builds older than it.

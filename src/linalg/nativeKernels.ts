@@ -63,12 +63,14 @@ export interface NativeKernels {
   /** Its input gradient: dx = invStd·(dy − mean(dy) − y·mean(dy·y)), channel means over the M rows in double. */
   batchNormTrainGrad?(dy: Float32Array, y: Float32Array, invStd: Float32Array, dx: Float32Array, M: number, C: number): void;
   /**
-   * Lets the float32 loops (patchGather, patchScatter, reluGrad, batchNormTrain and its gradient) run their two
+   * Lets the float32 loops (patchGather, patchScatter, reluGrad, scale, batchNormTrain and its gradient) run their two
    * halves at once on the linalg addon's helper thread: `handle` from its `twoThreadsHandle()`, or null to run them
    * in the calling thread again. The halves split examples, rows or channels, so the results are the same bits.
    * Absent in builds older than it.
    */
   useTwoThreads?(handle: unknown): void;
+  /** out[i] = x[i]·s in float32 (s a float32 value), any views of one length. Absent in builds older than it. */
+  scale?(x: Float32Array, s: number, out: Float32Array): void;
 }
 
 /** Where the addon lives (one directory below the package root, from src/linalg/ and from dist/linalg/ alike). */

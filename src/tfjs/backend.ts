@@ -12,6 +12,7 @@ import { installWasmPatches } from './wasmPatches.js';
 import { installWasmReluGrad } from './wasmReluGrad.js';
 import { installWasmBatchNorm } from './wasmBatchNorm.js';
 import { installNativeTwoThreads } from './nativeTwoThreads.js';
+import { installWasmScale } from './wasmScale.js';
 import { installWasmSgd } from './wasmSgd.js';
 import { installWasmSlice } from './wasmSlice.js';
 import { provideTf } from './runtime.js';
@@ -45,6 +46,8 @@ export interface TfBackendInfo {
   batchNorm?: string;
   /** On wasm: whether the native float32 loops run their halves on two threads (the linalg addon's helper) or one. */
   twoThreads?: string;
+  /** On wasm: whether a large tensor times a scalar runs as a native loop (two threads in a single run) or stock. */
+  scale?: string;
   /** The WebGPU adapter, when the backend is 'webgpu'. */
   adapter?: WebGpuAdapter;
 }
@@ -136,9 +139,10 @@ export async function initTfjs(preference: TfBackendName = 'auto'): Promise<TfBa
         const reluGrad = installWasmReluGrad();
         const batchNorm = installWasmBatchNorm();
         const twoThreads = installNativeTwoThreads();
+        const scale = installWasmScale();
         const matMul = installNativeMatMul().reason;
         const reason = preference === 'wasm' ? 'requested' : `${preference === 'webgpu' ? 'fallback' : 'default'} (${tried.join('; ') || 'no native tfjs'})`;
-        return (active = { backend: 'wasm', reason, dtype: 'float32', matMul, patches, sgdStep, reluGrad, batchNorm, twoThreads });
+        return (active = { backend: 'wasm', reason, dtype: 'float32', matMul, patches, sgdStep, reluGrad, batchNorm, twoThreads, scale });
       }
     } catch (e) {
       if (preference === 'wasm') throw new InputError(`the wasm backend failed to start: ${(e as Error).message}`);

@@ -9,6 +9,7 @@ interface InfoTfjs {
   reluGrad?: string;
   batchNorm?: string;
   twoThreads?: string;
+  scale?: string;
 }
 
 async function tfjsInfo(env: NodeJS.ProcessEnv): Promise<InfoTfjs> {
@@ -31,11 +32,14 @@ describe('ntk info names what runs the finite nets on wasm', () => {
     else expect(on.batchNorm).toMatch(/^tfjs ops/);
     if (nativeKernels()?.useTwoThreads) expect(on.twoThreads).toMatch(/^two halves|^one thread \(native linalg/);
     else expect(on.twoThreads).toMatch(/^one thread/);
-    const off = await tfjsInfo({ ...CLI_ENV, NTK_NATIVE_PATCHES: '0', NTK_FUSED_SGD: '0', NTK_NATIVE_RELU_GRAD: '0', NTK_NATIVE_BATCH_NORM: '0', NTK_NATIVE_TWO_THREADS: '0' });
+    if (nativeKernels()?.scale) expect(on.scale).toMatch(/^native/);
+    else expect(on.scale).toMatch(/^stock Multiply/);
+    const off = await tfjsInfo({ ...CLI_ENV, NTK_NATIVE_PATCHES: '0', NTK_FUSED_SGD: '0', NTK_NATIVE_RELU_GRAD: '0', NTK_NATIVE_BATCH_NORM: '0', NTK_NATIVE_TWO_THREADS: '0', NTK_NATIVE_SCALE: '0' });
     expect(off.patches).toBe('disabled by NTK_NATIVE_PATCHES=0 (tfjs slices and concat)');
     expect(off.sgdStep).toBe('tfjs ops (NTK_FUSED_SGD=0)');
     expect(off.reluGrad).toBe('tfjs ops (NTK_NATIVE_RELU_GRAD=0)');
     expect(off.batchNorm).toBe('tfjs ops (NTK_NATIVE_BATCH_NORM=0)');
     expect(off.twoThreads).toBe('one thread (NTK_NATIVE_TWO_THREADS=0)');
+    expect(off.scale).toBe('stock Multiply (NTK_NATIVE_SCALE=0)');
   }, 60_000);
 });

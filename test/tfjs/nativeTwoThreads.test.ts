@@ -14,7 +14,7 @@ import { Rng } from '../../src/util/random.js';
 /**
  * The native float32 loops of a training step run their two halves at once on the linalg addon's helper thread
  * (src/tfjs/nativeTwoThreads.ts, native/src/kernels.c run_halves). The halves split examples (im2col, col2im, the
- * window sums), elements (relu's gradient), channels (batchNorm's sums) or rows (its elementwise passes), so every
+ * window sums), elements (relu's gradient, a tensor times a scalar), channels (batchNorm's sums) or rows (its elementwise passes), so every
  * output must equal, bit for bit, the output with the helper disconnected; and the helper must really run a part
  * (its job count grows). Sizes are above the loops' 32 768-float minimum.
  */
@@ -70,6 +70,10 @@ describe.skipIf(!available)('native loops in two halves on the helper thread', (
     const relu = bothWays(() => [tf.grad((t: Tensor) => tf.sum(tf.mul(dy, tf.relu(t))))(x)]);
     expect(relu.two).toEqual(relu.one);
     expect(relu.jobs).toBeGreaterThanOrEqual(1);
+
+    const scaled = bothWays(() => [tf.mul(x, Math.fround(0.3)), tf.mul(tf.scalar(-1.7), dy)]);
+    expect(scaled.two).toEqual(scaled.one);
+    expect(scaled.jobs).toBeGreaterThanOrEqual(2);
 
     const bn = batchNorm({ momentum: 0.9 }).finite!({ parameterization: 'ntk', fanIn: c, spatial: [h, w] });
     const state = [tf.tensor(Float32Array.from({ length: c }, (_, k) => 0.1 * k)), tf.ones([c])];
