@@ -1,3 +1,17 @@
+/**
+ * A/B of the ways a single training run can use two cores, alternated in rounds in one process, medians and bests:
+ *   halves                          the default: products ≥ SGEMM_SPLIT_FROM in two halves on two threads (the
+ *                                   linalg addon's helper), smaller ones on one OpenBLAS thread; the native float32
+ *                                   loops (im2col, col2im, relu's gradient, scale, batchNorm) in halves too
+ *   halves, products only           the native loops on one thread (setNativeTwoThreads(false))
+ *   halves, loops only              products on OpenBLAS's own two threads, the loops in halves (shows what OpenBLAS's
+ *                                   polling threads do to the helper: do not mix them)
+ *   OpenBLAS 2 threads (no halves)  as before the helper: every product on OpenBLAS's threads, the loops on one
+ *   one thread                      OpenBLAS on one thread, no halves (a run pool's worker)
+ * The paper setup's net on 2048 random 14×14 images, batch 128, one evaluation per decade, as bench/train.ts.
+ *
+ * Run: npx tsx bench/halves.ts [cnn|wrn] [width] [rounds] [steps]   (e.g. cnn 16 5 100; wrn 8 5 60)
+ */
 import { paperSetup } from '../src/experiments/paperSetups.js';
 import { parseOneLineSpec } from '../src/layers/json.js';
 import { setLinalgThreads } from '../src/linalg/index.js';
