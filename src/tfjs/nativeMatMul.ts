@@ -19,17 +19,18 @@ export const NATIVE_MATMUL_MIN_FLOPS = 32 * 32 * 32;
  */
 export const SGEMM_ONE_THREAD_BELOW = 0;
 
-function oneThreadBelowFromEnv(): number {
-  const text = (process.env.NTK_SGEMM_ONE_THREAD_BELOW ?? '').trim();
-  if (text === '') return SGEMM_ONE_THREAD_BELOW;
+/** A size (multiply-adds, ≥ 0) from the environment variable `name`, or `fallback` when unset or invalid. */
+function sizeFromEnv(name: string, fallback: number): number {
+  const text = (process.env[name] ?? '').trim();
+  if (text === '') return fallback;
   const v = Number(text);
   if (Number.isFinite(v) && v >= 0) return v;
   // a tuning switch read at load: say once that it is ignored rather than fail every command
-  process.stderr.write(`ntk: NTK_SGEMM_ONE_THREAD_BELOW must be a number ≥ 0, got "${text}"; ignored (${SGEMM_ONE_THREAD_BELOW})\n`);
-  return SGEMM_ONE_THREAD_BELOW;
+  process.stderr.write(`ntk: ${name} must be a number ≥ 0, got "${text}"; ignored (${fallback})\n`);
+  return fallback;
 }
 
-let oneThreadBelow = oneThreadBelowFromEnv();
+let oneThreadBelow = sizeFromEnv('NTK_SGEMM_ONE_THREAD_BELOW', SGEMM_ONE_THREAD_BELOW);
 
 /**
  * Products of at least this many multiply-adds (all of a batch together) are cut in two halves computed at once,
@@ -42,16 +43,7 @@ let oneThreadBelow = oneThreadBelowFromEnv();
  */
 export const SGEMM_SPLIT_FROM = 2 ** 20;
 
-function splitFromEnv(): number {
-  const text = (process.env.NTK_SGEMM_SPLIT_FROM ?? '').trim();
-  if (text === '') return SGEMM_SPLIT_FROM;
-  const v = Number(text);
-  if (Number.isFinite(v) && v >= 0) return v;
-  process.stderr.write(`ntk: NTK_SGEMM_SPLIT_FROM must be a number ≥ 0, got "${text}"; ignored (${SGEMM_SPLIT_FROM})\n`);
-  return SGEMM_SPLIT_FROM;
-}
-
-let splitFrom = splitFromEnv();
+let splitFrom = sizeFromEnv('NTK_SGEMM_SPLIT_FROM', SGEMM_SPLIT_FROM);
 
 /**
  * Sets the size from which a product is cut in two halves on two threads (0: never), in this thread (benchmarks and

@@ -42,4 +42,12 @@ describe('ntk info names what runs the finite nets on wasm', () => {
     expect(off.twoThreads).toBe('one thread (NTK_NATIVE_TWO_THREADS=0)');
     expect(off.scale).toBe('stock Multiply (NTK_NATIVE_SCALE=0)');
   }, 60_000);
+
+  it('an invalid NTK_SGEMM_SPLIT_FROM or NTK_SGEMM_ONE_THREAD_BELOW is said once on stderr and ignored (the defaults run)', async () => {
+    const r = await runCliAsync(['info'], { env: { ...CLI_ENV, NTK_SGEMM_SPLIT_FROM: 'many', NTK_SGEMM_ONE_THREAD_BELOW: '-3' } });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('ntk: NTK_SGEMM_SPLIT_FROM must be a number ≥ 0, got "many"; ignored (1048576)');
+    expect(r.stderr).toContain('ntk: NTK_SGEMM_ONE_THREAD_BELOW must be a number ≥ 0, got "-3"; ignored (0)');
+    expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('ntk: NTK_SGEMM')).length).toBe(2);
+  }, 60_000);
 });
