@@ -10,7 +10,8 @@
  *   one thread                      OpenBLAS on one thread, no halves (a run pool's worker)
  * The paper setup's net on 2048 random 14×14 images, batch 128, one evaluation per decade, as bench/train.ts.
  *
- * Run: npx tsx bench/halves.ts [cnn|wrn] [width] [rounds] [steps]   (e.g. cnn 16 5 100; wrn 8 5 60)
+ * Run: npx tsx bench/halves.ts [cnn|wrn] [width] [rounds] [steps] [modes, comma-separated]   (e.g. cnn 16 5 100;
+ * wrn 8 5 60 'halves,one thread')
  */
 import { paperSetup } from '../src/experiments/paperSetups.js';
 import { parseOneLineSpec } from '../src/layers/json.js';
@@ -21,7 +22,8 @@ import { setSgemmSplitFrom } from '../src/tfjs/nativeMatMul.js';
 import { setNativeTwoThreads } from '../src/tfjs/nativeTwoThreads.js';
 import { trainRun } from '../src/training/trainer.js';
 import { Rng } from '../src/util/random.js';
-const [net = 'cnn', w = '16', roundsText = '7', stepsText = '100'] = process.argv.slice(2);
+const [net = 'cnn', w = '16', roundsText = '7', stepsText = '100', onlyText = ''] = process.argv.slice(2);
+const only = onlyText ? new Set(onlyText.split(',')) : null;
 await initTfjs('wasm');
 const setup = paperSetup(net)!;
 const rng = new Rng(1);
@@ -39,7 +41,7 @@ const configs: Record<string, () => () => void> = {
   'one thread': () => { const t = setLinalgThreads(1); return () => setLinalgThreads(t ?? 2); },
 };
 const res: Record<string, number[]> = {};
-for (let r = 0; r < Number(roundsText); r++) for (const [k, f] of Object.entries(configs)) {
+for (let r = 0; r < Number(roundsText); r++) for (const [k, f] of Object.entries(configs).filter(([name]) => !only || only.has(name))) {
   const undo = f();
   (res[k] ??= []).push((await trainRun({ ...opts, budget: setup.lr * Number(stepsText) })).examplesPerSecond);
   undo();
