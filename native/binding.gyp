@@ -19,7 +19,7 @@
     },
     {
       "target_name": "ntk_linalg",
-      "sources": ["src/linalg.c"],
+      "sources": ["src/linalg.c", "src/sgemmFma.c"],
       "defines": ["NAPI_VERSION=8"],
       "cflags_c": ["-std=c11", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "conditions": [

@@ -26,6 +26,13 @@
  *       parts = 2: while OpenBLAS has ≥ 2 threads, the work is cut in two halves (of the batch, else of C's rows when
  *       m ≥ n, else of its columns), one computed in the calling thread and one on a helper thread, each on one
  *       OpenBLAS thread (count_lock held exclusively). With one OpenBLAS thread, or parts 0 or 1, one part.
+ *       The products run on ntk_sgemm_fma (sgemmFma.h: every output one chain of FMAs over k in order, so the
+ *       same bits at any cut, thread count and vector width) unless setSgemmKernel("openblas") chose OpenBLAS.
+ *   setSgemmKernel(name) -> the previous name
+ *       sgemm's products from now on, process-wide: "auto" (the default: ntk_sgemm_fma on this CPU's widest kernel,
+ *       AVX-512 or AVX2+FMA; OpenBLAS on a CPU with neither), "avx512", "avx2", "portable" (ntk_sgemm_fma on that kernel: the same bits, for tests), or
+ *       "openblas" (cblas_sgemm: OpenBLAS's own bits, which depend on its thread count and core type). A name this
+ *       CPU cannot run throws a RangeError and changes nothing.
  *   dsyrk(a, rows, cols, trans, alpha[, c[, lowerOnly]])
  *       alpha * A * A^T (trans=false, n = rows) or alpha * A^T * A
  *       (trans=true, n = cols) as a FULL symmetric n×n matrix. With c (an n×n Float64Array, e.g. over a
@@ -39,7 +46,8 @@
  *       is read).
  *   dposv(a, n, b, nrhs) -> X
  *       Solves A X = B for symmetric positive definite A (dpotrf + dpotrs).
- *   info() -> { config, corename, numThreads, numProcs, parallel, helperJobs }
+ *   info() -> { config, corename, numThreads, numProcs, parallel, helperJobs, helperWakes, sgemmKernel }
+ *       sgemmKernel: what sgemm runs, "avx512", "avx2", "portable" or "openblas".
  *       helperJobs: how many jobs the helper thread (sgemm's parts = 2, twoThreadsHandle) has run a part of;
  *       helperWakes: how many of them were posted while it slept (it polls for 2 ms after a job, then sleeps).
  *   twoThreadsHandle() -> external
@@ -79,6 +87,7 @@
 #include <time.h>
 #include <string.h>
 
+#include "sgemmFma.h"
 #include "twoThreads.h"
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -393,16 +402,27 @@ static napi_value js_dgemm(napi_env env, napi_callback_info info) {
 
 /* ------------------------------------------------------------------- sgemm */
 
+/* true: sgemm's products on OpenBLAS (setSgemmKernel("openblas"), or "auto" on a CPU without a vector kernel of
+ * ntk_sgemm_fma); false: on ntk_sgemm_fma. Set once per process (sgemm_default_once), not per addon instance, so a
+ * worker thread loading the addon does not undo the main thread's choice. */
+static atomic_bool sgemm_openblas = false;
+static pthread_once_t sgemm_default_once = PTHREAD_ONCE_INIT;
+static void sgemm_default(void) { atomic_store(&sgemm_openblas, !ntk_sgemm_fma_vectorized()); }
+
 /* One float32 product on one OpenBLAS thread with explicit leading dimensions (row-major). */
 typedef struct {
   bool ta, tb;
   int m, n, k, lda, ldb, ldc;
   const float *a, *b;
   float *c;
+  bool openblas; /* on cblas_sgemm rather than ntk_sgemm_fma */
 } sgemm_job_t;
 
 static void run_sgemm_job(const sgemm_job_t *j) {
-  if (j->m > 0 && j->n > 0)
+  if (j->m <= 0 || j->n <= 0) return;
+  if (!j->openblas)
+    ntk_sgemm_fma(j->ta, j->tb, j->m, j->n, j->k, j->a, j->lda, j->b, j->ldb, j->c, j->ldc);
+  else
     cblas_sgemm(CblasRowMajor, j->ta ? CblasTrans : CblasNoTrans, j->tb ? CblasTrans : CblasNoTrans, j->m, j->n, j->k,
                 1.0f, j->a, j->lda, j->b, j->ldb, 0.0f, j->c, j->ldc);
 }
@@ -573,7 +593,9 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
   const bool split = parts == 2 && (batch >= 2 || m >= 2 || n >= 2) && openblas_get_num_threads() >= 2;
   /* fewer threads for this call: OpenBLAS's count is process-wide, so it is lowered for the call and put back while
    * this call holds count_lock exclusively (other threads' BLAS calls wait; see count_lock) */
+  const bool blas = atomic_load(&sgemm_openblas);
   if (split) maxThreads = 1;
+  if (!blas) maxThreads = 0; /* ntk_sgemm_fma never uses OpenBLAS's threads */
   const bool cap = maxThreads > 0 && openblas_get_num_threads() > maxThreads;
   if (cap || split) pthread_rwlock_wrlock(&count_lock);
   else pthread_rwlock_rdlock(&count_lock);
@@ -589,18 +611,18 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
         /* the first half of the products here, the rest there */
         const int h = batch / 2;
         for (int i = 0; i < batch; i++)
-          jobs[i] = (sgemm_job_t){ta, tb, m, n, k, lda, ldb, ldc, a + (size_t)i * sa, b + (size_t)i * sb, c + (size_t)i * mn};
+          jobs[i] = (sgemm_job_t){ta, tb, m, n, k, lda, ldb, ldc, a + (size_t)i * sa, b + (size_t)i * sb, c + (size_t)i * mn, blas};
         nm = h;
         nt = batch - h;
       } else if (m >= n && m >= 2) {
         const int h = m / 2;
-        jobs[0] = (sgemm_job_t){ta, tb, h, n, k, lda, ldb, ldc, a, b, c};
-        jobs[1] = (sgemm_job_t){ta, tb, m - h, n, k, lda, ldb, ldc, a + (ta ? (size_t)h : (size_t)h * k), b, c + (size_t)h * n};
+        jobs[0] = (sgemm_job_t){ta, tb, h, n, k, lda, ldb, ldc, a, b, c, blas};
+        jobs[1] = (sgemm_job_t){ta, tb, m - h, n, k, lda, ldb, ldc, a + (ta ? (size_t)h : (size_t)h * k), b, c + (size_t)h * n, blas};
         nm = nt = 1;
       } else {
         const int h = n / 2;
-        jobs[0] = (sgemm_job_t){ta, tb, m, h, k, lda, ldb, ldc, a, b, c};
-        jobs[1] = (sgemm_job_t){ta, tb, m, n - h, k, lda, ldb, ldc, a, b + (tb ? (size_t)h * k : (size_t)h), c + h};
+        jobs[0] = (sgemm_job_t){ta, tb, m, h, k, lda, ldb, ldc, a, b, c, blas};
+        jobs[1] = (sgemm_job_t){ta, tb, m, n - h, k, lda, ldb, ldc, a, b + (tb ? (size_t)h * k : (size_t)h), c + h, blas};
         nm = nt = 1;
       }
       sgemm_parts_t parts2 = {jobs, {0, nm, nm + nt}};
@@ -610,8 +632,8 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
   }
   if (!done) {
     for (int i = 0; i < batch; i++) {
-      cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f,
-                  a + (size_t)i * sa, lda, b + (size_t)i * sb, ldb, 0.0f, c + (size_t)i * mn, ldc);
+      const sgemm_job_t job = {ta, tb, m, n, k, lda, ldb, ldc, a + (size_t)i * sa, b + (size_t)i * sb, c + (size_t)i * mn, blas};
+      run_sgemm_job(&job);
     }
   }
   if (lowered) openblas_set_num_threads(before);
@@ -620,6 +642,37 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
 overlap:
   napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "ntk_linalg.sgemm: c must not overlap a or b");
   return NULL;
+}
+
+static const char *sgemm_kernel_name(void) { return atomic_load(&sgemm_openblas) ? "openblas" : ntk_sgemm_fma_kernel(); }
+
+static napi_value js_set_sgemm_kernel(napi_env env, napi_callback_info info) {
+  const char *fn = "setSgemmKernel";
+  napi_value argv[1];
+  size_t argc = 0;
+  if (get_args(env, info, fn, 1, 1, argv, &argc)) return NULL;
+  char name[32];
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "ntk_linalg.setSgemmKernel: name must be a string");
+    return NULL;
+  }
+  const char *before = sgemm_kernel_name();
+  napi_value out;
+  NAPI_CALL(env, fn, napi_create_string_utf8(env, before, NAPI_AUTO_LENGTH, &out));
+  if (strcmp(name, "openblas") == 0 || (strcmp(name, "auto") == 0 && !ntk_sgemm_fma_vectorized())) {
+    ntk_sgemm_fma_use("auto");
+    atomic_store(&sgemm_openblas, true);
+  } else if (ntk_sgemm_fma_use(name)) {
+    atomic_store(&sgemm_openblas, false);
+  } else {
+    char msg[160];
+    snprintf(msg, sizeof msg,
+             "ntk_linalg.setSgemmKernel: \"%s\" is not a kernel this CPU runs (auto, avx512, avx2, portable, openblas)", name);
+    napi_throw_range_error(env, NULL, msg);
+    return NULL;
+  }
+  return out;
 }
 
 /* ------------------------------------------------------------------- dsyrk */
@@ -804,6 +857,8 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
   NAPI_CALL(env, fn, napi_set_named_property(env, obj, "helperJobs", num));
   NAPI_CALL(env, fn, napi_create_double(env, (double)atomic_load(&helper_wakes), &num));
   NAPI_CALL(env, fn, napi_set_named_property(env, obj, "helperWakes", num));
+  NAPI_CALL(env, fn, napi_create_string_utf8(env, sgemm_kernel_name(), NAPI_AUTO_LENGTH, &s));
+  NAPI_CALL(env, fn, napi_set_named_property(env, obj, "sgemmKernel", s));
   return obj;
 }
 
@@ -963,9 +1018,11 @@ static napi_value js_structured_share(napi_env env, napi_callback_info info) {
 /* ------------------------------------------------------------------ module */
 
 NAPI_MODULE_INIT() {
+  pthread_once(&sgemm_default_once, sgemm_default);
   napi_property_descriptor props[] = {
       {"dgemm", NULL, js_dgemm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sgemm", NULL, js_sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setSgemmKernel", NULL, js_set_sgemm_kernel, NULL, NULL, NULL, napi_enumerable, NULL},
       {"twoThreadsHandle", NULL, js_two_threads_handle, NULL, NULL, NULL, napi_enumerable, NULL},
       {"dsyrk", NULL, js_dsyrk, NULL, NULL, NULL, napi_enumerable, NULL},
       {"dsyevd", NULL, js_dsyevd, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -49,7 +49,19 @@ export interface NativeAddon {
   dsyevd(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array };
   dpotrf(a: Float64Array, n: number): Float64Array;
   dposv(a: Float64Array, n: number, b: Float64Array, nrhs: number): Float64Array;
-  info(): { config: string; corename: string; parallel: string; numThreads: number; numProcs: number; helperJobs?: number; helperWakes?: number };
+  /**
+   * sgemm's float32 products from now on, process-wide: "auto" (the default: the addon's own fused-multiply-add
+   * product, native/src/sgemmFma.c, on this CPU's widest kernel, AVX-512 or AVX2+FMA, or OpenBLAS on a CPU with
+   * neither), "avx512", "avx2", "portable" (that kernel of the own product: the same bits) or "openblas". Returns the
+   * previous choice; throws a RangeError for a kernel this CPU cannot run. Absent in builds older than it.
+   */
+  setSgemmKernel?(name: SgemmKernel): SgemmKernel;
+  info(): {
+    config: string; corename: string; parallel: string; numThreads: number; numProcs: number;
+    helperJobs?: number; helperWakes?: number;
+    /** What sgemm runs (see setSgemmKernel); absent in builds older than it. */
+    sgemmKernel?: SgemmKernel;
+  };
   /**
    * The helper thread's handle for the kernels addon's `useTwoThreads` (an opaque external): the same thread that
    * runs sgemm's second half runs theirs, while OpenBLAS has ≥ 2 threads. Absent in builds older than it.
@@ -58,6 +70,13 @@ export interface NativeAddon {
   /** openblas_set_num_threads (process-wide); returns the previous count. */
   setNumThreads(n: number): number;
 }
+
+/**
+ * What computes the addon's float32 products: its own product (native/src/sgemmFma.c: every output one chain of
+ * fused multiply-adds over k in order, so the same bits on every kernel, thread count and cut into parts) on one of
+ * its kernels, or OpenBLAS's cblas_sgemm; "auto" (to set only) picks the CPU's widest kernel.
+ */
+export type SgemmKernel = 'auto' | 'avx512' | 'avx2' | 'portable' | 'openblas';
 
 /**
  * Where the addon lives. This module sits one directory below the package root both as

@@ -1,6 +1,6 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
-import { loadNativeAddon, type NativeAddon } from '../linalg/native.js';
+import { loadNativeAddon, type NativeAddon, type SgemmKernel } from '../linalg/native.js';
 import { tfRuntime } from './runtime.js';
 
 /**
@@ -29,6 +29,31 @@ function sizeFromEnv(name: string, fallback: number): number {
   process.stderr.write(`ntk: ${name} must be a number ≥ 0, got "${text}"; ignored (${fallback})\n`);
   return fallback;
 }
+
+/** The values NTK_SGEMM takes (see `SgemmKernel`). */
+const SGEMM_KERNELS: readonly SgemmKernel[] = ['auto', 'avx512', 'avx2', 'portable', 'openblas'];
+
+/**
+ * Applies NTK_SGEMM (auto | avx512 | avx2 | portable | openblas) to the addon, once per thread; an unknown value or a
+ * kernel this CPU lacks is said once on stderr and ignored (the default, auto, runs), like the other tuning switches.
+ */
+function applySgemmKernelFromEnv(addon: NativeAddon): void {
+  const text = (process.env.NTK_SGEMM ?? '').trim();
+  if (text === '' || typeof addon.setSgemmKernel !== 'function') return;
+  const known = (SGEMM_KERNELS as readonly string[]).includes(text);
+  try {
+    if (!known) throw new RangeError('unknown');
+    addon.setSgemmKernel(text as SgemmKernel);
+  } catch {
+    if (!sgemmEnvWarned) {
+      sgemmEnvWarned = true;
+      const why = known ? 'is not a kernel this CPU runs' : `must be one of ${SGEMM_KERNELS.join(', ')}`;
+      process.stderr.write(`ntk: NTK_SGEMM ${why}, got "${text}"; ignored (auto)\n`);
+    }
+  }
+}
+
+let sgemmEnvWarned = false;
 
 let oneThreadBelow = sizeFromEnv('NTK_SGEMM_ONE_THREAD_BELOW', SGEMM_ONE_THREAD_BELOW);
 
@@ -238,9 +263,16 @@ export function installNativeMatMul(): NativeMatMulState {
   if (typeof addon.sgemm !== 'function') return (state = { active: false, reason: 'native addon has no sgemm (stale build: run `node scripts/build-native.mjs`); stock XNNPACK matMul' });
   const stock = tf.getKernel('BatchMatMul', 'wasm');
   if (!stock) return (state = { active: false, reason: 'the wasm backend has no BatchMatMul kernel' });
-  const threads = addon.info().numThreads;
-  const split = splitFrom > 0 && threads >= 2 ? `; from ${splitFrom} multiply-adds in two halves on two threads (one OpenBLAS thread each), smaller ones on one` : '';
-  state = { active: true, reason: `OpenBLAS sgemm (${addon.info().corename}, ${threads} thread${threads === 1 ? '' : 's'}) for products of ≥ ${NATIVE_MATMUL_MIN_FLOPS} multiply-adds${split}` };
+  applySgemmKernelFromEnv(addon);
+  const info = addon.info();
+  const threads = info.numThreads;
+  const kernel = info.sgemmKernel ?? 'openblas';
+  const own = kernel !== 'openblas';
+  const split = splitFrom > 0 && threads >= 2 ? `; from ${splitFrom} multiply-adds in two halves on two threads${own ? '' : ' (one OpenBLAS thread each)'}, smaller ones on one` : '';
+  const what = own
+    ? `the addon's own fused-multiply-add sgemm (${kernel} kernel; the same bits at any thread count)`
+    : `OpenBLAS sgemm (${info.corename}, ${threads} thread${threads === 1 ? '' : 's'})`;
+  state = { active: true, reason: `${what} for products of ≥ ${NATIVE_MATMUL_MIN_FLOPS} multiply-adds${split}` };
   if ((stock.kernelFunc as Kernel).ntkNativeMatMul) return state;
   const sgemm = addon.sgemm.bind(addon) as Sgemm;
   tf.unregisterKernel('BatchMatMul', 'wasm');

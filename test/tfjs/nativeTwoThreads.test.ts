@@ -97,3 +97,35 @@ describe.skipIf(!available)('native loops in two halves on the helper thread', (
     tf.dispose([x, dy, single, ...state]);
   });
 });
+
+describe.skipIf(!available || typeof addon?.setSgemmKernel !== 'function' || addon.info().sgemmKernel === 'openblas')('a single run and a pooled run give the same bits (the addon\'s own product)', () => {
+  it('a seeded BatchNorm conv net trains to the same log on two threads (halves of products and loops) as on one', async (ctx) => {
+    await initTfjs('wasm');
+    if (addon!.info().sgemmKernel === 'openblas') ctx.skip(); // NTK_SGEMM=openblas: OpenBLAS's bits depend on the cut
+    const { paperSetup } = await import('../../src/experiments/paperSetups.js');
+    const { parseOneLineSpec } = await import('../../src/layers/json.js');
+    const { mat } = await import('../../src/linalg/matrix.js');
+    const { trainRun } = await import('../../src/training/trainer.js');
+    const { setSgemmSplitFrom } = await import('../../src/tfjs/nativeMatMul.js');
+    const setup = paperSetup('wrn')!;
+    const rng = new Rng(5);
+    const n = 256;
+    const oneHot = (rows: number) => mat(rows, 10, Float64Array.from({ length: rows * 10 }, (_, i) => (i % 10 === Math.floor(i / 10) % 10 ? 1 : 0)));
+    const data = { x: mat(n, 196, rng.normals(n * 196)), y: oneHot(n), xTest: mat(64, 196, rng.normals(64 * 196)), yTest: oneHot(64), inputShape: { spatial: [14, 14], width: 1 } };
+    const opts = { spec: parseOneLineSpec(setup.arch(4)), data, lr: setup.lr, lambda: 1e-3, batchSize: 64, budget: setup.lr * 8, evalsPerDecade: 4, loss: setup.loss, momentum: setup.momentum, backend: 'wasm' as const, seed: 9 };
+    const log = (r: Awaited<ReturnType<typeof trainRun>>): number[] => r.records.flatMap((x) => [x.trainLoss, x.testLoss, x.trainAcc, x.testAcc]);
+    const prev = addon!.setNumThreads(2); // a single run's count (the halves need ≥ 2, not two cores)
+    const split = setSgemmSplitFrom(1); // every product of the net in halves
+    onTestFinished(() => {
+      addon!.setNumThreads(prev);
+      setSgemmSplitFrom(split);
+    });
+    const jobs = addon!.info().helperJobs ?? 0;
+    const two = await trainRun(opts);
+    expect(addon!.info().helperJobs ?? 0).toBeGreaterThan(jobs); // the helper really ran halves
+    addon!.setNumThreads(1); // a run pool's worker: one part, no helper
+    const one = await trainRun(opts);
+    expect(log(two).length).toBeGreaterThan(8);
+    expect(log(two)).toEqual(log(one));
+  }, 120_000);
+});
