@@ -21,10 +21,11 @@
 #endif
 
 /* A micro-kernel: the MR×NR tile at c (leading dimension ldc) gets, for p = 0 … kc−1 in order,
- * c[r][j] = fma(A(r, p), bp[p·NR + j], c[r][j]), starting from +0 when `first`, else from the tile's values. A(r, p) is
+ * c[r][j] = fma(A(r, p), bp[p·ldb + j], c[r][j]), starting from +0 when `first`, else from the tile's values (ldb = NR
+ * for a packed panel of B, B's own leading dimension for B read in place). A(r, p) is
  * a[p·MR + r] for a packed panel, or a[r·lda + p] for rows of A read in place (the "rows" variant: no packing, for
  * products with few column panels, where packing A would cost as much as the multiply-adds). */
-typedef void (*micro_kernel_fn)(int kc, const float *a, int lda, const float *bp, float *c, int ldc, bool first);
+typedef void (*micro_kernel_fn)(int kc, const float *a, int lda, const float *bp, int ldb, float *c, int ldc, bool first);
 
 typedef struct {
   const char *name;
@@ -38,12 +39,12 @@ typedef struct {
 
 /* Portable: MR = 4, NR = 8, fmaf. */
 #define PORTABLE_KERNEL(NAME, A_RP, A_STEP)                                                                        \
-  static void NAME(int kc, const float *a, int lda, const float *bp, float *c, int ldc, bool first) {              \
+  static void NAME(int kc, const float *a, int lda, const float *bp, int ldb, float *c, int ldc, bool first) {     \
     (void)lda;                                                                                                     \
     float x[4][8];                                                                                                 \
     for (int r = 0; r < 4; r++)                                                                                    \
       for (int j = 0; j < 8; j++) x[r][j] = first ? 0.0f : c[r * ldc + j];                                         \
-    for (int p = 0; p < kc; p++, a += A_STEP, bp += 8)                                                             \
+    for (int p = 0; p < kc; p++, a += A_STEP, bp += ldb)                                                           \
       for (int r = 0; r < 4; r++)                                                                                  \
         for (int j = 0; j < 8; j++) x[r][j] = fmaf(A_RP, bp[j], x[r][j]);                                          \
     for (int r = 0; r < 4; r++)                                                                                    \
@@ -56,15 +57,15 @@ PORTABLE_KERNEL(kern_portable_rows, a[(size_t)r * lda], 1)
 /* An MR × (W·NV) micro-kernel for a vector of W floats: MR·NV accumulators, NV loads of B and MR broadcasts of A per
  * k. A_RP is A(r, p) relative to the moving pointer a, A_STEP how far a moves per p. */
 #define VECTOR_KERNEL(NAME, TARGET, VEC, W, ZERO, LOADU, LOAD, SET1, FMA, STOREU, MR, NV, A_RP, A_STEP)               \
-  __attribute__((target(TARGET))) static void NAME(int kc, const float *a, int lda, const float *bp, float *c,       \
-                                                   int ldc, bool first) {                                             \
+  __attribute__((target(TARGET))) static void NAME(int kc, const float *a, int lda, const float *bp, int ldb,       \
+                                                   float *c, int ldc, bool first) {                                   \
     (void)lda;                                                                                                        \
     VEC x[MR][NV];                                                                                                    \
     _Pragma("GCC unroll 24") for (int r = 0; r < MR; r++) _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)      \
         x[r][v] = first ? ZERO() : LOADU(c + r * ldc + W * v);                                                        \
-    for (int p = 0; p < kc; p++, a += A_STEP, bp += W * NV) {                                                         \
+    for (int p = 0; p < kc; p++, a += A_STEP, bp += ldb) {                                                            \
       VEC bv[NV];                                                                                                     \
-      _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) bv[v] = LOAD(bp + W * v);                                  \
+      _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) bv[v] = LOADU(bp + W * v);                                 \
       _Pragma("GCC unroll 24") for (int r = 0; r < MR; r++) {                                                         \
         const VEC av = SET1(A_RP);                                                                                    \
         _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) x[r][v] = FMA(av, bv[v], x[r][v]);                       \
@@ -273,17 +274,19 @@ static void unpacked(bool ta, bool tb, int m, int n, int k, const float *a, int 
     }
 }
 
-/* One way to compute a product: a member, C or Cᵀ (ct), and A packed or read in place (rowsA, when op(A) = A). */
+/* One way to compute a product: a member, C or Cᵀ (ct), A packed or read in place (rowsA, when op(A) = A), B packed
+ * or read in place (colsB, when op(B) = B). */
 typedef struct {
   const kernel_spec_t *s;
-  bool ct, rowsA;
+  bool ct, rowsA, colsB;
 } plan_t;
 
 static double ceil_div(double x, double y) { return ceil(x / y); }
 
 /* A rough cost of a plan in cycles, to choose among plans (never to change what is computed): the multiply-adds
  * with the tiles' padding at the member's issue rate, plus the packing (a strided gather costs about ten times a
- * contiguous copy), A read again per column panel when read in place, and a transposed write-back per k-block. */
+ * contiguous copy), A read again per column panel when read in place, B again per block of rows when read in place,
+ * and a transposed write-back per k-block. */
 static double plan_cost(const plan_t *q, bool ta, bool tb, int m, int n, int k) {
   const kernel_spec_t *s = q->s;
   const double pm = ceil_div(m, s->mr) * s->mr, pn = ceil_div(n, s->nr) * s->nr;
@@ -291,7 +294,8 @@ static double plan_cost(const plan_t *q, bool ta, bool tb, int m, int n, int k) 
   const double columnBlocks = ceil_div(n, s->nc), panels = ceil_div(n, s->nr);
   if (q->rowsA) cost += 0.1 * (double)m * k * panels;
   else cost += (ta ? 0.1 : 1.0) * (double)m * k * columnBlocks;
-  cost += (tb ? 1.0 : 0.1) * (double)n * k;
+  if (q->colsB) cost += 0.05 * (double)n * k * ceil_div(m, s->mc);
+  else cost += (tb ? 1.0 : 0.1) * (double)n * k;
   if (q->ct) cost += 2.0 * (double)m * n * ceil_div(k, s->kc);
   return cost;
 }
@@ -300,7 +304,7 @@ static double plan_cost(const plan_t *q, bool ta, bool tb, int m, int n, int k) 
 static void blocked(const plan_t *q, bool ta, bool tb, int m, int n, int k, const float *a, int lda, const float *b,
                     int ldb, float *c, int ldc) {
   const kernel_spec_t *s = q->s;
-  const bool ct = q->ct, rowsA = q->rowsA && !ta;
+  const bool ct = q->ct, rowsA = q->rowsA && !ta, colsB = q->colsB && !tb;
   const int mr = s->mr, nr = s->nr;
   const int kcMax = k < s->kc ? k : s->kc;
   const int mcMax = ((m < s->mc ? m : s->mc) + mr - 1) / mr * mr;
@@ -318,7 +322,10 @@ static void blocked(const plan_t *q, bool ta, bool tb, int m, int n, int k, cons
     for (int p0 = 0; p0 < k; p0 += s->kc) {
       const int kc = k - p0 < s->kc ? k - p0 : s->kc;
       const bool first = p0 == 0;
-      pack_b(s, tb, b, ldb, p0, kc, j0, nc, bp);
+      /* read in place, only a last panel short of NR columns is packed (the kernel reads NR columns) */
+      const int fullCols = colsB ? nc / nr * nr : 0;
+      if (!colsB) pack_b(s, tb, b, ldb, p0, kc, j0, nc, bp);
+      else if (fullCols < nc) pack_b(s, tb, b, ldb, p0, kc, j0 + fullCols, nc - fullCols, bp);
       for (int i0 = 0; i0 < m; i0 += s->mc) {
         const int mc = m - i0 < s->mc ? m - i0 : s->mc;
         /* read in place, only a last panel short of MR rows is packed (the kernel reads MR rows) */
@@ -330,12 +337,14 @@ static void blocked(const plan_t *q, bool ta, bool tb, int m, int n, int k, cons
           for (int ir = 0; ir < mc; ir += mr) {
             const int rows = mc - ir < mr ? mc - ir : mr;
             const int i = i0 + ir, j = j0 + jr;
-            const float *bpanel = bp + (size_t)jr * kc;
+            const bool bInPlace = jr < fullCols;
+            const float *bpanel = bInPlace ? b + (size_t)p0 * ldb + j : bp + (size_t)(jr - fullCols) * kc;
+            const int bstep = bInPlace ? ldb : nr;
             const bool inPlace = ir < fullRows;
             const micro_kernel_fn kern = inPlace ? s->rows : s->packed;
             const float *apanel = inPlace ? a + (size_t)i * lda + p0 : ap + (size_t)(ir - fullRows) * kc;
             if (!ct && rows == mr && cols == nr) {
-              kern(kc, apanel, lda, bpanel, c + (size_t)i * ldc + j, ldc, first);
+              kern(kc, apanel, lda, bpanel, bstep, c + (size_t)i * ldc + j, ldc, first);
               continue;
             }
             /* an edge tile, or a transposed output: through a full tile, C's partial sums copied in and the valid
@@ -344,7 +353,7 @@ static void blocked(const plan_t *q, bool ta, bool tb, int m, int n, int k, cons
               for (int r = 0; r < rows; r++)
                 for (int t = 0; t < cols; t++)
                   tile[r * nr + t] = ct ? c[(size_t)(j + t) * ldc + i + r] : c[(size_t)(i + r) * ldc + j + t];
-            kern(kc, apanel, lda, bpanel, tile, nr, first);
+            kern(kc, apanel, lda, bpanel, bstep, tile, nr, first);
             if (ct) {
               for (int t = 0; t < cols; t++)
                 for (int r = 0; r < rows; r++) c[(size_t)(j + t) * ldc + i + r] = tile[r * nr + t];
@@ -369,15 +378,19 @@ void ntk_sgemm_fma(bool ta, bool tb, int m, int n, int k, const float *a, int ld
    * a few columns, e.g. a convolution with 8 channels, whose rows become the short side), A packed or read in place.
    * Every output is the same chain whichever runs. */
   const kernel_family_t *f = choose();
-  plan_t best = {&f->members[0], false, false};
+  plan_t best = {&f->members[0], false, false, false};
   double least = INFINITY;
   for (int t = 0; t < 2; t++)
     for (int i = 0; i < f->count; i++)
-      for (int r = 0; r < 2; r++) {
-        /* the (possibly transposed) problem's A is read in place only when it is stored by rows */
-        const bool aTrans = t ? !tb : ta;
-        if (r && aTrans) continue;
-        const plan_t q = {&f->members[i], t == 1, r == 1};
+      for (int r = 0; r < 4; r++) {
+        /* the (possibly transposed) problem's A is read in place only when stored by rows, its B when by columns */
+        const bool aTrans = t ? !tb : ta, bTrans = t ? !ta : tb;
+        if (((r & 1) && aTrans) || ((r & 2) && bTrans)) continue;
+        /* B in place only for one or two row panels (weight gradients' short side): with more, a panel read in
+         * place is re-read per row panel, and rows of B 4 KiB apart fight over the same L1 sets (measured: the MLP's
+         * 128×1024·1024×1024 at half speed on the AVX2 members) */
+        if ((r & 2) && (t ? n : m) > 2 * f->members[i].mr) continue;
+        const plan_t q = {&f->members[i], t == 1, (r & 1) != 0, (r & 2) != 0};
         const double w = t ? plan_cost(&q, !tb, !ta, n, m, k) : plan_cost(&q, ta, tb, m, n, k);
         if (w < least) {
           least = w;

@@ -4,6 +4,7 @@ import { CLI_ENV, runCliAsync } from '../cliHelpers.js';
 
 interface InfoTfjs {
   backend: string;
+  matMul?: string;
   patches?: string;
   sgdStep?: string;
   reluGrad?: string;
@@ -41,6 +42,25 @@ describe('ntk info names what runs the finite nets on wasm', () => {
     expect(off.batchNorm).toBe('tfjs ops (NTK_NATIVE_BATCH_NORM=0)');
     expect(off.twoThreads).toBe('one thread (NTK_NATIVE_TWO_THREADS=0)');
     expect(off.scale).toBe('stock Multiply (NTK_NATIVE_SCALE=0)');
+  }, 60_000);
+
+  it('NTK_SGEMM chooses what computes the products (the own fma product by default where the CPU has AVX2+FMA, OpenBLAS on request); a bad value is said once and ignored', async () => {
+    const { loadNativeAddon } = await import('../../src/linalg/native.js');
+    const addon = loadNativeAddon().addon;
+    if (!addon || typeof addon.setSgemmKernel !== 'function') return; // an addon without it has OpenBLAS only
+    const own = addon.info().sgemmKernel !== 'openblas';
+    const on = await tfjsInfo(CLI_ENV);
+    if (own) expect(on.matMul).toMatch(/^the addon's own fused-multiply-add sgemm \((avx512|avx2) kernel; the same bits at any thread count\)/);
+    else expect(on.matMul).toMatch(/^OpenBLAS sgemm/);
+    const blas = await tfjsInfo({ ...CLI_ENV, NTK_SGEMM: 'openblas' });
+    expect(blas.matMul).toMatch(/^OpenBLAS sgemm \(/);
+    const portable = await tfjsInfo({ ...CLI_ENV, NTK_SGEMM: 'portable' });
+    expect(portable.matMul).toMatch(/\(portable kernel;/);
+    const r = await runCliAsync(['info'], { env: { ...CLI_ENV, NTK_SGEMM: 'fastest' } });
+    expect(r.status).toBe(0);
+    expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('ntk: NTK_SGEMM'))).toEqual([
+      'ntk: NTK_SGEMM must be one of auto, avx512, avx2, portable, openblas, got "fastest"; ignored (auto)',
+    ]);
   }, 60_000);
 
   it('an invalid NTK_SGEMM_SPLIT_FROM or NTK_SGEMM_ONE_THREAD_BELOW is said once on stderr and ignored (the defaults run)', async () => {
