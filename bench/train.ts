@@ -1,6 +1,6 @@
 /**
- * Training throughput of ntk-l2's trainer (trainRun: tfjs wasm, autodiff; the wasm matMul on OpenBLAS sgemm when
- * the native addon is built) beside PyTorch on the CPU (Debian python3-torch, /usr/bin/python3, bench/train_torch.py)
+ * Training throughput of ntk-l2's trainer (trainRun: tfjs wasm, autodiff; the wasm matMul on the native addon's
+ * own fused-multiply-add sgemm, native/src/sgemmFma.c, when the addon is built) beside PyTorch on the CPU (Debian python3-torch, /usr/bin/python3, bench/train_torch.py)
  * at 1 and at 2 threads, and the machine's float32 sgemm peak (numpy, 2048×2048) measured in the same run.
  *
  * Networks (batch 128, float32, random data, n = 2048 training points):
@@ -11,14 +11,16 @@
  * sides. Each side runs `--rounds` times, alternated; its best round is reported. `--stock` adds ours on the stock
  * XNNPACK matMul (the native kernel uninstalled in the same process); `--tfjs-patches` adds ours with the native
  * im2col/col2im switched off (src/tfjs/wasmPatches.ts: patches from tfjs slices and concat, as before them);
- * `--blas1` adds ours with OpenBLAS at 1 thread (setLinalgThreads(1) for that run, then back); `--no-halves` adds
- * ours without the two-thread halves (products ≥ SGEMM_SPLIT_FROM on OpenBLAS's own threads, the native loops on
- * one thread: setSgemmSplitFrom(0), setNativeTwoThreads(false)); `--tfjs-batch-norm` adds the wrn with batchNorm as
+ * `--blas1` adds ours with OpenBLAS at 1 thread (setLinalgThreads(1) for that run, then back: a run pool's
+ * worker); `--no-halves` adds ours without the two-thread halves (setSgemmSplitFrom(0), setNativeTwoThreads(false):
+ * the own product and the native loops on one thread; on OpenBLAS its own threads); `--openblas` adds ours with the
+ * products on OpenBLAS's cblas_sgemm (setSgemmKernel('openblas'), NTK_SGEMM=openblas: the default before the own
+ * product, halves included); `--tfjs-batch-norm` adds the wrn with batchNorm as
  * tfjs ops (setFusedBatchNormEnabled(false)); `--one-thread-below
  * A,B,…` adds ours with products under A (B, …) multiply-adds on one OpenBLAS thread (setSgemmOneThreadBelow; 0: every
  * product on all threads), beside "ours" at the default (SGEMM_ONE_THREAD_BELOW).
  *
- * Run: npx tsx bench/train.ts [--nets mlp:1024,cnn:16,cnn:64,wrn:8,wrn:32] [--steps 100] [--rounds 2] [--stock] [--tfjs-patches] [--blas1] [--no-halves] [--tfjs-batch-norm] [--one-thread-below 0,33554432]
+ * Run: npx tsx bench/train.ts [--nets mlp:1024,cnn:16,cnn:64,wrn:8,wrn:32] [--steps 100] [--rounds 2] [--stock] [--tfjs-patches] [--blas1] [--no-halves] [--openblas] [--tfjs-batch-norm] [--one-thread-below 0,33554432]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -26,6 +28,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { paperSetup, type PaperSetupName } from '../src/experiments/paperSetups.js';
 import { parseOneLineSpec } from '../src/layers/json.js';
 import { setLinalgThreads } from '../src/linalg/index.js';
+import { loadNativeAddon } from '../src/linalg/native.js';
 import { mat } from '../src/linalg/matrix.js';
 import { initTfjs } from '../src/tfjs/backend.js';
 import { installNativeMatMul, nativeMatMulState, setSgemmOneThreadBelow, setSgemmSplitFrom, uninstallNativeMatMul } from '../src/tfjs/nativeMatMul.js';
@@ -48,6 +51,7 @@ const withStock = args.includes('--stock');
 const withTfjsPatches = args.includes('--tfjs-patches');
 const withBlas1 = args.includes('--blas1');
 const withNoHalves = args.includes('--no-halves');
+const withOpenBlas = args.includes('--openblas');
 const withTfjsBatchNorm = args.includes('--tfjs-batch-norm');
 const oneThreadBelow = flag('--one-thread-below', '').split(',').filter((v) => v !== '').map(Number);
 const batch = 128;
@@ -127,12 +131,18 @@ for (const net of nets) {
       setWasmPatchesEnabled(true);
     }
     if (withNoHalves && native) {
-      // as before the helper thread: every product on OpenBLAS's threads, the native loops on one thread
+      // without the helper thread: the own product on one thread (OpenBLAS: on its own threads), the loops on one
       const splitBefore = setSgemmSplitFrom(0);
       const connected = setNativeTwoThreads(false);
       keep('ours, no halves', (await trainRun({ ...opts, budget: lr * steps })).examplesPerSecond);
       setNativeTwoThreads(connected);
       setSgemmSplitFrom(splitBefore);
+    }
+    const addon = native ? loadNativeAddon().addon : null;
+    if (withOpenBlas && typeof addon?.setSgemmKernel === 'function') {
+      const before = addon.setSgemmKernel('openblas');
+      keep('ours, OpenBLAS sgemm', (await trainRun({ ...opts, budget: lr * steps })).examplesPerSecond);
+      addon.setSgemmKernel(before === 'openblas' ? 'openblas' : 'auto');
     }
     if (withTfjsBatchNorm && model === 'wrn') {
       const before = setFusedBatchNormEnabled(false);

@@ -59,7 +59,8 @@ let oneThreadBelow = sizeFromEnv('NTK_SGEMM_ONE_THREAD_BELOW', SGEMM_ONE_THREAD_
 
 /**
  * Products of at least this many multiply-adds (all of a batch together) are cut in two halves computed at once,
- * one in the calling thread and one on the addon's helper thread, each on one OpenBLAS thread, while OpenBLAS has
+ * one in the calling thread and one on the addon's helper thread (on OpenBLAS's products, each on one OpenBLAS
+ * thread; the own product gives the same bits cut or whole), while OpenBLAS has
  * two threads or more (a single run; a run pool's workers have one and keep one part). Smaller products run on
  * one OpenBLAS thread then, so OpenBLAS's own threads stay asleep: on the 2-core box its threads gained 0–40% on the
  * convolutions' products (many rows, 8–64 columns) and slowed the work between products, while the halves ran
@@ -243,16 +244,18 @@ function makeKernel(sgemm: Sgemm, stock: KernelConfig['kernelFunc']): Kernel {
 
 /**
  * Runs the wasm backend's BatchMatMul (what tf.matMul and its gradients call; our layers do not use
- * _FusedMatMul) on OpenBLAS's multi-threaded cblas_sgemm from the native addon (native/src/linalg.c), in place on
- * the wasm heap. The stock XNNPACK kernel stays for products under `NATIVE_MATMUL_MIN_FLOPS` and for non-float32
- * data. Batch dims broadcast as numpy does (the stock kernels get two-sided broadcasts wrong, see `plan`). Call
- * after the wasm backend is active (idempotent). Does nothing when the addon is absent (or lacks sgemm: a stale build) or NTK_NATIVE_MATMUL=0.
+ * _FusedMatMul) on the native addon's `sgemm` (native/src/linalg.c), in place on the wasm heap: by default on the
+ * addon's own fused-multiply-add product (native/src/sgemmFma.c; AVX-512 or AVX2+FMA), whose bits depend on the
+ * inputs only (not on the thread count, the two-halves cut or the CPU's vector width), else on OpenBLAS's
+ * cblas_sgemm (`NTK_SGEMM=openblas`, or a CPU without those instructions). The stock XNNPACK kernel stays for
+ * products under `NATIVE_MATMUL_MIN_FLOPS` and for non-float32 data. Batch dims broadcast as numpy does (the stock
+ * kernels get two-sided broadcasts wrong, see `plan`). Call after the wasm backend is active (idempotent). Does
+ * nothing when the addon is absent (or lacks sgemm: a stale build) or NTK_NATIVE_MATMUL=0.
  * OpenBLAS's thread count is process-wide (`setLinalgThreads` in src/linalg/index.ts, OPENBLAS_NUM_THREADS; default
- * all cores for a single run, one while a run pool trains: src/experiments/pooledBlasThreads.ts), so that `--jobs`
- * does not change a run's numbers (1 and 2 threads give different last bits; test/experiments/runPool.test.ts holds
- * jobs = 2 to jobs = 1's bits); products under `SGEMM_ONE_THREAD_BELOW` (off by default) run on one thread.
- * Results differ from XNNPACK's by float32 rounding order only; one OpenBLAS thread count gives one result run to
- * run (another count gives other last bits).
+ * all cores for a single run, one while a run pool trains: src/experiments/pooledBlasThreads.ts). On OpenBLAS's
+ * products 1 and 2 threads give different last bits, so the pool's one thread keeps `--jobs` from changing a run's
+ * numbers (test/experiments/runPool.test.ts); on the own product a single run and a pooled run give the same bits
+ * (test/experiments/pooledBlasThreads.test.ts). Results differ from XNNPACK's by float32 rounding order only.
  * @returns whether the kernel is active, and why (not)
  */
 export function installNativeMatMul(): NativeMatMulState {

@@ -10,7 +10,7 @@ import { Rng } from '../../src/util/random.js';
  * The native im2col / col2im of the wasm backend (src/tfjs/wasmPatches.ts, native/src/kernels.c) against (a) the
  * tfjs form of src/layers/patches.ts (pad, slices, concat; the same process with the kernels switched off) and
  * (b) index arithmetic written here from the padding rules (TensorFlow's SAME amounts, odd one after; CIRCULAR
- * wraps; VALID none), on random 1-D and 2-D shapes, strides 1 and 2, every padding, 1–5 channels.
+ * wraps; VALID none), on random 1-D and 2-D shapes, strides 1 and 2, every padding, 1–6, 8, 16, 32 and 64 channels.
  */
 interface Case {
   n: number;
@@ -30,7 +30,8 @@ function randomCase(rng: Rng, trial: number): Case {
   const window = spatial.map((s) => 1 + pick(padding === 'VALID' ? s : 4));
   const strides = spatial.map(() => 1 + pick(2));
   const out = spatial.map((s, a) => (padding === 'VALID' ? Math.floor((s - window[a]) / strides[a]) + 1 : Math.ceil(s / strides[a])));
-  return { n: 1 + pick(3), spatial, window, strides, padding, c: 1 + pick(5), out };
+  // 1–6 channels and the counts the native loops copy and add with fixed sizes (kernels.c copy_channels, add_channels)
+  return { n: 1 + pick(3), spatial, window, strides, padding, c: [1, 2, 3, 4, 5, 6, 8, 16, 32, 64][pick(10)], out };
 }
 
 /** For output q (per-axis coordinates) and offset o, the input coordinates read, or null for zero padding. */
