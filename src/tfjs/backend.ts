@@ -34,7 +34,7 @@ export interface TfBackendInfo {
   reason: string;
   /** tfjs computes in float32. */
   dtype: 'float32';
-  /** What runs the wasm backend's matMul: OpenBLAS sgemm (native addon) or the stock XNNPACK kernel, and why. */
+  /** What runs the wasm backend's matMul: the native addon's sgemm (its own product or OpenBLAS) or the stock XNNPACK kernel, and why. */
   matMul?: string;
   /** On wasm: what runs convolutions' im2col/col2im and pooling sums (native single ops or tfjs slices), and why. */
   patches?: string;

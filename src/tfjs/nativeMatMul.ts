@@ -99,7 +99,7 @@ type Kernel = KernelConfig['kernelFunc'] & { ntkNativeMatMul?: boolean };
 
 /** Whether the OpenBLAS kernel is installed on the wasm backend, and why (not). */
 export interface NativeMatMulState {
-  /** True when BatchMatMul runs on OpenBLAS sgemm. */
+  /** True when BatchMatMul runs on the native addon's sgemm. */
   active: boolean;
   /** One line for `ntk info` and logs. */
   reason: string;
@@ -201,7 +201,7 @@ function plan(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boo
   };
 }
 
-/** BatchMatMul on OpenBLAS: op(A) and op(B) read in place from the heap, the transposes passed to cblas_sgemm. */
+/** BatchMatMul on the addon's sgemm: op(A) and op(B) read in place from the heap, the transposes passed along. */
 function makeKernel(sgemm: Sgemm, stock: KernelConfig['kernelFunc']): Kernel {
   const kernel: Kernel = ((args: KernelArgs) => {
     const a = args.inputs.a as TensorInfo;
