@@ -97,7 +97,7 @@ type Sgemm = NonNullable<NativeAddon['sgemm']>;
 type KernelArgs = { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap };
 type Kernel = KernelConfig['kernelFunc'] & { ntkNativeMatMul?: boolean };
 
-/** Whether the OpenBLAS kernel is installed on the wasm backend, and why (not). */
+/** Whether the native matMul (the addon's sgemm) is installed on the wasm backend, and why (not). */
 export interface NativeMatMulState {
   /** True when BatchMatMul runs on the native addon's sgemm. */
   active: boolean;
