@@ -142,7 +142,7 @@ for (const net of nets) {
     if (withOpenBlas && typeof addon?.setSgemmKernel === 'function') {
       const before = addon.setSgemmKernel('openblas');
       keep('ours, OpenBLAS sgemm', (await trainRun({ ...opts, budget: lr * steps })).examplesPerSecond);
-      addon.setSgemmKernel(before === 'openblas' ? 'openblas' : 'auto');
+      addon.setSgemmKernel(before);
     }
     if (withTfjsBatchNorm && model === 'wrn') {
       const before = setFusedBatchNormEnabled(false);

@@ -106,11 +106,11 @@ typedef struct {
 static const kernel_family_t PORTABLE = {
     "portable", 1, {{"portable 4x8", 4, 8, 1, 256, 64, 1024, kern_portable, kern_portable_rows}}};
 #ifdef NTK_X86_KERNELS
-#define AVX2_MEMBERS                                                                                   \
-  {"avx2 6x16", 6, 16, 16, 256, 144, 4096, kern_avx2_6x16, kern_avx2_6x16_rows},                     \
-      {"avx2 12x8", 12, 8, 16, 256, 144, 4096, kern_avx2_12x8, kern_avx2_12x8_rows},                 \
-      {"avx2 4x16", 4, 16, 16, 256, 144, 4096, kern_avx2_4x16, kern_avx2_4x16_rows}
-static const kernel_family_t AVX2 = {"avx2", 3, {AVX2_MEMBERS}};
+static const kernel_family_t AVX2 = {"avx2",
+                                     3,
+                                     {{"avx2 6x16", 6, 16, 16, 256, 144, 4096, kern_avx2_6x16, kern_avx2_6x16_rows},
+                                      {"avx2 12x8", 12, 8, 16, 256, 144, 4096, kern_avx2_12x8, kern_avx2_12x8_rows},
+                                      {"avx2 4x16", 4, 16, 16, 256, 144, 4096, kern_avx2_4x16, kern_avx2_4x16_rows}}};
 /* the AVX-512 family includes the 8-wide 12x8 (AVX2) member, for outputs 8 wide */
 static const kernel_family_t AVX512 = {
     "avx512",

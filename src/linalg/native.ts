@@ -53,7 +53,7 @@ export interface NativeAddon {
    * sgemm's float32 products from now on, process-wide: "auto" (the default: the addon's own fused-multiply-add
    * product, native/src/sgemmFma.c, on this CPU's widest kernel, AVX-512 or AVX2+FMA, or OpenBLAS on a CPU with
    * neither), "avx512", "avx2", "portable" (that kernel of the own product: the same bits) or "openblas". Returns the
-   * previous choice; throws a RangeError for a kernel this CPU cannot run. Absent in builds older than it.
+   * previous choice, a name this function accepts (so passing it back restores it); throws a RangeError for a kernel this CPU cannot run. Absent in builds older than it.
    */
   setSgemmKernel?(name: SgemmKernel): SgemmKernel;
   info(): {

@@ -33,6 +33,9 @@ function sizeFromEnv(name: string, fallback: number): number {
 /** The values NTK_SGEMM takes (see `SgemmKernel`). */
 const SGEMM_KERNELS: readonly SgemmKernel[] = ['auto', 'avx512', 'avx2', 'portable', 'openblas'];
 
+/** Whether a bad NTK_SGEMM was reported in this thread (once is enough). */
+let sgemmEnvWarned = false;
+
 /**
  * Applies NTK_SGEMM (auto | avx512 | avx2 | portable | openblas) to the addon, once per thread; an unknown value or a
  * kernel this CPU lacks is said once on stderr and ignored (the default, auto, runs), like the other tuning switches.
@@ -53,7 +56,6 @@ function applySgemmKernelFromEnv(addon: NativeAddon): void {
   }
 }
 
-let sgemmEnvWarned = false;
 
 let oneThreadBelow = sizeFromEnv('NTK_SGEMM_ONE_THREAD_BELOW', SGEMM_ONE_THREAD_BELOW);
 

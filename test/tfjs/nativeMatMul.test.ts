@@ -89,7 +89,7 @@ function maxRelDiff(a: number[], b: number[]): number {
 function onOpenBlas(): void {
   if (typeof addon?.setSgemmKernel !== 'function') return;
   const before = addon.setSgemmKernel('openblas');
-  onTestFinished(() => void addon.setSgemmKernel!(before === 'openblas' ? 'openblas' : 'auto'));
+  onTestFinished(() => void addon.setSgemmKernel!(before));
 }
 
 /** Whether sgemm runs the addon's own product by default (a CPU with AVX2+FMA or AVX-512). */
